@@ -1,0 +1,203 @@
+import ClusterProtocol
+import DequeModule
+
+/// The caps that keep every collection of the state bounded.
+public struct StateLimits: Sendable, Hashable {
+    /// Event ids remembered for de-duplication.
+    public var dedupWindow = 65_536
+    /// Lag samples kept per follower, and how far back (whichever is smaller).
+    public var lagHistorySamples = 600
+    public var lagHistoryMillis: Int64 = 600_000
+    /// Failover log lines.
+    public var logCapacity = 10_000
+    /// Promotions kept by request id.
+    public var promotions = 256
+    /// Command results kept by request id.
+    public var commandResults = 1_024
+    /// Migrations kept (finished ones are dropped first).
+    public var migrations = 512
+    /// Nodes that left and are still listed.
+    public var departedNodes = 64
+    /// Sources whose seq is tracked.
+    public var sources = 4_096
+    /// Nodes held at most (a flood of made-up node ids must not grow memory).
+    public var nodes = 4_096
+
+    public init() {}
+}
+
+/// Why the receiver must ask for a fresh snapshot.
+public enum ResyncReason: Sendable, Hashable, CustomStringConvertible {
+    /// Events of `source` were lost: expected `expected`, got `received`.
+    case gap(source: String, expected: Int64, received: Int64)
+    /// `source` went back in sequence: it restarted (or replays from elsewhere).
+    case restart(source: String, last: Int64, received: Int64)
+    /// An `assignment.moved` delta built on a version we do not hold.
+    case baseVersionMismatch(held: Int64?, base: Int64)
+
+    public var description: String {
+        switch self {
+        case .gap(let s, let e, let r): "gap from \(s): expected seq \(e), got \(r)"
+        case .restart(let s, let l, let r): "\(s) restarted: seq \(r) after \(l)"
+        case .baseVersionMismatch(let h, let b):
+            "assignment delta on v\(b) but holding \(h.map { "v\($0)" } ?? "none")"
+        }
+    }
+}
+
+/// What `apply` did with an envelope.
+public struct ApplyOutcome: Sendable, Hashable {
+    public enum Disposition: Sendable, Hashable {
+        /// The event changed (or confirmed) the state.
+        case applied
+        /// Its id was already applied: nothing changed.
+        case duplicate
+        /// It was older than what the state holds (e.g. a lower assignment version): ignored.
+        case stale
+    }
+
+    public var disposition: Disposition
+    /// Set when the caller should send `{"op":"snapshot"}`.
+    public var resync: ResyncReason?
+    /// Set when the envelope claims a protocol version other than 1.
+    public var versionWarning: Int64?
+
+    public static let applied = ApplyOutcome(disposition: .applied)
+    public static let duplicate = ApplyOutcome(disposition: .duplicate)
+    public static let stale = ApplyOutcome(disposition: .stale)
+
+    public init(disposition: Disposition, resync: ResyncReason? = nil, versionWarning: Int64? = nil) {
+        self.disposition = disposition
+        self.resync = resync
+        self.versionWarning = versionWarning
+    }
+
+    public var needsSnapshot: Bool { resync != nil }
+}
+
+/// Counts of what the reducer has seen, for the header and diagnostics.
+public struct StateCounters: Sendable, Hashable {
+    public var applied: Int = 0
+    public var duplicates: Int = 0
+    public var stale: Int = 0
+    public var gaps: Int = 0
+    public var restarts: Int = 0
+    public var baseVersionMismatches: Int = 0
+    public var unknownTypes: Int = 0
+    public var unsupportedVersions: Int = 0
+    public var snapshots: Int = 0
+}
+
+/// Quorum as the domain defines it: a majority of member nodes healthy and reachable.
+public struct QuorumStatus: Sendable, Hashable {
+    public var members: Int
+    public var serviceable: Int
+    public var needed: Int { members / 2 + 1 }
+    public var present: Bool { members > 0 && serviceable >= needed }
+}
+
+/// The whole cluster as the dashboard knows it. A value: `apply` is the only way
+/// it changes, and the same events always give the same state.
+public struct ClusterState: Sendable {
+    public let limits: StateLimits
+
+    public internal(set) var clusterName: String?
+    /// Highest term seen.
+    public internal(set) var term: Int64 = 0
+    /// The leader as last announced (snapshot, election or authority transfer).
+    public internal(set) var leader: String?
+    public internal(set) var nodes: [String: NodeRecord] = [:]
+    public internal(set) var followers: [String: FollowerRecord] = [:]
+    public internal(set) var assignment: AssignmentState?
+    public internal(set) var rebalance: RebalanceInfo?
+    public internal(set) var migrations: BoundedDictionary<String, MigrationRecord>
+    /// Tenant -> region.
+    public internal(set) var tenants: [String: String] = [:]
+    public internal(set) var log: Deque<LogEntry> = []
+    /// Total lines ever appended to the log (the ring keeps the newest).
+    public internal(set) var logAppended: Int = 0
+    public internal(set) var promotions: BoundedDictionary<String, PromotionRecord>
+    public internal(set) var commandResults: BoundedDictionary<String, CommandResult>
+    public internal(set) var inhibitedUntil: Timestamp?
+    public internal(set) var inhibitReason: String?
+    /// Last seq applied per source.
+    public internal(set) var seqs: [String: Int64] = [:]
+    /// Timestamp of the newest event applied.
+    public internal(set) var lastEventAt: Timestamp?
+    /// Whether a snapshot has been applied since start.
+    public internal(set) var hasSnapshot = false
+    public internal(set) var counters = StateCounters()
+    var seenIDs: RecentSet<String>
+
+    public init(limits: StateLimits = StateLimits()) {
+        self.limits = limits
+        self.seenIDs = RecentSet(capacity: limits.dedupWindow)
+        self.migrations = BoundedDictionary(capacity: limits.migrations)
+        self.promotions = BoundedDictionary(capacity: limits.promotions)
+        self.commandResults = BoundedDictionary(capacity: limits.commandResults)
+    }
+
+    // MARK: Derived views
+
+    /// Nodes still in the cluster, primary first, then by name (`node-2` before `node-10`).
+    public var orderedNodes: [NodeRecord] {
+        nodes.values.sorted { a, b in
+            if a.isPresent != b.isPresent { return a.isPresent }
+            let ap = a.info.role == .primary
+            let bp = b.info.role == .primary
+            if ap != bp { return ap }
+            return naturalLess(a.id, b.id)
+        }
+    }
+
+    /// Present nodes that claim to be primary.
+    public var primaries: [String] {
+        nodes.values.filter { $0.isPresent && $0.info.role == .primary }.map(\.id).sorted(by: naturalLess)
+    }
+
+    /// Two or more primaries at once: the worst thing the dashboard can show.
+    public var isSplitBrain: Bool { primaries.count > 1 }
+
+    /// Nodes are known but none is primary.
+    public var hasNoPrimary: Bool { !nodes.isEmpty && primaries.isEmpty }
+
+    public var quorum: QuorumStatus {
+        var members = 0
+        var serviceable = 0
+        for n in nodes.values where n.isMember {
+            members += 1
+            if n.isPresent && n.info.health.isServiceable { serviceable += 1 }
+        }
+        return QuorumStatus(members: members, serviceable: serviceable)
+    }
+
+    public var presentNodeIDs: Set<String> {
+        Set(nodes.values.filter(\.isPresent).map(\.id))
+    }
+
+    /// Partitions with no live owner in the current assignment.
+    public var orphanedPartitions: Int {
+        assignment?.orphanCount(presentNodes: presentNodeIDs) ?? 0
+    }
+
+    /// Migrations, running ones first, then newest first.
+    public var orderedMigrations: [MigrationRecord] {
+        migrations.values.sorted { a, b in
+            let af = a.info.state.isFinished
+            let bf = b.info.state.isFinished
+            if af != bf { return !af }
+            return (a.info.startedAt ?? Timestamp(millis: 0)) > (b.info.startedAt ?? Timestamp(millis: 0))
+        }
+    }
+
+    /// Whether failover is inhibited at `now`.
+    public func isInhibited(at now: Timestamp) -> Bool {
+        guard let until = inhibitedUntil else { return false }
+        return now < until
+    }
+
+    /// Followers ordered like the nodes pane.
+    public var orderedFollowers: [FollowerRecord] {
+        followers.values.sorted { naturalLess($0.follower, $1.follower) }
+    }
+}
