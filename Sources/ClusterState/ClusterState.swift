@@ -92,6 +92,12 @@ public struct StateCounters: Sendable, Hashable {
 public struct QuorumStatus: Sendable, Hashable {
     public var members: Int
     public var serviceable: Int
+
+    public init(members: Int, serviceable: Int) {
+        self.members = members
+        self.serviceable = serviceable
+    }
+
     public var needed: Int { members / 2 + 1 }
     public var present: Bool { members > 0 && serviceable >= needed }
 }
