@@ -4,7 +4,7 @@ import RenderCore
 /// Golden-screen comparison: a rendered buffer against a text file holding
 /// the expected screen, compared whole. Set `CLUSTERDASH_UPDATE_GOLDEN=1` to
 /// (re)write the files on purpose; never otherwise.
-public struct GoldenScreen {
+public struct GoldenScreen: Sendable {
     /// Where the golden files live (usually a `Golden` folder beside the test file).
     public let directory: URL
 

@@ -55,10 +55,13 @@ public struct Terminal<Backend: TerminalBackend> {
         let size = backend.size
         if current.size != size {
             current.resize(size)
-            previous = Buffer(size: .zero)
-            backend.clear()
         } else {
             current.clear()
+        }
+        if previous.size != size {
+            // First frame, a resize or an invalidation: start from a blank screen.
+            previous = Buffer(size: .zero)
+            backend.clear()
         }
         current.ellipsis = symbols.ellipsis
         body(&current)
