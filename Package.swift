@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "clusterdash", targets: ["clusterdash"]),
+        .executable(name: "clusterdash-bench", targets: ["clusterdash-bench"]),
         .library(name: "ClusterdashTesting", targets: ["ClusterdashTesting"]),
     ],
     dependencies: [
@@ -46,6 +47,12 @@ let package = Package(
                 "ClusterState",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: strict
+        ),
+        // Release-mode measurements; never part of the tests.
+        .executableTarget(
+            name: "clusterdash-bench",
+            dependencies: ["ClusterProtocol", "ClusterState"],
             swiftSettings: strict
         ),
         .testTarget(

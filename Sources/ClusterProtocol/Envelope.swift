@@ -219,20 +219,20 @@ public enum EnvelopeCodec {
         }
         let env = FieldReader(o, context: "envelope")
         let type = try env.string("type")
-        let r = FieldReader(o, context: "envelope of \(type)")
+        let r = FieldReader(o, context: "envelope of", subject: type)
         let version = try r.int("v")
         let id = try r.string("id")
         let source = try r.string("source")
         let seq = try r.int("seq")
         guard seq >= 0 else {
-            throw ProtocolError(.invalidValue, "field `seq` in `envelope of \(type)` must not be negative, got \(seq)")
+            throw ProtocolError(.invalidValue, "field `seq` in `\(r.context)` must not be negative, got \(seq)")
         }
         let ts = try r.timestamp("ts")
         let correlation = try r.optionalString("correlation_id")
         let causation = try r.optionalString("causation_id")
         let data = o["data"] ?? .null
         let event: Event
-        if Event.knownTypes.contains(type), case .null = data {
+        if case .null = data, Event.knownTypes.contains(type) {
             throw ProtocolError(.missingField, "missing field `data` in `\(type)`")
         } else {
             event = try Event.decode(type: type, data: data)

@@ -32,12 +32,27 @@ public struct ProtocolError: Error, Sendable, Equatable, CustomStringConvertible
 /// field and the message it belongs to (`missing field `node` in `node.role_changed``).
 public struct FieldReader {
     public let object: JSONObject
-    /// What is being read, e.g. `node.role_changed` or `cluster.snapshot nodes[2]`.
-    public let context: String
+    private let contextHead: String
+    private let contextTail: String?
+
+    /// What is being read, e.g. `node.role_changed` or `envelope of node.left`.
+    /// Built only when an error needs it: the hot path never formats it.
+    public var context: String {
+        guard let contextTail else { return contextHead }
+        return "\(contextHead) \(contextTail)"
+    }
 
     public init(_ object: JSONObject, context: String) {
         self.object = object
-        self.context = context
+        self.contextHead = context
+        self.contextTail = nil
+    }
+
+    /// A reader whose context is `head tail`, joined only when an error is worded.
+    public init(_ object: JSONObject, context head: String, subject tail: String) {
+        self.object = object
+        self.contextHead = head
+        self.contextTail = tail
     }
 
     public init(_ value: JSONValue, context: String) throws(ProtocolError) {

@@ -94,7 +94,12 @@ extension ClusterState {
             ensureNode(d.node, at: t)
             nodes[d.node]?.info.role = d.to
             nodes[d.node]?.info.term = d.term
-            if d.to == .primary { leader = d.node }
+            if d.to == .primary {
+                leader = d.node
+                // A primary has no lag: its follower history ends here.
+                nodes[d.node]?.info.lagMillis = nil
+                followers[d.node] = nil
+            }
             if d.from == .primary, leader == d.node, d.to != .primary { leader = nil }
             let why = d.reason.map { ": \($0.replacingUnderscores)" } ?? ""
             let severity: LogSeverity = (d.to == .primary || d.from == .primary) ? .warning : .notice

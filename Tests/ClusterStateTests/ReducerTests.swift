@@ -161,6 +161,8 @@ private func seeded(
         s.apply(f.make(.roleChanged(RoleChanged(node: "node-2", from: .candidate, to: .primary, term: 8, reason: nil)), source: "node-2"))
         #expect(s.primaries == ["node-2"])
         #expect(s.leader == "node-2")
+        #expect(s.nodes["node-2"]?.info.lagMillis == nil)
+        #expect(s.followers["node-2"] == nil)
         #expect(s.orderedNodes.first?.id == "node-2")
         #expect(s.log.last?.text == "node-2 candidate -> primary (term 8)")
     }

@@ -1,0 +1,55 @@
+import ArgumentParser
+import ClusterProtocol
+import ClusterState
+import Foundation
+
+@main
+struct Clusterdash: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "clusterdash",
+        abstract: "A terminal console for replicated, partitioned clusters.",
+        discussion: """
+            This build has the protocol codec and the cluster state model. With no \
+            arguments it decodes a built-in demo stream (protocol v1 JSON lines) and \
+            prints the resulting cluster state. The live ncurses dashboard comes next.
+            """,
+        subcommands: [SummaryCommand.self],
+        defaultSubcommand: SummaryCommand.self
+    )
+}
+
+struct SummaryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "summary",
+        abstract: "Decode a stream of protocol-v1 envelopes and print the cluster state."
+    )
+
+    @Argument(help: "A JSON-lines file of envelopes (one per line). Omit for the built-in demo stream.")
+    var file: String?
+
+    @Option(help: "How many failover log lines to print.")
+    var logLines = 12
+
+    func run() throws {
+        let lines: [String]
+        if let file {
+            let text = try String(contentsOfFile: file, encoding: .utf8)
+            lines = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        } else {
+            lines = DemoStream.lines()
+        }
+        var state = ClusterState()
+        var errors: [String] = []
+        var resyncs: [ResyncReason] = []
+        for (i, line) in lines.enumerated() {
+            do {
+                let e = try EnvelopeCodec.decode(line)
+                let outcome = state.apply(e)
+                if let r = outcome.resync { resyncs.append(r) }
+            } catch {
+                errors.append("line \(i + 1): \(error.message)")
+            }
+        }
+        print(Summary.render(state, decodeErrors: errors, resyncs: resyncs, logLines: logLines))
+    }
+}
