@@ -19,6 +19,12 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // Pure: the wire contract. No I/O, no Foundation.
@@ -32,12 +38,41 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Pure: the simulated cluster (engine, validator, stream hub). No I/O.
+        .target(
+            name: "ClusterSim",
+            dependencies: [
+                "ClusterProtocol",
+                "ClusterState",
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: strict
+        ),
+        // The simulator's WebSocket server (Hummingbird) and its scenario files.
+        .target(
+            name: "SimServer",
+            dependencies: [
+                "ClusterSim",
+                "ClusterProtocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: strict
+        ),
         // Pure: cells, buffers, layout, widgets. Knows nothing of clusters or curses.
         .target(name: "RenderCore", swiftSettings: strict),
         // Test support shipped as a product: golden screens, fixtures, frame mutation.
         .target(
             name: "ClusterdashTesting",
-            dependencies: ["RenderCore", "ClusterProtocol"],
+            dependencies: [
+                "RenderCore", "ClusterProtocol", "ClusterSim",
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -45,7 +80,10 @@ let package = Package(
             dependencies: [
                 "ClusterProtocol",
                 "ClusterState",
+                "ClusterSim",
+                "SimServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
@@ -64,6 +102,20 @@ let package = Package(
         .testTarget(
             name: "ClusterStateTests",
             dependencies: ["ClusterState", "ClusterProtocol", "ClusterdashTesting"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ClusterSimTests",
+            dependencies: ["ClusterSim", "ClusterState", "ClusterProtocol", "ClusterdashTesting"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SimServerTests",
+            dependencies: [
+                "SimServer", "ClusterSim", "ClusterState", "ClusterProtocol", "ClusterdashTesting",
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -26,6 +26,8 @@ public enum Event: Sendable, Hashable {
     case inhibited(FailoverInhibited)
     case stateChangeSuppressed(StateChangeSuppressed)
     case commandResult(CommandResult)
+    /// Extension (docs/PROTOCOL.md): a node's periodic sign of life.
+    case heartbeat(NodeHeartbeat)
     case unknown(type: String, raw: JSONValue)
 
     /// Every type name the protocol defines, in the order of the contract's table.
@@ -38,6 +40,9 @@ public enum Event: Sendable, Hashable {
         "failover.authority_transferred", "failover.demoted", "failover.inhibited",
         "failover.state_change_suppressed", "command.result",
     ]
+
+    /// Additive extensions of the contract this build speaks (docs/PROTOCOL.md).
+    public static let extensionTypes: [String] = ["node.heartbeat"]
 
     /// The wire `type`.
     public var type: String {
@@ -67,6 +72,7 @@ public enum Event: Sendable, Hashable {
         case .inhibited: "failover.inhibited"
         case .stateChangeSuppressed: "failover.state_change_suppressed"
         case .commandResult: "command.result"
+        case .heartbeat: "node.heartbeat"
         case .unknown(let type, _): type
         }
     }
@@ -100,6 +106,7 @@ public enum Event: Sendable, Hashable {
         case "failover.inhibited": return .inhibited(try FailoverInhibited(from: r()))
         case "failover.state_change_suppressed": return .stateChangeSuppressed(try StateChangeSuppressed(from: r()))
         case "command.result": return .commandResult(try CommandResult(from: r()))
+        case "node.heartbeat": return .heartbeat(try NodeHeartbeat(from: r()))
         default: return .unknown(type: type, raw: data)
         }
     }
@@ -132,6 +139,7 @@ public enum Event: Sendable, Hashable {
         case .inhibited(let d): d.wireValue
         case .stateChangeSuppressed(let d): d.wireValue
         case .commandResult(let d): d.wireValue
+        case .heartbeat(let d): d.wireValue
         case .unknown(_, let raw): raw
         }
     }
@@ -232,7 +240,7 @@ public enum EnvelopeCodec {
         let causation = try r.optionalString("causation_id")
         let data = o["data"] ?? .null
         let event: Event
-        if case .null = data, Event.knownTypes.contains(type) {
+        if case .null = data, Event.knownTypes.contains(type) || Event.extensionTypes.contains(type) {
             throw ProtocolError(.missingField, "missing field `data` in `\(type)`")
         } else {
             event = try Event.decode(type: type, data: data)

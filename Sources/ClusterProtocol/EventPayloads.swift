@@ -634,3 +634,32 @@ public struct CommandResult: WireObject {
         return b.value
     }
 }
+
+/// `node.heartbeat` (extension): sent by every node about once a second, so a
+/// silent node is noticed even when nothing else happens.
+public struct NodeHeartbeat: WireObject {
+    public var node: String
+    public var role: NodeRole
+    public var health: NodeHealth
+    public var term: Int64
+    public init(node: String, role: NodeRole, health: NodeHealth, term: Int64) {
+        self.node = node
+        self.role = role
+        self.health = health
+        self.term = term
+    }
+    public init(from r: FieldReader) throws(ProtocolError) {
+        node = try r.string("node")
+        role = try r.wireEnum("role")
+        health = try r.wireEnum("health")
+        term = try r.int("term")
+    }
+    public var wireValue: JSONValue {
+        var b = ObjectBuilder()
+        b.put("node", node)
+        b.put("role", role)
+        b.put("health", health)
+        b.put("term", term)
+        return b.value
+    }
+}

@@ -364,6 +364,13 @@ extension ClusterState {
             let reason = d.reason.map { ": \($0.replacingUnderscores)" } ?? ""
             appendLog(e, severity, "command \(d.op ?? "?") \(d.requestID ?? "-") \(d.status.wire)\(reason)")
 
+        case .heartbeat(let d):
+            // A sign of life, not news: no log line. Roles come from role events.
+            nodes[d.node]?.info.lastHeartbeat = t
+            if d.node != e.source, let n = nodes[d.node], n.lastHeard.map({ t > $0 }) ?? true {
+                nodes[d.node]?.lastHeard = t
+            }
+
         case .unknown(let type, _):
             counters.unknownTypes += 1
             appendLog(e, .info, "unknown event type \(type.prefix(80))")
@@ -408,8 +415,10 @@ extension ClusterState {
         }
         migrations = kept
         tenants = Dictionary(s.tenants.map { ($0.tenant, $0.region) }, uniquingKeysWith: { _, last in last })
-        seqs = s.seqs
-        if e.seq > 0, seqs[e.source] == nil { seqs[e.source] = e.seq }
+        // The snapshot's seqs hold the sources it covers; others keep theirs
+        // (a per-node endpoint's snapshot covers that node only).
+        for (source, seq) in s.seqs { seqs[source] = seq }
+        if e.seq > 0, s.seqs[e.source] == nil { seqs[e.source] = e.seq }
         let primary = s.nodes.filter { $0.role == .primary }.map(\.id).sorted(by: naturalLess)
         appendLog(
             e, .info,

@@ -24,13 +24,9 @@ public struct NodeRecord: Sendable, Hashable {
     public var id: String { info.id }
     public var isPresent: Bool { departure == nil }
 
-    /// Whether the node still counts as a member for quorum: a planned
-    /// shutdown leaves the cluster, a crash or a lost heartbeat does not.
-    public var isMember: Bool {
-        guard let departure else { return true }
-        if case .shutdown = departure.reason { return false }
-        return true
-    }
+    /// Whether the node counts as a member for quorum. A node that left, for
+    /// whatever reason, is out of the membership (the simulator agrees).
+    public var isMember: Bool { departure == nil }
 }
 
 /// One lag sample of a follower.

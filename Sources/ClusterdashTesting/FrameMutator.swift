@@ -1,3 +1,5 @@
+@_exported import struct ClusterSim.SplitMix64
+
 /// Deterministic damage to frames, for testing that decoders never crash:
 /// truncation, bit flips, swapped and duplicated bytes, huge numbers, deep
 /// nesting, invalid UTF-8 and type confusion. Same seed, same frames.
@@ -91,22 +93,5 @@ public struct FrameMutator {
             i += 1
         }
         return b
-    }
-}
-
-/// A small, fast, seedable generator (SplitMix64): deterministic test data.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    public init(seed: UInt64) {
-        state = seed
-    }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

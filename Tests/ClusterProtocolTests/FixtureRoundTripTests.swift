@@ -8,7 +8,7 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
 @Suite struct FixtureRoundTripTests {
     @Test func everyEventTypeHasAFixture() throws {
         let names = Set(try Fixtures.jsonFiles(in: fixtures.appendingPathComponent("events")).map(\.name))
-        for type in Event.knownTypes {
+        for type in Event.knownTypes + Event.extensionTypes {
             #expect(names.contains(type), "no fixture for \(type)")
         }
         #expect(Event.knownTypes.count == 25)
@@ -19,7 +19,7 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         #expect(names == ["subscribe", "snapshot", "promote", "migrate", "cancel_migration"])
     }
 
-    @Test(arguments: Event.knownTypes + ["_unknown.tenant.quota_changed"])
+    @Test(arguments: Event.knownTypes + Event.extensionTypes + ["_unknown.tenant.quota_changed"])
     func eventFixtureRoundTrips(name: String) throws {
         let bytes = try [UInt8](Data(contentsOf: fixtures.appendingPathComponent("events/\(name).json")))
         let decoded = try EnvelopeCodec.decode(bytes)
