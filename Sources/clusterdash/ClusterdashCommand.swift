@@ -4,16 +4,17 @@ import ClusterState
 import Foundation
 
 @main
-struct Clusterdash: ParsableCommand {
+struct Clusterdash: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "clusterdash",
         abstract: "A terminal console for replicated, partitioned clusters.",
         discussion: """
-            This build has the protocol codec and the cluster state model. With no \
-            arguments it decodes a built-in demo stream (protocol v1 JSON lines) and \
-            prints the resulting cluster state. The live ncurses dashboard comes next.
+            With no arguments it decodes a built-in demo stream (protocol v1 JSON \
+            lines) and prints the resulting cluster state. `clusterdash sim` runs the \
+            cluster simulator, a protocol-v1 WebSocket server. The live ncurses \
+            dashboard comes next.
             """,
-        subcommands: [SummaryCommand.self],
+        subcommands: [SummaryCommand.self, SimCommand.self],
         defaultSubcommand: SummaryCommand.self
     )
 }

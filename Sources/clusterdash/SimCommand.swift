@@ -1,0 +1,154 @@
+import ArgumentParser
+import ClusterProtocol
+import ClusterSim
+import Foundation
+import Logging
+import SimServer
+
+/// `clusterdash sim`: the cluster simulator as a WebSocket server.
+struct SimCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sim",
+        abstract: "Run a simulated cluster that speaks protocol v1 over WebSocket (docs/SIMULATOR.md).",
+        discussion: "Prints the URL it serves and runs until SIGINT or SIGTERM."
+    )
+
+    @Option(help: "Address to listen on, HOST:PORT (port 0 picks a free one).")
+    var listen = "127.0.0.1:7400"
+
+    @Option(help: "Number of nodes.")
+    var nodes = 5
+
+    @Option(help: "Number of partitions.")
+    var partitions = 256
+
+    @Option(help: "Number of tenants.")
+    var tenants = 8
+
+    @Option(help: "Regions, comma-separated.")
+    var regions = "us-east,eu-west,ap-south"
+
+    @Option(help: "Assignment strategy: consistent_hash, round_robin or weighted.")
+    var strategy = "consistent_hash"
+
+    @Option(help: "Random seed: the same seed and inputs give the same event stream.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Background lag samples per second (default: one per follower per second).")
+    var rate: Double?
+
+    @Flag(help: "Stream lag samples as fast as the socket takes them (benchmarks; commands are not answered).")
+    var flood = false
+
+    @Option(name: .customLong("token-read"), help: "Bearer token that may subscribe.")
+    var tokenRead: String?
+
+    @Option(name: .customLong("token-operate"), help: "Bearer token that may also send commands.")
+    var tokenOperate: String?
+
+    @Flag(name: .customLong("demo-faults"), help: "Scripted trouble every 30 seconds or so.")
+    var demoFaults = false
+
+    @Option(help: "A TOML timeline of faults (docs/SIMULATOR.md).")
+    var scenario: String?
+
+    @Flag(name: .customLong("per-node-ports"), help: "Also listen on one port per node, streaming that node's events.")
+    var perNodePorts = false
+
+    @Option(name: .customLong("node-port-base"), help: "First per-node port (0: free ports).")
+    var nodePortBase = 0
+
+    @Option(name: .customLong("cold-start-window"), help: "The cold-start stabilisation window (e.g. 30s, 2s).")
+    var coldStartWindow = "30s"
+
+    @Option(name: .customLong("planned-scale-window"), help: "The planned-scale stabilisation window.")
+    var plannedScaleWindow = "10s"
+
+    @Option(help: "Failover inhibit window after a failover or promotion.")
+    var inhibit = "30s"
+
+    @Option(name: .customLong("migration-timeout"), help: "A migration running longer fails with `timeout`.")
+    var migrationTimeout = "5m"
+
+    @Option(name: .customLong("cluster-name"), help: "The cluster's name.")
+    var clusterName = "sim"
+
+    func validate() throws {
+        guard nodes >= 1, nodes <= 1_000 else { throw ValidationError("--nodes must be 1...1000") }
+        guard partitions >= 0, partitions <= 1_000_000 else { throw ValidationError("--partitions must be 0...1000000") }
+        guard tenants >= 0, tenants <= 100_000 else { throw ValidationError("--tenants must be 0...100000") }
+        guard ["consistent_hash", "round_robin", "weighted"].contains(strategy) else {
+            throw ValidationError("--strategy must be consistent_hash, round_robin or weighted")
+        }
+        _ = try hostPort()
+        for (name, value) in [("--cold-start-window", coldStartWindow), ("--planned-scale-window", plannedScaleWindow), ("--inhibit", inhibit), ("--migration-timeout", migrationTimeout)] {
+            guard parseDuration(value) != nil else { throw ValidationError("\(name) \(value) is not a duration (like 500ms, 10s, 1m30s)") }
+        }
+        if let rate, !(rate >= 0 && rate <= 1_000_000) { throw ValidationError("--rate must be 0...1000000") }
+    }
+
+    func hostPort() throws -> (String, Int) {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65_535).contains(port)
+        else { throw ValidationError("--listen must be HOST:PORT, got \(listen)") }
+        return (String(listen[..<colon]), port)
+    }
+
+    func simConfig() -> SimConfig {
+        var c = SimConfig()
+        c.clusterName = clusterName
+        c.nodes = nodes
+        c.partitions = partitions
+        c.tenants = tenants
+        c.regions = regions.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        c.strategy = AssignmentStrategy(wire: strategy)
+        c.seed = seed
+        c.rate = rate
+        c.demoFaults = demoFaults
+        c.coldStartWindowMillis = parseDuration(coldStartWindow) ?? 30_000
+        c.plannedScaleWindowMillis = parseDuration(plannedScaleWindow) ?? 10_000
+        c.inhibitMillis = parseDuration(inhibit) ?? 30_000
+        c.migrationTimeoutMillis = parseDuration(migrationTimeout) ?? 300_000
+        return c
+    }
+
+    func run() async throws {
+        let (host, port) = try hostPort()
+        var options = SimServerOptions()
+        options.host = host
+        options.port = port
+        options.readToken = tokenRead
+        options.operateToken = tokenOperate
+        options.perNodePorts = perNodePorts
+        options.nodePortBase = nodePortBase
+        options.flood = flood
+        options.realtime = !flood
+        let start = wallClockNow()
+        var scheduled: [(Fault, Timestamp)] = []
+        if let scenario {
+            let text = try String(contentsOfFile: scenario, encoding: .utf8)
+            do {
+                scheduled = try Scenario.parse(toml: text).schedule(from: start)
+            } catch {
+                throw ValidationError("\(scenario): \(error.description)")
+            }
+        }
+        var logger = Logger(label: "clusterdash.sim")
+        logger.logLevel = .notice
+        let config = simConfig()
+        let server = try await SimulatorServer.start(
+            simulation: config, options: options, start: start, scheduled: scheduled, logger: logger,
+            signals: [.sigint, .sigterm])
+        if flood {
+            // The flood continues from a settled cluster: run the cold start first.
+            await server.core.advance(to: start.adding(millis: config.coldStartWindowMillis + 2_000))
+        }
+        print("clusterdash sim: serving \(server.url)")
+        for node in config.nodeIDs {
+            if let u = server.nodeURLs[node] { print("  \(node): \(u)") }
+        }
+        if tokenRead != nil || tokenOperate != nil { print("  bearer token required") }
+        fflush(nil)
+        try await server.wait()
+        print("clusterdash sim: stopped")
+    }
+}
