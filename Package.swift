@@ -97,7 +97,11 @@ let package = Package(
         // Release-mode measurements; never part of the tests.
         .executableTarget(
             name: "clusterdash-bench",
-            dependencies: ["ClusterProtocol", "ClusterState"],
+            dependencies: [
+                "ClusterProtocol", "ClusterState", "ClusterSim", "SimServer",
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

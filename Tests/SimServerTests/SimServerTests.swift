@@ -319,3 +319,15 @@ func results(_ es: [Envelope]) -> [CommandResult] {
         try await n2.waitFor("node-2 keeps streaming") { $0.count > before }
     }
 }
+
+@Suite struct DocumentedScenarioTests {
+    @Test func theExampleScenarioInTheDocsParses() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../docs/scenarios/failover-drill.toml").standardized
+        let scenario = try Scenario.parse(toml: try String(contentsOf: url, encoding: .utf8))
+        #expect(scenario.steps.count == 7)
+        #expect(scenario.steps[0] == Scenario.Step(atMillis: 40_000, fault: .lagSpike(node: "node-2", millis: 45_000, durationMillis: 15_000)))
+        #expect(scenario.steps[1].fault == .crash(node: "node-1"))
+        #expect(scenario.steps.last?.fault == .suppressedRepeat(node: nil))
+    }
+}
