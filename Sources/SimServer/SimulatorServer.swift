@@ -203,12 +203,18 @@ struct Driver: Service {
     let core: SimulatorCore
     let tickMillis: Int64
 
+    /// Ticks until graceful shutdown; ending by cancellation is the normal
+    /// way out, not an error (an error would cancel the whole group).
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                try await Task.sleep(for: .milliseconds(tickMillis))
+        await withGracefulShutdownHandler {
+            while !Task.isCancelled, !Task.isShuttingDownGracefully {
+                do {
+                    try await Task.sleep(for: .milliseconds(tickMillis))
+                } catch {
+                    return
+                }
                 await core.advance(to: wallClockNow())
             }
-        }
+        } onGracefulShutdown: {}
     }
 }

@@ -73,6 +73,9 @@ struct SimCommand: AsyncParsableCommand {
     @Option(name: .customLong("cluster-name"), help: "The cluster's name.")
     var clusterName = "sim"
 
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (to stderr).")
+    var logLevel = "notice"
+
     func validate() throws {
         guard nodes >= 1, nodes <= 1_000 else { throw ValidationError("--nodes must be 1...1000") }
         guard partitions >= 0, partitions <= 1_000_000 else { throw ValidationError("--partitions must be 0...1000000") }
@@ -133,7 +136,7 @@ struct SimCommand: AsyncParsableCommand {
             }
         }
         var logger = Logger(label: "clusterdash.sim")
-        logger.logLevel = .notice
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
         let config = simConfig()
         let server = try await SimulatorServer.start(
             simulation: config, options: options, start: start, scheduled: scheduled, logger: logger,
