@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // Pure: the wire contract. No I/O, no Foundation.
@@ -69,13 +70,29 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Where events come from: WebSocket endpoints, recordings; the queue and the feed.
+        .target(
+            name: "EventSources",
+            dependencies: [
+                "ClusterProtocol",
+                "ClusterState",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: strict
+        ),
         // Pure: cells, buffers, layout, widgets. Knows nothing of clusters or curses.
         .target(name: "RenderCore", swiftSettings: strict),
         // Test support shipped as a product: golden screens, fixtures, frame mutation.
         .target(
             name: "ClusterdashTesting",
             dependencies: [
-                "RenderCore", "ClusterProtocol", "ClusterSim",
+                "RenderCore", "ClusterProtocol", "ClusterState", "ClusterSim",
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -89,6 +106,7 @@ let package = Package(
                 "ClusterState",
                 "ClusterSim",
                 "SimServer",
+                "EventSources",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -125,6 +143,14 @@ let package = Package(
             dependencies: [
                 "SimServer", "ClusterSim", "ClusterState", "ClusterProtocol", "ClusterdashTesting",
                 .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EventSourcesTests",
+            dependencies: [
+                "EventSources", "SimServer", "ClusterSim", "ClusterState", "ClusterProtocol", "ClusterdashTesting",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

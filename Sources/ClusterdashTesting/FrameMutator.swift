@@ -1,4 +1,4 @@
-@_exported import struct ClusterSim.SplitMix64
+@_exported import struct ClusterState.SplitMix64
 
 /// Deterministic damage to frames, for testing that decoders never crash:
 /// truncation, bit flips, swapped and duplicated bytes, huge numbers, deep

@@ -116,6 +116,12 @@ public struct TestTimeout: Error, CustomStringConvertible {
     public var received: Int
     public var lastTypes: [String]
 
+    public init(what: String, received: Int, lastTypes: [String]) {
+        self.what = what
+        self.received = received
+        self.lastTypes = lastTypes
+    }
+
     public var description: String { "timed out waiting for \(what) (received \(received); last: \(lastTypes))" }
 }
 

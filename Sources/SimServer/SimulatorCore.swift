@@ -152,6 +152,11 @@ public actor SimulatorCore {
         }
     }
 
+    /// Accepts subscribers again after `endAll` (a restarted listener).
+    public func reopen() {
+        subscribers = subscribers.filter { $0.value.end == nil }
+    }
+
     public func endAll(reason: SubscriptionEnd) {
         for (id, s) in subscribers {
             subscribers[id]?.end = reason

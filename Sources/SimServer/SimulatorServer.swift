@@ -76,6 +76,15 @@ public final class SimulatorServer: Sendable {
     ) async throws -> SimulatorServer {
         let core = SimulatorCore(config: simulation, start: start)
         for (fault, at) in scheduled { await core.schedule(fault, at: at) }
+        return try await Self.start(core: core, options: options, logger: logger, signals: signals)
+    }
+
+    /// Starts listeners for an existing core: a restarted endpoint keeps the
+    /// cluster (and its replay history) it had.
+    public static func start(
+        core: SimulatorCore, options: SimServerOptions, logger: Logger, signals: [UnixSignal] = []
+    ) async throws -> SimulatorServer {
+        await core.reopen()
         let ports = PortCollector()
         var services: [any Service] = []
         let main = makeApplication(core: core, options: options, node: nil, port: options.port, ports: ports, logger: logger)

@@ -1,0 +1,112 @@
+import ClusterProtocol
+import DequeModule
+import Synchronization
+
+/// One envelope as it arrived: from which endpoint, when, and its raw text.
+public struct Received: Sendable {
+    public var envelope: Envelope
+    public var endpoint: Int
+    public var receivedAt: Timestamp
+
+    public init(envelope: Envelope, endpoint: Int, receivedAt: Timestamp) {
+        self.envelope = envelope
+        self.endpoint = endpoint
+        self.receivedAt = receivedAt
+    }
+}
+
+/// What the app takes from the queue in one go.
+public struct Batch: Sendable {
+    public var items: [Received]
+    /// Envelopes dropped since the last batch because the queue overflowed.
+    /// Non-zero means the app must resynchronise from a snapshot.
+    public var dropped: Int
+    /// How many envelopes were waiting when this batch was taken.
+    public var backlog: Int
+
+    public init(items: [Received], dropped: Int, backlog: Int) {
+        self.items = items
+        self.dropped = dropped
+        self.backlog = backlog
+    }
+}
+
+/// The bounded queue between the sockets and the app. Readers push, the app
+/// takes everything waiting at once (a burst becomes one batch, one frame).
+/// When it is full, it does not grow: it drops what it holds, counts it, and
+/// the app resynchronises from a snapshot.
+public final class EnvelopeQueue: Sendable {
+    struct State {
+        var items: Deque<Received> = []
+        var dropped = 0
+        var totalDropped = 0
+        var overflows = 0
+        var closed = false
+    }
+
+    public let capacity: Int
+    private let state = Mutex(State())
+    private let signal: AsyncStream<Void>.Continuation
+    private let wakeups: AsyncStream<Void>
+
+    public init(capacity: Int = 100_000) {
+        self.capacity = max(1, capacity)
+        (wakeups, signal) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Adds an envelope; false when the queue overflowed (and was emptied).
+    @discardableResult
+    public func push(_ r: Received) -> Bool {
+        let ok = state.withLock { s -> Bool in
+            guard !s.closed else { return true }
+            if s.items.count >= capacity {
+                s.dropped += s.items.count + 1
+                s.totalDropped += s.items.count + 1
+                s.overflows += 1
+                s.items.removeAll(keepingCapacity: false)
+                return false
+            }
+            s.items.append(r)
+            return true
+        }
+        signal.yield()
+        return ok
+    }
+
+    /// Wakes the consumer without data (a status changed).
+    public func poke() {
+        signal.yield()
+    }
+
+    public var count: Int { state.withLock { $0.items.count } }
+    public var totalDropped: Int { state.withLock { $0.totalDropped } }
+    public var overflows: Int { state.withLock { $0.overflows } }
+
+    /// Takes everything waiting (at most `max`).
+    public func take(max: Int = .max) -> Batch {
+        state.withLock { s in
+            let backlog = s.items.count
+            let n = min(max, backlog)
+            var items: [Received] = []
+            items.reserveCapacity(n)
+            for _ in 0..<n {
+                if let r = s.items.popFirst() { items.append(r) }
+            }
+            let dropped = s.dropped
+            s.dropped = 0
+            return Batch(items: items, dropped: dropped, backlog: backlog)
+        }
+    }
+
+    /// Waits until something was pushed or poked (returns at once if so
+    /// since the last wait); false once closed.
+    public func wait() async -> Bool {
+        var it = wakeups.makeAsyncIterator()
+        return await it.next() != nil
+    }
+
+    public func close() {
+        state.withLock { $0.closed = true }
+        signal.finish()
+    }
+}

@@ -1,0 +1,334 @@
+import ClusterProtocol
+import ClusterState
+import Foundation
+import HTTPTypes
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import Synchronization
+import WSClient
+
+/// One endpoint to subscribe to.
+public struct EndpointConfig: Sendable, Hashable {
+    public var url: String
+    /// Bearer token; never printed, logged or shown.
+    public var token: String?
+    /// PEM file of a private CA for `wss://`.
+    public var caFile: String?
+
+    public init(url: String, token: String? = nil, caFile: String? = nil) {
+        self.url = url
+        self.token = token
+        self.caFile = caFile
+    }
+
+    /// The URL for display: never carries credentials.
+    public var displayName: String {
+        guard let c = URLComponents(string: url), let host = c.host else { return url }
+        return "\(c.scheme ?? "ws")://\(host)\(c.port.map { ":\($0)" } ?? "")\(c.path)"
+    }
+}
+
+/// Where events come from, whatever that is: live sockets, a recording.
+/// The app only sees batches, statuses and a way to send.
+public protocol EventSource: Sendable {
+    var queue: EnvelopeQueue { get }
+    /// The status of every endpoint, in the order configured.
+    var statuses: [EndpointStatus] { get }
+    var endpointNames: [String] { get }
+    func start()
+    func stop() async
+    /// Sends a command; false when no endpoint is live (nothing was sent).
+    func send(_ op: ClientOp) -> Bool
+    /// Asks `endpoint` for a fresh snapshot.
+    func requestSnapshot(endpoint: Int)
+}
+
+/// Subscribes to one or more protocol-v1 endpoints and merges them into one
+/// bounded queue. Each endpoint has its own connection loop: connect with the
+/// bearer token, send `subscribe` with the last seq seen per source (so the
+/// server replays what was missed), read and decode off the main thread,
+/// reconnect by `ReconnectMachine` (backoff with full jitter, slow retry on
+/// 401, stale after 30 s of silence). WebSocket pings every 10 s.
+public final class WebSocketSource: EventSource {
+    public let queue: EnvelopeQueue
+    public let endpoints: [EndpointConfig]
+    private let policy: ReconnectMachine.Policy
+    private let clock: @Sendable () -> Timestamp
+    private let logger: Logger
+    private let recorder: Recorder?
+    private let shared = Mutex(Shared())
+    private let tasks = Mutex<[Task<Void, Never>]>([])
+
+    struct Shared {
+        var statuses: [EndpointStatus] = []
+        /// Last seq seen per source, for `resume`.
+        var seqs: [String: Int64] = [:]
+        /// Frames waiting to be sent, per endpoint (the live connection drains them).
+        var outgoing: [[String]] = []
+        var decodeErrors = 0
+        var framesReceived = 0
+    }
+
+    public init(
+        endpoints: [EndpointConfig], queueCapacity: Int = 100_000, policy: ReconnectMachine.Policy = .init(),
+        recorder: Recorder? = nil, clock: @escaping @Sendable () -> Timestamp, logger: Logger
+    ) {
+        self.endpoints = endpoints
+        self.queue = EnvelopeQueue(capacity: queueCapacity)
+        self.policy = policy
+        self.clock = clock
+        self.logger = logger
+        self.recorder = recorder
+        shared.withLock {
+            $0.statuses = endpoints.map { _ in .connecting(attempt: 1) }
+            $0.outgoing = endpoints.map { _ in [] }
+        }
+    }
+
+    public var statuses: [EndpointStatus] { shared.withLock { $0.statuses } }
+    public var endpointNames: [String] { endpoints.map(\.displayName) }
+    public var decodeErrors: Int { shared.withLock { $0.decodeErrors } }
+    public var framesReceived: Int { shared.withLock { $0.framesReceived } }
+    /// The last seq seen per source (what a reconnect resumes from).
+    public var seenSeqs: [String: Int64] { shared.withLock { $0.seqs } }
+
+    public func start() {
+        let started = endpoints.indices.map { i in
+            Task { [self] in await self.loop(endpoint: i) }
+        }
+        tasks.withLock { $0 = started }
+    }
+
+    public func stop() async {
+        let running = tasks.withLock { t -> [Task<Void, Never>] in
+            defer { t = [] }
+            return t
+        }
+        for t in running { t.cancel() }
+        for t in running { await t.value }
+        queue.close()
+    }
+
+    public func send(_ op: ClientOp) -> Bool {
+        let text = ClientOpCodec.encode(op)
+        return shared.withLock { s in
+            // The first live endpoint takes commands.
+            guard let i = s.statuses.firstIndex(where: \.isLive) else { return false }
+            s.outgoing[i].append(text)
+            return true
+        }
+    }
+
+    public func requestSnapshot(endpoint: Int) {
+        let text = ClientOpCodec.encode(.snapshot)
+        shared.withLock { s in
+            guard s.outgoing.indices.contains(endpoint) else { return }
+            s.outgoing[endpoint].append(text)
+        }
+    }
+
+    // MARK: The connection loop
+
+    private func setStatus(_ i: Int, _ status: EndpointStatus) {
+        shared.withLock { $0.statuses[i] = status }
+        queue.poke()
+    }
+
+    private func loop(endpoint i: Int) async {
+        var machine = ReconnectMachine(policy: policy, seed: UInt64(i + 1) &* 0x9E37_79B9)
+        let config = endpoints[i]
+        while !Task.isCancelled {
+            _ = machine.connecting()
+            setStatus(i, machine.status)
+            let reason = await connectOnce(endpoint: i, config: config, machine: &machine)
+            if Task.isCancelled { return }
+            let action = machine.disconnected(now: clock(), reason: reason)
+            setStatus(i, machine.status)
+            logger.info("endpoint \(config.displayName) disconnected: \(describe(reason)); \(machine.status.label)")
+            switch action {
+            case .wait(let until):
+                let delay = max(0, until.millis(since: clock()))
+                do { try await Task.sleep(for: .milliseconds(delay)) } catch { return }
+            case .giveUp:
+                return
+            default:
+                break
+            }
+        }
+    }
+
+    private func describe(_ r: DisconnectReason) -> String {
+        switch r {
+        case .closed(let s): s
+        case .unauthorized: "401 unauthorized"
+        case .fatal(let s): s
+        }
+    }
+
+    /// Lives one connection: returns why it ended.
+    private func connectOnce(endpoint i: Int, config: EndpointConfig, machine: inout ReconnectMachine) async -> DisconnectReason {
+        var headers = HTTPFields()
+        if let token = config.token { headers[.authorization] = "Bearer \(token)" }
+        var wsConfig = WebSocketClientConfiguration(
+            maxFrameSize: EnvelopeCodec.maxFrameBytes, additionalHeaders: headers, autoPing: .enabled(timePeriod: .seconds(10)))
+        let tls: TLSConfiguration?
+        do {
+            tls = try tlsConfiguration(for: config)
+        } catch {
+            return .fatal("TLS setup: \(error)")
+        }
+        if let host = URLComponents(string: config.url)?.host, host.first?.isNumber == true || host.contains(":") {
+            wsConfig.sniHostname = nil
+        }
+        let box = ConnectionBox(machine: machine)
+        let clock = self.clock
+        let queue = self.queue
+        let recorder = self.recorder
+        let logger = self.logger
+        let connection = Task { () -> Result<Void, any Error> in
+            defer { box.markFinished() }
+            do {
+                try await WebSocketClient.connect(url: config.url, configuration: wsConfig, tlsConfiguration: tls, logger: logger) {
+                    inbound, outbound, _ in
+                    let resume = self.shared.withLock { $0.seqs }
+                    // Nothing queued from an earlier connection is sent now.
+                    self.shared.withLock { $0.outgoing[i] = [] }
+                    try await outbound.write(.text(ClientOpCodec.encode(.subscribe(resume: resume.isEmpty ? nil : resume))))
+                    box.connected(now: clock())
+                    self.setStatus(i, box.status)
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        // Writer and watchdog: sends queued frames, checks staleness.
+                        group.addTask {
+                            var lastTick = clock()
+                            while !Task.isCancelled {
+                                let pending = self.shared.withLock { s -> [String] in
+                                    defer { s.outgoing[i] = [] }
+                                    return s.outgoing[i]
+                                }
+                                for text in pending { try await outbound.write(.text(text)) }
+                                let now = clock()
+                                if now.millis(since: lastTick) >= 1_000 {
+                                    lastTick = now
+                                    if box.tick(now: now) == .dropStale {
+                                        self.setStatus(i, box.status)
+                                        try? await outbound.close(.goingAway, reason: "stale: no data for 30 s")
+                                        throw ConnectionEnd.stale
+                                    }
+                                }
+                                try await Task.sleep(for: .milliseconds(pending.isEmpty ? 20 : 1))
+                            }
+                        }
+                        group.addTask {
+                            var statusTick = 0
+                            for try await message in inbound.messages(maxSize: EnvelopeCodec.maxFrameBytes) {
+                                guard case .text(let text) = message else { continue }
+                                let now = clock()
+                                box.heard(now: now)
+                                statusTick += 1
+                                if statusTick & 255 == 0 { self.setStatus(i, box.status) }
+                                do throws(ProtocolError) {
+                                    let e = try EnvelopeCodec.decode(text)
+                                    self.shared.withLock { s in
+                                        s.framesReceived += 1
+                                        if case .snapshot(let snap) = e.event {
+                                            for (k, v) in snap.seqs { s.seqs[k] = v }
+                                        } else if e.seq > 0 {
+                                            s.seqs[e.source] = max(s.seqs[e.source] ?? 0, e.seq)
+                                        }
+                                    }
+                                    recorder?.record(text: text, endpoint: i, at: now)
+                                    queue.push(Received(envelope: e, endpoint: i, receivedAt: now))
+                                } catch {
+                                    self.shared.withLock { $0.decodeErrors += 1 }
+                                    logger.warning("endpoint \(config.displayName): undecodable frame: \(error.message)")
+                                }
+                            }
+                            throw ConnectionEnd.closed
+                        }
+                        _ = try await group.next()
+                        group.cancelAll()
+                    }
+                }
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
+        }
+        // A handshake that hangs ignores cancellation: race it against a timeout.
+        let deadline = clock().adding(millis: policy.connectTimeoutMillis)
+        while !box.isConnected {
+            if Task.isCancelled {
+                connection.cancel()
+                return .closed("stopped")
+            }
+            if clock() > deadline {
+                connection.cancel()
+                machine = box.machine
+                return .closed("handshake timed out")
+            }
+            if box.finished { break }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        let result = await withTaskCancellationHandler {
+            await connection.value
+        } onCancel: {
+            connection.cancel()
+        }
+        machine = box.machine
+        switch result {
+        case .success:
+            return .closed(box.wasConnected ? "closed by the server" : "connection refused")
+        case .failure(let error):
+            if case ConnectionEnd.stale = error { return .closed("stale") }
+            if case ConnectionEnd.closed = error { return .closed("closed by the server") }
+            if let e = error as? WebSocketClientError, e == .webSocketUpgradeFailed {
+                // The client does not say why; ask the server with a plain request.
+                if await HTTPProbe.status(url: config.url, token: config.token, tls: tls) == 401 { return .unauthorized }
+                return .closed("upgrade refused")
+            }
+            if let e = error as? WebSocketClientError, e == .invalidURL { return .fatal("invalid URL") }
+            return .closed(String(describing: error).prefix(120).description)
+        }
+    }
+
+    private func tlsConfiguration(for config: EndpointConfig) throws -> TLSConfiguration? {
+        guard config.url.hasPrefix("wss://") else { return nil }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let ca = config.caFile {
+            tls.trustRoots = .file(ca)
+        }
+        return tls
+    }
+}
+
+enum ConnectionEnd: Error { case stale, closed }
+
+/// The reconnect machine shared between a connection's tasks.
+final class ConnectionBox: Sendable {
+    private let state: Mutex<(machine: ReconnectMachine, connected: Bool, finished: Bool)>
+
+    init(machine: ReconnectMachine) {
+        state = Mutex((machine, false, false))
+    }
+
+    var machine: ReconnectMachine { state.withLock { $0.machine } }
+    var status: EndpointStatus { state.withLock { $0.machine.status } }
+    var isConnected: Bool { state.withLock { $0.connected } }
+    var wasConnected: Bool { state.withLock { $0.connected } }
+    var finished: Bool { state.withLock { $0.finished } }
+
+    func connected(now: Timestamp) {
+        state.withLock {
+            $0.machine.connected(now: now)
+            $0.connected = true
+        }
+    }
+
+    func heard(now: Timestamp) { state.withLock { $0.machine.heard(now: now) } }
+
+    func markFinished() { state.withLock { $0.finished = true } }
+
+    func tick(now: Timestamp) -> ReconnectMachine.Action { state.withLock { $0.machine.tick(now: now) } }
+}

@@ -1,0 +1,287 @@
+import ClusterProtocol
+import ClusterSim
+import ClusterState
+import ClusterdashTesting
+import EventSources
+import Foundation
+import Logging
+import SimServer
+import Testing
+
+func quiet() -> Logger {
+    var l = Logger(label: "sources-test")
+    l.logLevel = .critical
+    return l
+}
+
+func simConfig(_ edit: (inout SimConfig) -> Void = { _ in }) -> SimConfig {
+    var c = SimConfig()
+    c.coldStartWindowMillis = 1_000
+    c.plannedScaleWindowMillis = 500
+    edit(&c)
+    return c
+}
+
+func serverOptions(_ edit: (inout SimServerOptions) -> Void = { _ in }) -> SimServerOptions {
+    var o = SimServerOptions()
+    o.port = 0
+    o.realtime = false
+    edit(&o)
+    return o
+}
+
+/// Fast retries for tests (the policy is the same machine, with smaller numbers).
+func fastPolicy() -> ReconnectMachine.Policy {
+    var p = ReconnectMachine.Policy()
+    p.baseMillis = 20
+    p.capMillis = 200
+    p.unauthorizedDelayMillis = 300
+    return p
+}
+
+/// Pulls batches from a source into a feed, doing what the app will do:
+/// apply, and ask for snapshots when the feed says so.
+actor Consumer {
+    var feed = Feed()
+    let source: any EventSource
+    var batches = 0
+
+    init(source: any EventSource) {
+        self.source = source
+    }
+
+    func drain() {
+        let batch = source.queue.take()
+        batches += 1
+        for endpoint in feed.apply(batch, endpoints: source.endpointNames.count, now: wallClockNow()) {
+            source.requestSnapshot(endpoint: endpoint)
+        }
+    }
+
+    var state: ClusterState { feed.state }
+
+    /// Drains until `condition` holds; fails after `timeout`.
+    func until(_ what: String, timeout: Duration = .seconds(15), _ condition: (Feed) -> Bool) async throws {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while true {
+            drain()
+            if condition(feed) { return }
+            if ContinuousClock.now > deadline {
+                throw TestTimeout(what: what, received: feed.state.counters.applied, lastTypes: feed.state.log.suffix(5).map(\.text))
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+}
+
+/// The simulator's truth to compare a dashboard's state with.
+func assertMatches(_ state: ClusterState, _ core: SimulatorCore, sourceLocation: SourceLocation = #_sourceLocation) async {
+    var truth = ClusterState()
+    truth.apply(await core.snapshot())
+    #expect(state.term == truth.term, sourceLocation: sourceLocation)
+    #expect(state.primaries == truth.primaries, sourceLocation: sourceLocation)
+    #expect(state.assignment?.version == truth.assignment?.version, sourceLocation: sourceLocation)
+    #expect(state.assignment?.partitions == truth.assignment?.partitions, sourceLocation: sourceLocation)
+    #expect(state.seqs == truth.seqs, sourceLocation: sourceLocation)
+    for (id, n) in truth.nodes {
+        #expect(state.nodes[id]?.info.role == n.info.role, "role of \(id)", sourceLocation: sourceLocation)
+        #expect(state.nodes[id]?.info.health == n.info.health, "health of \(id)", sourceLocation: sourceLocation)
+    }
+}
+
+@Suite(.serialized) struct LiveSourceTests {
+    @Test func killAndRestartTheEndpointResumesWithNothingLostOrDoubled() async throws {
+        let core = SimulatorCore(config: simConfig { $0.demoFaults = true; $0.rate = 20 }, start: t0)
+        var server = try await SimulatorServer.start(core: core, options: serverOptions(), logger: quiet())
+        let port = server.port
+        await core.advance(byMillis: 3_000)
+        let source = WebSocketSource(endpoints: [EndpointConfig(url: server.url)], policy: fastPolicy(), clock: wallClockNow, logger: quiet())
+        source.start()
+        let consumer = Consumer(source: source)
+        try await consumer.until("the snapshot") { $0.state.hasSnapshot }
+        for _ in 0..<10 { await core.advance(byMillis: 1_000) }
+        let before = await core.seqs
+        try await consumer.until("the first stretch") { $0.state.seqs == before }
+        // The endpoint dies; the cluster goes on (a demo fault happens meanwhile).
+        await server.stop()
+        try await consumer.until("the disconnect") { _ in !(source.statuses[0].isLive) }
+        for _ in 0..<20 { await core.advance(byMillis: 1_000) }
+        var o = serverOptions()
+        o.port = port
+        server = try await SimulatorServer.start(core: core, options: o, logger: quiet())
+        let after = await core.seqs
+        try await consumer.until("the resumed stream") { $0.state.seqs == after }
+        let replays = await core.stats.replays
+        #expect(replays >= 1, "the reconnect resumed rather than taking a snapshot")
+        await assertMatches(await consumer.state, core)
+        let state = await consumer.state
+        #expect(state.counters.duplicates == 0)
+        #expect(state.counters.gaps == 0)
+        #expect(state.counters.snapshots == 1)
+        await source.stop()
+        await server.stop()
+    }
+
+    @Test func unauthorizedIsShownAndRetriedSlowly() async throws {
+        let server = try await SimulatorServer.start(
+            simulation: simConfig(), options: serverOptions { $0.readToken = "r"; $0.operateToken = "o" }, start: t0, logger: quiet())
+        let bad = WebSocketSource(endpoints: [EndpointConfig(url: server.url, token: "wrong")], policy: fastPolicy(), clock: wallClockNow, logger: quiet())
+        bad.start()
+        let deadline = ContinuousClock.now.advanced(by: .seconds(10))
+        while true {
+            if case .unauthorized = bad.statuses[0] { break }
+            if ContinuousClock.now > deadline {
+                Issue.record("never unauthorized: \(bad.statuses)")
+                break
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        await bad.stop()
+        let good = WebSocketSource(endpoints: [EndpointConfig(url: server.url, token: "r")], policy: fastPolicy(), clock: wallClockNow, logger: quiet())
+        good.start()
+        let consumer = Consumer(source: good)
+        try await consumer.until("the snapshot with a good token") { $0.state.hasSnapshot }
+        #expect(good.statuses[0].isLive)
+        await good.stop()
+        await server.stop()
+    }
+
+    @Test func theSameEventFromTwoEndpointsIsAppliedOnce() async throws {
+        let server = try await SimulatorServer.start(simulation: simConfig(), options: serverOptions(), start: t0, logger: quiet())
+        await server.core.advance(byMillis: 3_000)
+        let source = WebSocketSource(
+            endpoints: [EndpointConfig(url: server.url), EndpointConfig(url: server.url)], policy: fastPolicy(), clock: wallClockNow,
+            logger: quiet())
+        source.start()
+        let consumer = Consumer(source: source)
+        try await consumer.until("both live") { _ in source.statuses.allSatisfy(\.isLive) }
+        for _ in 0..<5 { await server.core.advance(byMillis: 1_000) }
+        let now = await server.core.seqs
+        try await consumer.until("everything") { $0.state.seqs == now }
+        try await Task.sleep(for: .milliseconds(200))
+        await consumer.drain()
+        let state = await consumer.state
+        #expect(state.counters.duplicates > 30, "each event came twice")
+        #expect(state.counters.gaps == 0)
+        await assertMatches(state, server.core)
+        await source.stop()
+        await server.stop()
+    }
+
+    @Test func aForcedGapRequestsASnapshotOverTheWire() async throws {
+        let server = try await SimulatorServer.start(simulation: simConfig(), options: serverOptions(), start: t0, logger: quiet())
+        await server.core.advance(byMillis: 3_000)
+        let source = WebSocketSource(endpoints: [EndpointConfig(url: server.url)], policy: fastPolicy(), clock: wallClockNow, logger: quiet())
+        source.start()
+        var feed = Feed()
+        // Wait for the snapshot.
+        while !feed.state.hasSnapshot {
+            _ = feed.apply(source.queue.take(), endpoints: 1, now: wallClockNow())
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        await server.core.advance(byMillis: 2_000)
+        try await Task.sleep(for: .milliseconds(300))
+        var batch = source.queue.take()
+        // Lose one event of node-2 in transit.
+        let lost = try #require(batch.items.firstIndex { $0.envelope.source == "node-2" && $0.envelope.seq > 0 })
+        batch.items.remove(at: lost)
+        let requests = feed.apply(batch, endpoints: 1, now: wallClockNow())
+        #expect(requests == [0])
+        let snapshotsBefore = await server.core.stats.snapshotsSent
+        for r in requests { source.requestSnapshot(endpoint: r) }
+        let deadline = ContinuousClock.now.advanced(by: .seconds(10))
+        while feed.state.counters.snapshots < 2, ContinuousClock.now < deadline {
+            _ = feed.apply(source.queue.take(), endpoints: 1, now: wallClockNow())
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(feed.state.counters.snapshots == 2)
+        #expect(await server.core.stats.snapshotsSent == snapshotsBefore + 1)
+        await assertMatches(feed.state, server.core)
+        await source.stop()
+        await server.stop()
+    }
+
+    @Test func aFloodAboveConsumptionStaysUnderTheCapAndReportsBehind() async throws {
+        let server = try await SimulatorServer.start(
+            simulation: simConfig(), options: serverOptions { $0.flood = true }, start: t0, logger: quiet())
+        await server.core.advance(byMillis: 3_000)
+        let source = WebSocketSource(
+            endpoints: [EndpointConfig(url: server.url)], queueCapacity: 2_000, policy: fastPolicy(), clock: wallClockNow, logger: quiet())
+        source.start()
+        var feed = Feed()
+        feed.behindThreshold = 100
+        var maxQueued = 0
+        var sawBehind = false
+        var resyncs: [Int] = []
+        let deadline = ContinuousClock.now.advanced(by: .seconds(4))
+        while ContinuousClock.now < deadline {
+            // A slow consumer: a quarter of a second between frames.
+            try await Task.sleep(for: .milliseconds(250))
+            maxQueued = max(maxQueued, source.queue.count)
+            resyncs += feed.apply(source.queue.take(), endpoints: 1, now: wallClockNow())
+            if feed.behind > 0 { sawBehind = true }
+        }
+        #expect(maxQueued <= 2_000)
+        #expect(source.queue.overflows > 0)
+        #expect(feed.droppedTotal > 0)
+        #expect(sawBehind)
+        #expect(resyncs.contains(0))
+        #expect(feed.lastResync != nil)
+        await source.stop()
+        await server.stop()
+    }
+
+    @Test func perNodeEndpointsKeepStreamingWhenOneNodeDies() async throws {
+        let server = try await SimulatorServer.start(
+            simulation: simConfig(), options: serverOptions { $0.perNodePorts = true }, start: t0, logger: quiet())
+        await server.core.advance(byMillis: 3_000)
+        let nodes = await server.core.nodeIDs
+        let source = WebSocketSource(
+            endpoints: nodes.compactMap { server.nodeURLs[$0] }.map { EndpointConfig(url: $0) }, policy: fastPolicy(), clock: wallClockNow,
+            logger: quiet())
+        source.start()
+        let consumer = Consumer(source: source)
+        try await consumer.until("all five live") { _ in source.statuses.count == 5 && source.statuses.allSatisfy(\.isLive) }
+        await server.core.inject(.crash(node: "node-3"))
+        try await consumer.until("node-3's endpoint down") { _ in !source.statuses[2].isLive }
+        let applied = await consumer.state.counters.applied
+        for _ in 0..<3 { await server.core.advance(byMillis: 1_000) }
+        try await consumer.until("the others streaming") { $0.state.counters.applied > applied + 10 }
+        #expect(source.statuses.enumerated().allSatisfy { $0.offset == 2 || $0.element.isLive })
+        let state = await consumer.state
+        #expect(state.nodes["node-3"]?.isPresent == false)
+        #expect(state.counters.gaps == 0)
+        await source.stop()
+        await server.stop()
+    }
+
+    @Test func recorderThenReplayGivesTheSameFinalState() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("clusterdash-rec-\(UInt32.random(in: 0...UInt32.max)).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let server = try await SimulatorServer.start(simulation: simConfig { $0.demoFaults = true }, options: serverOptions(), start: t0, logger: quiet())
+        await server.core.advance(byMillis: 3_000)
+        let recorder = try Recorder(path: path)
+        let source = WebSocketSource(endpoints: [EndpointConfig(url: server.url)], policy: fastPolicy(), recorder: recorder, clock: wallClockNow, logger: quiet())
+        source.start()
+        let consumer = Consumer(source: source)
+        try await consumer.until("the snapshot") { $0.state.hasSnapshot }
+        for _ in 0..<60 { await server.core.advance(byMillis: 1_000) }
+        let now = await server.core.seqs
+        try await consumer.until("everything") { $0.state.seqs == now }
+        await source.stop()
+        recorder.close()
+        let live = await consumer.state
+        let recording = try Recording.load(path: path)
+        #expect(recording.malformedLines == 0)
+        #expect(recording.events.count == live.counters.applied + live.counters.duplicates + live.counters.stale)
+        var cursor = ReplayCursor(recording: recording)
+        var replayed = ClusterState()
+        for e in cursor.playAll() { replayed.apply(e) }
+        #expect(replayed.nodes == live.nodes)
+        #expect(replayed.followers == live.followers)
+        #expect(replayed.assignment == live.assignment)
+        #expect(replayed.seqs == live.seqs)
+        #expect(Array(replayed.log) == Array(live.log))
+        await server.stop()
+    }
+}

@@ -1,0 +1,199 @@
+import ClusterProtocol
+import ClusterState
+import ClusterdashTesting
+import EventSources
+import Testing
+
+let t0 = Timestamp(millis: 1_795_438_800_000)
+
+@Suite struct ReconnectMachineTests {
+    @Test func backoffDoublesToTheCapWithFullJitter() {
+        var m = ReconnectMachine()
+        #expect(m.connecting() == .connect)
+        #expect(m.status == .connecting(attempt: 1))
+        var now = t0
+        var ceilings: [Int64] = []
+        for n in 1...10 {
+            let action = m.disconnected(now: now, reason: .closed("refused"))
+            guard case .wait(let until) = action else {
+                Issue.record("expected a wait")
+                return
+            }
+            let delay = until.millis(since: now)
+            let ceiling = m.ceilingMillis(retry: n)
+            ceilings.append(ceiling)
+            #expect(delay >= 0 && delay <= ceiling, "retry \(n): \(delay) ms over \(ceiling)")
+            #expect(m.status == .backingOff(until: until, attempt: n, reason: "refused"))
+            now = until
+            #expect(m.retryDue(now: now) == .connect)
+            #expect(m.status == .connecting(attempt: n + 1))
+        }
+        #expect(ceilings == [250, 500, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000, 30_000])
+    }
+
+    @Test func jitterIsSpreadNotConstant() {
+        var m = ReconnectMachine(seed: 42)
+        var delays: Set<Int64> = []
+        for _ in 0..<20 {
+            _ = m.connecting()
+            m.connected(now: t0)
+            // Connected only briefly: the count keeps growing, to the cap.
+            if case .wait(let until) = m.disconnected(now: t0.adding(millis: 10), reason: .closed("x")) {
+                delays.insert(until.millis(since: t0))
+            }
+        }
+        #expect(delays.count > 10)
+    }
+
+    @Test func aHealthyMinuteResetsTheCount() {
+        var m = ReconnectMachine()
+        for _ in 0..<6 { _ = m.disconnected(now: t0, reason: .closed("x")) }
+        #expect(m.failures == 6)
+        _ = m.connecting()
+        m.connected(now: t0)
+        m.heard(now: t0.adding(millis: 61_000))
+        #expect(m.failures == 0)
+        guard case .wait(let until) = m.disconnected(now: t0.adding(millis: 61_500), reason: .closed("x")) else {
+            Issue.record("expected a wait")
+            return
+        }
+        #expect(until.millis(since: t0.adding(millis: 61_500)) <= 250)
+    }
+
+    @Test func unauthorizedRetriesSlowly() {
+        var m = ReconnectMachine()
+        let action = m.disconnected(now: t0, reason: .unauthorized)
+        #expect(action == .wait(until: t0.adding(millis: 30_000)))
+        #expect(m.status == .unauthorized(retryAt: t0.adding(millis: 30_000)))
+        #expect(m.status.label == "unauthorized")
+    }
+
+    @Test func silenceMakesALiveConnectionStale() {
+        var m = ReconnectMachine()
+        _ = m.connecting()
+        m.connected(now: t0)
+        m.heard(now: t0.adding(millis: 5_000))
+        #expect(m.tick(now: t0.adding(millis: 34_000)) == .nothing)
+        #expect(m.status == .live(since: t0, lastFrameAt: t0.adding(millis: 5_000)))
+        #expect(m.tick(now: t0.adding(millis: 35_000)) == .dropStale)
+        #expect(m.status == .stale(lastFrameAt: t0.adding(millis: 5_000)))
+    }
+
+    @Test func fatalGivesUp() {
+        var m = ReconnectMachine()
+        #expect(m.disconnected(now: t0, reason: .fatal("invalid URL")) == .giveUp)
+        #expect(m.status == .failed(reason: "invalid URL"))
+    }
+}
+
+private func received(_ e: Envelope, endpoint: Int = 0) -> Received {
+    Received(envelope: e, endpoint: endpoint, receivedAt: e.timestamp)
+}
+
+@Suite struct QueueAndFeedTests {
+    @Test func queueOverflowDropsInsteadOfGrowing() {
+        let q = EnvelopeQueue(capacity: 100)
+        var f = EnvelopeFactory()
+        for _ in 0..<250 {
+            q.push(received(f.make(.stateChangeSuppressed(StateChangeSuppressed(node: "node-1", state: "primary")))))
+            #expect(q.count <= 100)
+        }
+        #expect(q.overflows == 2)
+        let batch = q.take()
+        #expect(batch.items.count == 48)
+        #expect(batch.dropped == 202)
+        #expect(q.take().dropped == 0)
+    }
+
+    @Test func feedAsksForSnapshotsOnGapsAndOverflowRateLimited() {
+        var f = EnvelopeFactory()
+        var feed = Feed()
+        _ = feed.apply(Batch(items: [received(f.make(.snapshot(EnvelopeFactory.healthySnapshot())))], dropped: 0, backlog: 1), endpoints: 2, now: t0)
+        let a = f.make(.stateChangeSuppressed(StateChangeSuppressed(node: "node-1", state: "primary")))
+        f.lose(5, from: "node-1")
+        let b = f.make(.stateChangeSuppressed(StateChangeSuppressed(node: "node-1", state: "primary")))
+        let requests = feed.apply(Batch(items: [received(a, endpoint: 1), received(b, endpoint: 1)], dropped: 0, backlog: 2), endpoints: 2, now: t0)
+        #expect(requests == [1])
+        #expect(feed.lastResync?.hasPrefix("gap from node-1") == true)
+        // Another gap a second later: not asked again yet.
+        f.lose(3, from: "node-1")
+        let c = f.make(.stateChangeSuppressed(StateChangeSuppressed(node: "node-1", state: "primary")))
+        #expect(feed.apply(Batch(items: [received(c, endpoint: 1)], dropped: 0, backlog: 1), endpoints: 2, now: t0.adding(millis: 1_000)).isEmpty)
+        // Overflow: every endpoint, once the interval passed.
+        let overflow = feed.apply(Batch(items: [], dropped: 5_000, backlog: 70_000), endpoints: 2, now: t0.adding(millis: 2_500))
+        #expect(overflow == [0, 1])
+        #expect(feed.behind == 70_000)
+        #expect(feed.droppedTotal == 5_000)
+        #expect(feed.resyncRequests == 3)
+    }
+}
+
+@Suite struct ReplayTests {
+    /// A recording of a scripted stream, one event every 100 ms.
+    func recording() -> (Recording, [Envelope]) {
+        var f = EnvelopeFactory(start: t0, stepMillis: 100)
+        var es = [f.make(.snapshot(EnvelopeFactory.healthySnapshot(nodes: 3)))]
+        for i in 0..<50 {
+            es.append(f.make(.replicationLag(ReplicationLag(follower: "node-2", leader: "node-1", lagMillis: Int64(i * 10), lagEntries: 1, walPosition: nil)), source: "node-2"))
+            if i == 20 { es.append(f.make(.demoted(Demoted(node: "node-1", cause: .health, term: 7)))) }
+            if i == 25 { es.append(f.make(.roleChanged(RoleChanged(node: "node-3", from: .replica, to: .primary, term: 8, reason: nil)), source: "node-3")) }
+        }
+        var text = ""
+        for (i, e) in es.enumerated() {
+            text += "{\"at\":\"\(e.timestamp.rfc3339)\",\"endpoint\":0,\"frame\":\(EnvelopeCodec.encodeString(e))}\n"
+            if i == 10 { text += "this line is not JSON\n{\"at\":\"x\",\"frame\":{\"v\":1}}\n\n" }
+        }
+        return (Recording.parse(text), es)
+    }
+
+    @Test func malformedLinesAreCountedAndSkipped() {
+        let (r, es) = recording()
+        #expect(r.events.count == es.count)
+        #expect(r.malformedLines == 2)
+        #expect(r.firstError?.hasPrefix("line 12:") == true)
+        // Bare envelopes are accepted too.
+        let bare = Recording.parse(es.map(EnvelopeCodec.encodeString).joined(separator: "\n"))
+        #expect(bare.events.count == es.count)
+    }
+
+    @Test func playsOnAnInjectedClockWithSpeedPauseAndStep() {
+        let (r, _) = recording()
+        var c = ReplayCursor(recording: r)
+        #expect(c.advance(wallMillis: 1).count == 1)  // the snapshot, the recording's first event
+        #expect(c.advance(wallMillis: 100).count == 1)  // 100 ms later, the first lag sample
+        c.setSpeed(10)
+        #expect(c.advance(wallMillis: 100).count == 10)  // 1 s of recording
+        c.pause()
+        #expect(c.advance(wallMillis: 10_000).isEmpty)
+        #expect(c.step() != nil)
+        c.resume()
+        let rest = c.advance(wallMillis: 100_000)
+        #expect(c.finished)
+        #expect(rest.count == r.events.count - 13)
+    }
+
+    @Test func stateAtTIsTheReducerOverTheEventsUpToT() {
+        let (r, es) = recording()
+        var c = ReplayCursor(recording: r)
+        var live = ClusterState()
+        for e in c.advance(wallMillis: 4_000) { live.apply(e) }
+        // Seek back to 2.5 s: a fresh state fed from the start.
+        let t = t0.adding(millis: 2_500)
+        let (reset, events) = c.seek(to: t)
+        #expect(reset)
+        var rewound = ClusterState()
+        for e in events { rewound.apply(e) }
+        var expected = ClusterState()
+        for e in es where e.timestamp <= t { expected.apply(e) }
+        #expect(rewound.nodes == expected.nodes)
+        #expect(rewound.followers == expected.followers)
+        #expect(rewound.seqs == expected.seqs)
+        #expect(Array(rewound.log) == Array(expected.log))
+        #expect(rewound.hasNoPrimary, "node-1 was demoted at 2.3 s, before node-3 took over")
+        // And forward again, past the failover.
+        let (reset2, more) = c.seek(to: t0.adding(millis: 6_000))
+        #expect(!reset2)
+        for e in more { rewound.apply(e) }
+        #expect(rewound.primaries == ["node-3"])
+    }
+}
