@@ -11,10 +11,11 @@ struct Clusterdash: AsyncParsableCommand {
         discussion: """
             With no arguments it decodes a built-in demo stream (protocol v1 JSON \
             lines) and prints the resulting cluster state. `clusterdash sim` runs the \
-            cluster simulator, a protocol-v1 WebSocket server. The live ncurses \
-            dashboard comes next.
+            cluster simulator, a protocol-v1 WebSocket server; `clusterdash tail` \
+            prints a live cluster's failover log; `clusterdash replay` plays a \
+            recording. The live ncurses dashboard comes next.
             """,
-        subcommands: [SummaryCommand.self, SimCommand.self],
+        subcommands: [SummaryCommand.self, SimCommand.self, TailCommand.self, ReplayCommand.self],
         defaultSubcommand: SummaryCommand.self
     )
 }

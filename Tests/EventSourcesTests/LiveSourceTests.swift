@@ -246,7 +246,10 @@ func assertMatches(_ state: ClusterState, _ core: SimulatorCore, sourceLocation:
         try await consumer.until("node-3's endpoint down") { _ in !source.statuses[2].isLive }
         let applied = await consumer.state.counters.applied
         for _ in 0..<3 { await server.core.advance(byMillis: 1_000) }
-        try await consumer.until("the others streaming") { $0.state.counters.applied > applied + 10 }
+        // node-1 (the leader) reports the crash on its own endpoint.
+        try await consumer.until("the others streaming, the crash seen") {
+            $0.state.counters.applied > applied + 10 && $0.state.nodes["node-3"]?.isPresent == false
+        }
         #expect(source.statuses.enumerated().allSatisfy { $0.offset == 2 || $0.element.isLive })
         let state = await consumer.state
         #expect(state.nodes["node-3"]?.isPresent == false)

@@ -1,0 +1,138 @@
+import ArgumentParser
+import ClusterProtocol
+import ClusterState
+import EventSources
+import Foundation
+import Logging
+import SimServer
+
+/// Prints the failover log of a state as it grows (a plain-text view).
+struct LogPrinter {
+    private var printed = 0
+
+    mutating func printNew(_ state: ClusterState) {
+        let fresh = state.logAppended - printed
+        guard fresh > 0 else { return }
+        for entry in state.log.suffix(min(fresh, state.log.count)) {
+            print("\(entry.at.clockTime) \(entry.source.fitted(8)) \(entry.text)")
+        }
+        printed = state.logAppended
+        fflush(nil)
+    }
+}
+
+/// Where to connect and how: shared by the commands that watch a cluster.
+struct ConnectionOptions: ParsableArguments {
+    @Option(name: .customLong("endpoint"), help: "A protocol-v1 WebSocket URL (ws:// or wss://); repeat for several.")
+    var endpoints: [String] = []
+
+    @Option(help: "Bearer token (default: the environment variable CLUSTERDASH_TOKEN). Never printed or logged.")
+    var token: String?
+
+    @Option(name: .customLong("ca-file"), help: "PEM file of a private CA for wss:// endpoints.")
+    var caFile: String?
+
+    @Option(help: "Record every received envelope to this JSON-lines file (replay it with `clusterdash replay`).")
+    var record: String?
+
+    func endpointConfigs() throws -> [EndpointConfig] {
+        let token = token ?? ProcessInfo.processInfo.environment["CLUSTERDASH_TOKEN"]
+        return try endpoints.map { url in
+            guard let c = URLComponents(string: url), c.scheme == "ws" || c.scheme == "wss", c.host != nil else {
+                throw ValidationError("--endpoint must be a ws:// or wss:// URL, got \(url)")
+            }
+            return EndpointConfig(url: url, token: token, caFile: caFile)
+        }
+    }
+}
+
+/// `clusterdash tail`: the live failover log as plain text.
+struct TailCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tail",
+        abstract: "Print a cluster's failover log as it happens (plain text), from live endpoints.",
+        discussion: "Reconnects and resumes by itself. Endpoint status changes are printed as they happen."
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(help: "Stop after this many seconds (default: run until interrupted).")
+    var seconds: Double?
+
+    func validate() throws {
+        guard !connection.endpoints.isEmpty else { throw ValidationError("give at least one --endpoint") }
+        _ = try connection.endpointConfigs()
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "clusterdash.tail")
+        logger.logLevel = .error
+        let recorder = try connection.record.map { try Recorder(path: $0) }
+        let source = WebSocketSource(endpoints: try connection.endpointConfigs(), recorder: recorder, clock: wallClockNow, logger: logger)
+        source.start()
+        var feed = Feed()
+        var printer = LogPrinter()
+        var lastStatus: [String] = []
+        let started = ContinuousClock.now
+        while seconds.map({ ContinuousClock.now - started < .milliseconds(Int64($0 * 1000)) }) ?? true {
+            try await Task.sleep(for: .milliseconds(200))
+            for endpoint in feed.apply(source.queue.take(), endpoints: source.endpoints.count, now: wallClockNow()) {
+                source.requestSnapshot(endpoint: endpoint)
+            }
+            printer.printNew(feed.state)
+            let status = zip(source.endpointNames, source.statuses).map { "\($0) \($1.label)" }
+            if status != lastStatus {
+                for (i, s) in status.enumerated() where lastStatus.count != status.count || lastStatus[i] != s {
+                    print("-- endpoint \(s)")
+                }
+                lastStatus = status
+            }
+        }
+        await source.stop()
+        recorder?.close()
+    }
+}
+
+/// `clusterdash replay`: a recording played back through the same feed.
+struct ReplayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Play a recording (from --record) through the state model: the log as it happened, then the state.",
+        discussion: "Malformed lines are counted and skipped. --speed 0 plays everything at once."
+    )
+
+    @Argument(help: "A JSON-lines recording (recorder lines or bare envelopes).")
+    var file: String
+
+    @Option(help: "Playback speed: 1 is real time, 10 ten times faster, 0 as fast as possible.")
+    var speed: Double = 0
+
+    func validate() throws {
+        guard speed >= 0, speed <= 1_000 else { throw ValidationError("--speed must be 0...1000") }
+    }
+
+    func run() async throws {
+        let recording = try Recording.load(path: file)
+        var cursor = ReplayCursor(recording: recording, speed: max(speed, 0.01))
+        var state = ClusterState()
+        var printer = LogPrinter()
+        if speed == 0 {
+            for e in cursor.playAll() { state.apply(e) }
+            printer.printNew(state)
+        } else {
+            let clock = ContinuousClock()
+            var last = clock.now
+            while !cursor.finished {
+                try await Task.sleep(for: .milliseconds(50))
+                let now = clock.now
+                let elapsed = now - last
+                last = now
+                let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+                for e in cursor.advance(wallMillis: ms) { state.apply(e) }
+                printer.printNew(state)
+            }
+        }
+        print("")
+        print(Summary.render(state, decodeErrors: recording.firstError.map { ["\(recording.malformedLines) malformed line(s); first: \($0)"] } ?? [], resyncs: []))
+    }
+}
