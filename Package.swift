@@ -86,6 +86,23 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The dashboard as a pure program: model, update, views, keymap, themes.
+        .target(
+            name: "Dashboard",
+            dependencies: [
+                "ClusterProtocol", "ClusterState", "EventSources", "RenderCore",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: strict
+        ),
+        // ncursesw, through a shim header (the only target that sees it).
+        .systemLibrary(name: "CNcurses", path: "Sources/CNcurses"),
+        // The terminal backend: copies RenderCore buffers to the screen, reads keys.
+        .target(
+            name: "NcursesBackend",
+            dependencies: ["CNcurses", "RenderCore", "Dashboard"],
+            swiftSettings: strict
+        ),
         // Pure: cells, buffers, layout, widgets. Knows nothing of clusters or curses.
         .target(name: "RenderCore", swiftSettings: strict),
         // Test support shipped as a product: golden screens, fixtures, frame mutation.
@@ -107,6 +124,9 @@ let package = Package(
                 "ClusterSim",
                 "SimServer",
                 "EventSources",
+                "Dashboard",
+                "NcursesBackend",
+                "RenderCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -9,14 +9,13 @@ struct Clusterdash: AsyncParsableCommand {
         commandName: "clusterdash",
         abstract: "A terminal console for replicated, partitioned clusters.",
         discussion: """
-            With no arguments it decodes a built-in demo stream (protocol v1 JSON \
-            lines) and prints the resulting cluster state. `clusterdash sim` runs the \
-            cluster simulator, a protocol-v1 WebSocket server; `clusterdash tail` \
-            prints a live cluster's failover log; `clusterdash replay` plays a \
-            recording. The live ncurses dashboard comes next.
+            With no arguments it shows the live dashboard of a simulated demo cluster \
+            (started in-process on loopback). --endpoint URL points it at a real one. \
+            `clusterdash sim` runs the simulator on its own; `clusterdash tail` prints \
+            a cluster's failover log as text; `clusterdash replay` plays a recording.
             """,
-        subcommands: [SummaryCommand.self, SimCommand.self, TailCommand.self, ReplayCommand.self],
-        defaultSubcommand: SummaryCommand.self
+        subcommands: [DashboardCommand.self, SimCommand.self, TailCommand.self, ReplayCommand.self, SummaryCommand.self],
+        defaultSubcommand: DashboardCommand.self
     )
 }
 

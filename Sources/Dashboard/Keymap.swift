@@ -1,0 +1,147 @@
+/// A key press, as the backend decodes it.
+public enum Key: Sendable, Hashable, CustomStringConvertible {
+    case char(Character)
+    /// Ctrl plus a letter (Ctrl-C is `.ctrl("c")`).
+    case ctrl(Character)
+    case enter, escape, tab, backTab, backspace
+    case up, down, left, right, home, end, pageUp, pageDown
+
+    /// How help and the status line write the key.
+    public var description: String {
+        switch self {
+        case .char(" "): "Space"
+        case .char(let c): String(c)
+        case .ctrl(let c): "Ctrl-\(c)"
+        case .enter: "Enter"
+        case .escape: "Esc"
+        case .tab: "Tab"
+        case .backTab: "Shift-Tab"
+        case .backspace: "Backspace"
+        case .up: "↑"
+        case .down: "↓"
+        case .left: "←"
+        case .right: "→"
+        case .home: "Home"
+        case .end: "End"
+        case .pageUp: "PgUp"
+        case .pageDown: "PgDn"
+        }
+    }
+}
+
+/// Everything a key can ask for.
+public enum Action: String, Sendable, Hashable, CaseIterable {
+    case quit, help, focusNext, focusPrevious, down, up, top, bottom, pageDown, pageUp, drill, back, filter
+    case promote, migrate, cancelMigration, snapshot, nextTheme
+    case confirm, dismiss, toggleDryRun, nextField
+}
+
+/// Where a binding applies.
+public enum KeyContext: String, Sendable, Hashable, CaseIterable {
+    /// The dashboard with no dialog open.
+    case normal
+    /// The promote, migrate and cancel dialogs.
+    case dialog
+    /// The help overlay and the partition table.
+    case overlay
+}
+
+/// One binding: the single table that help, the status line and the README
+/// cheat sheet are generated from.
+public struct KeyBinding: Sendable, Hashable {
+    public var context: KeyContext
+    public var keys: [Key]
+    public var action: Action
+    public var help: String
+    /// Shown in the status line (the most useful ones).
+    public var inStatus: Bool
+
+    public init(_ context: KeyContext, _ keys: [Key], _ action: Action, _ help: String, status: Bool = false) {
+        self.context = context
+        self.keys = keys
+        self.action = action
+        self.help = help
+        self.inStatus = status
+    }
+}
+
+/// Context -> key -> action. No destructive action sits on Ctrl-d, Ctrl-k,
+/// Ctrl-m, Ctrl-i or Ctrl-h (a test checks).
+public struct Keymap: Sendable {
+    public var bindings: [KeyBinding]
+
+    public init(bindings: [KeyBinding] = Keymap.defaults) {
+        self.bindings = bindings
+    }
+
+    public static let defaults: [KeyBinding] = [
+        KeyBinding(.normal, [.char("q"), .ctrl("c")], .quit, "quit", status: true),
+        KeyBinding(.normal, [.char("?")], .help, "help", status: true),
+        KeyBinding(.normal, [.tab], .focusNext, "next pane", status: true),
+        KeyBinding(.normal, [.backTab], .focusPrevious, "previous pane"),
+        KeyBinding(.normal, [.char("j"), .down], .down, "move down", status: true),
+        KeyBinding(.normal, [.char("k"), .up], .up, "move up"),
+        KeyBinding(.normal, [.char("g"), .home], .top, "first row"),
+        KeyBinding(.normal, [.char("G"), .end], .bottom, "last row (log: follow)"),
+        KeyBinding(.normal, [.pageDown], .pageDown, "page down"),
+        KeyBinding(.normal, [.pageUp], .pageUp, "page up"),
+        KeyBinding(.normal, [.enter], .drill, "drill down (assignments: partition table)", status: true),
+        KeyBinding(.normal, [.char("/")], .filter, "filter the failover log", status: true),
+        KeyBinding(.normal, [.char("p")], .promote, "promote a replica", status: true),
+        KeyBinding(.normal, [.char("m")], .migrate, "migrate a tenant", status: true),
+        KeyBinding(.normal, [.char("c")], .cancelMigration, "cancel the selected migration"),
+        KeyBinding(.normal, [.char("s")], .snapshot, "ask for a fresh snapshot", status: true),
+        KeyBinding(.normal, [.char("t")], .nextTheme, "next theme", status: true),
+        KeyBinding(.normal, [.escape], .back, "clear the filter"),
+        KeyBinding(.dialog, [.char("y")], .confirm, "send (after reading the checks)", status: true),
+        KeyBinding(.dialog, [.escape, .char("n")], .dismiss, "close without sending", status: true),
+        KeyBinding(.dialog, [.char("j"), .down], .down, "next choice", status: true),
+        KeyBinding(.dialog, [.char("k"), .up], .up, "previous choice"),
+        KeyBinding(.dialog, [.enter, .tab], .nextField, "next step", status: true),
+        KeyBinding(.dialog, [.char("d")], .toggleDryRun, "dry run on/off (migrate)", status: true),
+        KeyBinding(.overlay, [.escape, .char("q"), .char("?")], .dismiss, "close", status: true),
+        KeyBinding(.overlay, [.char("j"), .down], .down, "scroll down", status: true),
+        KeyBinding(.overlay, [.char("k"), .up], .up, "scroll up"),
+        KeyBinding(.overlay, [.char("g"), .home], .top, "top"),
+        KeyBinding(.overlay, [.char("G"), .end], .bottom, "bottom"),
+        KeyBinding(.overlay, [.pageDown], .pageDown, "page down"),
+        KeyBinding(.overlay, [.pageUp], .pageUp, "page up"),
+        KeyBinding(.overlay, [.char("/")], .filter, "filter (partition table)"),
+    ]
+
+    public func action(for key: Key, in context: KeyContext) -> Action? {
+        bindings.first { $0.context == context && $0.keys.contains(key) }?.action
+    }
+
+    /// Pairs of bindings that put two actions on one key in one context.
+    public var conflicts: [(Key, KeyContext, Action, Action)] {
+        var seen: [KeyContext: [Key: Action]] = [:]
+        var out: [(Key, KeyContext, Action, Action)] = []
+        for b in bindings {
+            for k in b.keys {
+                if let other = seen[b.context]?[k], other != b.action {
+                    out.append((k, b.context, other, b.action))
+                }
+                seen[b.context, default: [:]][k] = b.action
+            }
+        }
+        return out
+    }
+
+    /// `q quit  ? help …` for the status line of a context.
+    public func statusHints(_ context: KeyContext) -> [(keys: String, help: String)] {
+        bindings.filter { $0.context == context && $0.inStatus }.map { b in
+            (b.keys.prefix(1).map(\.description).joined(separator: "/"), b.help.split(separator: " (").first.map(String.init) ?? b.help)
+        }
+    }
+
+    /// Lines of the help overlay, grouped by context.
+    public func helpLines() -> [(section: String, keys: String, help: String)] {
+        let titles: [KeyContext: String] = [.normal: "Dashboard", .dialog: "Dialogs", .overlay: "Help and tables"]
+        return KeyContext.allCases.flatMap { ctx in
+            bindings.filter { $0.context == ctx }.map { b in
+                (titles[ctx] ?? ctx.rawValue, b.keys.map(\.description).joined(separator: " "), b.help)
+            }
+        }
+    }
+}

@@ -1,0 +1,145 @@
+import ArgumentParser
+import ClusterProtocol
+import ClusterSim
+import Dashboard
+import EventSources
+import Foundation
+import Logging
+import NcursesBackend
+import SimServer
+
+/// `clusterdash` (the default): the live dashboard. With no endpoint and no
+/// configured cluster it starts a simulated cluster in-process on loopback
+/// and watches it over a real WebSocket.
+struct DashboardCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dashboard",
+        abstract: "The live dashboard (the default command).",
+        discussion: """
+            With no --endpoint and no cluster in the config file, it starts a simulated \
+            cluster with scripted trouble on a loopback port and connects to it: a live \
+            demo. Keys: ? in the dashboard.
+            """
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(help: "A named cluster from the config file.")
+    var cluster: String?
+
+    @Option(help: "Config file (default: $XDG_CONFIG_HOME/clusterdash/config.toml).")
+    var config: String?
+
+    @Option(help: "Theme name (default, light, high-contrast, monochrome, colorblind) or a path to a theme file.")
+    var theme: String?
+
+    @Flag(name: .customLong("no-color"), help: "No colour (also when NO_COLOR is set): meaning stays in symbols and attributes.")
+    var noColor = false
+
+    @Flag(help: "Plain ASCII instead of Unicode line drawing and symbols.")
+    var ascii = false
+
+    @Option(name: .customLong("log-file"), help: "Log file (default: $XDG_STATE_HOME/clusterdash/clusterdash.log).")
+    var logFile: String?
+
+    @Option(name: .customLong("lag-warn"), help: "Replication lag warning threshold (default 30s).")
+    var lagWarn: String?
+
+    @Option(name: .customLong("lag-crit"), help: "Replication lag critical threshold (default 60s).")
+    var lagCrit: String?
+
+    @Option(name: .customLong("demo-seed"), help: "Seed of the built-in demo cluster.")
+    var demoSeed: UInt64 = 7
+
+    func validate() throws {
+        _ = try connection.endpointConfigs()
+        for (name, v) in [("--lag-warn", lagWarn), ("--lag-crit", lagCrit)] {
+            if let v, parseDuration(v) == nil { throw ValidationError("\(name) \(v) is not a duration (like 30s)") }
+        }
+    }
+
+    func run() async throws {
+        let logPath = logFile ?? stateDirectory() + "/clusterdash.log"
+        let logger = makeFileLogger(path: logPath)
+        // Configuration: file, then named cluster, then flags.
+        let configPath = config ?? configDirectory() + "/config.toml"
+        var file = ConfigFile()
+        if FileManager.default.fileExists(atPath: configPath) {
+            file = try ConfigFile.load(path: configPath)
+        } else if config != nil {
+            throw ValidationError("no config file at \(configPath)")
+        }
+        var chosen: ClusterConfig?
+        if let name = cluster ?? (connection.endpoints.isEmpty ? file.defaultCluster : nil) {
+            guard let c = file.clusters[name] else {
+                throw ValidationError("no cluster \(name) in \(configPath) (have: \(file.clusters.keys.sorted().joined(separator: ", ")))")
+            }
+            chosen = c
+        }
+        var endpoints = try connection.endpointConfigs()
+        if endpoints.isEmpty, let c = chosen {
+            let token = connection.token ?? c.tokenEnv.flatMap { ProcessInfo.processInfo.environment[$0] }
+                ?? ProcessInfo.processInfo.environment["CLUSTERDASH_TOKEN"]
+            endpoints = c.endpoints.map { EndpointConfig(url: $0, token: token, caFile: connection.caFile ?? c.caFile) }
+        }
+        var thresholds = Thresholds()
+        if let ms = lagWarn.flatMap(parseDuration) ?? chosen?.lagWarnMillis { thresholds.lagWarnMillis = ms }
+        if let ms = lagCrit.flatMap(parseDuration) ?? chosen?.lagCritMillis { thresholds.lagCritMillis = ms }
+
+        // No endpoints: the demo cluster, in-process, over a real WebSocket.
+        var demo: SimulatorServer?
+        if endpoints.isEmpty {
+            var sim = SimConfig()
+            sim.clusterName = "demo"
+            sim.seed = demoSeed
+            sim.demoFaults = true
+            sim.coldStartWindowMillis = 1_500
+            sim.plannedScaleWindowMillis = 3_000
+            sim.inhibitMillis = 20_000
+            sim.rate = 8
+            var options = SimServerOptions()
+            options.port = 0
+            let server = try await SimulatorServer.start(simulation: sim, options: options, logger: logger)
+            logger.notice("demo cluster on \(server.url)")
+            endpoints = [EndpointConfig(url: server.url)]
+            demo = server
+        }
+
+        let library = ThemeLibrary()
+        let themeName = theme ?? chosen?.theme ?? file.theme ?? "default"
+        let loaded: Theme
+        do {
+            loaded = try library.load(themeName)
+        } catch {
+            if theme != nil { throw ValidationError("\(error)") }
+            loaded = .fallback
+        }
+        var names = library.names
+        if !names.contains(loaded.name) { names.insert(loaded.name, at: 0) }
+
+        let recorder = try connection.record.map { try Recorder(path: $0) }
+        let source = WebSocketSource(endpoints: endpoints, recorder: recorder, clock: wallClockNow, logger: logger)
+        source.start()
+
+        var model = AppModel(now: wallClockNow())
+        model.thresholds = thresholds
+        model.themes = names
+        model.themeIndex = names.firstIndex(of: loaded.name) ?? 0
+        model.clusterLabel = demo != nil ? "demo" : chosen?.name
+        model.operatorName = ProcessInfo.processInfo.environment["USER"] ?? "operator"
+
+        let env = ProcessInfo.processInfo.environment
+        let colorMode: ColorMode = noColor || (env["NO_COLOR"].map { !$0.isEmpty } ?? false) ? .off : .auto
+        let signals = QuitSignals()
+        signals.install()
+        let runtime = DashboardRuntime(
+            model: model, source: source, themes: library, theme: loaded, colorMode: colorMode, ascii: ascii, logger: logger,
+            signals: signals)
+        let ended = await runtime.run()
+        await source.stop()
+        recorder?.close()
+        if let demo { await demo.stop() }
+        if let ended { print(ended) }
+        logger.notice("dashboard ended")
+    }
+}

@@ -1,0 +1,214 @@
+import ClusterProtocol
+import Dashboard
+import Dispatch
+import EventSources
+import Foundation
+import Logging
+import NcursesBackend
+import RenderCore
+import SimServer
+import Synchronization
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Finds and loads theme files: a path, or a name looked up in the theme folders.
+struct ThemeLibrary {
+    let folders: [String]
+
+    init() {
+        var folders: [String] = []
+        let env = ProcessInfo.processInfo.environment
+        if let d = env["CLUSTERDASH_THEMES"] { folders.append(d) }
+        folders.append(configDirectory() + "/themes")
+        let exe = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
+        // `swift run` puts the binary in .build/<config>/: the repo's themes/ is two levels up.
+        folders.append(exe.appendingPathComponent("../../themes").standardized.path)
+        folders.append(exe.appendingPathComponent("../share/clusterdash/themes").standardized.path)
+        folders.append(FileManager.default.currentDirectoryPath + "/themes")
+        self.folders = folders
+    }
+
+    /// Theme names found, `default` first.
+    var names: [String] {
+        var found: Set<String> = []
+        for f in folders {
+            for file in (try? FileManager.default.contentsOfDirectory(atPath: f)) ?? [] where file.hasSuffix(".toml") {
+                found.insert(String(file.dropLast(5)))
+            }
+        }
+        return found.sorted { a, b in a == "default" ? true : b == "default" ? false : a < b }
+    }
+
+    func load(_ nameOrPath: String) throws -> Theme {
+        let candidates = nameOrPath.contains("/") || nameOrPath.hasSuffix(".toml")
+            ? [nameOrPath] : folders.map { "\($0)/\(nameOrPath).toml" }
+        for path in candidates where FileManager.default.fileExists(atPath: path) {
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            do {
+                return try Theme.parse(toml: text)
+            } catch {
+                throw ValidationFailure("\(path): \(error.description)")
+            }
+        }
+        throw ValidationFailure("no theme \(nameOrPath) (looked in \(folders.joined(separator: ", ")))")
+    }
+}
+
+struct ValidationFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
+
+/// Signals that end the dashboard: SIGINT, SIGTERM, SIGHUP. They only set a
+/// flag; the curses thread sees it and restores the terminal.
+final class QuitSignals: @unchecked Sendable {
+    // @unchecked: `sources` is written once, by `install`, before any thread
+    // reads `raised` (an atomic).
+    let raised = Atomic<Int32>(0)
+    private var sources: [any DispatchSourceSignal] = []
+
+    func install() {
+        var made: [any DispatchSourceSignal] = []
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
+            _ = Glibc.signal(sig, SIG_IGN)
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            s.setEventHandler { [self] in self.raised.store(sig, ordering: .relaxed) }
+            s.resume()
+            made.append(s)
+        }
+        sources = made
+    }
+
+    var received: Int32 { raised.load(ordering: .relaxed) }
+}
+
+/// The dashboard's runtime: owns the terminal on one thread, feeds messages
+/// to `update`, performs the effects it returns, and renders on a frame
+/// clock (at most 30 frames a second, and only when something changed).
+final class DashboardRuntime: @unchecked Sendable {
+    // @unchecked: every field is touched only from the curses thread, after
+    // `run` hands the object to it.
+    var model: AppModel
+    let source: any EventSource
+    let themes: ThemeLibrary
+    var theme: Theme
+    let colorMode: ColorMode
+    var asciiRequested: Bool
+    let logger: Logger
+    let signals: QuitSignals
+    let frameMillis: Int64 = 33
+
+    init(model: AppModel, source: any EventSource, themes: ThemeLibrary, theme: Theme, colorMode: ColorMode, ascii: Bool, logger: Logger, signals: QuitSignals) {
+        self.model = model
+        self.source = source
+        self.themes = themes
+        self.theme = theme
+        self.colorMode = colorMode
+        self.asciiRequested = ascii
+        self.logger = logger
+        self.signals = signals
+    }
+
+    /// Runs the UI on a thread of its own and returns when it ends.
+    func run() async -> String? {
+        await withCheckedContinuation { (done: CheckedContinuation<String?, Never>) in
+            let thread = Thread { [self] in
+                done.resume(returning: self.loop())
+            }
+            thread.name = "clusterdash-ui"
+            thread.start()
+        }
+    }
+
+    /// The curses thread's whole life. Returns why it ended, if not by `q`.
+    private func loop() -> String? {
+        let backend = NcursesBackend(theme: theme, colorMode: colorMode)
+        let symbols: Symbols = asciiRequested || !backend.unicode ? .ascii : .unicode
+        var terminal = Terminal(backend: backend, symbols: symbols)
+        // Every way out of this function restores the terminal.
+        defer { terminal.backend.shutdown() }
+        logger.info("ui started: \(terminal.backend.size) \(terminal.backend.colorCount) colours, \(symbols == .ascii ? "ascii" : "unicode")")
+        model.size = terminal.backend.size
+        var dirty = true
+        var lastBatch = ContinuousClock.now
+        var lastTick = ContinuousClock.now
+        var lastSecond = Int64(0)
+        var lastStatuses: [EndpointStatus] = []
+        while true {
+            if signals.received != 0 {
+                logger.notice("signal \(signals.received): quitting")
+                return nil
+            }
+            // Keys (waits up to 30 ms when there are none).
+            var quit = false
+            var events = 0
+            while let event = terminal.backend.readEvent(), events < 64 {
+                events += 1
+                switch event {
+                case .resize:
+                    model.size = terminal.backend.size
+                    terminal.invalidate()
+                    _ = update(&model, .resize(model.size))
+                case .key(let k):
+                    quit = perform(update(&model, .key(k)), &terminal) || quit
+                }
+                dirty = true
+            }
+            if quit { return nil }
+            let now = ContinuousClock.now
+            if now - lastBatch >= .milliseconds(frameMillis) {
+                lastBatch = now
+                let batch = source.queue.take()
+                let statuses = source.statuses
+                if !batch.items.isEmpty || batch.dropped > 0 || statuses != lastStatuses {
+                    lastStatuses = statuses
+                    let views = zip(source.endpointNames, statuses).map { EndpointView(name: $0, status: $1) }
+                    if perform(update(&model, .batch(batch, views, at: wallClockNow())), &terminal) { return nil }
+                    dirty = true
+                }
+            }
+            if now - lastTick >= .milliseconds(250) {
+                lastTick = now
+                let t = wallClockNow()
+                _ = update(&model, .tick(t))
+                if t.millis / 1000 != lastSecond {
+                    lastSecond = t.millis / 1000
+                    dirty = true
+                }
+            }
+            if dirty {
+                dirty = false
+                let m = model
+                terminal.draw { buffer in render(m, into: &buffer, symbols: symbols) }
+            }
+        }
+    }
+
+    /// Performs effects; true when the dashboard should quit.
+    private func perform(_ effects: [Effect], _ terminal: inout Terminal<NcursesBackend>) -> Bool {
+        for effect in effects {
+            switch effect {
+            case .quit:
+                return true
+            case .send(let op):
+                logger.info("command \(op.op) \(op.requestID ?? "")")
+                if !source.send(op), let id = op.requestID {
+                    _ = update(&model, .sendFailed(requestID: id))
+                }
+            case .requestSnapshot(let endpoint):
+                logger.info("snapshot requested from endpoint \(endpoint)")
+                source.requestSnapshot(endpoint: endpoint)
+            case .selectTheme(let name):
+                do {
+                    theme = try themes.load(name)
+                    terminal.backend.setTheme(theme)
+                    terminal.invalidate()
+                } catch {
+                    logger.warning("theme \(name): \(error)")
+                }
+            }
+        }
+        return false
+    }
+}
