@@ -176,6 +176,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "DashboardTests",
+            dependencies: ["Dashboard", "ClusterSim", "ClusterState", "ClusterProtocol", "EventSources", "RenderCore", "ClusterdashTesting"],
+            exclude: ["Golden"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "RenderCoreTests",
             dependencies: ["RenderCore", "ClusterdashTesting"],
             exclude: ["Golden"],

@@ -477,6 +477,7 @@ extension ClusterState {
 
 /// `12 s`, `1.5 s`, `3 m 20 s`: a duration in words for log lines.
 public func formatSeconds(_ millis: Int64) -> String {
+    if millis < 1_000 { return "\(millis) ms" }
     if millis < 10_000, millis % 1000 != 0 {
         let tenths = (millis + 50) / 100
         return "\(tenths / 10).\(tenths % 10) s"

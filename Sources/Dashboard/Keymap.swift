@@ -53,15 +53,21 @@ public struct KeyBinding: Sendable, Hashable {
     public var keys: [Key]
     public var action: Action
     public var help: String
-    /// Shown in the status line (the most useful ones).
-    public var inStatus: Bool
+    /// The word in the status line; nil keeps it out of the status line.
+    public var label: String?
 
-    public init(_ context: KeyContext, _ keys: [Key], _ action: Action, _ help: String, status: Bool = false) {
+    /// The panes whose status line shows it (nil: every pane).
+    public var panes: Set<Pane>?
+
+    public var inStatus: Bool { label != nil }
+
+    public init(_ context: KeyContext, _ keys: [Key], _ action: Action, _ help: String, status: String? = nil, panes: Set<Pane>? = nil) {
         self.context = context
         self.keys = keys
         self.action = action
         self.help = help
-        self.inStatus = status
+        self.label = status
+        self.panes = panes
     }
 }
 
@@ -75,32 +81,32 @@ public struct Keymap: Sendable {
     }
 
     public static let defaults: [KeyBinding] = [
-        KeyBinding(.normal, [.char("q"), .ctrl("c")], .quit, "quit", status: true),
-        KeyBinding(.normal, [.char("?")], .help, "help", status: true),
-        KeyBinding(.normal, [.tab], .focusNext, "next pane", status: true),
+        KeyBinding(.normal, [.char("q"), .ctrl("c")], .quit, "quit", status: "quit"),
+        KeyBinding(.normal, [.char("?")], .help, "help", status: "help"),
+        KeyBinding(.normal, [.tab], .focusNext, "next pane", status: "pane"),
         KeyBinding(.normal, [.backTab], .focusPrevious, "previous pane"),
-        KeyBinding(.normal, [.char("j"), .down], .down, "move down", status: true),
+        KeyBinding(.normal, [.char("j"), .down], .down, "move down", status: "move"),
         KeyBinding(.normal, [.char("k"), .up], .up, "move up"),
         KeyBinding(.normal, [.char("g"), .home], .top, "first row"),
-        KeyBinding(.normal, [.char("G"), .end], .bottom, "last row (log: follow)"),
+        KeyBinding(.normal, [.char("G"), .end], .bottom, "last row (log: follow)", status: "follow", panes: [.log]),
         KeyBinding(.normal, [.pageDown], .pageDown, "page down"),
         KeyBinding(.normal, [.pageUp], .pageUp, "page up"),
-        KeyBinding(.normal, [.enter], .drill, "drill down (assignments: partition table)", status: true),
-        KeyBinding(.normal, [.char("/")], .filter, "filter the failover log", status: true),
-        KeyBinding(.normal, [.char("p")], .promote, "promote a replica", status: true),
-        KeyBinding(.normal, [.char("m")], .migrate, "migrate a tenant", status: true),
-        KeyBinding(.normal, [.char("c")], .cancelMigration, "cancel the selected migration"),
-        KeyBinding(.normal, [.char("s")], .snapshot, "ask for a fresh snapshot", status: true),
-        KeyBinding(.normal, [.char("t")], .nextTheme, "next theme", status: true),
+        KeyBinding(.normal, [.enter], .drill, "drill down (assignments: partition table; nodes: its log)", status: "drill", panes: [.nodes, .assignments]),
+        KeyBinding(.normal, [.char("/")], .filter, "filter the failover log", status: "filter", panes: [.log]),
+        KeyBinding(.normal, [.char("p")], .promote, "promote a replica", status: "promote"),
+        KeyBinding(.normal, [.char("m")], .migrate, "migrate a tenant", status: "migrate"),
+        KeyBinding(.normal, [.char("c")], .cancelMigration, "cancel the selected migration", status: "cancel", panes: [.migrations]),
+        KeyBinding(.normal, [.char("s")], .snapshot, "ask for a fresh snapshot", status: "snapshot"),
+        KeyBinding(.normal, [.char("t")], .nextTheme, "next theme", status: "theme"),
         KeyBinding(.normal, [.escape], .back, "clear the filter"),
-        KeyBinding(.dialog, [.char("y")], .confirm, "send (after reading the checks)", status: true),
-        KeyBinding(.dialog, [.escape, .char("n")], .dismiss, "close without sending", status: true),
-        KeyBinding(.dialog, [.char("j"), .down], .down, "next choice", status: true),
+        KeyBinding(.dialog, [.char("y")], .confirm, "send (after reading the checks)", status: "send"),
+        KeyBinding(.dialog, [.escape, .char("n")], .dismiss, "close without sending", status: "close"),
+        KeyBinding(.dialog, [.char("j"), .down], .down, "next choice", status: "choose"),
         KeyBinding(.dialog, [.char("k"), .up], .up, "previous choice"),
-        KeyBinding(.dialog, [.enter, .tab], .nextField, "next step", status: true),
-        KeyBinding(.dialog, [.char("d")], .toggleDryRun, "dry run on/off (migrate)", status: true),
-        KeyBinding(.overlay, [.escape, .char("q"), .char("?")], .dismiss, "close", status: true),
-        KeyBinding(.overlay, [.char("j"), .down], .down, "scroll down", status: true),
+        KeyBinding(.dialog, [.enter, .tab], .nextField, "next step", status: "next"),
+        KeyBinding(.dialog, [.char("d")], .toggleDryRun, "dry run on/off (migrate)", status: "dry run"),
+        KeyBinding(.overlay, [.escape, .char("q"), .char("?")], .dismiss, "close", status: "close"),
+        KeyBinding(.overlay, [.char("j"), .down], .down, "scroll down", status: "scroll"),
         KeyBinding(.overlay, [.char("k"), .up], .up, "scroll up"),
         KeyBinding(.overlay, [.char("g"), .home], .top, "top"),
         KeyBinding(.overlay, [.char("G"), .end], .bottom, "bottom"),
@@ -128,10 +134,13 @@ public struct Keymap: Sendable {
         return out
     }
 
-    /// `q quit  ? help …` for the status line of a context.
-    public func statusHints(_ context: KeyContext) -> [(keys: String, help: String)] {
-        bindings.filter { $0.context == context && $0.inStatus }.map { b in
-            (b.keys.prefix(1).map(\.description).joined(separator: "/"), b.help.split(separator: " (").first.map(String.init) ?? b.help)
+    /// `q quit  ? help …` for the status line of a context, leaving out `except`.
+    public func statusHints(_ context: KeyContext, pane: Pane? = nil, except: Set<Action> = []) -> [(keys: String, help: String)] {
+        bindings.filter { b in
+            b.context == context && b.inStatus && !except.contains(b.action)
+                && (b.panes == nil || pane.map { b.panes?.contains($0) ?? true } ?? true)
+        }.map { b in
+            (b.keys.prefix(1).map(\.description).joined(separator: "/"), b.label ?? b.help)
         }
     }
 

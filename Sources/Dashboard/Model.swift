@@ -54,6 +54,12 @@ public struct CancelDialog: Sendable, Hashable {
     public var migrationID: String
     public var tenant: String
     public var requestID: String?
+
+    public init(migrationID: String, tenant: String, requestID: String? = nil) {
+        self.migrationID = migrationID
+        self.tenant = tenant
+        self.requestID = requestID
+    }
 }
 
 /// What covers the dashboard, if anything.

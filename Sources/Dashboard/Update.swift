@@ -91,7 +91,9 @@ func handleKey(_ m: inout AppModel, _ key: Key) -> [Effect] {
     {
         // Failing checks: the user must type the node's name to send anyway.
         switch key {
-        case .char(let c) where c != "j" && c != "k" || !d.typed.isEmpty:
+        // With nothing typed yet, y j k keep their meaning (y explains why it
+        // does not send); anything else starts the name.
+        case .char(let c) where !d.typed.isEmpty || !["y", "j", "k"].contains(c):
             d.typed.append(c)
             m.overlay = .promote(d)
             return []

@@ -40,7 +40,8 @@ func renderTooSmall(_ area: Rect, _ b: inout Buffer) {
 func renderHeader(_ m: AppModel, _ r: Rect, _ b: inout Buffer) {
     b.fill(r, with: Cell(" ", style: Style(AppSlot.headerBar)))
     let s = m.state
-    var left = Line([Span(" clusterdash ", Style(AppSlot.headerBar, .bold))])
+    let wide = r.width >= 110
+    var left = Line([Span(wide ? " clusterdash " : " ", Style(AppSlot.headerBar, .bold))])
     left.append(Span("\(m.clusterLabel ?? s.clusterName ?? "—")  ", Style(AppSlot.headerBar, .bold)))
     left.append(Span("term \(s.term)  ", Style(AppSlot.headerBar)))
     let primaries = s.primaries
@@ -59,9 +60,9 @@ func renderHeader(_ m: AppModel, _ r: Rect, _ b: inout Buffer) {
     }
     let live = m.liveEndpoints
     let total = m.endpoints.count
-    left.append(Span("endpoints \(live)/\(total)  ", Style(live < total ? AppSlot.alert : AppSlot.headerBar, live < total ? .bold : [])))
+    left.append(Span(wide ? "endpoints \(live)/\(total)  " : "ep \(live)/\(total)  ", Style(live < total ? AppSlot.alert : AppSlot.headerBar, live < total ? .bold : [])))
     left.append(Span("\(Int(m.eventsPerSecond.rounded())) ev/s  ", Style(AppSlot.headerBar)))
-    left.append(Span("data \(dataAge(m))  ", Style(AppSlot.headerBar, isStale(m) ? .bold : [])))
+    left.append(Span(wide ? "data \(dataAge(m))  " : "age \(dataAge(m))  ", Style(AppSlot.headerBar, isStale(m) ? .bold : [])))
     if m.feed.behind > 0 { left.append(Span("behind \(m.feed.behind)  ", Style(AppSlot.alert, .bold))) }
     var right = Line([Span(" \(m.modeBadge) ", Style(AppSlot.badge, .reverse))])
     right.append(Span(" \(m.now.clockTime) ", Style(AppSlot.headerBar, .bold)))
@@ -97,7 +98,14 @@ func renderStatus(_ m: AppModel, _ r: Rect, _ b: inout Buffer) {
         line.append(Span("\(m.logFilter)▏", Style(AppSlot.statusBar)))
         line.append(Span("  Enter keep  Esc clear", Style(AppSlot.statusBar, .dim)))
     } else {
-        for hint in m.keymap.statusHints(m.context) {
+        var except: Set<Action> = []
+        switch m.overlay {
+        case .promote, .cancel: except = [.toggleDryRun, .nextField]
+        case .migrate(let d) where d.step != .confirm: except = [.confirm]
+        case .help: except = [.filter]
+        default: break
+        }
+        for hint in m.keymap.statusHints(m.context, pane: m.overlay == nil ? m.focus : nil, except: except) {
             line.append(Span(" \(hint.keys)", Style(AppSlot.key, .bold)))
             line.append(Span(" \(hint.help) ", Style(AppSlot.statusBar)))
         }
@@ -188,9 +196,10 @@ func renderNodes(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
     let thresholds = m.thresholds
     let focused = m.focus == .nodes && m.overlay == nil
     let table = Table(
+        // When space is short the last columns shrink first: STATE goes before LAG.
         columns: [
-            Column("NODE", .min(8)), Column("ROLE", .fixed(9)), Column("HEALTH", .fixed(9)), Column("STATE", .fixed(12)),
-            Column("LAG", .fixed(6), alignment: .right), Column("HEARD", .fixed(6), alignment: .right),
+            Column("NODE", .min(8)), Column("ROLE", .fixed(9)), Column("HEALTH", .fixed(9)),
+            Column("LAG", .fixed(6), alignment: .right), Column("HEARD", .fixed(6), alignment: .right), Column("STATE", .fill(1)),
         ], rowCount: nodes.count, selectedStyle: Style(.selection, focused ? .reverse : []), symbols: sym
     ) { i in
         let n = nodes[i]
@@ -199,7 +208,7 @@ func renderNodes(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
             return [
                 Line([Span("\(symbol) ", Style(slot)), Span(n.id, Style(.dim))]), Line("left", Style(.dim)),
                 Line(gone.reason.wire.replacingOccurrences(of: "_", with: " "), Style(AppSlot.healthBad)),
-                Line("-", Style(.dim)), Line("-", Style(.dim)), Line(ageText(now.millis(since: gone.at)), Style(.dim)),
+                Line("-", Style(.dim)), Line(ageText(now.millis(since: gone.at)), Style(.dim)), Line("-", Style(.dim)),
             ]
         }
         let health = n.info.health == .unhealthy ? "UNHEALTHY" : n.info.health.wire
@@ -209,9 +218,9 @@ func renderNodes(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
             Line([Span("\(symbol) ", Style(slot, .bold)), Span(n.id, Style(n.info.role == .primary ? AppSlot.rolePrimary : .normal, n.info.role == .primary ? .bold : []))]),
             Line(n.info.role.wire, Style(slot, n.info.role == .primary ? .bold : [])),
             Line(health, Style(healthSlot(n.info.health), n.info.health == .unhealthy ? .bold : [])),
-            Line(n.info.managerState.wire.replacingOccurrences(of: "_", with: " "), Style(n.info.managerState == .stable ? .normal : AppSlot.lagWarn)),
             Line(lagText(lag), Style(lagSlot(lag, thresholds))),
             Line(heard, Style(.dim)),
+            Line(n.info.managerState.wire.replacingOccurrences(of: "_", with: " "), Style(n.info.managerState == .stable ? .normal : AppSlot.lagWarn)),
         ]
     }
     var state = TableState(selected: focused || !nodes.isEmpty ? m.row(.nodes) : nil)

@@ -1,0 +1,266 @@
+import ClusterProtocol
+import ClusterSim
+import ClusterState
+import Dashboard
+import EventSources
+import Foundation
+import RenderCore
+import Testing
+
+@Suite struct KeymapTests {
+    @Test func noContextHasTwoActionsOnOneKey() {
+        let conflicts = Keymap().conflicts
+        #expect(conflicts.isEmpty, "\(conflicts.map { "\($0.0) in \($0.1): \($0.2) and \($0.3)" })")
+    }
+
+    @Test func noDestructiveActionOnControlKeysThatLookLikeOthers() {
+        let destructive: Set<Action> = [.quit, .promote, .migrate, .cancelMigration, .confirm]
+        for letter in ["d", "k", "m", "i", "h"] {
+            for ctx in KeyContext.allCases {
+                if let a = Keymap().action(for: .ctrl(Character(letter)), in: ctx) {
+                    #expect(!destructive.contains(a), "Ctrl-\(letter) does \(a) in \(ctx)")
+                }
+            }
+        }
+        // Ctrl-C quits only from the dashboard itself.
+        #expect(Keymap().action(for: .ctrl("c"), in: .normal) == .quit)
+        #expect(Keymap().action(for: .ctrl("c"), in: .dialog) == nil)
+    }
+
+    @Test func everyActionOfTheBriefHasAKey() {
+        let map = Keymap()
+        let expected: [(Key, Action)] = [
+            (.char("?"), .help), (.tab, .focusNext), (.backTab, .focusPrevious), (.char("j"), .down), (.char("k"), .up),
+            (.down, .down), (.up, .up), (.char("g"), .top), (.char("G"), .bottom), (.enter, .drill), (.escape, .back),
+            (.char("/"), .filter), (.char("p"), .promote), (.char("m"), .migrate), (.char("c"), .cancelMigration),
+            (.char("s"), .snapshot), (.char("t"), .nextTheme), (.char("q"), .quit),
+        ]
+        for (key, action) in expected {
+            #expect(map.action(for: key, in: .normal) == action, "\(key)")
+        }
+    }
+
+    @Test func helpAndStatusComeFromTheTable() {
+        let map = Keymap()
+        let help = map.helpLines()
+        #expect(help.count == map.bindings.count)
+        #expect(help.contains { $0.keys == "p" && $0.help == "promote a replica" })
+        let status = map.statusHints(.normal, pane: .migrations).map(\.help)
+        #expect(status.contains("cancel"))
+        #expect(!map.statusHints(.normal, pane: .nodes).map(\.help).contains("cancel"))
+    }
+}
+
+@Suite struct UpdateTests {
+    @Test func focusMovesAndWraps() {
+        var s = Scene.healthy()
+        #expect(s.model.focus == .nodes)
+        _ = s.press(.tab, .tab, .tab, .tab)
+        #expect(s.model.focus == .log)
+        _ = s.press(.tab)
+        #expect(s.model.focus == .nodes)
+        _ = s.press(.backTab)
+        #expect(s.model.focus == .log)
+    }
+
+    @Test func movingSelectionStaysInRange() {
+        var s = Scene.healthy()
+        _ = s.press(.char("j"), .char("j"), .down)
+        #expect(s.model.row(.nodes) == 3)
+        _ = s.press(.char("G"))
+        #expect(s.model.row(.nodes) == 4)
+        _ = s.press(.down)
+        #expect(s.model.row(.nodes) == 4)
+        _ = s.press(.char("g"), .up)
+        #expect(s.model.row(.nodes) == 0)
+    }
+
+    @Test func logScrollsAndFollows() {
+        var s = Scene.healthy()
+        _ = s.press(.backTab)
+        #expect(s.model.focus == .log)
+        _ = s.press(.up, .up, .pageUp)
+        #expect(s.model.logScroll == 12)
+        _ = s.press(.char("G"))
+        #expect(s.model.logScroll == 0)
+    }
+
+    @Test func filterTypesAndClears() {
+        var s = Scene.healthy()
+        _ = s.press(.char("/"))
+        #expect(s.model.editingFilter)
+        _ = s.press(.char("n"), .char("o"), .char("d"), .char("e"), .char("-"), .char("3"))
+        #expect(s.model.logFilter == "node-3")
+        _ = s.press(.enter)
+        #expect(!s.model.editingFilter)
+        #expect(s.model.visibleLog.allSatisfy { $0.text.contains("node-3") || $0.source == "node-3" })
+        #expect(!s.model.visibleLog.isEmpty)
+        _ = s.press(.escape)
+        #expect(s.model.logFilter.isEmpty)
+    }
+
+    @Test func helpOpensAndCloses() {
+        var s = Scene.healthy()
+        _ = s.press(.char("?"))
+        #expect(s.model.overlay == .help(scroll: 0))
+        _ = s.press(.char("j"))
+        #expect(s.model.overlay == .help(scroll: 1))
+        _ = s.press(.escape)
+        #expect(s.model.overlay == nil)
+    }
+
+    @Test func drillIntoPartitionsAndFilter() {
+        var s = Scene.healthy()
+        _ = s.press(.tab, .tab, .enter)
+        guard case .partitions = s.model.overlay else {
+            Issue.record("no partition table")
+            return
+        }
+        _ = s.press(.char("/"), .char("n"), .char("o"), .char("d"), .char("e"), .char("-"), .char("2"), .enter)
+        #expect(s.model.overlay == .partitions(scroll: 0, filter: "node-2", editing: false))
+        let screen = s.screen(120, 40).text
+        #expect(screen.contains("Partitions v1 (36)"))
+        _ = s.press(.escape)
+        #expect(s.model.overlay == nil)
+    }
+
+    @Test func promotionIsSentOnlyAfterConfirmation() {
+        var s = Scene.healthy()
+        #expect(s.press(.char("p")).isEmpty)
+        guard case .promote(let d) = s.model.overlay else {
+            Issue.record("no dialog")
+            return
+        }
+        #expect(d.candidates == ["node-2", "node-3", "node-4", "node-5"])
+        #expect(s.press(.char("j")).isEmpty)
+        let effects = s.press(.char("y"))
+        guard case .send(.promote(let id, let node))? = effects.first else {
+            Issue.record("nothing sent: \(effects)")
+            return
+        }
+        #expect(node == "node-3")
+        // The server's answer and events show in the dialog.
+        s.command(.promote(requestID: id, node: node))
+        s.run(seconds: 1)
+        let screen = s.screen(120, 40).text
+        #expect(screen.contains("result: accepted"))
+        #expect(screen.contains("node-3 promoted: primary node-1 -> node-3 in term 2"))
+        #expect(s.model.state.primaries == ["node-3"])
+        // y again does not send twice.
+        #expect(s.press(.char("y")).isEmpty)
+    }
+
+    @Test func aFailingCheckNeedsTheNodeNameTyped() {
+        var s = Scene.healthy()
+        s.inject(.degrade(node: "node-4", durationMillis: nil))
+        s.run(seconds: 3)
+        _ = s.press(.char("j"), .char("j"), .char("j"), .char("p"))
+        guard case .promote(let d) = s.model.overlay, d.candidates[d.selected] == "node-4" else {
+            Issue.record("not on node-4: \(String(describing: s.model.overlay)) rows \(s.model.nodeRows.map(\.id)) row \(s.model.row(.nodes))")
+            return
+        }
+        #expect(s.press(.char("y")).isEmpty, "y does not send past a failing check")
+        #expect(s.press(.char("n"), .char("o"), .char("d"), .char("e"), .char("-"), .char("5"), .enter).isEmpty, "a wrong name sends nothing")
+        for _ in 0..<6 { _ = s.press(.backspace) }
+        let effects = s.press(.char("n"), .char("o"), .char("d"), .char("e"), .char("-"), .char("4"), .enter)
+        guard case .send(.promote(_, "node-4"))? = effects.first else {
+            Issue.record("not sent: \(effects)")
+            return
+        }
+    }
+
+    @Test func migrationDialogWalksTenantRegionConfirm() {
+        var s = Scene.healthy()
+        _ = s.press(.char("m"))
+        guard case .migrate(let d) = s.model.overlay else {
+            Issue.record("no dialog")
+            return
+        }
+        #expect(d.tenants.first == "acme")
+        #expect(d.regions == ["ap-south", "eu-west", "us-east"])
+        #expect(s.press(.char("y")).isEmpty, "nothing before the confirm step")
+        _ = s.press(.enter, .char("j"), .enter, .char("d"))
+        let effects = s.press(.char("y"))
+        #expect(effects == [.send(.migrate(requestID: "cd-60000-1", tenant: "acme", target: "eu-west", dryRun: true))])
+    }
+
+    @Test func cancelNeedsARunningSelectedMigration() {
+        var s = Scene.healthy()
+        _ = s.press(.char("c"))
+        #expect(s.model.overlay == nil)
+        #expect(s.model.message == "select a migration in the Migrations pane first")
+        s.command(.migrate(requestID: "r-1", tenant: "acme", target: "eu-west", dryRun: false))
+        s.run(seconds: 1)
+        _ = s.press(.tab, .tab, .tab, .char("c"))
+        #expect(s.model.overlay == .cancel(CancelDialog(migrationID: "m-1", tenant: "acme")))
+        let effects = s.press(.char("y"))
+        guard case .send(.cancelMigration(_, "m-1"))? = effects.first else {
+            Issue.record("not sent: \(effects)")
+            return
+        }
+    }
+
+    @Test func snapshotThemeAndQuit() {
+        var s = Scene.healthy()
+        #expect(s.press(.char("s")) == [.requestSnapshot(endpoint: 0)])
+        #expect(s.press(.char("t")) == [.selectTheme("light")])
+        #expect(s.press(.char("t")) == [.selectTheme("default")])
+        #expect(s.press(.char("q")) == [.quit])
+        #expect(s.press(.ctrl("c")) == [.quit])
+    }
+
+    @Test func batchesFeedTheStateAndAskForSnapshotsAfterAGap() {
+        var s = Scene.healthy()
+        let seq = (s.model.state.seqs["node-2"] ?? 0) + 5
+        let gap = Envelope(id: "gap", source: "node-2", seq: seq, timestamp: s.sim.now, event: .stateChangeSuppressed(StateChangeSuppressed(node: "node-2", state: "replica")))
+        let effects = update(&s.model, .batch(Batch(items: [Received(envelope: gap, endpoint: 0, receivedAt: s.sim.now)], dropped: 0, backlog: 1), s.model.endpoints, at: s.sim.now))
+        #expect(effects == [.requestSnapshot(endpoint: 0)])
+    }
+
+    @Test func messagesExpireOnTicks() {
+        var s = Scene.healthy()
+        _ = s.press(.char("s"))
+        #expect(s.model.message != nil)
+        _ = update(&s.model, .tick(s.sim.now.adding(millis: 6_000)))
+        #expect(s.model.message == nil)
+    }
+
+    @Test func resizeStormNeverBreaksRendering() {
+        var s = Scene.healthy()
+        _ = s.press(.char("p"))
+        var rng = SplitMix64(seed: 11)
+        for _ in 0..<300 {
+            let w = Int(rng.next() % 260)
+            let h = Int(rng.next() % 90)
+            _ = update(&s.model, .resize(Size(width: w, height: h)))
+            let b = s.screen(w, h)
+            #expect(b.size == Size(width: w, height: h))
+        }
+    }
+}
+
+@Suite struct ThemeTests {
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../themes").standardized
+
+    @Test func everyShippedThemeParses() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.folder.path).filter { $0.hasSuffix(".toml") }.sorted()
+        #expect(files == ["colorblind.toml", "default.toml", "high-contrast.toml", "light.toml", "monochrome.toml"])
+        for file in files {
+            let theme = try Theme.parse(toml: String(contentsOf: Self.folder.appendingPathComponent(file), encoding: .utf8))
+            #expect(theme.name + ".toml" == file)
+            // Every slot the dashboard uses is styled by every theme.
+            for (name, slot) in AppSlot.named where !["normal", "header"].contains(name) {
+                #expect(theme.styles[slot] != nil, "\(file) does not style \(name)")
+            }
+        }
+    }
+
+    @Test func themeErrorsSayWhatIsWrong() {
+        #expect(throws: ThemeError("unknown slot `rol_primary`")) { try Theme.parse(toml: "name = \"x\"\n[slots]\nrol_primary = \"red\"\n") }
+        #expect(throws: ThemeError("border: unknown colour `reddish`")) { try Theme.parse(toml: "name = \"x\"\n[slots]\nborder = \"reddish\"\n") }
+        #expect(throws: ThemeError("missing `name`")) { try Theme.parse(toml: "[slots]\n") }
+        #expect(ThemeColor(name: "#ff8000") == .rgb(255, 128, 0))
+        #expect(ThemeColor(name: "214") == .indexed(214))
+        #expect(ThemeColor(name: "bright_red") == .ansi(9))
+    }
+}
