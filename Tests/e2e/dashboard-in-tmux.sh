@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# End-to-end: the real binary in a real terminal (tmux). Starts `clusterdash`
+# with no arguments (the built-in demo cluster over a real WebSocket), waits
+# for the five panes, opens help, promotes a replica with y and sees the new
+# primary, quits with q, and checks the terminal settings were restored.
+set -euo pipefail
+BIN=${1:-.build/debug/clusterdash}
+BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+WORK=$(mktemp -d)
+SOCKET="clusterdash-e2e-$$"
+T() { tmux -L "$SOCKET" "$@"; }
+cleanup() { T kill-server 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+screen() { T capture-pane -p -t e2e; }
+fail() {
+  echo "e2e FAILED: $*"
+  echo "---- screen ----"; screen || true
+  echo "---- log ----"; tail -n 20 "$WORK/log" 2>/dev/null || true
+  exit 1
+}
+wait_for() { # text [seconds]
+  local deadline=$(( $(date +%s) + ${2:-15} ))
+  until screen | grep -qF -- "$1"; do
+    [ "$(date +%s)" -lt "$deadline" ] || fail "no \"$1\" on screen after ${2:-15}s"
+    sleep 0.1
+  done
+}
+wait_gone() {
+  local deadline=$(( $(date +%s) + ${2:-10} ))
+  while screen | grep -qF -- "$1"; do
+    [ "$(date +%s)" -lt "$deadline" ] || fail "\"$1\" still on screen"
+    sleep 0.1
+  done
+}
+
+T new-session -d -s e2e -x 120 -y 40 "env -i HOME=$WORK TERM=xterm-256color LANG=C.UTF-8 PATH=$PATH bash --norc --noprofile"
+sleep 0.3
+T send-keys -t e2e "stty -g > $WORK/before; $BIN --log-file $WORK/log; echo EXIT=\$? > $WORK/exit; stty -g > $WORK/after; echo E2E-DONE" Enter
+
+echo "e2e: waiting for the five panes"
+for title in "Nodes" "Replication" "Assignments" "Migrations" "Failover log"; do wait_for "$title" 20; done
+wait_for "primary node-" 20
+wait_for "v1" 20
+
+echo "e2e: help"
+T send-keys -t e2e "?"
+wait_for "Help"
+wait_for "promote a replica"
+T send-keys -t e2e Escape
+wait_gone "promote a replica"
+
+old=$(screen | head -n 1 | grep -o "primary node-[0-9]*" | head -n 1 | cut -d' ' -f2)
+[ -n "$old" ] || fail "no primary in the header"
+echo "e2e: primary is $old; promoting"
+T send-keys -t e2e "p"
+wait_for "Promote a replica"
+wait_for "y send"
+T send-keys -t e2e "y"
+wait_for "result: accepted" 10
+deadline=$(( $(date +%s) + 10 ))
+while :; do
+  new=$(screen | head -n 1 | grep -o "primary node-[0-9]*" | head -n 1 | cut -d' ' -f2 || true)
+  [ -n "$new" ] && [ "$new" != "$old" ] && break
+  [ "$(date +%s)" -lt "$deadline" ] || fail "the primary did not change from $old"
+  sleep 0.1
+done
+echo "e2e: new primary $new"
+wait_for "promoted: primary $old -> $new"
+T send-keys -t e2e Escape
+wait_gone "Promote a replica"
+
+echo "e2e: quit"
+T send-keys -t e2e "q"
+wait_for "E2E-DONE" 15
+[ "$(cat "$WORK/exit")" = "EXIT=0" ] || fail "exit status $(cat "$WORK/exit")"
+cmp -s "$WORK/before" "$WORK/after" || fail "terminal settings changed: $(cat "$WORK/before") -> $(cat "$WORK/after")"
+grep -q "dashboard ended" "$WORK/log" || fail "the log file has no end line"
+echo "e2e: the dashboard ran, promoted $old -> $new, quit, and restored the terminal"
