@@ -76,4 +76,20 @@ wait_for "E2E-DONE" 15
 [ "$(cat "$WORK/exit")" = "EXIT=0" ] || fail "exit status $(cat "$WORK/exit")"
 cmp -s "$WORK/before" "$WORK/after" || fail "terminal settings changed: $(cat "$WORK/before") -> $(cat "$WORK/after")"
 grep -q "dashboard ended" "$WORK/log" || fail "the log file has no end line"
-echo "e2e: the dashboard ran, promoted $old -> $new, quit, and restored the terminal"
+
+echo "e2e: resize to a tiny terminal and back"
+T send-keys -t e2e "clear; stty -g > $WORK/before2; $BIN --log-file $WORK/log2; echo EXIT2=\$? > $WORK/exit2; stty -g > $WORK/after2; echo E2E-SECOND" Enter
+wait_for "Failover log" 20
+T resize-window -t e2e -x 30 -y 10
+wait_for "terminal too small"
+T resize-window -t e2e -x 120 -y 40
+wait_for "Failover log"
+
+echo "e2e: SIGTERM restores the terminal too"
+pid=$(pgrep -f -n "^$BIN --log-file $WORK/log2") || fail "no dashboard process"
+kill -TERM "$pid"
+wait_for "E2E-SECOND" 15
+cmp -s "$WORK/before2" "$WORK/after2" || fail "terminal settings changed after SIGTERM"
+grep -q "signal 15" "$WORK/log2" || fail "the log does not show the signal"
+
+echo "e2e: the dashboard ran, promoted $old -> $new, quit, survived a resize, stopped on SIGTERM, and restored the terminal each time"
