@@ -153,4 +153,14 @@ public struct Keymap: Sendable {
             }
         }
     }
+
+    /// The README's key table, generated so it cannot drift (a test compares).
+    public func markdownCheatSheet() -> String {
+        var out = "| where | keys | what |\n| --- | --- | --- |\n"
+        for l in helpLines() {
+            let keys = l.keys.split(separator: " ").map { "`\($0)`" }.joined(separator: " ")
+            out += "| \(l.section) | \(keys) | \(l.help) |\n"
+        }
+        return out
+    }
 }

@@ -14,7 +14,7 @@ struct Clusterdash: AsyncParsableCommand {
             `clusterdash sim` runs the simulator on its own; `clusterdash tail` prints \
             a cluster's failover log as text; `clusterdash replay` plays a recording.
             """,
-        subcommands: [DashboardCommand.self, SimCommand.self, TailCommand.self, ReplayCommand.self, SummaryCommand.self],
+        subcommands: [DashboardCommand.self, SimCommand.self, TailCommand.self, ReplayCommand.self, SummaryCommand.self, KeysCommand.self],
         defaultSubcommand: DashboardCommand.self
     )
 }
