@@ -1,5 +1,6 @@
 import ClusterProtocol
 import ClusterSim
+import ClusterState
 import TOMLKit
 
 /// A timeline of faults read from a TOML file (docs/SIMULATOR.md):

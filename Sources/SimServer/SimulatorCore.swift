@@ -97,6 +97,12 @@ public actor SimulatorCore {
         let (stream, continuation) = AsyncStream<[String]>.makeStream(bufferingPolicy: .bufferingOldest(maxQueuedBatches))
         subscribers[id] = Subscriber(covering: covering, continuation: continuation)
         stats.subscriptions += 1
+        // A per-node endpoint whose node went down between upgrade and subscribe.
+        if let covering, covering.count == 1, let node = covering.first, downNodes.contains(node) {
+            subscribers[id]?.end = .nodeCrashed
+            continuation.finish()
+            return (id, stream)
+        }
         if let resume, let missed = hub.replay(after: resume, covering: covering) {
             stats.replays += 1
             continuation.yield(missed.map(\.text))

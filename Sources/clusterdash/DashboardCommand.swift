@@ -1,6 +1,7 @@
 import ArgumentParser
 import ClusterProtocol
 import ClusterSim
+import ClusterState
 import Dashboard
 import EventSources
 import Foundation
@@ -65,7 +66,11 @@ struct DashboardCommand: AsyncParsableCommand {
         let configPath = config ?? configDirectory() + "/config.toml"
         var file = ConfigFile()
         if FileManager.default.fileExists(atPath: configPath) {
-            file = try ConfigFile.load(path: configPath)
+            do {
+                file = try ConfigFile.load(path: configPath)
+            } catch {
+                throw ValidationError("\(error)")
+            }
         } else if config != nil {
             throw ValidationError("no config file at \(configPath)")
         }
@@ -122,6 +127,7 @@ struct DashboardCommand: AsyncParsableCommand {
         source.start()
 
         var model = AppModel(now: wallClockNow())
+        model.keymap = Keymap().overriding(file.keys)
         model.thresholds = thresholds
         model.themes = names
         model.themeIndex = names.firstIndex(of: loaded.name) ?? 0

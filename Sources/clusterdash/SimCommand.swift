@@ -1,6 +1,7 @@
 import ArgumentParser
 import ClusterProtocol
 import ClusterSim
+import ClusterState
 import Foundation
 import Logging
 import SimServer

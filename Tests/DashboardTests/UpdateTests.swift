@@ -273,3 +273,46 @@ import Testing
         #expect(text.contains(sheet), "README.md's key table is out of date; paste:\n\(sheet)")
     }
 }
+
+@Suite struct ConfigTests {
+    @Test func clustersThresholdsAndKeys() throws {
+        let config = try ConfigFile.parse(
+            toml: """
+                default_cluster = "prod"
+                theme = "light"
+                [clusters.prod]
+                endpoints = ["wss://a:7400/v1/stream", "wss://b:7400/v1/stream"]
+                token_env = "PROD_TOKEN"
+                lag_warn = "20s"
+                lag_crit = "1m"
+                [keys]
+                promote = "P"
+                quit = ["Q", "Ctrl-c"]
+                """)
+        #expect(config.defaultCluster == "prod")
+        #expect(config.theme == "light")
+        let prod = try #require(config.clusters["prod"])
+        #expect(prod.endpoints.count == 2)
+        #expect(prod.tokenEnv == "PROD_TOKEN")
+        #expect(prod.lagWarnMillis == 20_000)
+        #expect(prod.lagCritMillis == 60_000)
+        let map = Keymap().overriding(config.keys)
+        #expect(map.action(for: .char("P"), in: .normal) == .promote)
+        #expect(map.action(for: .char("p"), in: .normal) == nil)
+        #expect(map.action(for: .char("Q"), in: .normal) == .quit)
+        #expect(map.action(for: .char("q"), in: .normal) == nil)
+        #expect(map.conflicts.isEmpty)
+    }
+
+    @Test func aKeyTakenByAnOverrideLeavesItsOldAction() {
+        let map = Keymap().overriding([.snapshot: [.char("p")]])
+        #expect(map.action(for: .char("p"), in: .normal) == .snapshot)
+        #expect(map.conflicts.isEmpty)
+    }
+
+    @Test func configErrorsSayWhere() {
+        #expect(throws: ConfigError.self) { try ConfigFile.parse(toml: "[keys]\nexplode = \"x\"\n") }
+        #expect(throws: ConfigError("config.toml: [keys] quit: unknown key `Hyper-q`")) { try ConfigFile.parse(toml: "[keys]\nquit = \"Hyper-q\"\n") }
+        #expect(throws: ConfigError("config.toml: clusters.a.lag_warn: not a duration")) { try ConfigFile.parse(toml: "[clusters.a]\nlag_warn = \"soon\"\n") }
+    }
+}

@@ -45,6 +45,8 @@ actor Consumer {
     var feed = Feed()
     let source: any EventSource
     var batches = 0
+    /// Endpoints that have delivered anything (their snapshot or replay).
+    var heardFrom: Set<Int> = []
 
     init(source: any EventSource) {
         self.source = source
@@ -53,6 +55,7 @@ actor Consumer {
     func drain() {
         let batch = source.queue.take()
         batches += 1
+        for r in batch.items { heardFrom.insert(r.endpoint) }
         for endpoint in feed.apply(batch, endpoints: source.endpointNames.count, now: wallClockNow()) {
             source.requestSnapshot(endpoint: endpoint)
         }
@@ -242,6 +245,15 @@ func assertMatches(_ state: ClusterState, _ core: SimulatorCore, sourceLocation:
         source.start()
         let consumer = Consumer(source: source)
         try await consumer.until("all five live") { _ in source.statuses.count == 5 && source.statuses.allSatisfy(\.isLive) }
+        // Live is set once `subscribe` is sent; wait until every endpoint's first
+        // frames (snapshot or replay) were consumed, so none of them is from
+        // before the crash and arrives after it.
+        let deadline = ContinuousClock.now.advanced(by: .seconds(10))
+        while await consumer.heardFrom.count < 5 {
+            if ContinuousClock.now > deadline { throw TestTimeout(what: "all five endpoints heard", received: 0, lastTypes: []) }
+            await consumer.drain()
+            try await Task.sleep(for: .milliseconds(10))
+        }
         await server.core.inject(.crash(node: "node-3"))
         try await consumer.until("node-3's endpoint down") { _ in !source.statuses[2].isLive }
         let applied = await consumer.state.counters.applied
