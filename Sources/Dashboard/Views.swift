@@ -95,7 +95,7 @@ func renderStatus(_ m: AppModel, _ r: Rect, _ b: inout Buffer) {
     var line = Line([])
     if m.editingFilter {
         line.append(Span(" filter: ", Style(AppSlot.key, .bold)))
-        line.append(Span("\(m.logFilter)▏", Style(AppSlot.statusBar)))
+        line.append(Span("\(m.logFilter)_", Style(AppSlot.statusBar)))
         line.append(Span("  Enter keep  Esc clear", Style(AppSlot.statusBar, .dim)))
     } else {
         var except: Set<Action> = []
@@ -282,8 +282,9 @@ func renderAssignments(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbo
     guard !inner.isEmpty else { return }
     let calc = s.rebalance?.calculatorState?.wire ?? "idle"
     let reason = a.reason?.wire ?? s.rebalance?.reason?.wire ?? "-"
-    var info = Line([Span(a.strategy.wire, Style(.normal, .bold)), Span(" · \(reason.replacingOccurrences(of: "_", with: " ")) · calc \(calc)", Style(.normal))])
-    if let w = s.rebalance?.windowMillis, calc != "idle" { info.append(" · window \(formatSeconds(w))") }
+    let dot = sym == .ascii ? " | " : " · "
+    var info = Line([Span(a.strategy.wire, Style(.normal, .bold)), Span("\(dot)\(reason.replacingOccurrences(of: "_", with: " "))\(dot)calc \(calc)", Style(.normal))])
+    if let w = s.rebalance?.windowMillis, calc != "idle" { info.append("\(dot)window \(formatSeconds(w))") }
     b.write(info, x: inner.x, y: inner.y, maxWidth: inner.width)
     let orphans = s.orphanedPartitions
     let dups = a.duplicateIDs.count
@@ -481,7 +482,7 @@ func renderPartitions(_ m: AppModel, _ scroll: Int, _ filter: String, _ editing:
     let version = m.state.assignment.map { "v\($0.version)" } ?? ""
     let inner = openDialog("Partitions \(version) (\(rows.count))", r, &b, sym)
     guard inner.height > 1 else { return }
-    let filterLine = editing ? "filter: \(filter)▏ (Enter keep, Esc clear)" : (filter.isEmpty ? "/ filters by partition id or worker" : "filter: \(filter)")
+    let filterLine = editing ? "filter: \(filter)_ (Enter keep, Esc clear)" : (filter.isEmpty ? "/ filters by partition id or worker" : "filter: \(filter)")
     b.write(filterLine, x: inner.x, y: inner.y, maxWidth: inner.width, style: Style(.accent))
     let present = m.state.presentNodeIDs
     let moved = Set(m.state.assignment?.workers.filter { $0.value.movedIn > 0 }.map(\.key) ?? [])
@@ -521,7 +522,7 @@ func renderPromote(_ m: AppModel, _ d: PromoteDialog, _ area: Rect, _ b: inout B
             let ok = result.status == .accepted || result.status == .completed
             rows.append(Line([Span("result: ", Style(.normal)), Span("\(result.status.wire)\(result.reason.map { " (\($0))" } ?? "")", Style(ok ? AppSlot.ok : AppSlot.alert, .bold))]))
         } else {
-            rows.append(Line("result: pending…", Style(AppSlot.lagWarn, .bold)))
+            rows.append(Line("result: pending...", Style(AppSlot.lagWarn, .bold)))
         }
         if let p = m.state.promotions[id] {
             rows.append(Line(p.explanation, Style(p.phase == .completed ? AppSlot.ok : (p.phase == .denied || p.phase == .rejected ? AppSlot.alert : .normal), .bold)))
@@ -553,7 +554,7 @@ func renderPromote(_ m: AppModel, _ d: PromoteDialog, _ area: Rect, _ b: inout B
         rows.append(Line([Span("y", Style(AppSlot.key, .bold)), Span(" sends the promotion  "), Span("Esc", Style(AppSlot.key, .bold)), Span(" cancels")]))
     } else {
         rows.append(Line("Checks fail. The server decides; to send anyway type \(cand) and Enter:", Style(AppSlot.alert, .bold)))
-        rows.append(Line([Span("> ", Style(.accent)), Span("\(d.typed)▏", Style(.normal, .bold))]))
+        rows.append(Line([Span("> ", Style(.accent)), Span("\(d.typed)_", Style(.normal, .bold))]))
     }
     Paragraph(rows).render(inner, &b)
 }
@@ -570,7 +571,7 @@ func renderMigrate(_ m: AppModel, _ d: MigrateDialog, _ area: Rect, _ b: inout B
             let ok = result.status == .accepted || result.status == .completed
             rows.append(Line("result: \(result.status.wire)\(result.reason.map { " (\($0))" } ?? "")", Style(ok ? AppSlot.ok : AppSlot.alert, .bold)))
         } else {
-            rows.append(Line("result: pending…", Style(AppSlot.lagWarn, .bold)))
+            rows.append(Line("result: pending...", Style(AppSlot.lagWarn, .bold)))
         }
         for e in m.state.log.filter({ $0.correlationID == id }).suffix(8) {
             rows.append(Line([Span("\(e.at.clockTime) ", Style(.dim)), Span(e.text, Style(logSlot(e.severity)))]))
@@ -584,13 +585,13 @@ func renderMigrate(_ m: AppModel, _ d: MigrateDialog, _ area: Rect, _ b: inout B
         rows.append(Line("1. Tenant (j/k, Enter):", Style(.title, .bold)))
         let first = max(0, min(d.tenantIndex - 5, d.tenants.count - 10))
         for (i, t) in d.tenants.enumerated().dropFirst(first).prefix(10) {
-            rows.append(Line([Span(i == d.tenantIndex ? "▸ " : "  ", Style(.accent, .bold)), Span(t.fitted(to: 16), Style(.normal, i == d.tenantIndex ? .bold : [])), Span(m.state.tenants[t] ?? "", Style(.dim))]))
+            rows.append(Line([Span(i == d.tenantIndex ? (sym == .ascii ? "> " : "▸ ") : "  ", Style(.accent, .bold)), Span(t.fitted(to: 16), Style(.normal, i == d.tenantIndex ? .bold : [])), Span(m.state.tenants[t] ?? "", Style(.dim))]))
         }
     case .region:
         rows.append(Line("2. Target region for \(tenant) (now in \(from)):", Style(.title, .bold)))
         for (i, region) in d.regions.enumerated() {
             let same = region == from
-            rows.append(Line([Span(i == d.regionIndex ? "▸ " : "  ", Style(.accent, .bold)), Span(region, Style(same ? .dim : .normal, i == d.regionIndex ? .bold : [])), Span(same ? "  (current)" : "", Style(.dim))]))
+            rows.append(Line([Span(i == d.regionIndex ? (sym == .ascii ? "> " : "▸ ") : "  ", Style(.accent, .bold)), Span(region, Style(same ? .dim : .normal, i == d.regionIndex ? .bold : [])), Span(same ? "  (current)" : "", Style(.dim))]))
         }
     case .confirm:
         let target = d.regions[safe: d.regionIndex] ?? "?"
@@ -614,7 +615,7 @@ func renderCancel(_ m: AppModel, _ d: CancelDialog, _ area: Rect, _ b: inout Buf
         if let result = m.state.commandResults[id] {
             rows.append(Line("result: \(result.status.wire)\(result.reason.map { " (\($0))" } ?? "")", Style(result.status == .accepted ? AppSlot.ok : AppSlot.alert, .bold)))
         } else {
-            rows.append(Line("result: pending…", Style(AppSlot.lagWarn, .bold)))
+            rows.append(Line("result: pending...", Style(AppSlot.lagWarn, .bold)))
         }
         rows.append(Line("Esc closes", Style(.dim)))
     } else {
