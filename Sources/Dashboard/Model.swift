@@ -103,6 +103,8 @@ public struct AppModel: Sendable {
     public var overlay: Overlay?
     public var endpoints: [EndpointView] = []
     public var modeBadge = "INTERACTIVE"
+    /// Read-only: command keys answer "read-only" and nothing is ever sent.
+    public var readOnly = false
     public var themes: [String] = ["default"]
     public var themeIndex = 0
     public var thresholds = Thresholds()

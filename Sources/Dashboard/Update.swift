@@ -231,6 +231,10 @@ func rowCount(_ m: AppModel, _ pane: Pane) -> Int {
 }
 
 func performNormal(_ m: inout AppModel, _ action: Action) -> [Effect] {
+    if m.readOnly, [.promote, .migrate, .cancelMigration].contains(action) {
+        m.say("read-only: commands are disabled")
+        return []
+    }
     let pane = m.focus
     let count = rowCount(m, pane)
     func setRow(_ r: Int) { m.rows[pane] = max(0, min(max(0, count - 1), r)) }

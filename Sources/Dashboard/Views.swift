@@ -64,12 +64,15 @@ func renderHeader(_ m: AppModel, _ r: Rect, _ b: inout Buffer) {
     left.append(Span("\(Int(m.eventsPerSecond.rounded())) ev/s  ", Style(AppSlot.headerBar)))
     left.append(Span(wide ? "data \(dataAge(m))  " : "age \(dataAge(m))  ", Style(AppSlot.headerBar, isStale(m) ? .bold : [])))
     if m.feed.behind > 0 { left.append(Span("behind \(m.feed.behind)  ", Style(AppSlot.alert, .bold))) }
-    var right = Line([Span(" \(m.modeBadge) ", Style(AppSlot.badge, .reverse))])
+    var right = Line([Span(m.readOnly ? " \(symbolsLock) \(m.modeBadge) " : " \(m.modeBadge) ", Style(AppSlot.badge, .reverse))])
     right.append(Span(" \(m.now.clockTime) ", Style(AppSlot.headerBar, .bold)))
     let rw = right.width
     b.write(left, x: r.x, y: r.y, maxWidth: max(0, r.width - rw - 1))
     b.write(right, x: r.right - rw, y: r.y, maxWidth: rw)
 }
+
+/// The lock shown before READ-ONLY (plain text: it must read in any font).
+let symbolsLock = "[ro]"
 
 /// How old the newest data is: "0.3s", or "no data".
 func dataAge(_ m: AppModel) -> String {
@@ -98,11 +101,11 @@ func renderStatus(_ m: AppModel, _ r: Rect, _ b: inout Buffer) {
         line.append(Span("\(m.logFilter)_", Style(AppSlot.statusBar)))
         line.append(Span("  Enter keep  Esc clear", Style(AppSlot.statusBar, .dim)))
     } else {
-        var except: Set<Action> = []
+        var except: Set<Action> = m.readOnly ? [.promote, .migrate, .cancelMigration] : []
         switch m.overlay {
-        case .promote, .cancel: except = [.toggleDryRun, .nextField]
-        case .migrate(let d) where d.step != .confirm: except = [.confirm]
-        case .help: except = [.filter]
+        case .promote, .cancel: except.formUnion([.toggleDryRun, .nextField])
+        case .migrate(let d) where d.step != .confirm: except.insert(.confirm)
+        case .help: except.insert(.filter)
         default: break
         }
         for hint in m.keymap.statusHints(m.context, pane: m.overlay == nil ? m.focus : nil, except: except) {

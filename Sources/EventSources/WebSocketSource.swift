@@ -31,7 +31,9 @@ public struct EndpointConfig: Sendable, Hashable {
 }
 
 /// Where events come from, whatever that is: live sockets, a recording.
-/// The app only sees batches, statuses and a way to send.
+/// The app only sees batches, statuses and snapshot requests. Sending
+/// commands is a separate capability (`CommandSink`): a read-only dashboard
+/// is never given one.
 public protocol EventSource: Sendable {
     var queue: EnvelopeQueue { get }
     /// The status of every endpoint, in the order configured.
@@ -39,10 +41,14 @@ public protocol EventSource: Sendable {
     var endpointNames: [String] { get }
     func start()
     func stop() async
+    /// Asks `endpoint` for a fresh snapshot (a subscription op, not a command).
+    func requestSnapshot(endpoint: Int)
+}
+
+/// The way commands (promote, migrate, cancel_migration) reach the cluster.
+public protocol CommandSink: Sendable {
     /// Sends a command; false when no endpoint is live (nothing was sent).
     func send(_ op: ClientOp) -> Bool
-    /// Asks `endpoint` for a fresh snapshot.
-    func requestSnapshot(endpoint: Int)
 }
 
 /// Subscribes to one or more protocol-v1 endpoints and merges them into one
@@ -51,7 +57,7 @@ public protocol EventSource: Sendable {
 /// server replays what was missed), read and decode off the main thread,
 /// reconnect by `ReconnectMachine` (backoff with full jitter, slow retry on
 /// 401, stale after 30 s of silence). WebSocket pings every 10 s.
-public final class WebSocketSource: EventSource {
+public final class WebSocketSource: EventSource, CommandSink {
     public let queue: EnvelopeQueue
     public let endpoints: [EndpointConfig]
     private let policy: ReconnectMachine.Policy

@@ -145,6 +145,11 @@ public final class SimulatorServer: Sendable {
             return Response(status: .upgradeRequired, body: .init(byteBuffer: ByteBuffer(string: "WebSocket upgrade required\n")))
         }
         router.get("/health") { _, _ -> String in "ok\n" }
+        // What the simulator received: the read-only proof counts command frames here.
+        router.get("/stats") { _, _ -> String in
+            let s = await core.stats
+            return "{\"frames_received\":\(s.framesReceived),\"commands_received\":\(s.commandsReceived),\"subscriptions\":\(s.subscriptions),\"snapshots_sent\":\(s.snapshotsSent),\"events_broadcast\":\(s.eventsBroadcast)}\n"
+        }
         var wsConfig = WebSocketServerConfiguration(maxFrameSize: options.maxClientFrameBytes)
         wsConfig.autoPing = .enabled(timePeriod: .seconds(10))
         let name = node ?? "main"

@@ -52,6 +52,9 @@ struct DashboardCommand: AsyncParsableCommand {
     @Option(name: .customLong("demo-seed"), help: "Seed of the built-in demo cluster.")
     var demoSeed: UInt64 = 7
 
+    @Flag(name: .customLong("read-only"), help: "Watch only: no command can be sent (the command path is not created).")
+    var readOnly = false
+
     func validate() throws {
         _ = try connection.endpointConfigs()
         for (name, v) in [("--lag-warn", lagWarn), ("--lag-crit", lagCrit)] {
@@ -133,13 +136,18 @@ struct DashboardCommand: AsyncParsableCommand {
         model.themeIndex = names.firstIndex(of: loaded.name) ?? 0
         model.clusterLabel = demo != nil ? "demo" : chosen?.name
         model.operatorName = ProcessInfo.processInfo.environment["USER"] ?? "operator"
+        let isReadOnly = readOnly || (chosen?.readOnly ?? false)
+        if isReadOnly {
+            model.readOnly = true
+            model.modeBadge = "READ-ONLY"
+        }
 
         let env = ProcessInfo.processInfo.environment
         let colorMode: ColorMode = noColor || (env["NO_COLOR"].map { !$0.isEmpty } ?? false) ? .off : .auto
         let signals = QuitSignals()
         signals.install()
         let runtime = DashboardRuntime(
-            model: model, source: source, themes: library, theme: loaded, colorMode: colorMode, ascii: ascii, logger: logger,
+            model: model, source: source, commands: isReadOnly ? nil : source, themes: library, theme: loaded, colorMode: colorMode, ascii: ascii, logger: logger,
             signals: signals)
         let ended = await runtime.run()
         await source.stop()

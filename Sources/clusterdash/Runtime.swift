@@ -91,6 +91,8 @@ final class DashboardRuntime: @unchecked Sendable {
     // `run` hands the object to it.
     var model: AppModel
     let source: any EventSource
+    /// Nil in read-only mode: the command path does not exist.
+    let commands: (any CommandSink)?
     let themes: ThemeLibrary
     var theme: Theme
     let colorMode: ColorMode
@@ -99,9 +101,13 @@ final class DashboardRuntime: @unchecked Sendable {
     let signals: QuitSignals
     let frameMillis: Int64 = 33
 
-    init(model: AppModel, source: any EventSource, themes: ThemeLibrary, theme: Theme, colorMode: ColorMode, ascii: Bool, logger: Logger, signals: QuitSignals) {
+    init(
+        model: AppModel, source: any EventSource, commands: (any CommandSink)?, themes: ThemeLibrary, theme: Theme,
+        colorMode: ColorMode, ascii: Bool, logger: Logger, signals: QuitSignals
+    ) {
         self.model = model
         self.source = source
+        self.commands = commands
         self.themes = themes
         self.theme = theme
         self.colorMode = colorMode
@@ -192,8 +198,13 @@ final class DashboardRuntime: @unchecked Sendable {
             case .quit:
                 return true
             case .send(let op):
+                guard let commands else {
+                    // update() never asks in read-only mode; if it did, nothing leaves.
+                    logger.error("command \(op.op) refused: read-only")
+                    continue
+                }
                 logger.info("command \(op.op) \(op.requestID ?? "")")
-                if !source.send(op), let id = op.requestID {
+                if !commands.send(op), let id = op.requestID {
                     _ = update(&model, .sendFailed(requestID: id))
                 }
             case .requestSnapshot(let endpoint):

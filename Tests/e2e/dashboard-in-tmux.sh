@@ -92,4 +92,26 @@ wait_for "E2E-SECOND" 15
 cmp -s "$WORK/before2" "$WORK/after2" || fail "terminal settings changed after SIGTERM"
 grep -q "signal 15" "$WORK/log2" || fail "the log does not show the signal"
 
+echo "e2e: read-only: no command frame reaches the cluster"
+"$BIN" sim --listen 127.0.0.1:0 --cold-start-window 1s > "$WORK/sim.out" 2>&1 &
+SIM=$!
+trap 'kill $SIM 2>/dev/null || true; cleanup' EXIT
+for _ in $(seq 1 100); do grep -q "serving" "$WORK/sim.out" && break; sleep 0.1; done
+URL=$(grep -o "ws://[0-9.:]*/v1/stream" "$WORK/sim.out" | head -n 1)
+PORT=${URL#ws://127.0.0.1:}; PORT=${PORT%%/*}
+[ -n "$URL" ] || fail "the simulator did not start"
+stats() { exec 3<>/dev/tcp/127.0.0.1/"$PORT"; printf 'GET /stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&3; cat <&3 | tail -n 1; exec 3<&-; }
+T send-keys -t e2e "clear; $BIN --read-only --endpoint $URL --log-file $WORK/log3; echo E2E-THIRD" Enter
+wait_for "READ-ONLY" 20
+wait_for "primary node-1" 20
+for k in Enter Escape y p m c; do T send-keys -t e2e "$k"; sleep 0.2; done
+wait_for "read-only: commands are disabled"
+screen | grep -qF "Promote a replica" && fail "a promotion dialog opened in read-only mode"
+T send-keys -t e2e "q"
+wait_for "E2E-THIRD" 15
+s=$(stats)
+echo "e2e: simulator stats $s"
+echo "$s" | grep -q '"commands_received":0' || fail "command frames reached the simulator: $s"
+echo "$s" | grep -q '"frames_received":[1-9]' || fail "the simulator heard nothing at all: $s"
+
 echo "e2e: the dashboard ran, promoted $old -> $new, quit, survived a resize, stopped on SIGTERM, and restored the terminal each time"
