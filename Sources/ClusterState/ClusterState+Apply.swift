@@ -292,6 +292,7 @@ extension ClusterState {
 
         case .promotionRequested(let d):
             var p = promotions[d.requestID] ?? PromotionRecord(requestID: d.requestID, candidate: d.candidate)
+            p.candidate = d.candidate  // the command's result may have come first
             p.requestedBy = d.requestedBy
             p.requestedAt = t
             p.oldPrimary = p.oldPrimary ?? primaries.first
@@ -302,6 +303,7 @@ extension ClusterState {
 
         case .promotionValidated(let d):
             var p = promotions[d.requestID] ?? PromotionRecord(requestID: d.requestID, candidate: d.candidate)
+            p.candidate = d.candidate
             p.checks = d.checks
             p.phase = d.checks.allSatisfy(\.ok) ? .transferring : .validating
             promotions[d.requestID] = p
@@ -310,6 +312,7 @@ extension ClusterState {
 
         case .promotionDenied(let d):
             var p = promotions[d.requestID] ?? PromotionRecord(requestID: d.requestID, candidate: d.candidate)
+            p.candidate = d.candidate
             p.denials = d.reasons
             p.phase = .denied
             p.finishedAt = t

@@ -34,6 +34,7 @@ public enum Action: String, Sendable, Hashable, CaseIterable {
     case quit, help, focusNext, focusPrevious, down, up, top, bottom, pageDown, pageUp, drill, back, filter
     case promote, migrate, cancelMigration, snapshot, nextTheme
     case confirm, dismiss, toggleDryRun, nextField
+    case incidentView, exportBundle
 }
 
 /// Where a binding applies.
@@ -98,7 +99,9 @@ public struct Keymap: Sendable {
         KeyBinding(.normal, [.char("c")], .cancelMigration, "cancel the selected migration", status: "cancel", panes: [.migrations]),
         KeyBinding(.normal, [.char("s")], .snapshot, "ask for a fresh snapshot", status: "snapshot"),
         KeyBinding(.normal, [.char("t")], .nextTheme, "next theme", status: "theme"),
-        KeyBinding(.normal, [.escape], .back, "clear the filter"),
+        KeyBinding(.normal, [.escape], .back, "clear the filter; leave the incident view"),
+        KeyBinding(.normal, [.char("i")], .incidentView, "incident view on/off", status: "incident"),
+        KeyBinding(.normal, [.char("e")], .exportBundle, "export an incident bundle (incident view)"),
         KeyBinding(.dialog, [.char("y")], .confirm, "send (after reading the checks)", status: "send"),
         KeyBinding(.dialog, [.escape, .char("n")], .dismiss, "close without sending", status: "close"),
         KeyBinding(.dialog, [.char("j"), .down], .down, "next choice", status: "choose"),

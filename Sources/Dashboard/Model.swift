@@ -78,6 +78,33 @@ public enum Overlay: Sendable, Hashable {
     }
 }
 
+/// The three screens.
+public enum ViewMode: Sendable, Hashable {
+    case dashboard, incident
+}
+
+/// Something an operator did, as the audit log and the timeline record it.
+public struct OperatorAction: Sendable, Hashable {
+    public var at: Timestamp
+    public var key: String
+    public var target: String
+    /// What the dialog showed when it was confirmed.
+    public var dialog: [String]
+    public var confirmation: String
+    public var requestID: String?
+    public var op: String
+
+    public init(at: Timestamp, key: String, target: String, dialog: [String], confirmation: String, requestID: String?, op: String) {
+        self.at = at
+        self.key = key
+        self.target = target
+        self.dialog = dialog
+        self.confirmation = confirmation
+        self.requestID = requestID
+        self.op = op
+    }
+}
+
 /// One endpoint as the header and status show it.
 public struct EndpointView: Sendable, Hashable {
     public var name: String
@@ -105,6 +132,22 @@ public struct AppModel: Sendable {
     public var modeBadge = "INTERACTIVE"
     /// Read-only: command keys answer "read-only" and nothing is ever sent.
     public var readOnly = false
+    /// Which screen: the dashboard, the incident view, or the wall.
+    public var view: ViewMode = .dashboard
+    /// The wall display (implies read-only): no cursor, dialogs or selection.
+    public var wall = false
+    /// Kiosk walls: not even `q` quits.
+    public var noQuitKey = false
+    /// When each current alert started (by alert key).
+    public var alertSince: [String: Timestamp] = [:]
+    /// When the current incident (any alert of warning or worse) began.
+    public var incidentStart: Timestamp?
+    public var lastResyncAt: Timestamp?
+    /// Operator actions, newest last (bounded), for the incident timeline.
+    public var operatorActions: [OperatorAction] = []
+    /// The raw envelopes of the recent past (bounded), for incident bundles.
+    public var recent: [Envelope] = []
+    public var recentCapacity = 20_000
     public var themes: [String] = ["default"]
     public var themeIndex = 0
     public var thresholds = Thresholds()
@@ -134,6 +177,9 @@ public struct AppModel: Sendable {
     public var context: KeyContext { overlay?.context ?? .normal }
 
     public func row(_ pane: Pane) -> Int { rows[pane] ?? 0 }
+
+    /// Whether `pane` shows focus and selection (never on the wall).
+    public func isFocused(_ pane: Pane) -> Bool { !wall && focus == pane && overlay == nil }
 
     /// Present replicas, in the nodes pane's order: who can be promoted.
     public var promotionCandidates: [String] {

@@ -21,6 +21,16 @@ public enum Effect: Sendable, Hashable {
     case requestSnapshot(endpoint: Int)
     case quit
     case selectTheme(String)
+    /// Write an incident bundle (incident.md + events.jsonl) into a new folder.
+    case exportBundle
+    /// Append to the audit log.
+    case audit(AuditRecord)
+}
+
+/// One line of `audit.jsonl`.
+public enum AuditRecord: Sendable, Hashable {
+    case action(OperatorAction)
+    case result(requestID: String, op: String?, status: String, reason: String?, at: Timestamp)
 }
 
 /// The one place the model changes. Pure: same model and message, same result.
@@ -32,6 +42,7 @@ public func update(_ m: inout AppModel, _ msg: Msg) -> [Effect] {
             m.message = nil
             m.messageUntil = nil
         }
+        refreshAlerts(&m)
         return []
     case .resize(let size):
         m.size = size
@@ -50,14 +61,34 @@ public func update(_ m: inout AppModel, _ msg: Msg) -> [Effect] {
             m.eventsPerSecond = Double(m.rateWindow.dropFirst().reduce(0) { $0 + $1.1 }) * 1000 / Double(span)
         }
         let requests = m.feed.apply(batch, endpoints: endpoints.count, now: now)
+        if !requests.isEmpty { m.lastResyncAt = now }
         if let name = m.state.clusterName { m.clusterLabel = m.clusterLabel ?? name }
-        return requests.map { .requestSnapshot(endpoint: $0) }
+        // Keep the recent past for incident bundles (bounded; trimmed in chunks).
+        m.recent.append(contentsOf: batch.items.map(\.envelope))
+        if m.recent.count > m.recentCapacity + m.recentCapacity / 4 {
+            m.recent.removeFirst(m.recent.count - m.recentCapacity)
+        }
+        var effects: [Effect] = requests.map { .requestSnapshot(endpoint: $0) }
+        // The result of an operator's command goes to the audit log too.
+        let mine = Set(m.operatorActions.compactMap(\.requestID))
+        for r in batch.items {
+            if case .commandResult(let res) = r.envelope.event, let id = res.requestID, mine.contains(id) {
+                effects.append(.audit(.result(requestID: id, op: res.op, status: res.status.wire, reason: res.reason, at: now)))
+            }
+        }
+        refreshAlerts(&m)
+        if m.wall { m.view = m.incidentStart == nil ? .dashboard : .incident }
+        return effects
     case .key(let key):
         return handleKey(&m, key)
     }
 }
 
 func handleKey(_ m: inout AppModel, _ key: Key) -> [Effect] {
+    // The wall has one key, q (none with --no-quit-key).
+    if m.wall {
+        return !m.noQuitKey && (key == .char("q") || key == .ctrl("c")) ? [.quit] : []
+    }
     // Typing into a filter or the promotion override takes the key first.
     if m.editingFilter, m.overlay == nil {
         switch key {
@@ -191,7 +222,12 @@ func perform(_ m: inout AppModel, _ action: Action) -> [Effect] {
             d.requestID = id
             m.overlay = .migrate(d)
             m.say("migrate \(tenant) -> \(region)\(d.dryRun ? " (dry run)" : "") sent as \(id)")
-            return [.send(.migrate(requestID: id, tenant: tenant, target: region, dryRun: d.dryRun))]
+            let action = OperatorAction(
+                at: m.now, key: "m", target: tenant,
+                dialog: ["tenant \(tenant)", "from \(m.state.tenants[tenant] ?? "?")", "to \(region)", "dry run \(d.dryRun ? "yes" : "no")"],
+                confirmation: "y", requestID: id, op: "migrate")
+            record(&m, action)
+            return [.send(.migrate(requestID: id, tenant: tenant, target: region, dryRun: d.dryRun)), .audit(.action(action))]
         default: break
         }
         return []
@@ -202,7 +238,11 @@ func perform(_ m: inout AppModel, _ action: Action) -> [Effect] {
             let id = m.nextRequestID()
             d.requestID = id
             m.overlay = .cancel(d)
-            return [.send(.cancelMigration(requestID: id, migrationID: d.migrationID))]
+            let action = OperatorAction(
+                at: m.now, key: "c", target: d.migrationID, dialog: ["cancel \(d.migrationID) (\(d.tenant))"], confirmation: "y",
+                requestID: id, op: "cancel_migration")
+            record(&m, action)
+            return [.send(.cancelMigration(requestID: id, migrationID: d.migrationID)), .audit(.action(action))]
         default: break
         }
         return []
@@ -213,11 +253,22 @@ func perform(_ m: inout AppModel, _ action: Action) -> [Effect] {
 
 func sendPromotion(_ m: inout AppModel, _ d: inout PromoteDialog, _ candidate: String) -> [Effect] {
     let id = m.nextRequestID()
+    let verdict = m.state.promotionPreview(candidate: candidate, now: m.now, lagLimitMillis: m.thresholds.promotionLagLimitMillis)
+    let dialog = verdict.checks.map { "\($0.ok ? "ok" : "FAIL") \($0.invariant.wire): \($0.detail ?? "")" }
+    let action = OperatorAction(
+        at: m.now, key: "p", target: candidate, dialog: dialog,
+        confirmation: verdict.allowed ? "y" : "typed \(d.typed) despite failing checks", requestID: id, op: "promote")
     d.requestID = id
     d.sentCandidate = candidate
     m.overlay = .promote(d)
     m.say("promote \(candidate) sent as \(id)")
-    return [.send(.promote(requestID: id, node: candidate))]
+    record(&m, action)
+    return [.send(.promote(requestID: id, node: candidate)), .audit(.action(action))]
+}
+
+func record(_ m: inout AppModel, _ action: OperatorAction) {
+    m.operatorActions.append(action)
+    if m.operatorActions.count > 1_000 { m.operatorActions.removeFirst(m.operatorActions.count - 1_000) }
 }
 
 func rowCount(_ m: AppModel, _ pane: Pane) -> Int {
@@ -269,10 +320,20 @@ func performNormal(_ m: inout AppModel, _ action: Action) -> [Effect] {
             m.say("log filtered to \(node.id); Esc clears")
         }
     case .back:
-        if !m.logFilter.isEmpty {
+        if m.view == .incident {
+            m.view = .dashboard
+        } else if !m.logFilter.isEmpty {
             m.logFilter = ""
             m.say("filter cleared")
         }
+    case .incidentView:
+        m.view = m.view == .incident ? .dashboard : .incident
+    case .exportBundle:
+        guard m.view == .incident else {
+            m.say("e exports from the incident view (i)")
+            return []
+        }
+        return [.exportBundle]
     case .filter:
         m.focus = .log
         m.editingFilter = true

@@ -16,7 +16,15 @@ public func render(_ m: AppModel, into buffer: inout Buffer, symbols: Symbols = 
     }
     let parts = Layout.split(area, .vertical, [.fixed(1), .fill(1), .fixed(1)])
     renderHeader(m, parts[0], &buffer)
-    renderBody(m, parts[1], &buffer, symbols)
+    if m.wall {
+        renderWall(m, Rect(x: area.x, y: area.y + 1, width: area.width, height: area.height - 1), &buffer, symbols)
+        return
+    }
+    if m.view == .incident {
+        renderIncident(m, parts[1], &buffer, symbols)
+    } else {
+        renderBody(m, parts[1], &buffer, symbols)
+    }
     renderStatus(m, parts[2], &buffer)
     if let overlay = m.overlay {
         renderOverlay(m, overlay, parts[1], &buffer, symbols)
@@ -140,7 +148,7 @@ func renderBody(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
 }
 
 func paneBlock(_ m: AppModel, _ pane: Pane, trailing: Line? = nil, _ sym: Symbols) -> Block {
-    let focused = m.focus == pane && m.overlay == nil
+    let focused = m.isFocused(pane)
     return Block(
         title: Line(pane.title), trailing: trailing, borderStyle: Style(focused ? .borderFocused : .border, focused ? .bold : []),
         titleStyle: Style(focused ? .titleFocused : .title, .bold), symbols: sym)
@@ -197,7 +205,7 @@ func renderNodes(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
     let inner = block.inner(r)
     let now = m.now
     let thresholds = m.thresholds
-    let focused = m.focus == .nodes && m.overlay == nil
+    let focused = m.isFocused(.nodes)
     let table = Table(
         // When space is short the last columns shrink first: STATE goes before LAG.
         columns: [
@@ -241,7 +249,7 @@ func renderReplication(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbo
         b.write("no followers reporting yet", x: inner.x, y: inner.y, maxWidth: inner.width, style: Style(.dim))
         return
     }
-    let focused = m.focus == .replication && m.overlay == nil
+    let focused = m.isFocused(.replication)
     let nameWidth = min(10, max(6, followers.map(\.follower.count).max() ?? 6))
     let valueWidth = 12
     let sparkWidth = max(0, inner.width - nameWidth - valueWidth - 2)
@@ -303,7 +311,7 @@ func renderAssignments(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbo
     if inner.height > 1 { b.write(check, x: inner.x, y: inner.y + 1, maxWidth: inner.width) }
     guard inner.height > 2 else { return }
     let workers = m.workerRows
-    let focused = m.focus == .assignments && m.overlay == nil
+    let focused = m.isFocused(.assignments)
     let present = s.presentNodeIDs
     let table = Table(
         columns: [Column("WORKER", .min(8)), Column("PARTS", .fixed(6), alignment: .right), Column("WEIGHT", .fixed(8), alignment: .right), Column("MOVED", .fixed(6), alignment: .right)],
@@ -342,7 +350,7 @@ func renderMigrations(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbol
         b.write("no migrations (m starts one)", x: inner.x, y: inner.y, maxWidth: inner.width, style: Style(.dim))
         return
     }
-    let focused = m.focus == .migrations && m.overlay == nil
+    let focused = m.isFocused(.migrations)
     let perItem = inner.height >= 4 ? 2 : 1
     let visible = max(1, inner.height / perItem)
     var state = TableState(selected: focused ? m.row(.migrations) : nil)

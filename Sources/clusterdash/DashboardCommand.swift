@@ -55,6 +55,15 @@ struct DashboardCommand: AsyncParsableCommand {
     @Flag(name: .customLong("read-only"), help: "Watch only: no command can be sent (the command path is not created).")
     var readOnly = false
 
+    @Flag(help: "The wall display (implies --read-only): a big status banner, no cursor, no dialogs; only q quits.")
+    var wall = false
+
+    @Flag(name: .customLong("no-quit-key"), help: "With --wall: not even q quits (kiosks; stop it with a signal).")
+    var noQuitKey = false
+
+    @Flag(help: "Start in the on-call incident view (alerts by severity and the timeline; i toggles).")
+    var incident = false
+
     func validate() throws {
         _ = try connection.endpointConfigs()
         for (name, v) in [("--lag-warn", lagWarn), ("--lag-crit", lagCrit)] {
@@ -136,11 +145,17 @@ struct DashboardCommand: AsyncParsableCommand {
         model.themeIndex = names.firstIndex(of: loaded.name) ?? 0
         model.clusterLabel = demo != nil ? "demo" : chosen?.name
         model.operatorName = ProcessInfo.processInfo.environment["USER"] ?? "operator"
-        let isReadOnly = readOnly || (chosen?.readOnly ?? false)
+        let isReadOnly = readOnly || wall || (chosen?.readOnly ?? false)
         if isReadOnly {
             model.readOnly = true
             model.modeBadge = "READ-ONLY"
         }
+        if wall {
+            model.wall = true
+            model.noQuitKey = noQuitKey
+            model.modeBadge = "WALL"
+        }
+        if incident { model.view = .incident }
 
         let env = ProcessInfo.processInfo.environment
         let colorMode: ColorMode = noColor || (env["NO_COLOR"].map { !$0.isEmpty } ?? false) ? .off : .auto

@@ -191,6 +191,36 @@ final class DashboardRuntime: @unchecked Sendable {
         }
     }
 
+    /// Writes `incident.md` and `events.jsonl` into a new folder; returns its path.
+    private func writeBundle() throws -> String {
+        let stamp = model.now.rfc3339.replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "-", with: "").prefix(15)
+        var dir = stateDirectory() + "/incidents/incident-\(stamp)"
+        var n = 1
+        while FileManager.default.fileExists(atPath: dir) {
+            n += 1
+            dir = stateDirectory() + "/incidents/incident-\(stamp)-\(n)"
+        }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try IncidentBundle.markdown(model).write(toFile: dir + "/incident.md", atomically: true, encoding: .utf8)
+        try IncidentBundle.eventsJSONL(model).write(toFile: dir + "/events.jsonl", atomically: true, encoding: .utf8)
+        logger.notice("incident bundle written to \(dir)")
+        return dir
+    }
+
+    /// Appends one line to `$XDG_STATE_HOME/clusterdash/audit.jsonl`.
+    private func appendAudit(_ record: AuditRecord) {
+        let path = stateDirectory() + "/audit.jsonl"
+        try? FileManager.default.createDirectory(atPath: stateDirectory(), withIntermediateDirectories: true)
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+        guard let h = FileHandle(forWritingAtPath: path) else {
+            logger.error("audit: cannot open \(path)")
+            return
+        }
+        h.seekToEndOfFile()
+        h.write(Data((record.jsonLine + "\n").utf8))
+        try? h.close()
+    }
+
     /// Performs effects; true when the dashboard should quit.
     private func perform(_ effects: [Effect], _ terminal: inout Terminal<NcursesBackend>) -> Bool {
         for effect in effects {
@@ -210,6 +240,17 @@ final class DashboardRuntime: @unchecked Sendable {
             case .requestSnapshot(let endpoint):
                 logger.info("snapshot requested from endpoint \(endpoint)")
                 source.requestSnapshot(endpoint: endpoint)
+            case .exportBundle:
+                do {
+                    let dir = try writeBundle()
+                    model.message = "bundle written to \(dir)"
+                    model.messageUntil = model.now.adding(millis: 30_000)
+                } catch {
+                    model.message = "bundle failed: \(error)"
+                    model.messageUntil = model.now.adding(millis: 10_000)
+                }
+            case .audit(let record):
+                appendAudit(record)
             case .selectTheme(let name):
                 do {
                     theme = try themes.load(name)

@@ -231,6 +231,11 @@ private func seeded(
         s.apply(f.make(.commandResult(CommandResult(requestID: "r-7", op: "promote", status: .rejected, reason: "read_only_token"))))
         #expect(s.promotions["r-7"]?.phase == .rejected)
         #expect(s.log.last?.text == "command promote r-7 rejected: read only token")
+        // A result that comes before the request's events: the candidate is filled in later.
+        s.apply(f.make(.commandResult(CommandResult(requestID: "r-8", op: "promote", status: .rejected, reason: "lag_too_high"))))
+        s.apply(f.make(.promotionRequested(PromotionRequested(requestID: "r-8", candidate: "node-3", requestedBy: nil))))
+        s.apply(f.make(.promotionDenied(PromotionDenied(requestID: "r-8", candidate: "node-3", reasons: [DenialReason(invariant: .candidateCaughtUp, detail: "lag 9 s > 5 s")]))))
+        #expect(s.promotions["r-8"]?.explanation == "promotion of node-3 denied: candidate_caught_up (lag 9 s > 5 s)")
     }
 
     @Test func inhibitAndSuppressed() {

@@ -181,7 +181,12 @@ import Testing
         #expect(s.press(.char("y")).isEmpty, "nothing before the confirm step")
         _ = s.press(.enter, .char("j"), .enter, .char("d"))
         let effects = s.press(.char("y"))
-        #expect(effects == [.send(.migrate(requestID: "cd-60000-1", tenant: "acme", target: "eu-west", dryRun: true))])
+        #expect(effects.first == .send(.migrate(requestID: "cd-60000-1", tenant: "acme", target: "eu-west", dryRun: true)))
+        guard case .audit(.action(let a))? = effects.last else {
+            Issue.record("not audited: \(effects)")
+            return
+        }
+        #expect(a.dialog == ["tenant acme", "from us-east", "to eu-west", "dry run yes"])
     }
 
     @Test func cancelNeedsARunningSelectedMigration() {

@@ -1,0 +1,137 @@
+import ClusterProtocol
+import ClusterState
+import EventSources
+
+/// How bad an alert is; alerts are shown worst first.
+public enum AlertSeverity: Int, Sendable, Hashable, Comparable {
+    case info, warning, critical
+
+    public static func < (a: AlertSeverity, b: AlertSeverity) -> Bool { a.rawValue < b.rawValue }
+
+    public var label: String {
+        switch self {
+        case .info: "INFO"
+        case .warning: "WARN"
+        case .critical: "CRIT"
+        }
+    }
+}
+
+/// One thing wrong right now.
+public struct Alert: Sendable, Hashable {
+    /// Stable identity, so the start time survives refreshes.
+    public var key: String
+    public var severity: AlertSeverity
+    /// Order among alerts of one severity (lower first).
+    public var rank: Int
+    public var text: String
+    public var since: Timestamp?
+}
+
+/// Stale after this long without data.
+public let staleDataMillis: Int64 = 30_000
+
+/// What is wrong right now, worst first, computed from the state alone.
+public func currentAlerts(_ m: AppModel) -> [Alert] {
+    let s = m.state
+    let now = m.now
+    let t = m.thresholds
+    var out: [Alert] = []
+    func add(_ key: String, _ sev: AlertSeverity, _ rank: Int, _ text: String) {
+        out.append(Alert(key: key, severity: sev, rank: rank, text: text, since: m.alertSince[key]))
+    }
+    if s.isSplitBrain { add("split-brain", .critical, 0, "SPLIT BRAIN: \(s.primaries.joined(separator: " and ")) each claim primary") }
+    if s.hasNoPrimary { add("no-primary", .critical, 1, "no primary (term \(s.term))") }
+    if !s.nodes.isEmpty && !s.quorum.present {
+        add("quorum", .critical, 2, "quorum lost: \(s.quorum.serviceable) of \(s.quorum.members) healthy, \(s.quorum.needed) needed")
+    }
+    for n in s.orderedNodes where n.isPresent && n.info.health == .unhealthy {
+        add("unhealthy:\(n.id)", .critical, 3, "\(n.id) unhealthy\(n.consecutiveFailures > 0 ? " (\(n.consecutiveFailures) failed checks)" : "")")
+    }
+    for f in s.orderedFollowers {
+        guard s.nodes[f.follower]?.isPresent ?? false else { continue }
+        if !f.isConnected {
+            let since = f.statusSince.map { now.millis(since: $0) } ?? 0
+            if since > 60_000 { add("disconnected:\(f.follower)", .critical, 5, "\(f.follower) disconnected for \(formatSeconds(since))") }
+        } else if let lag = f.lagMillis, lag > t.lagCritMillis {
+            add("lag:\(f.follower)", .critical, 4, "\(f.follower) lag \(formatLag(lag)) (critical > \(formatLag(t.lagCritMillis)))")
+        } else if let lag = f.lagMillis, lag > t.lagWarnMillis {
+            add("lag:\(f.follower)", .warning, 6, "\(f.follower) lag \(formatLag(lag)) (warning > \(formatLag(t.lagWarnMillis)))")
+        }
+    }
+    for n in s.orderedNodes where n.isPresent && (n.info.health == .degraded || n.info.health == .suspect) {
+        add("health:\(n.id)", .warning, 7, "\(n.id) \(n.info.health.wire)\(n.healthDetail.map { ": \($0)" } ?? "")")
+    }
+    for mig in s.orderedMigrations where !mig.info.state.isFinished {
+        if let start = mig.info.startedAt, now.millis(since: start) > 300_000 {
+            add("stuck:\(mig.id)", .warning, 8, "migration \(mig.id) (\(mig.info.tenant)) running for \(formatSeconds(now.millis(since: start)))")
+        }
+    }
+    if let orphans = Optional(s.orphanedPartitions), orphans > 0 {
+        add("orphans", .warning, 9, "\(orphans) partitions without a live owner")
+    }
+    if let dups = s.assignment?.duplicateIDs.count, dups > 0 { add("duplicates", .critical, 3, "\(dups) partitions assigned twice") }
+    if s.isInhibited(at: now), let until = s.inhibitedUntil {
+        add("inhibited", .info, 10, "failover inhibited for \(formatSeconds(until.millis(since: now))) more")
+    }
+    for (i, e) in m.endpoints.enumerated() {
+        switch e.status {
+        case .live(_, let last) where now.millis(since: last) > staleDataMillis:
+            add("endpoint:\(i)", .warning, 11, "\(e.name) silent for \(formatSeconds(now.millis(since: last)))")
+        case .stale, .backingOff, .connecting:
+            add("endpoint:\(i)", .warning, 11, "\(e.name) \(e.status.label)")
+        case .unauthorized:
+            add("endpoint:\(i)", .critical, 11, "\(e.name) unauthorized")
+        case .failed(let why):
+            add("endpoint:\(i)", .critical, 11, "\(e.name) failed: \(why)")
+        default:
+            break
+        }
+    }
+    if let why = m.feed.lastResync, m.feed.resyncRequests > 0, let at = m.lastResyncAt, now.millis(since: at) < 60_000 {
+        add("gap", .info, 12, "resynchronised: \(why)")
+    }
+    return out.sorted { a, b in a.severity != b.severity ? a.severity > b.severity : a.rank != b.rank ? a.rank < b.rank : a.key < b.key }
+}
+
+/// Refreshes the start times: a new alert starts now, a gone one is forgotten;
+/// the incident starts with the first alert of warning or worse and ends when
+/// none is left.
+func refreshAlerts(_ m: inout AppModel) {
+    let alerts = currentAlerts(m)
+    var since: [String: Timestamp] = [:]
+    for a in alerts { since[a.key] = m.alertSince[a.key] ?? m.now }
+    m.alertSince = since
+    let serious = alerts.contains { $0.severity >= .warning }
+    if serious, m.incidentStart == nil { m.incidentStart = m.now }
+    if !serious { m.incidentStart = nil }
+}
+
+/// The one word the wall shows.
+public enum WallStatus: String, Sendable {
+    case ok = "OK"
+    case degraded = "DEGRADED"
+    case failover = "FAILOVER"
+    case splitBrain = "SPLIT BRAIN"
+    case noPrimary = "NO PRIMARY"
+    case disconnected = "DISCONNECTED"
+}
+
+public func wallStatus(_ m: AppModel) -> WallStatus {
+    let s = m.state
+    if !m.endpoints.isEmpty && m.liveEndpoints == 0 { return .disconnected }
+    if let at = m.lastEventReceivedAt, m.now.millis(since: at) > staleDataMillis { return .disconnected }
+    if s.isSplitBrain { return .splitBrain }
+    if s.hasNoPrimary {
+        // An election under way is a failover; none at all is no primary.
+        return s.nodes.values.contains { $0.isPresent && $0.info.role == .candidate } ? .failover : .noPrimary
+    }
+    if let p = s.promotions.values.first(where: { $0.phase == .transferring }), p.finishedAt == nil { return .failover }
+    if let last = s.log.last(where: { $0.type == "failover.demoted" || $0.type == "failover.authority_transferred" }),
+        m.now.millis(since: last.at) < 60_000
+    {
+        return .failover
+    }
+    if currentAlerts(m).contains(where: { $0.severity >= .warning }) { return .degraded }
+    return .ok
+}

@@ -1,0 +1,165 @@
+import ClusterProtocol
+import ClusterSim
+import ClusterState
+import ClusterdashTesting
+import Dashboard
+import EventSources
+import RenderCore
+import Testing
+
+private let golden = GoldenScreen()
+
+private func expectScreen(_ scene: Scene, _ name: String, _ w: Int, _ h: Int, sourceLocation: SourceLocation = #_sourceLocation) {
+    let result = golden.check(scene.screen(w, h), named: name)
+    #expect(result.matches, "\(result.message)", sourceLocation: sourceLocation)
+}
+
+extension Scene {
+    static func wall() -> Scene {
+        var s = Scene.healthy()
+        s.model.wall = true
+        s.model.readOnly = true
+        s.model.modeBadge = "WALL"
+        return s
+    }
+
+    /// Several things wrong at once: a crashed primary mid-election, a lagging
+    /// follower, a degraded node, and an operator's denied promotion.
+    static func incident() -> Scene {
+        var s = Scene.healthy()
+        s.inject(.lagSpike(node: "node-3", millis: 70_000, durationMillis: 120_000))
+        s.run(seconds: 4)
+        s.inject(.degrade(node: "node-4", durationMillis: nil))
+        s.run(seconds: 1.5)
+        s.command(.promote(requestID: "r-9", node: "node-3"))
+        s.inject(.crash(node: "node-1"))
+        s.run(seconds: 0.1)
+        return s
+    }
+}
+
+@Suite struct ThreeUsersGoldenTests {
+    @Test func wallHealthy() {
+        let s = Scene.wall()
+        #expect(wallStatus(s.model) == .ok)
+        expectScreen(s, "wall-healthy-120x40", 120, 40)
+        expectScreen(s, "wall-healthy-200x60", 200, 60)
+    }
+
+    @Test func wallSplitBrain() {
+        var s = Scene.wall()
+        let seq = (s.model.state.seqs["node-4"] ?? 0) + 1
+        s.feed([Envelope(id: "rogue", source: "node-4", seq: seq, timestamp: s.sim.now, event: .roleChanged(RoleChanged(node: "node-4", from: .replica, to: .primary, term: 1, reason: nil)))])
+        #expect(wallStatus(s.model) == .splitBrain)
+        #expect(s.model.view == .incident, "the wall switches to the incident layout by itself")
+        expectScreen(s, "wall-split-brain-120x40", 120, 40)
+    }
+
+    @Test func wallDisconnected() {
+        var s = Scene.wall()
+        let views = [EndpointView(name: "ws://10.0.0.5:7400/v1/stream", status: .backingOff(until: s.sim.now.adding(millis: 4_000), attempt: 3, reason: "connection refused"))]
+        _ = update(&s.model, .batch(Batch(items: [], dropped: 0, backlog: 0), views, at: s.sim.now.adding(millis: 95_000)))
+        #expect(wallStatus(s.model) == .disconnected)
+        let screen = s.screen(120, 40).text
+        #expect(screen.contains("no data since 13:01:00, 95s ago"))
+        #expect(!screen.contains("node-2"), "no old numbers shown as if live")
+        expectScreen(s, "wall-disconnected-120x40", 120, 40)
+    }
+
+    @Test func wallHasOneKey() {
+        var s = Scene.wall()
+        for k: Key in [.char("p"), .char("m"), .char("?"), .tab, .enter, .char("i"), .char("e"), .char("s")] {
+            #expect(s.press(k).isEmpty)
+            #expect(s.model.overlay == nil)
+        }
+        #expect(s.press(.char("q")) == [.quit])
+        s.model.noQuitKey = true
+        #expect(s.press(.char("q")).isEmpty)
+    }
+
+    @Test func incidentViewWithSeveralAlerts() {
+        var s = Scene.incident()
+        _ = s.press(.char("i"))
+        #expect(s.model.view == .incident)
+        expectScreen(s, "incident-120x40", 120, 40)
+        expectScreen(s, "incident-80x24", 80, 24)
+        _ = s.press(.escape)
+        #expect(s.model.view == .dashboard)
+    }
+}
+
+@Suite struct AlertTests {
+    @Test func alertsAreOrderedBySeverityWithStartTimes() {
+        let s = Scene.incident()
+        let alerts = currentAlerts(s.model)
+        let severities = alerts.map(\.severity)
+        #expect(severities == severities.sorted(by: >), "worst first")
+        #expect(alerts.first?.key == "no-primary")
+        let keys = alerts.map(\.key)
+        #expect(keys.contains("lag:node-3"))
+        #expect(keys.contains("health:node-4"))
+        #expect(keys.contains("orphans"))
+        #expect(alerts.allSatisfy { $0.since != nil })
+        // The lag alert began when the lag crossed the threshold, before the crash.
+        let lagSince = alerts.first { $0.key == "lag:node-3" }?.since
+        let crashSince = alerts.first { $0.key == "no-primary" }?.since
+        #expect(lagSince != nil && crashSince != nil && lagSince! < crashSince!)
+        #expect(s.model.incidentStart == lagSince)
+    }
+
+    @Test func healthyClusterHasNoIncident() {
+        let s = Scene.healthy()
+        #expect(currentAlerts(s.model).filter { $0.severity >= .warning }.isEmpty)
+        #expect(s.model.incidentStart == nil)
+        #expect(wallStatus(s.model) == .ok)
+    }
+}
+
+@Suite struct BundleAndAuditTests {
+    @Test func bundleHasEverySectionAndReplaysToTheSameState() {
+        var s = Scene.incident()
+        _ = s.press(.char("i"))
+        #expect(s.press(.char("e")) == [.exportBundle])
+        let md = IncidentBundle.markdown(s.model)
+        for section in ["# Incident report: prod-east", "## Summary", "## Alerts now", "## Roles at the start", "## Roles now", "## Promotions", "## Operator actions", "## Timeline"] {
+            #expect(md.contains(section), "missing \(section)")
+        }
+        #expect(md.contains("| node-1 | primary |"), "node-1 was primary at the start")
+        #expect(md.contains("| node-1 | left (crashed) |"))
+        #expect(md.contains("promotion of node-3 denied"))
+        #expect(md.contains("node-1 left: crashed"))
+        let jsonl = IncidentBundle.eventsJSONL(s.model)
+        let recording = Recording.parse(jsonl)
+        #expect(recording.malformedLines == 0)
+        #expect(!recording.events.isEmpty)
+        // The window starts before the incident; replayed from the first
+        // snapshot it ends in the state shown now.
+        var full = ClusterState()
+        for e in s.model.recent { full.apply(e) }
+        #expect(full.primaries == s.model.state.primaries)
+        #expect(full.nodes == s.model.state.nodes)
+    }
+
+    @Test func operatorActionsAreAuditedWithTheirDialogAndResult() {
+        var s = Scene.healthy()
+        _ = s.press(.char("p"))
+        let effects = s.press(.char("y"))
+        guard case .audit(.action(let a))? = effects.last else {
+            Issue.record("no audit: \(effects)")
+            return
+        }
+        #expect(a.op == "promote")
+        #expect(a.target == "node-2")
+        #expect(a.confirmation == "y")
+        #expect(a.dialog.count == 6)
+        #expect(a.dialog[2].hasPrefix("ok candidate_caught_up: lag"))
+        let line = AuditRecord.action(a).jsonLine
+        #expect(line.contains(#""kind":"action""#) && line.contains(#""target":"node-2""#))
+        // The result arrives later and is audited too.
+        let out = s.sim.handle(.promote(requestID: a.requestID ?? "", node: "node-2"), scope: .operate)
+        let fx = update(&s.model, .batch(Batch(items: [Received(envelope: out.result, endpoint: 0, receivedAt: s.sim.now)], dropped: 0, backlog: 1), s.model.endpoints, at: s.sim.now))
+        #expect(fx.contains { if case .audit(.result(_, _, "accepted", _, _)) = $0 { true } else { false } })
+        // And the action shows in the incident timeline.
+        #expect(incidentTimeline(s.model).contains { $0.isOperator && $0.text.contains("OPERATOR promote node-2") })
+    }
+}
