@@ -120,7 +120,7 @@ public struct SimCluster: Sendable {
         idPrefix = "s\(String(config.seed, radix: 36))-\(String(start.millis, radix: 36))"
         for i in nodes.indices { nodes[i].baseLagMillis = 80 + Double(rng.int(in: 0...200)) }
         schedule(at: start, .startup(step: 0))
-        if config.demoFaults { schedule(at: start.adding(millis: 15_000), .demo(step: 0)) }
+        if config.demoFaults { schedule(at: start.adding(millis: config.demoStartMillis), .demo(step: 0)) }
     }
 
     // MARK: Public API

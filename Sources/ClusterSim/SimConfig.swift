@@ -34,6 +34,8 @@ public struct SimConfig: Sendable, Hashable {
     public var promotionTransferMillis: Int64 = 400
     /// Scripted trouble every minute or so (`--demo-faults`).
     public var demoFaults = false
+    /// When the first act of the demo faults comes.
+    public var demoStartMillis: Int64 = 15_000
     /// Simulation tick: background activity is produced at this granularity.
     public var tickMillis: Int64 = 100
 

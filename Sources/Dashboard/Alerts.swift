@@ -98,7 +98,10 @@ public func currentAlerts(_ m: AppModel) -> [Alert] {
 /// the incident starts with the first alert of warning or worse and ends when
 /// none is left.
 func refreshAlerts(_ m: inout AppModel) {
-    let alerts = currentAlerts(m)
+    // Alerts are tracked on the live state, even while the screen shows the past.
+    var live = m
+    live.rewind = nil
+    let alerts = currentAlerts(live)
     var since: [String: Timestamp] = [:]
     for a in alerts { since[a.key] = m.alertSince[a.key] ?? m.now }
     m.alertSince = since

@@ -35,6 +35,7 @@ public enum Action: String, Sendable, Hashable, CaseIterable {
     case promote, migrate, cancelMigration, snapshot, nextTheme
     case confirm, dismiss, toggleDryRun, nextField
     case incidentView, exportBundle
+    case rewindBack, rewindForward, rewindBackMinute, rewindForwardMinute
 }
 
 /// Where a binding applies.
@@ -99,8 +100,12 @@ public struct Keymap: Sendable {
         KeyBinding(.normal, [.char("c")], .cancelMigration, "cancel the selected migration", status: "cancel", panes: [.migrations]),
         KeyBinding(.normal, [.char("s")], .snapshot, "ask for a fresh snapshot", status: "snapshot"),
         KeyBinding(.normal, [.char("t")], .nextTheme, "next theme", status: "theme"),
-        KeyBinding(.normal, [.escape], .back, "clear the filter; leave the incident view"),
+        KeyBinding(.normal, [.escape], .back, "back to live; leave the incident view; clear the filter"),
         KeyBinding(.normal, [.char("i")], .incidentView, "incident view on/off", status: "incident"),
+        KeyBinding(.normal, [.char("[")], .rewindBack, "rewind: one event back (Esc: live)"),
+        KeyBinding(.normal, [.char("]")], .rewindForward, "rewind: one event forward"),
+        KeyBinding(.normal, [.char("{")], .rewindBackMinute, "rewind: a minute back"),
+        KeyBinding(.normal, [.char("}")], .rewindForwardMinute, "rewind: a minute forward"),
         KeyBinding(.normal, [.char("e")], .exportBundle, "export an incident bundle (incident view)"),
         KeyBinding(.dialog, [.char("y")], .confirm, "send (after reading the checks)", status: "send"),
         KeyBinding(.dialog, [.escape, .char("n")], .dismiss, "close without sending", status: "close"),

@@ -78,6 +78,13 @@ public enum Overlay: Sendable, Hashable {
     }
 }
 
+/// Looking at the past: the state after `recent[index]`.
+public struct Rewind: Sendable {
+    public var index: Int
+    public var at: Timestamp
+    public var state: ClusterState
+}
+
 /// The three screens.
 public enum ViewMode: Sendable, Hashable {
     case dashboard, incident
@@ -145,9 +152,13 @@ public struct AppModel: Sendable {
     public var lastResyncAt: Timestamp?
     /// Operator actions, newest last (bounded), for the incident timeline.
     public var operatorActions: [OperatorAction] = []
-    /// The raw envelopes of the recent past (bounded), for incident bundles.
+    /// The raw envelopes of the recent past (bounded), for incident bundles
+    /// and rewind; `recentBase` is the state before the first of them.
     public var recent: [Envelope] = []
+    public var recentBase = ClusterState()
     public var recentCapacity = 20_000
+    /// Set while looking at the past: the live feed goes on underneath.
+    public var rewind: Rewind?
     public var themes: [String] = ["default"]
     public var themeIndex = 0
     public var thresholds = Thresholds()
@@ -170,7 +181,8 @@ public struct AppModel: Sendable {
         self.now = now
     }
 
-    public var state: ClusterState { feed.state }
+    /// The state the screen shows: the past while rewinding, else live.
+    public var state: ClusterState { rewind?.state ?? feed.state }
     public var themeName: String { themes.isEmpty ? "default" : themes[themeIndex % themes.count] }
 
     /// The context the keymap is read in.

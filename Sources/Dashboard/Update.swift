@@ -66,7 +66,13 @@ public func update(_ m: inout AppModel, _ msg: Msg) -> [Effect] {
         // Keep the recent past for incident bundles (bounded; trimmed in chunks).
         m.recent.append(contentsOf: batch.items.map(\.envelope))
         if m.recent.count > m.recentCapacity + m.recentCapacity / 4 {
-            m.recent.removeFirst(m.recent.count - m.recentCapacity)
+            let drop = m.recent.count - m.recentCapacity
+            for e in m.recent.prefix(drop) { m.recentBase.apply(e) }
+            m.recent.removeFirst(drop)
+            if var r = m.rewind {
+                r.index = max(0, r.index - drop)
+                m.rewind = r
+            }
         }
         var effects: [Effect] = requests.map { .requestSnapshot(endpoint: $0) }
         // The result of an operator's command goes to the audit log too.
@@ -286,6 +292,10 @@ func performNormal(_ m: inout AppModel, _ action: Action) -> [Effect] {
         m.say("read-only: commands are disabled")
         return []
     }
+    if m.rewind != nil, [.promote, .migrate, .cancelMigration].contains(action) {
+        m.say("looking at the past: Esc returns to live first")
+        return []
+    }
     let pane = m.focus
     let count = rowCount(m, pane)
     func setRow(_ r: Int) { m.rows[pane] = max(0, min(max(0, count - 1), r)) }
@@ -320,12 +330,17 @@ func performNormal(_ m: inout AppModel, _ action: Action) -> [Effect] {
             m.say("log filtered to \(node.id); Esc clears")
         }
     case .back:
-        if m.view == .incident {
+        if m.rewind != nil {
+            m.rewind = nil
+            m.say("live")
+        } else if m.view == .incident {
             m.view = .dashboard
         } else if !m.logFilter.isEmpty {
             m.logFilter = ""
             m.say("filter cleared")
         }
+    case .rewindBack, .rewindForward, .rewindBackMinute, .rewindForwardMinute:
+        rewind(&m, action)
     case .incidentView:
         m.view = m.view == .incident ? .dashboard : .incident
     case .exportBundle:
@@ -395,4 +410,39 @@ func partitionRows(_ m: AppModel, filter: String) -> [PartitionAssignment] {
 
 extension Array {
     subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
+}
+
+/// Steps through the recent past: by event, or by a minute.
+func rewind(_ m: inout AppModel, _ action: Action) {
+    guard !m.recent.isEmpty else {
+        m.say("no history yet")
+        return
+    }
+    let last = m.recent.count - 1
+    let current = m.rewind?.index ?? last
+    var target = current
+    switch action {
+    case .rewindBack: target = current - 1
+    case .rewindForward: target = current + 1
+    case .rewindBackMinute:
+        let t = m.recent[current].timestamp.adding(millis: -60_000)
+        target = m.recent.lastIndex { $0.timestamp <= t } ?? 0
+    default:
+        let t = m.recent[current].timestamp.adding(millis: 60_000)
+        target = m.recent.lastIndex { $0.timestamp <= t } ?? last
+    }
+    target = max(0, min(last, target))
+    if target >= last && action != .rewindBack && action != .rewindBackMinute {
+        m.rewind = nil
+        m.say("live")
+        return
+    }
+    m.rewind = Rewind(index: target, at: m.recent[target].timestamp, state: stateAfter(m, index: target))
+}
+
+/// The reducer over the recent past up to and including `recent[index]`.
+public func stateAfter(_ m: AppModel, index: Int) -> ClusterState {
+    var s = m.recentBase
+    for e in m.recent.prefix(index + 1) { s.apply(e) }
+    return s
 }

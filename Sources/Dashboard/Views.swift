@@ -72,8 +72,13 @@ func renderHeader(_ m: AppModel, _ r: Rect, _ b: inout Buffer) {
     left.append(Span("\(Int(m.eventsPerSecond.rounded())) ev/s  ", Style(AppSlot.headerBar)))
     left.append(Span(wide ? "data \(dataAge(m))  " : "age \(dataAge(m))  ", Style(AppSlot.headerBar, isStale(m) ? .bold : [])))
     if m.feed.behind > 0 { left.append(Span("behind \(m.feed.behind)  ", Style(AppSlot.alert, .bold))) }
-    var right = Line([Span(m.readOnly ? " \(symbolsLock) \(m.modeBadge) " : " \(m.modeBadge) ", Style(AppSlot.badge, .reverse))])
-    right.append(Span(" \(m.now.clockTime) ", Style(AppSlot.headerBar, .bold)))
+    var right = Line([])
+    if let r = m.rewind {
+        right.append(Span(" REWIND -\(ageText(m.now.millis(since: r.at))) ", Style(AppSlot.alert, [.bold, .reverse])))
+        right.append(Span(" ", Style(AppSlot.headerBar)))
+    }
+    right.append(Span(m.readOnly ? " \(symbolsLock) \(m.modeBadge) " : " \(m.modeBadge) ", Style(AppSlot.badge, .reverse)))
+    right.append(Span(" \(m.rewind?.at.clockTime ?? m.now.clockTime) ", Style(AppSlot.headerBar, .bold)))
     let rw = right.width
     b.write(left, x: r.x, y: r.y, maxWidth: max(0, r.width - rw - 1))
     b.write(right, x: r.right - rw, y: r.y, maxWidth: rw)

@@ -110,6 +110,8 @@ struct DashboardCommand: AsyncParsableCommand {
             sim.clusterName = "demo"
             sim.seed = demoSeed
             sim.demoFaults = true
+            // A quiet first half minute to look around (and promote) before trouble starts.
+            sim.demoStartMillis = 30_000
             sim.coldStartWindowMillis = 1_500
             sim.plannedScaleWindowMillis = 3_000
             sim.inhibitMillis = 20_000

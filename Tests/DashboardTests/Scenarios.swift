@@ -12,6 +12,8 @@ let t0 = Timestamp(millis: 1_795_438_800_000)
 struct Scene {
     var sim: SimCluster
     var model: AppModel
+    /// Every envelope fed, in order (the truth rewind is checked against).
+    var history: [Envelope] = []
 
     init(_ edit: (inout SimConfig) -> Void = { _ in }) {
         var c = SimConfig()
@@ -26,6 +28,7 @@ struct Scene {
     }
 
     mutating func feed(_ es: [Envelope]) {
+        history += es
         let items = es.map { Received(envelope: $0, endpoint: 0, receivedAt: $0.timestamp) }
         let views = [EndpointView(name: "ws://10.0.0.5:7400/v1/stream", status: .live(since: t0, lastFrameAt: sim.now))]
         _ = update(&model, .batch(Batch(items: items, dropped: 0, backlog: items.count), views, at: sim.now))
