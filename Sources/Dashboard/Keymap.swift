@@ -36,6 +36,7 @@ public enum Action: String, Sendable, Hashable, CaseIterable {
     case confirm, dismiss, toggleDryRun, nextField
     case incidentView, exportBundle
     case rewindBack, rewindForward, rewindBackMinute, rewindForwardMinute
+    case replayPause, replayFaster, replaySlower, replayStep
 }
 
 /// Where a binding applies.
@@ -107,6 +108,10 @@ public struct Keymap: Sendable {
         KeyBinding(.normal, [.char("{")], .rewindBackMinute, "rewind: a minute back"),
         KeyBinding(.normal, [.char("}")], .rewindForwardMinute, "rewind: a minute forward"),
         KeyBinding(.normal, [.char("e")], .exportBundle, "export an incident bundle (incident view)"),
+        KeyBinding(.normal, [.char(" ")], .replayPause, "replay: pause/resume"),
+        KeyBinding(.normal, [.char("+")], .replayFaster, "replay: faster"),
+        KeyBinding(.normal, [.char("-")], .replaySlower, "replay: slower"),
+        KeyBinding(.normal, [.char(".")], .replayStep, "replay: one event (while paused)"),
         KeyBinding(.dialog, [.char("y")], .confirm, "send (after reading the checks)", status: "send"),
         KeyBinding(.dialog, [.escape, .char("n")], .dismiss, "close without sending", status: "close"),
         KeyBinding(.dialog, [.char("j"), .down], .down, "next choice", status: "choose"),

@@ -159,6 +159,9 @@ public struct AppModel: Sendable {
     public var recentCapacity = 20_000
     /// Set while looking at the past: the live feed goes on underneath.
     public var rewind: Rewind?
+    /// Playing a recording (`clusterdash replay`): the badge shows speed and pause.
+    public var replay = false
+    public var replayBadge = ""
     public var themes: [String] = ["default"]
     public var themeIndex = 0
     public var thresholds = Thresholds()

@@ -25,6 +25,12 @@ public enum Effect: Sendable, Hashable {
     case exportBundle
     /// Append to the audit log.
     case audit(AuditRecord)
+    /// Drive the replay: pause, speed, step.
+    case replay(ReplayControl)
+}
+
+public enum ReplayControl: Sendable, Hashable {
+    case togglePause, faster, slower, step
 }
 
 /// One line of `audit.jsonl`.
@@ -341,6 +347,17 @@ func performNormal(_ m: inout AppModel, _ action: Action) -> [Effect] {
         }
     case .rewindBack, .rewindForward, .rewindBackMinute, .rewindForwardMinute:
         rewind(&m, action)
+    case .replayPause, .replayFaster, .replaySlower, .replayStep:
+        guard m.replay else {
+            m.say("only when replaying a recording (clusterdash replay FILE)")
+            return []
+        }
+        switch action {
+        case .replayPause: return [.replay(.togglePause)]
+        case .replayFaster: return [.replay(.faster)]
+        case .replaySlower: return [.replay(.slower)]
+        default: return [.replay(.step)]
+        }
     case .incidentView:
         m.view = m.view == .incident ? .dashboard : .incident
     case .exportBundle:

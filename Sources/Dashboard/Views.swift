@@ -73,6 +73,10 @@ func renderHeader(_ m: AppModel, _ r: Rect, _ b: inout Buffer) {
     left.append(Span(wide ? "data \(dataAge(m))  " : "age \(dataAge(m))  ", Style(AppSlot.headerBar, isStale(m) ? .bold : [])))
     if m.feed.behind > 0 { left.append(Span("behind \(m.feed.behind)  ", Style(AppSlot.alert, .bold))) }
     var right = Line([])
+    if m.replay {
+        right.append(Span(" \(m.replayBadge) ", Style(Slot.accent, [.bold, .reverse])))
+        right.append(Span(" ", Style(AppSlot.headerBar)))
+    }
     if let r = m.rewind {
         right.append(Span(" REWIND -\(ageText(m.now.millis(since: r.at))) ", Style(AppSlot.alert, [.bold, .reverse])))
         right.append(Span(" ", Style(AppSlot.headerBar)))

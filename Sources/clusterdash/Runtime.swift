@@ -100,6 +100,10 @@ final class DashboardRuntime: @unchecked Sendable {
     let logger: Logger
     let signals: QuitSignals
     let frameMillis: Int64 = 33
+    /// The dashboard's clock: the wall clock, or a recording's playhead.
+    var clock: @Sendable () -> Timestamp = wallClockNow
+    /// Set when playing a recording.
+    var replay: ReplaySource?
 
     init(
         model: AppModel, source: any EventSource, commands: (any CommandSink)?, themes: ThemeLibrary, theme: Theme,
@@ -170,13 +174,14 @@ final class DashboardRuntime: @unchecked Sendable {
                 if !batch.items.isEmpty || batch.dropped > 0 || statuses != lastStatuses {
                     lastStatuses = statuses
                     let views = zip(source.endpointNames, statuses).map { EndpointView(name: $0, status: $1) }
-                    if perform(update(&model, .batch(batch, views, at: wallClockNow())), &terminal) { return nil }
+                    if let replay { model.replayBadge = replayBadge(replay) }
+                    if perform(update(&model, .batch(batch, views, at: clock())), &terminal) { return nil }
                     dirty = true
                 }
             }
             if now - lastTick >= .milliseconds(250) {
                 lastTick = now
-                let t = wallClockNow()
+                let t = clock()
                 _ = update(&model, .tick(t))
                 if t.millis / 1000 != lastSecond {
                     lastSecond = t.millis / 1000
@@ -189,6 +194,13 @@ final class DashboardRuntime: @unchecked Sendable {
                 terminal.draw { buffer in render(m, into: &buffer, symbols: symbols) }
             }
         }
+    }
+
+    private func replayBadge(_ r: ReplaySource) -> String {
+        if r.finished { return "REPLAY end" }
+        if r.paused { return "REPLAY paused" }
+        let x = r.speed
+        return "REPLAY \(x == x.rounded() ? String(Int(x)) : String(x))x"
     }
 
     /// Writes `incident.md` and `events.jsonl` into a new folder; returns its path.
@@ -251,6 +263,15 @@ final class DashboardRuntime: @unchecked Sendable {
                 }
             case .audit(let record):
                 appendAudit(record)
+            case .replay(let control):
+                guard let replay else { continue }
+                switch control {
+                case .togglePause: replay.togglePause()
+                case .faster: replay.setSpeed(replay.speed * 2)
+                case .slower: replay.setSpeed(replay.speed / 2)
+                case .step: replay.step()
+                }
+                model.replayBadge = replayBadge(replay)
             case .selectTheme(let name):
                 do {
                     theme = try themes.load(name)

@@ -5,6 +5,7 @@ import EventSources
 import Foundation
 import Logging
 import SimServer
+import Dashboard
 
 /// Prints the failover log of a state as it grows (a plain-text view).
 struct LogPrinter {
@@ -93,26 +94,78 @@ struct TailCommand: AsyncParsableCommand {
     }
 }
 
-/// `clusterdash replay`: a recording played back through the same feed.
+/// `clusterdash replay`: a recording played back in the dashboard (or as text).
 struct ReplayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay",
-        abstract: "Play a recording (from --record) through the state model: the log as it happened, then the state.",
-        discussion: "Malformed lines are counted and skipped. --speed 0 plays everything at once."
+        abstract: "Play a recording (from --record or an incident bundle) in the dashboard, or as text with --text.",
+        discussion: """
+            In the dashboard: Space pauses, + and - change the speed, . plays one event, [ ] { } rewind, \
+            q quits. Nothing can be sent to a recording. Malformed lines are counted and skipped.
+            """
     )
 
     @Argument(help: "A JSON-lines recording (recorder lines or bare envelopes).")
     var file: String
 
-    @Option(help: "Playback speed: 1 is real time, 10 ten times faster, 0 as fast as possible.")
-    var speed: Double = 0
+    @Option(help: "Playback speed: 1 is real time, 10 ten times faster; with --text, 0 plays everything at once.")
+    var speed: Double = 1
+
+    @Flag(help: "Print the failover log as it plays, then the final state, instead of the dashboard.")
+    var text = false
+
+    @Option(help: "Theme name or path.")
+    var theme: String?
+
+    @Flag(name: .customLong("no-color"), help: "No colour.")
+    var noColor = false
+
+    @Flag(help: "Plain ASCII drawing.")
+    var ascii = false
+
+    @Option(name: .customLong("log-file"), help: "Log file (default: $XDG_STATE_HOME/clusterdash/clusterdash.log).")
+    var logFile: String?
 
     func validate() throws {
         guard speed >= 0, speed <= 1_000 else { throw ValidationError("--speed must be 0...1000") }
+        if !text && speed == 0 { throw ValidationError("--speed 0 only goes with --text") }
     }
 
     func run() async throws {
         let recording = try Recording.load(path: file)
+        guard !text else {
+            try await runText(recording)
+            return
+        }
+        let logger = makeFileLogger(path: logFile ?? stateDirectory() + "/clusterdash.log")
+        if recording.malformedLines > 0 {
+            logger.warning("\(file): \(recording.malformedLines) malformed line(s) skipped; first: \(recording.firstError ?? "")")
+        }
+        let source = ReplaySource(recording: recording, name: (file as NSString).lastPathComponent, speed: speed)
+        let library = ThemeLibrary()
+        let loaded = (try? library.load(theme ?? "default")) ?? .fallback
+        var model = AppModel(now: recording.start ?? wallClockNow())
+        model.themes = library.names.isEmpty ? [loaded.name] : library.names
+        model.readOnly = true
+        model.replay = true
+        model.modeBadge = "READ-ONLY"
+        model.clusterLabel = "replay"
+        let env = ProcessInfo.processInfo.environment
+        let signals = QuitSignals()
+        signals.install()
+        let runtime = DashboardRuntime(
+            model: model, source: source, commands: nil, themes: library, theme: loaded,
+            colorMode: noColor || (env["NO_COLOR"].map { !$0.isEmpty } ?? false) ? .off : .auto, ascii: ascii, logger: logger,
+            signals: signals)
+        runtime.clock = { source.playhead }
+        runtime.replay = source
+        source.start()
+        let ended = await runtime.run()
+        await source.stop()
+        if let ended { print(ended) }
+    }
+
+    func runText(_ recording: Recording) async throws {
         var cursor = ReplayCursor(recording: recording, speed: max(speed, 0.01))
         var state = ClusterState()
         var printer = LogPrinter()

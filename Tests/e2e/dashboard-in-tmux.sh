@@ -26,6 +26,13 @@ wait_for() { # text [seconds]
     sleep 0.1
   done
 }
+wait_file() { # path [seconds]: the command line on screen is no proof it ran
+  local deadline=$(( $(date +%s) + ${2:-15} ))
+  until [ -s "$1" ]; do
+    [ "$(date +%s)" -lt "$deadline" ] || fail "no $1 after ${2:-15}s"
+    sleep 0.1
+  done
+}
 wait_gone() {
   local deadline=$(( $(date +%s) + ${2:-10} ))
   while screen | grep -qF -- "$1"; do
@@ -36,7 +43,7 @@ wait_gone() {
 
 T new-session -d -s e2e -x 120 -y 40 "env -i HOME=$WORK TERM=xterm-256color LANG=C.UTF-8 PATH=$PATH bash --norc --noprofile"
 sleep 0.3
-T send-keys -t e2e "stty -g > $WORK/before; $BIN --log-file $WORK/log; echo EXIT=\$? > $WORK/exit; stty -g > $WORK/after; echo E2E-DONE" Enter
+T send-keys -t e2e "stty -g > $WORK/before; $BIN --log-file $WORK/log; rc=\$?; stty -g > $WORK/after; echo EXIT=\$rc > $WORK/exit" Enter
 
 echo "e2e: waiting for the five panes"
 for title in "Nodes" "Replication" "Assignments" "Migrations" "Failover log"; do wait_for "$title" 20; done
@@ -72,13 +79,13 @@ wait_gone "Promote a replica"
 
 echo "e2e: quit"
 T send-keys -t e2e "q"
-wait_for "E2E-DONE" 15
+wait_file "$WORK/exit" 15
 [ "$(cat "$WORK/exit")" = "EXIT=0" ] || fail "exit status $(cat "$WORK/exit")"
 cmp -s "$WORK/before" "$WORK/after" || fail "terminal settings changed: $(cat "$WORK/before") -> $(cat "$WORK/after")"
 grep -q "dashboard ended" "$WORK/log" || fail "the log file has no end line"
 
 echo "e2e: resize to a tiny terminal and back"
-T send-keys -t e2e "clear; stty -g > $WORK/before2; $BIN --log-file $WORK/log2; echo EXIT2=\$? > $WORK/exit2; stty -g > $WORK/after2; echo E2E-SECOND" Enter
+T send-keys -t e2e "clear; stty -g > $WORK/before2; $BIN --log-file $WORK/log2; rc=\$?; stty -g > $WORK/after2; echo EXIT=\$rc > $WORK/exit2" Enter
 wait_for "Failover log" 20
 T resize-window -t e2e -x 30 -y 10
 wait_for "terminal too small"
@@ -88,7 +95,7 @@ wait_for "Failover log"
 echo "e2e: SIGTERM restores the terminal too"
 pid=$(pgrep -f -n "^$BIN --log-file $WORK/log2") || fail "no dashboard process"
 kill -TERM "$pid"
-wait_for "E2E-SECOND" 15
+wait_file "$WORK/exit2" 15
 cmp -s "$WORK/before2" "$WORK/after2" || fail "terminal settings changed after SIGTERM"
 grep -q "signal 15" "$WORK/log2" || fail "the log does not show the signal"
 
@@ -101,14 +108,14 @@ URL=$(grep -o "ws://[0-9.:]*/v1/stream" "$WORK/sim.out" | head -n 1)
 PORT=${URL#ws://127.0.0.1:}; PORT=${PORT%%/*}
 [ -n "$URL" ] || fail "the simulator did not start"
 stats() { exec 3<>/dev/tcp/127.0.0.1/"$PORT"; printf 'GET /stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&3; cat <&3 | tail -n 1; exec 3<&-; }
-T send-keys -t e2e "clear; $BIN --read-only --endpoint $URL --log-file $WORK/log3; echo E2E-THIRD" Enter
+T send-keys -t e2e "clear; $BIN --read-only --endpoint $URL --log-file $WORK/log3; echo EXIT=\$? > $WORK/exit3" Enter
 wait_for "READ-ONLY" 20
 wait_for "primary node-1" 20
 for k in Enter Escape y p m c; do T send-keys -t e2e "$k"; sleep 0.2; done
 wait_for "read-only: commands are disabled"
 screen | grep -qF "Promote a replica" && fail "a promotion dialog opened in read-only mode"
 T send-keys -t e2e "q"
-wait_for "E2E-THIRD" 15
+wait_file "$WORK/exit3" 15
 s=$(stats)
 echo "e2e: simulator stats $s"
 echo "$s" | grep -q '"commands_received":0' || fail "command frames reached the simulator: $s"
