@@ -642,17 +642,21 @@ public struct NodeHeartbeat: WireObject {
     public var role: NodeRole
     public var health: NodeHealth
     public var term: Int64
-    public init(node: String, role: NodeRole, health: NodeHealth, term: Int64) {
+    /// The assignment version the node works from (optional).
+    public var assignmentVersion: Int64?
+    public init(node: String, role: NodeRole, health: NodeHealth, term: Int64, assignmentVersion: Int64? = nil) {
         self.node = node
         self.role = role
         self.health = health
         self.term = term
+        self.assignmentVersion = assignmentVersion
     }
     public init(from r: FieldReader) throws(ProtocolError) {
         node = try r.string("node")
         role = try r.wireEnum("role")
         health = try r.wireEnum("health")
         term = try r.int("term")
+        assignmentVersion = try r.optionalInt("assignment_version")
     }
     public var wireValue: JSONValue {
         var b = ObjectBuilder()
@@ -660,6 +664,7 @@ public struct NodeHeartbeat: WireObject {
         b.put("role", role)
         b.put("health", health)
         b.put("term", term)
+        b.put("assignment_version", assignmentVersion)
         return b.value
     }
 }

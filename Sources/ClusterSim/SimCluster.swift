@@ -391,7 +391,12 @@ public struct SimCluster: Sendable {
         if now >= nextHeartbeat {
             nextHeartbeat = nextHeartbeat.adding(millis: max(1, config.heartbeatMillis))
             for n in nodes where n.alive && n.running {
-                emit(n.id, .heartbeat(NodeHeartbeat(node: n.id, role: n.role, health: n.health, term: term)))
+                emit(
+                    n.id,
+                    .heartbeat(
+                        NodeHeartbeat(
+                            node: n.id, role: n.role, health: n.health, term: term,
+                            assignmentVersion: assignmentVersion > 0 ? assignmentVersion : nil)))
             }
         }
         let followers = nodes.indices.filter { nodes[$0].alive && nodes[$0].running && nodes[$0].role == .replica }

@@ -370,6 +370,7 @@ extension ClusterState {
         case .heartbeat(let d):
             // A sign of life, not news: no log line. Roles come from role events.
             nodes[d.node]?.info.lastHeartbeat = t
+            if let v = d.assignmentVersion { nodes[d.node]?.assignmentVersion = v }
             if d.node != e.source, let n = nodes[d.node], n.lastHeard.map({ t > $0 }) ?? true {
                 nodes[d.node]?.lastHeard = t
             }

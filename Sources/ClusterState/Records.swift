@@ -10,6 +10,8 @@ public struct NodeRecord: Sendable, Hashable {
     public var healthDetail: String?
     /// Set when the node left the cluster; it stays listed, marked, for a while.
     public var departure: Departure?
+    /// The assignment version the node last said it works from (heartbeats).
+    public var assignmentVersion: Int64?
 
     public struct Departure: Sendable, Hashable {
         public var reason: LeaveReason

@@ -28,6 +28,18 @@ public struct Alert: Sendable, Hashable {
     public var since: Timestamp?
 }
 
+/// Nodes may work from different assignment versions this long (a rebalance spreading).
+public let versionGraceMillis: Int64 = 30_000
+
+/// The assignment versions present nodes report, when they differ.
+func disagreeingVersions(_ s: ClusterState) -> [Int64: [String]]? {
+    var byVersion: [Int64: [String]] = [:]
+    for n in s.orderedNodes where n.isPresent {
+        if let v = n.assignmentVersion { byVersion[v, default: []].append(n.id) }
+    }
+    return byVersion.count > 1 ? byVersion : nil
+}
+
 /// Stale after this long without data.
 public let staleDataMillis: Int64 = 30_000
 
@@ -71,6 +83,10 @@ public func currentAlerts(_ m: AppModel) -> [Alert] {
         add("orphans", .warning, 9, "\(orphans) partitions without a live owner")
     }
     if let dups = s.assignment?.duplicateIDs.count, dups > 0 { add("duplicates", .critical, 3, "\(dups) partitions assigned twice") }
+    if let versions = disagreeingVersions(s), let since = m.versionsDisagreeSince, now.millis(since: since) > versionGraceMillis {
+        let text = versions.keys.sorted().map { "v\($0): \(versions[$0]?.joined(separator: ",") ?? "")" }.joined(separator: "; ")
+        add("versions", .warning, 9, "assignment versions disagree for \(formatSeconds(now.millis(since: since))): \(text)")
+    }
     if s.isInhibited(at: now), let until = s.inhibitedUntil {
         add("inhibited", .info, 10, "failover inhibited for \(formatSeconds(until.millis(since: now))) more")
     }
@@ -101,6 +117,12 @@ func refreshAlerts(_ m: inout AppModel) {
     // Alerts are tracked on the live state, even while the screen shows the past.
     var live = m
     live.rewind = nil
+    if disagreeingVersions(live.state) == nil {
+        m.versionsDisagreeSince = nil
+    } else if m.versionsDisagreeSince == nil {
+        m.versionsDisagreeSince = m.now
+    }
+    live.versionsDisagreeSince = m.versionsDisagreeSince
     let alerts = currentAlerts(live)
     var since: [String: Timestamp] = [:]
     for a in alerts { since[a.key] = m.alertSince[a.key] ?? m.now }

@@ -150,6 +150,8 @@ public struct AppModel: Sendable {
     /// When the current incident (any alert of warning or worse) began.
     public var incidentStart: Timestamp?
     public var lastResyncAt: Timestamp?
+    /// Since when the nodes' assignment versions disagree (nil: they agree).
+    public var versionsDisagreeSince: Timestamp?
     /// Operator actions, newest last (bounded), for the incident timeline.
     public var operatorActions: [OperatorAction] = []
     /// The raw envelopes of the recent past (bounded), for incident bundles
