@@ -86,6 +86,8 @@ public struct AssignmentState: Sendable, Hashable {
     public private(set) var duplicateIDs: [Int64]
     /// How many partitions changed worker in the last rebalance (publish or delta).
     public var movedInLastRebalance: Int
+    /// Which partitions changed worker in the last rebalance.
+    public private(set) var movedPartitions: Set<Int64> = []
 
     public init(
         version: Int64, strategy: AssignmentStrategy, reason: RebalanceReason?, publishedAt: Timestamp?,
@@ -102,6 +104,7 @@ public struct AssignmentState: Sendable, Hashable {
         var workers: [String: WorkerLoad] = [:]
         var unassigned = 0
         var moved = 0
+        var movedIDs: Set<Int64> = []
         for (i, p) in partitions.enumerated() {
             if index[p.id] != nil {
                 duplicates.insert(p.id)
@@ -112,6 +115,7 @@ public struct AssignmentState: Sendable, Hashable {
             if let previous, let old = previous.worker(of: p.id), old != p.worker {
                 changed = true
                 moved += 1
+                movedIDs.insert(p.id)
             }
             if let w = p.worker {
                 workers[w, default: WorkerLoad()].partitions += 1
@@ -126,6 +130,7 @@ public struct AssignmentState: Sendable, Hashable {
         self.unassignedCount = unassigned
         self.duplicateIDs = duplicates.sorted()
         self.movedInLastRebalance = moved
+        self.movedPartitions = movedIDs
     }
 
     /// The worker a partition is assigned to (nil when unassigned or unknown).
@@ -140,6 +145,7 @@ public struct AssignmentState: Sendable, Hashable {
     mutating func apply(moves: [PartitionMove], version: Int64) {
         for w in workers.keys { workers[w]?.movedIn = 0 }
         var moved = 0
+        movedPartitions = []
         for m in moves {
             if let i = index[m.partition] {
                 let old = partitions[i]
@@ -152,6 +158,7 @@ public struct AssignmentState: Sendable, Hashable {
                     unassignedCount -= 1
                 }
                 partitions[i].worker = m.to
+                movedPartitions.insert(m.partition)
                 if let w = m.to {
                     workers[w, default: WorkerLoad()].partitions += 1
                     workers[w, default: WorkerLoad()].weight += old.weight
@@ -162,6 +169,7 @@ public struct AssignmentState: Sendable, Hashable {
             } else {
                 index[m.partition] = partitions.count
                 partitions.append(PartitionAssignment(id: m.partition, worker: m.to, weight: 1))
+                movedPartitions.insert(m.partition)
                 if let w = m.to {
                     workers[w, default: WorkerLoad()].partitions += 1
                     workers[w, default: WorkerLoad()].weight += 1

@@ -500,22 +500,30 @@ func renderPartitions(_ m: AppModel, _ scroll: Int, _ filter: String, _ editing:
     let rows = partitionRows(m, filter: filter)
     let r = dialogRect(area, width: 60, height: area.height)
     let version = m.state.assignment.map { "v\($0.version)" } ?? ""
-    let inner = openDialog("Partitions \(version) (\(rows.count))", r, &b, sym)
+    let movedCount = m.state.assignment?.movedPartitions.count ?? 0
+    let inner = openDialog("Partitions \(version) (\(rows.count), \(movedCount) moved)", r, &b, sym)
     guard inner.height > 1 else { return }
     let filterLine = editing ? "filter: \(filter)_ (Enter keep, Esc clear)" : (filter.isEmpty ? "/ filters by partition id or worker" : "filter: \(filter)")
     b.write(filterLine, x: inner.x, y: inner.y, maxWidth: inner.width, style: Style(.accent))
     let present = m.state.presentNodeIDs
-    let moved = Set(m.state.assignment?.workers.filter { $0.value.movedIn > 0 }.map(\.key) ?? [])
+    // What changed since the previous version: the partitions that moved.
+    let moved = m.state.assignment?.movedPartitions ?? []
     let table = Table(
-        columns: [Column("PARTITION", .fixed(10), alignment: .right), Column("WORKER", .min(10)), Column("WEIGHT", .fixed(7), alignment: .right)],
+        columns: [
+            Column("PARTITION", .fixed(10), alignment: .right), Column("WORKER", .min(10)), Column("WEIGHT", .fixed(7), alignment: .right),
+            Column("", .fixed(6)),
+        ],
         rowCount: rows.count, symbols: sym
     ) { i in
         let p = rows[i]
         let worker = p.worker ?? "unassigned"
         let orphan = p.worker.map { !present.contains($0) } ?? true
+        let changed = moved.contains(p.id)
         return [
-            Line("\(p.id)"), Line(worker, Style(orphan ? AppSlot.alert : (moved.contains(worker) ? .accent : .normal), orphan ? .bold : [])),
+            Line("\(p.id)", Style(changed ? .accent : .normal, changed ? .bold : [])),
+            Line(worker, Style(orphan ? AppSlot.alert : (changed ? .accent : .normal), orphan || changed ? .bold : [])),
             Line(p.weight == p.weight.rounded() ? "\(Int(p.weight))" : "\(p.weight)"),
+            Line(changed ? "moved" : "", Style(.accent, .bold)),
         ]
     }
     var state = TableState(selected: rows.isEmpty ? nil : min(scroll, rows.count - 1))

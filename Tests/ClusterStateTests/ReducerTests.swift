@@ -307,6 +307,7 @@ private func seeded(
         #expect(a?.workers["node-2"]?.partitions == 6)
         #expect(a?.workers["node-2"]?.movedIn == 2)
         #expect(a?.workers["node-3"]?.weight == 8)
+        #expect(a?.movedPartitions == [0, 3])
         #expect(s.log.last?.text == "assignment v2 published: weighted, 13 partitions, 2 moved (planned scale)")
     }
 
@@ -327,6 +328,7 @@ private func seeded(
         #expect(s.assignment?.worker(of: 0) == "node-3")
         #expect(s.assignment?.workers["node-3"]?.movedIn == 1)
         #expect(s.assignment?.movedInLastRebalance == 1)
+        #expect(s.assignment?.movedPartitions == [0])
     }
 
     @Test func deltaOnOtherVersionAsksForSnapshot() {

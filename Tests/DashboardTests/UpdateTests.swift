@@ -119,7 +119,7 @@ import Testing
         _ = s.press(.char("/"), .char("n"), .char("o"), .char("d"), .char("e"), .char("-"), .char("2"), .enter)
         #expect(s.model.overlay == .partitions(scroll: 0, filter: "node-2", editing: false))
         let screen = s.screen(120, 40).text
-        #expect(screen.contains("Partitions v1 (36)"))
+        #expect(screen.contains("Partitions v1 (36, 0 moved)"))
         _ = s.press(.escape)
         #expect(s.model.overlay == nil)
     }
