@@ -9,7 +9,16 @@ BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 WORK=$(mktemp -d)
 SOCKET="clusterdash-e2e-$$"
 T() { tmux -L "$SOCKET" "$@"; }
-cleanup() { T kill-server 2>/dev/null || true; rm -rf "$WORK"; }
+SIM=""
+# Keeps the script's own exit status; leftovers in $WORK never fail the run.
+cleanup() {
+  local rc=$?
+  T kill-server 2>/dev/null || true
+  if [ -n "$SIM" ]; then kill "$SIM" 2>/dev/null || true; wait "$SIM" 2>/dev/null || true; fi
+  sleep 0.2
+  rm -rf "$WORK" 2>/dev/null || true
+  exit "$rc"
+}
 trap cleanup EXIT
 
 screen() { T capture-pane -p -t e2e; }
@@ -102,7 +111,6 @@ grep -q "signal 15" "$WORK/log2" || fail "the log does not show the signal"
 echo "e2e: read-only: no command frame reaches the cluster"
 "$BIN" sim --listen 127.0.0.1:0 --cold-start-window 1s > "$WORK/sim.out" 2>&1 &
 SIM=$!
-trap 'kill $SIM 2>/dev/null || true; cleanup' EXIT
 for _ in $(seq 1 100); do grep -q "serving" "$WORK/sim.out" && break; sleep 0.1; done
 URL=$(grep -o "ws://[0-9.:]*/v1/stream" "$WORK/sim.out" | head -n 1)
 PORT=${URL#ws://127.0.0.1:}; PORT=${PORT%%/*}
