@@ -34,7 +34,15 @@ extension ClusterState {
             }
         }
 
+        let nodeCount = nodes.count
+        let followerCount = followers.count
         let disposition = reduce(e)
+        switch e.event {
+        case .snapshot, .nodeJoined, .nodeLeft, .roleChanged, .electionStarted, .demoted, .authorityTransferred:
+            refreshOrders()
+        default:
+            if nodes.count != nodeCount || followers.count != followerCount { refreshOrders() }
+        }
         outcome.disposition = disposition.0
         if outcome.resync == nil, let r = disposition.1 { outcome.resync = r }
         switch outcome.disposition {

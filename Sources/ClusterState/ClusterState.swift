@@ -134,6 +134,11 @@ public struct ClusterState: Sendable {
     public internal(set) var hasSnapshot = false
     public internal(set) var counters = StateCounters()
     var seenIDs: RecentSet<String>
+    /// Orders kept up to date by `apply` (sorted only when membership or
+    /// roles change, never per frame).
+    var nodeOrder: [String] = []
+    var followerOrder: [String] = []
+    var presentIDs: Set<String> = []
 
     public init(limits: StateLimits = StateLimits()) {
         self.limits = limits
@@ -147,13 +152,20 @@ public struct ClusterState: Sendable {
 
     /// Nodes still in the cluster, primary first, then by name (`node-2` before `node-10`).
     public var orderedNodes: [NodeRecord] {
-        nodes.values.sorted { a, b in
+        nodeOrder.compactMap { nodes[$0] }
+    }
+
+    /// Recomputes the cached orders (after a change of membership or roles).
+    mutating func refreshOrders() {
+        nodeOrder = nodes.values.sorted { a, b in
             if a.isPresent != b.isPresent { return a.isPresent }
             let ap = a.info.role == .primary
             let bp = b.info.role == .primary
             if ap != bp { return ap }
             return naturalLess(a.id, b.id)
-        }
+        }.map(\.id)
+        followerOrder = followers.keys.sorted(by: naturalLess)
+        presentIDs = Set(nodes.values.filter(\.isPresent).map(\.id))
     }
 
     /// Present nodes that claim to be primary.
@@ -177,9 +189,7 @@ public struct ClusterState: Sendable {
         return QuorumStatus(members: members, serviceable: serviceable)
     }
 
-    public var presentNodeIDs: Set<String> {
-        Set(nodes.values.filter(\.isPresent).map(\.id))
-    }
+    public var presentNodeIDs: Set<String> { presentIDs }
 
     /// Partitions with no live owner in the current assignment.
     public var orphanedPartitions: Int {
@@ -204,6 +214,6 @@ public struct ClusterState: Sendable {
 
     /// Followers ordered like the nodes pane.
     public var orderedFollowers: [FollowerRecord] {
-        followers.values.sorted { naturalLess($0.follower, $1.follower) }
+        followerOrder.compactMap { followers[$0] }
     }
 }

@@ -88,6 +88,8 @@ public struct AssignmentState: Sendable, Hashable {
     public var movedInLastRebalance: Int
     /// Which partitions changed worker in the last rebalance.
     public private(set) var movedPartitions: Set<Int64> = []
+    /// Worker names in natural order (kept with the table, not sorted per frame).
+    public private(set) var sortedWorkers: [String] = []
 
     public init(
         version: Int64, strategy: AssignmentStrategy, reason: RebalanceReason?, publishedAt: Timestamp?,
@@ -131,6 +133,7 @@ public struct AssignmentState: Sendable, Hashable {
         self.duplicateIDs = duplicates.sorted()
         self.movedInLastRebalance = moved
         self.movedPartitions = movedIDs
+        self.sortedWorkers = workers.keys.sorted(by: naturalLess)
     }
 
     /// The worker a partition is assigned to (nil when unassigned or unknown).
@@ -182,6 +185,9 @@ public struct AssignmentState: Sendable, Hashable {
         }
         movedInLastRebalance = moved
         self.version = version
+        if sortedWorkers.count != workers.count || !sortedWorkers.allSatisfy({ workers[$0] != nil }) {
+            sortedWorkers = workers.keys.sorted(by: naturalLess)
+        }
     }
 
     /// Partitions with no live owner: unassigned rows plus rows owned by a

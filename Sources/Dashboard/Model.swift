@@ -216,7 +216,7 @@ public struct AppModel: Sendable {
     /// Rows of the assignments worker table.
     public var workerRows: [(String, WorkerLoad)] {
         guard let a = state.assignment else { return [] }
-        return a.workers.sorted { naturalLess($0.key, $1.key) }.map { ($0.key, $0.value) }
+        return a.sortedWorkers.compactMap { w in a.workers[w].map { (w, $0) } }
     }
 
     public var liveEndpoints: Int { endpoints.filter(\.status.isLive).count }

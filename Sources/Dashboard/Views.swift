@@ -431,7 +431,10 @@ func logSlot(_ s: LogSeverity) -> Slot {
 }
 
 func renderLog(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
-    let entries = m.visibleLog
+    // Unfiltered, the ring is read in place: no copy of 10,000 lines per frame.
+    let log = m.state.log
+    let entries: [LogEntry]? = m.logFilter.isEmpty ? nil : m.visibleLog
+    let count = entries?.count ?? log.count
     var trailing = Line([])
     if !m.logFilter.isEmpty { trailing.append(Span("/\(m.logFilter) ", Style(.accent, .bold))) }
     trailing.append(Span(m.logScroll == 0 ? "follow" : "scrolled \(m.logScroll)", Style(m.logScroll == 0 ? .dim : AppSlot.lagWarn)))
@@ -439,12 +442,12 @@ func renderLog(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
     block.render(r, &b)
     let inner = block.inner(r)
     guard !inner.isEmpty else { return }
-    if entries.isEmpty {
+    if count == 0 {
         b.write(m.logFilter.isEmpty ? "nothing yet" : "nothing matches \"\(m.logFilter)\"", x: inner.x, y: inner.y, maxWidth: inner.width, style: Style(.dim))
         return
     }
-    LogView(count: entries.count, scrollBack: m.logScroll) { i in
-        let e = entries[i]
+    LogView(count: count, scrollBack: m.logScroll) { i in
+        let e = entries?[i] ?? log[log.startIndex + i]
         let critical = e.severity == .critical
         return Line([
             Span("\(e.at.clockTime) ", Style(.dim)),

@@ -1,0 +1,70 @@
+import ClusterProtocol
+import ClusterSim
+import ClusterState
+import Dashboard
+import EventSources
+import Foundation
+import Logging
+import RenderCore
+import SimServer
+
+/// The full pipeline over loopback: the simulator's flood -> WebSocketSource
+/// (receive, decode) -> bounded queue -> update (apply) -> render a 200x60
+/// frame into a buffer on a 30 fps frame clock. Events applied per second.
+enum Pipeline {
+    struct Result {
+        var eventsPerSecond: Double
+        var dropped: Int
+        var rssStartMB: Double
+        var rssAfterMB: Double
+        var frames: Int
+    }
+
+    static func run(seconds: Double) async throws -> Result {
+        var logger = Logger(label: "bench")
+        logger.logLevel = .critical
+        var options = SimServerOptions()
+        options.port = 0
+        options.flood = true
+        options.realtime = false
+        var config = SimConfig()
+        config.coldStartWindowMillis = 500
+        let start = wallClockNow()
+        let server = try await SimulatorServer.start(simulation: config, options: options, start: start, logger: logger)
+        await server.core.advance(to: start.adding(millis: 3_000))
+        let rssStart = residentMB()
+        let source = WebSocketSource(endpoints: [EndpointConfig(url: server.url)], clock: wallClockNow, logger: logger)
+        source.start()
+        var model = AppModel(now: wallClockNow())
+        var buffer = Buffer(size: Size(width: 200, height: 60))
+        let clock = ContinuousClock()
+        // Warm up until the stream flows.
+        while model.state.counters.applied < 1_000 {
+            _ = update(&model, .batch(source.queue.take(), [], at: wallClockNow()))
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let applied0 = model.state.counters.applied + model.state.counters.duplicates
+        let began = clock.now
+        let deadline = began.advanced(by: .milliseconds(Int64(seconds * 1000)))
+        var frames = 0
+        var dropped = 0
+        while clock.now < deadline {
+            let frameStart = clock.now
+            let batch = source.queue.take()
+            dropped += batch.dropped
+            _ = update(&model, .batch(batch, [EndpointView(name: "flood", status: .live(since: start, lastFrameAt: wallClockNow()))], at: wallClockNow()))
+            buffer.clear()
+            render(model, into: &buffer)
+            frames += 1
+            let spent = clock.now - frameStart
+            if spent < .milliseconds(33) { try await Task.sleep(for: .milliseconds(33) - spent) }
+        }
+        let elapsed = clock.now - began
+        let applied = model.state.counters.applied + model.state.counters.duplicates - applied0
+        let s = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let rssAfter = residentMB()
+        await source.stop()
+        await server.stop()
+        return Result(eventsPerSecond: Double(applied) / s, dropped: dropped, rssStartMB: rssStart, rssAfterMB: rssAfter, frames: frames)
+    }
+}
