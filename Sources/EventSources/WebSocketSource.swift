@@ -177,16 +177,13 @@ public final class WebSocketSource: EventSource, CommandSink {
     private func connectOnce(endpoint i: Int, config: EndpointConfig, machine: inout ReconnectMachine) async -> DisconnectReason {
         var headers = HTTPFields()
         if let token = config.token { headers[.authorization] = "Bearer \(token)" }
-        var wsConfig = WebSocketClientConfiguration(
+        let wsConfig = WebSocketClientConfiguration(
             maxFrameSize: EnvelopeCodec.maxFrameBytes, additionalHeaders: headers, autoPing: .enabled(timePeriod: .seconds(10)))
         let tls: TLSConfiguration?
         do {
             tls = try tlsConfiguration(for: config)
         } catch {
             return .fatal("TLS setup: \(error)")
-        }
-        if let host = URLComponents(string: config.url)?.host, host.first?.isNumber == true || host.contains(":") {
-            wsConfig.sniHostname = nil
         }
         let box = ConnectionBox(machine: machine)
         let clock = self.clock
