@@ -112,6 +112,7 @@ extension ClusterState {
             let why = d.reason.map { ": \($0.replacingUnderscores)" } ?? ""
             let severity: LogSeverity = (d.to == .primary || d.from == .primary) ? .warning : .notice
             appendLog(e, severity, "\(d.node) \(d.from.wire) -> \(d.to.wire) (term \(d.term))\(why)")
+            refreshOrders()  // the primaries just changed; the check below reads them
             if isSplitBrain {
                 appendLog(e, .critical, "SPLIT BRAIN: \(primaries.joined(separator: " and ")) both claim primary")
             }

@@ -139,6 +139,7 @@ public struct ClusterState: Sendable {
     var nodeOrder: [String] = []
     var followerOrder: [String] = []
     var presentIDs: Set<String> = []
+    var primaryIDs: [String] = []
 
     public init(limits: StateLimits = StateLimits()) {
         self.limits = limits
@@ -166,12 +167,11 @@ public struct ClusterState: Sendable {
         }.map(\.id)
         followerOrder = followers.keys.sorted(by: naturalLess)
         presentIDs = Set(nodes.values.filter(\.isPresent).map(\.id))
+        primaryIDs = nodeOrder.filter { nodes[$0]?.isPresent == true && nodes[$0]?.info.role == .primary }.sorted(by: naturalLess)
     }
 
     /// Present nodes that claim to be primary.
-    public var primaries: [String] {
-        nodes.values.filter { $0.isPresent && $0.info.role == .primary }.map(\.id).sorted(by: naturalLess)
-    }
+    public var primaries: [String] { primaryIDs }
 
     /// Two or more primaries at once: the worst thing the dashboard can show.
     public var isSplitBrain: Bool { primaries.count > 1 }

@@ -82,9 +82,10 @@ public func update(_ m: inout AppModel, _ msg: Msg) -> [Effect] {
         }
         var effects: [Effect] = requests.map { .requestSnapshot(endpoint: $0) }
         // The result of an operator's command goes to the audit log too.
-        let mine = Set(m.operatorActions.compactMap(\.requestID))
         for r in batch.items {
-            if case .commandResult(let res) = r.envelope.event, let id = res.requestID, mine.contains(id) {
+            if case .commandResult(let res) = r.envelope.event, let id = res.requestID,
+                m.operatorActions.contains(where: { $0.requestID == id })
+            {
                 effects.append(.audit(.result(requestID: id, op: res.op, status: res.status.wire, reason: res.reason, at: now)))
             }
         }

@@ -24,8 +24,7 @@ enum Latency {
     }
 
     static func run(seconds: Double, rate: Double = 10_000) async throws -> Result {
-        var logger = Logger(label: "bench")
-        logger.logLevel = .critical
+        let logger = benchLogger()
         var options = SimServerOptions()
         options.port = 0
         options.realtime = false

@@ -21,17 +21,9 @@ enum Pipeline {
     }
 
     static func run(seconds: Double) async throws -> Result {
-        var logger = Logger(label: "bench")
-        logger.logLevel = .critical
-        var options = SimServerOptions()
-        options.port = 0
-        options.flood = true
-        options.realtime = false
-        var config = SimConfig()
-        config.coldStartWindowMillis = 500
+        let logger = benchLogger()
         let start = wallClockNow()
-        let server = try await SimulatorServer.start(simulation: config, options: options, start: start, logger: logger)
-        await server.core.advance(to: start.adding(millis: 3_000))
+        let server = try await startFloodServer(logger: logger)
         let rssStart = residentMB()
         let source = WebSocketSource(endpoints: [EndpointConfig(url: server.url)], clock: wallClockNow, logger: logger)
         source.start()

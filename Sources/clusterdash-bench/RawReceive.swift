@@ -15,17 +15,8 @@ enum RawReceive {
     }
 
     static func run(seconds: Double, decode: Bool) async throws -> (framesPerSecond: Double, bytesPerFrame: Double) {
-        var logger = Logger(label: "bench")
-        logger.logLevel = .critical
-        var options = SimServerOptions()
-        options.port = 0
-        options.flood = true
-        options.realtime = false
-        var config = SimConfig()
-        config.coldStartWindowMillis = 500
-        let start = wallClockNow()
-        let server = try await SimulatorServer.start(simulation: config, options: options, start: start, logger: logger)
-        await server.core.advance(to: start.adding(millis: 3_000))
+        let logger = benchLogger()
+        let server = try await startFloodServer(logger: logger)
         let counter = Counter()
         let deadline = ContinuousClock.now.advanced(by: .milliseconds(Int64(seconds * 1000)))
         let url = server.url
@@ -66,4 +57,24 @@ enum RawReceive {
         let frames = Double(f1 - f0)
         return (frames / s, frames > 0 ? Double(b1 - b0) / frames : 0)
     }
+}
+
+func benchLogger() -> Logger {
+    var logger = Logger(label: "bench")
+    logger.logLevel = .critical
+    return logger
+}
+
+/// The simulator in flood mode on a loopback port, its cold start done.
+func startFloodServer(logger: Logger) async throws -> SimulatorServer {
+    var options = SimServerOptions()
+    options.port = 0
+    options.flood = true
+    options.realtime = false
+    var config = SimConfig()
+    config.coldStartWindowMillis = 500
+    let start = wallClockNow()
+    let server = try await SimulatorServer.start(simulation: config, options: options, start: start, logger: logger)
+    await server.core.advance(to: start.adding(millis: 3_000))
+    return server
 }

@@ -37,6 +37,14 @@ func settle(_ server: SimulatorServer, seconds: Int64 = 3) async {
     await server.core.advance(byMillis: seconds * 1000)
 }
 
+/// A client subscribed to `server`, its snapshot received.
+func subscribedClient(_ server: SimulatorServer) async throws -> TestStreamClient {
+    let client = TestStreamClient(url: server.url)
+    client.send(.subscribe(resume: nil))
+    try await client.waitFor("the snapshot") { !$0.isEmpty }
+    return client
+}
+
 func results(_ es: [Envelope]) -> [CommandResult] {
     es.compactMap { if case .commandResult(let r) = $0.event { return r } else { return nil } }
 }
@@ -46,10 +54,8 @@ func results(_ es: [Envelope]) -> [CommandResult] {
         let server = try await startServer()
         defer { Task { await server.stop() } }
         await settle(server)
-        let client = TestStreamClient(url: server.url)
+        let client = try await subscribedClient(server)
         defer { client.close() }
-        client.send(.subscribe(resume: nil))
-        try await client.waitFor("the snapshot") { !$0.isEmpty }
         for _ in 0..<20 { await server.core.advance(byMillis: 500) }
         let expectedSeqs = await server.core.seqs
         let es = try await client.waitFor("all events") { es in
@@ -197,10 +203,8 @@ func results(_ es: [Envelope]) -> [CommandResult] {
         let server = try await startServer()
         defer { Task { await server.stop() } }
         await settle(server)
-        let client = TestStreamClient(url: server.url)
+        let client = try await subscribedClient(server)
         defer { client.close() }
-        client.send(.subscribe(resume: nil))
-        try await client.waitFor("the snapshot") { !$0.isEmpty }
         client.send(.promote(requestID: "r-7", node: "node-4"))
         try await client.waitFor("the result") { !results($0).isEmpty }
         await server.core.advance(byMillis: 1_000)
@@ -224,10 +228,8 @@ func results(_ es: [Envelope]) -> [CommandResult] {
         let server = try await startServer({ $0.drainEntriesPerSecond = 50_000 })
         defer { Task { await server.stop() } }
         await settle(server)
-        let client = TestStreamClient(url: server.url)
+        let client = try await subscribedClient(server)
         defer { client.close() }
-        client.send(.subscribe(resume: nil))
-        try await client.waitFor("the snapshot") { !$0.isEmpty }
         client.send(.migrate(requestID: "m-a", tenant: "acme", target: "eu-west", dryRun: false))
         client.send(.migrate(requestID: "m-b", tenant: "globex", target: "us-east", dryRun: true))
         try await client.waitFor("two results") { results($0).count == 2 }
@@ -264,10 +266,8 @@ func results(_ es: [Envelope]) -> [CommandResult] {
         let server = try await startServer(scheduled: scenario.schedule(from: t0))
         defer { Task { await server.stop() } }
         await settle(server)
-        let client = TestStreamClient(url: server.url)
+        let client = try await subscribedClient(server)
         defer { client.close() }
-        client.send(.subscribe(resume: nil))
-        try await client.waitFor("the snapshot") { !$0.isEmpty }
         await server.core.advance(byMillis: 4_000)
         let es = try await client.waitFor("the new primary") { $0.contains { $0.type == "assignment.published" } }
         var state = ClusterState()
