@@ -133,7 +133,7 @@ public struct ClusterState: Sendable {
     /// Whether a snapshot has been applied since start.
     public internal(set) var hasSnapshot = false
     public internal(set) var counters = StateCounters()
-    var seenIDs: RecentSet<String>
+    var seenIDs: RecentIDs
     /// Orders kept up to date by `apply` (sorted only when membership or
     /// roles change, never per frame).
     var nodeOrder: [String] = []
@@ -143,7 +143,7 @@ public struct ClusterState: Sendable {
 
     public init(limits: StateLimits = StateLimits()) {
         self.limits = limits
-        self.seenIDs = RecentSet(capacity: limits.dedupWindow)
+        self.seenIDs = RecentIDs(capacity: limits.dedupWindow)
         self.migrations = BoundedDictionary(capacity: limits.migrations)
         self.promotions = BoundedDictionary(capacity: limits.promotions)
         self.commandResults = BoundedDictionary(capacity: limits.commandResults)
