@@ -73,6 +73,8 @@ public final class WebSocketSource: EventSource, CommandSink {
         var seqs: [String: Int64] = [:]
         /// Frames waiting to be sent, per endpoint (the live connection drains them).
         var outgoing: [[String]] = []
+        /// Wakes the live connection's writer, per endpoint (nil while not connected).
+        var wakers: [AsyncStream<Void>.Continuation?] = []
         var decodeErrors = 0
         var framesReceived = 0
     }
@@ -90,6 +92,7 @@ public final class WebSocketSource: EventSource, CommandSink {
         shared.withLock {
             $0.statuses = endpoints.map { _ in .connecting(attempt: 1) }
             $0.outgoing = endpoints.map { _ in [] }
+            $0.wakers = endpoints.map { _ in nil }
         }
     }
 
@@ -123,6 +126,7 @@ public final class WebSocketSource: EventSource, CommandSink {
             // The first live endpoint takes commands.
             guard let i = s.statuses.firstIndex(where: \.isLive) else { return false }
             s.outgoing[i].append(text)
+            s.wakers[i]?.yield()
             return true
         }
     }
@@ -132,6 +136,7 @@ public final class WebSocketSource: EventSource, CommandSink {
         shared.withLock { s in
             guard s.outgoing.indices.contains(endpoint) else { return }
             s.outgoing[endpoint].append(text)
+            s.wakers[endpoint]?.yield()
         }
     }
 
@@ -196,31 +201,40 @@ public final class WebSocketSource: EventSource, CommandSink {
                 try await WebSocketClient.connect(url: config.url, configuration: wsConfig, tlsConfiguration: tls, logger: logger) {
                     inbound, outbound, _ in
                     let resume = self.shared.withLock { $0.seqs }
-                    // Nothing queued from an earlier connection is sent now.
-                    self.shared.withLock { $0.outgoing[i] = [] }
+                    // Nothing queued from an earlier connection is sent now;
+                    // what is queued from here on wakes the writer.
+                    let (wake, waker) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+                    self.shared.withLock {
+                        $0.outgoing[i] = []
+                        $0.wakers[i] = waker
+                    }
+                    defer {
+                        waker.finish()
+                        self.shared.withLock { $0.wakers[i] = nil }
+                    }
                     try await outbound.write(.text(ClientOpCodec.encode(.subscribe(resume: resume.isEmpty ? nil : resume))))
                     box.connected(now: clock())
                     self.setStatus(i, box.status)
                     try await withThrowingTaskGroup(of: Void.self) { group in
-                        // Writer and watchdog: sends queued frames, checks staleness.
+                        // Writer: sends queued frames when woken (no polling).
                         group.addTask {
-                            var lastTick = clock()
-                            while !Task.isCancelled {
+                            for await _ in wake {
                                 let pending = self.shared.withLock { s -> [String] in
                                     defer { s.outgoing[i] = [] }
                                     return s.outgoing[i]
                                 }
                                 for text in pending { try await outbound.write(.text(text)) }
-                                let now = clock()
-                                if now.millis(since: lastTick) >= 1_000 {
-                                    lastTick = now
-                                    if box.tick(now: now) == .dropStale {
-                                        self.setStatus(i, box.status)
-                                        try? await outbound.close(.goingAway, reason: "stale: no data for 30 s")
-                                        throw ConnectionEnd.stale
-                                    }
+                            }
+                        }
+                        // Watchdog: once a second, drops a connection that went stale.
+                        group.addTask {
+                            while !Task.isCancelled {
+                                try await Task.sleep(for: .seconds(1))
+                                if box.tick(now: clock()) == .dropStale {
+                                    self.setStatus(i, box.status)
+                                    try? await outbound.close(.goingAway, reason: "stale: no data for 30 s")
+                                    throw ConnectionEnd.stale
                                 }
-                                try await Task.sleep(for: .milliseconds(pending.isEmpty ? 20 : 1))
                             }
                         }
                         group.addTask {
