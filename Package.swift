@@ -136,7 +136,7 @@ let package = Package(
         .executableTarget(
             name: "clusterdash-bench",
             dependencies: [
-                "ClusterProtocol", "ClusterState", "ClusterSim", "SimServer", "EventSources", "Dashboard", "RenderCore",
+                "ClusterProtocol", "ClusterState", "ClusterSim", "SimServer", "EventSources", "Dashboard", "RenderCore", "NcursesBackend",
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -36,21 +36,59 @@ public struct NcursesBackend: TerminalBackend {
     /// Resolved (attributes, pair) per slot and modifiers, filled lazily.
     private var cache: [Int: (attr_t, Int32)] = [:]
     private var active = false
+    /// Set when started on a given device (`newterm`), nil on the process's terminal.
+    private var screen: OpaquePointer?
+    private var files: (UnsafeMutablePointer<FILE>, UnsafeMutablePointer<FILE>)?
 
     struct PairKey: Hashable {
         var fg: Int32
         var bg: Int32
     }
 
-    /// Starts curses. Call `shutdown()` on every way out.
+    /// Starts curses on the process's terminal. Call `shutdown()` on every way out.
     public init(theme: Theme, colorMode: ColorMode) {
         setlocale(LC_ALL, "")
-        let codeset = String(cString: nl_langinfo(nl_item(CODESET)))
-        unicode = codeset.uppercased().replacingOccurrences(of: "-", with: "") == "UTF8"
+        unicode = NcursesBackend.localeIsUTF8()
         self.theme = theme
         self.colorMode = colorMode
         set_escdelay(25)
         initscr()
+        setUp()
+    }
+
+    /// Starts curses on another terminal device (a pseudo-terminal, for the
+    /// benchmark): `newterm` with terminal type `type` on duplicates of the
+    /// two descriptors, which stay the caller's. Nil when curses refuses.
+    public init?(theme: Theme, colorMode: ColorMode, type: String, inputFD: Int32, outputFD: Int32) {
+        setlocale(LC_ALL, "")
+        unicode = NcursesBackend.localeIsUTF8()
+        self.theme = theme
+        self.colorMode = colorMode
+        let inFD = dup(inputFD)
+        let outFD = dup(outputFD)
+        guard let input = fdopen(inFD, "r"), let output = fdopen(outFD, "w") else {
+            close(inFD)
+            close(outFD)
+            return nil
+        }
+        guard let s = newterm(type, output, input) else {
+            fclose(input)
+            fclose(output)
+            return nil
+        }
+        set_term(s)
+        screen = s
+        files = (input, output)
+        set_escdelay(25)
+        setUp()
+    }
+
+    private static func localeIsUTF8() -> Bool {
+        let codeset = String(cString: nl_langinfo(nl_item(CODESET)))
+        return codeset.uppercased().replacingOccurrences(of: "-", with: "") == "UTF8"
+    }
+
+    private mutating func setUp() {
         raw()
         noecho()
         nonl()
@@ -75,6 +113,15 @@ public struct NcursesBackend: TerminalBackend {
         active = false
         curs_set(1)
         endwin()
+        if let screen {
+            delscreen(screen)
+            self.screen = nil
+        }
+        if let (input, output) = files {
+            fclose(input)
+            fclose(output)
+            files = nil
+        }
     }
 
     public mutating func setTheme(_ t: Theme) {

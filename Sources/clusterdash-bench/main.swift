@@ -1,43 +1,86 @@
+import Dashboard
 import Foundation
 
 // clusterdash-bench: release-mode measurements (docs/PERFORMANCE.md).
 // `--quick` shortens every phase; `--json` prints one JSON object.
-// Not yet measured (issue 7): bytes per steady frame, idle CPU.
 let args = CommandLine.arguments.dropFirst()
 let quick = args.contains("--quick")
 let json = args.contains("--json")
-let rows = DecoderComparison.run(seconds: quick ? 0.3 : 3)
-let raw = try await RawReceive.run(seconds: quick ? 1 : 5, decode: false)
-let pipeline = try await Pipeline.run(seconds: quick ? 2 : 60)
-let latency = try await Latency.run(seconds: quick ? 2 : 20)
-let frames = FrameTime.run(quick: quick)
+// `--only a,b` runs only those phases (decode, raw, pipeline, latency,
+// frame, steady, idle), for profiling one of them.
+let only: Set<String>? = args.firstIndex(of: "--only").flatMap { i in
+    args.index(after: i) < args.endIndex ? Set(args[args.index(after: i)].split(separator: ",").map(String.init)) : nil
+}
+func want(_ phase: String) -> Bool { only?.contains(phase) ?? true }
+let rows = want("decode") ? DecoderComparison.run(seconds: quick ? 0.3 : 3) : []
+let raw = want("raw") ? try await RawReceive.run(seconds: quick ? 1 : 5, decode: false) : nil
+let pipeline = want("pipeline") ? try await Pipeline.run(seconds: quick ? 2 : 60) : nil
+let latency = want("latency") ? try await Latency.run(seconds: quick ? 2 : 20) : nil
+let frames = want("frame") ? FrameTime.run(quick: quick) : []
 let mid = frames.first { $0.nodes == 1_000 }
+let steady = want("steady") ? try SteadyFrame.run(frames: quick ? 30 : 200, theme: benchTheme()) : nil
+let idle = want("idle") ? try await IdleCPU.run(seconds: quick ? 3 : 10) : nil
+
+func f1(_ v: Double) -> String { String(format: "%.1f", v) }
+func f3(_ v: Double) -> String { String(format: "%.3f", v) }
+
 if json {
-    var fields: [String] = []
-    fields.append("\"decode_apply_events_per_s\":\(Int(rows.last?.framesPerSecond ?? 0))")
-    fields.append("\"raw_receive_events_per_s\":\(Int(raw.framesPerSecond))")
-    fields.append("\"pipeline_events_per_s\":\(Int(pipeline.eventsPerSecond))")
-    fields.append("\"latency_p50_ms\":\(Int(latency.p50))")
-    fields.append("\"latency_p99_ms\":\(Int(latency.p99))")
-    fields.append("\"latency_max_ms\":\(Int(latency.max))")
-    fields.append("\"frame_ms_p50\":\(String(format: "%.3f", mid?.p50 ?? 0))")
-    fields.append("\"frame_ms_p99\":\(String(format: "%.3f", mid?.p99 ?? 0))")
-    fields.append("\"rss_mb_start\":\(String(format: "%.1f", pipeline.rssStartMB))")
-    fields.append("\"rss_mb_after_flood\":\(String(format: "%.1f", pipeline.rssAfterMB))")
-    print("{" + fields.joined(separator: ",") + "}")
+    var fields: [(String, String)] = []
+    if let r = rows.last { fields.append(("decode_apply_events_per_s", "\(Int(r.framesPerSecond))")) }
+    if let raw { fields.append(("raw_receive_events_per_s", "\(Int(raw.framesPerSecond))")) }
+    if let pipeline { fields.append(("pipeline_events_per_s", "\(Int(pipeline.eventsPerSecond))")) }
+    if let latency {
+        fields += [("latency_p50_ms", f1(latency.p50)), ("latency_p99_ms", f1(latency.p99)), ("latency_max_ms", f1(latency.max))]
+    }
+    if let mid { fields += [("frame_ms_p50", f3(mid.p50)), ("frame_ms_p99", f3(mid.p99))] }
+    if let steady {
+        fields += [
+            ("bytes_per_steady_frame", f1(steady.bytesPerFrame)), ("changed_cells_per_steady_frame", f1(steady.changedCellsPerFrame)),
+            ("needed_bytes_per_steady_frame", f1(steady.neededBytesPerFrame)),
+        ]
+    }
+    if let idle { fields.append(("idle_cpu_percent", f3(idle.percent))) }
+    if let pipeline { fields += [("rss_mb_start", f1(pipeline.rssStartMB)), ("rss_mb_after_flood", f1(pipeline.rssAfterMB))] }
+    print("{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}")
 } else {
-    print("decoder comparison (frames/s, realistic mix, one core)")
-    for r in rows {
-        print("  \(r.name.padding(toLength: 42, withPad: " ", startingAt: 0)) \(String(format: "%10.0f", r.framesPerSecond))")
+    func row(_ key: String, _ value: String, _ note: String = "") {
+        print("  " + key.padding(toLength: 42, withPad: " ", startingAt: 0) + " " + String(repeating: " ", count: max(0, 10 - value.count)) + value + (note.isEmpty ? "" : "  (\(note))"))
     }
-    print("loopback WebSocket from the simulator's flood")
-    print("  raw_receive_events_per_s                   \(String(format: "%10.0f", raw.framesPerSecond))  (\(Int(raw.bytesPerFrame)) bytes/frame)")
-    print("  pipeline_events_per_s                      \(String(format: "%10.0f", pipeline.eventsPerSecond))  (\(pipeline.frames) frames, \(pipeline.dropped) dropped by the bounded queue)")
-    print("  rss_mb_start / rss_mb_after_flood          \(String(format: "%10.1f", pipeline.rssStartMB)) / \(String(format: "%.1f", pipeline.rssAfterMB))")
-    print("latency at 10,000 events/s, send -> the 30 fps frame that shows it (ms)")
-    print("  p50 \(Int(latency.p50))  p99 \(Int(latency.p99))  max \(Int(latency.max))  (\(latency.events) events)")
-    print("frame time, 200x60, render into a buffer (ms)")
+    if !rows.isEmpty {
+        print("decoder comparison (frames/s, realistic mix, one core)")
+        for r in rows { row(r.name, String(format: "%.0f", r.framesPerSecond)) }
+    }
+    if raw != nil || pipeline != nil { print("loopback WebSocket from the simulator's flood") }
+    if let raw { row("raw_receive_events_per_s", String(format: "%.0f", raw.framesPerSecond), "\(Int(raw.bytesPerFrame)) bytes/frame") }
+    if let pipeline {
+        row("pipeline_events_per_s", String(format: "%.0f", pipeline.eventsPerSecond), "\(pipeline.frames) frames, \(pipeline.dropped) dropped by the bounded queue")
+        row("rss_mb_start / rss_mb_after_flood", "\(f1(pipeline.rssStartMB)) / \(f1(pipeline.rssAfterMB))")
+    }
+    if let latency {
+        print("latency at 10,000 events/s, send -> the 30 fps frame that shows it (ms)")
+        row("latency_p50_ms / p99 / max", "\(f1(latency.p50)) / \(f1(latency.p99)) / \(f1(latency.max))", "\(latency.events) events")
+    }
+    if !frames.isEmpty { print("frame time, 200x60, render into a buffer (ms)") }
     for f in frames {
-        print("  \(f.nodes) nodes, \(f.partitions) partitions, \(f.logEntries) log entries: p50 \(String(format: "%.2f", f.p50))  p99 \(String(format: "%.2f", f.p99))")
+        row("\(f.nodes) nodes, \(f.partitions) partitions, \(f.logEntries) log", "p50 \(String(format: "%.2f", f.p50))  p99 \(String(format: "%.2f", f.p99))")
     }
+    if let steady {
+        print("ncurses into a 200x60 pseudo-terminal, steady frames (\(steady.frames); 100 nodes, 3 lag changes a frame)")
+        row("bytes_per_steady_frame", f1(steady.bytesPerFrame), "the changed cells need \(f1(steady.neededBytesPerFrame)); first frame \(steady.firstFrameBytes)")
+        row("changed_cells_per_steady_frame", f1(steady.changedCellsPerFrame))
+    }
+    if let idle {
+        print("the clusterdash binary in a pseudo-terminal, connected, nothing happening (\(String(format: "%.0f", idle.seconds)) s)")
+        row("idle_cpu_percent", f3(idle.percent))
+    }
+}
+
+/// The default theme from the repository's themes/ (the bench runs from the
+/// checkout), or no colours at all when it is not there.
+func benchTheme() -> Theme {
+    let exe = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
+    for path in [exe.appendingPathComponent("../../themes/default.toml").standardized.path, "themes/default.toml"] {
+        if let text = try? String(contentsOfFile: path, encoding: .utf8), let theme = try? Theme.parse(toml: text) { return theme }
+    }
+    return Theme(name: "none", styles: [:])
 }

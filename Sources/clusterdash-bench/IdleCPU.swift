@@ -1,0 +1,167 @@
+import ClusterSim
+import Foundation
+import SimServer
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// CPU used by the real `clusterdash` binary with nothing happening: it runs
+/// in a 200x60 pseudo-terminal, connected over loopback to a simulator that
+/// sent its snapshot and then stays silent (its clock is never advanced).
+/// CPU time is the sum of every thread's run time from
+/// `/proc/PID/task/*/schedstat` (nanoseconds), sampled over the window.
+enum IdleCPU {
+    struct Result {
+        var percent: Double
+        var seconds: Double
+        var ptyBytes: Int
+    }
+
+    enum Failure: Error, CustomStringConvertible {
+        case noBinary(String)
+        case openpty(Int32)
+        case spawn(Int32)
+        case exited(String)
+        var description: String {
+            switch self {
+            case .noBinary(let p): return "no clusterdash binary at \(p) (build it: swift build -c release)"
+            case .openpty(let e): return "openpty failed: errno \(e)"
+            case .spawn(let e): return "posix_spawn failed: errno \(e)"
+            case .exited(let why): return "clusterdash ended early: \(why)"
+            }
+        }
+    }
+
+    static func run(seconds: Double) async throws -> Result {
+        let exe = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
+            .deletingLastPathComponent().appendingPathComponent("clusterdash").path
+        guard FileManager.default.isExecutableFile(atPath: exe) else { throw Failure.noBinary(exe) }
+
+        var options = SimServerOptions()
+        options.port = 0
+        options.realtime = false
+        let server = try await SimulatorServer.start(simulation: SimConfig(), options: options, start: wallClockNow(), logger: benchLogger())
+        do {
+            let result = try await measure(exe: exe, url: server.url, seconds: seconds)
+            await server.stop()
+            return result
+        } catch {
+            await server.stop()
+            throw error
+        }
+    }
+
+    private static func measure(exe: String, url: String, seconds: Double) async throws -> Result {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("clusterdash-idle-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+
+        var master: Int32 = -1
+        var slave: Int32 = -1
+        var size = winsize(ws_row: 60, ws_col: 200, ws_xpixel: 0, ws_ypixel: 0)
+        guard openpty(&master, &slave, nil, nil, &size) == 0 else { throw Failure.openpty(errno) }
+        let drained = SteadyFrame.Drain()
+        let reader = Thread { [master] in
+            var chunk = [UInt8](repeating: 0, count: 65_536)
+            while true {
+                let n = chunk.withUnsafeMutableBytes { read(master, $0.baseAddress, $0.count) }
+                if n <= 0 { break }
+                drained.bytes.add(n, ordering: .relaxed)
+            }
+        }
+        reader.start()
+
+        let pid = try spawn(
+            exe, ["clusterdash", "--endpoint", url, "--read-only", "--log-file", dir + "/clusterdash.log"],
+            env: ["TERM=xterm-256color", "LANG=C.UTF-8", "HOME=\(dir)", "XDG_STATE_HOME=\(dir)", "XDG_CONFIG_HOME=\(dir)"],
+            tty: slave)
+        close(slave)
+        defer {
+            stop(pid)
+            close(master)
+        }
+        // Let it connect, take the snapshot and draw.
+        try await Task.sleep(for: .seconds(3))
+        guard alive(pid) else { throw Failure.exited((try? String(contentsOfFile: dir + "/clusterdash.log", encoding: .utf8)) ?? "no log") }
+        let clock = ContinuousClock()
+        let cpu0 = cpuNanos(pid)
+        let threadNanos0 = threadNanos(pid)
+        let t0 = clock.now
+        try await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
+        let cpu1 = cpuNanos(pid)
+        if ProcessInfo.processInfo.environment["BENCH_DEBUG"] != nil {
+            for (name, ns) in threadNanos(pid) { print("  thread \(name): \(Double(ns - (threadNanos0[name] ?? 0)) / 1e6) ms") }
+        }
+        let elapsed = clock.now - t0
+        let s = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        guard alive(pid) else { throw Failure.exited("during the idle window") }
+        return Result(percent: Double(max(0, cpu1 - cpu0)) / 1e9 / s * 100, seconds: s, ptyBytes: drained.bytes.load(ordering: .relaxed))
+    }
+
+    /// Starts `path` in a new session with the pty as its terminal.
+    static func spawn(_ path: String, _ argv: [String], env: [String], tty: Int32) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for fd in Int32(0)...2 { posix_spawn_file_actions_adddup2(&actions, tty, fd) }
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        posix_spawnattr_setflags(&attr, 0x80)  // POSIX_SPAWN_SETSID (glibc >= 2.26; the macro needs _GNU_SOURCE)
+        let cArgs = argv.map { strdup($0) } + [nil]
+        let cEnv = env.map { strdup($0) } + [nil]
+        defer {
+            for p in cArgs { free(p) }
+            for p in cEnv { free(p) }
+        }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, path, &actions, &attr, cArgs, cEnv)
+        guard rc == 0 else { throw Failure.spawn(rc) }
+        return pid
+    }
+
+    static func alive(_ pid: pid_t) -> Bool {
+        var status: Int32 = 0
+        return waitpid(pid, &status, WNOHANG) == 0
+    }
+
+    /// SIGTERM, then up to 5 s for it to restore the terminal and exit, then SIGKILL.
+    static func stop(_ pid: pid_t) {
+        kill(pid, SIGTERM)
+        var status: Int32 = 0
+        for _ in 0..<500 {
+            let r = waitpid(pid, &status, WNOHANG)
+            if r == pid || r < 0 { return }
+            usleep(10_000)
+        }
+        kill(pid, SIGKILL)
+        waitpid(pid, &status, 0)
+    }
+
+    static func threadNanos(_ pid: pid_t) -> [String: Int64] {
+        let tasks = "/proc/\(pid)/task"
+        var out: [String: Int64] = [:]
+        for t in (try? FileManager.default.contentsOfDirectory(atPath: tasks)) ?? [] {
+            let name = ((try? String(contentsOfFile: "\(tasks)/\(t)/comm", encoding: .utf8)) ?? "?").trimmingCharacters(in: .whitespacesAndNewlines)
+            guard let text = try? String(contentsOfFile: "\(tasks)/\(t)/schedstat", encoding: .utf8),
+                let first = text.split(separator: " ").first, let ns = Int64(first)
+            else { continue }
+            out["\(t) \(name)"] = ns
+        }
+        return out
+    }
+
+    /// Run time of every thread of `pid`, in nanoseconds.
+    static func cpuNanos(_ pid: pid_t) -> Int64 {
+        let tasks = "/proc/\(pid)/task"
+        var total: Int64 = 0
+        for t in (try? FileManager.default.contentsOfDirectory(atPath: tasks)) ?? [] {
+            guard let text = try? String(contentsOfFile: "\(tasks)/\(t)/schedstat", encoding: .utf8),
+                let first = text.split(separator: " ").first, let ns = Int64(first)
+            else { continue }
+            total += ns
+        }
+        return total
+    }
+}
