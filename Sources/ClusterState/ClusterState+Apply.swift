@@ -40,8 +40,17 @@ extension ClusterState {
         switch e.event {
         case .snapshot, .nodeJoined, .nodeLeft, .roleChanged, .electionStarted, .demoted, .authorityTransferred:
             refreshOrders()
+            refreshCounts()
+        case .replicationLag, .heartbeat:
+            // The hot path: a lag sample or a sign of life changes no role,
+            // health or assignment; only a new node or follower needs a recount.
+            if nodes.count != nodeCount || followers.count != followerCount {
+                refreshOrders()
+                refreshCounts()
+            }
         default:
             if nodes.count != nodeCount || followers.count != followerCount { refreshOrders() }
+            refreshCounts()
         }
         outcome.disposition = disposition.0
         if outcome.resync == nil, let r = disposition.1 { outcome.resync = r }
@@ -55,7 +64,7 @@ extension ClusterState {
 
     mutating func track(source: String, seq: Int64) -> ResyncReason? {
         guard let last = seqs[source] else {
-            if seqs.count >= limits.sources, let victim = seqs.keys.first(where: { nodes[$0] == nil }) ?? seqs.keys.first {
+            if seqs.count >= limits.sources, let victim = seqs.keys.first(where: { nodes.index(forKey: $0) == nil }) ?? seqs.keys.first {
                 seqs[victim] = nil
             }
             seqs[source] = seq

@@ -140,6 +140,12 @@ public struct ClusterState: Sendable {
     var followerOrder: [String] = []
     var presentIDs: Set<String> = []
     var primaryIDs: [String] = []
+    /// Kept up to date by `apply` like the orders: recounted after any event
+    /// that can change membership, health or the assignment (never after a
+    /// lag sample or a heartbeat), so a frame reads them in O(1).
+    var quorumCache = QuorumStatus(members: 0, serviceable: 0)
+    var orphanCache = 0
+    var followerNameWidthCache = 0
 
     public init(limits: StateLimits = StateLimits()) {
         self.limits = limits
@@ -155,6 +161,17 @@ public struct ClusterState: Sendable {
     public var orderedNodes: [NodeRecord] {
         nodeOrder.compactMap { nodes[$0] }
     }
+
+    /// Node ids in the nodes pane's order (present first, primary first, then
+    /// by name). Views index it for the rows they show instead of building
+    /// every record.
+    public var nodeIDs: [String] { nodeOrder }
+
+    /// Follower ids by name, for the rows a view shows.
+    public var followerIDs: [String] { followerOrder }
+
+    /// The longest follower id, in characters.
+    public var followerNameWidth: Int { followerNameWidthCache }
 
     /// Recomputes the cached orders (after a change of membership or roles).
     mutating func refreshOrders() {
@@ -179,21 +196,26 @@ public struct ClusterState: Sendable {
     /// Nodes are known but none is primary.
     public var hasNoPrimary: Bool { !nodes.isEmpty && primaries.isEmpty }
 
-    public var quorum: QuorumStatus {
+    public var quorum: QuorumStatus { quorumCache }
+
+    /// Recounts quorum, orphaned partitions and the follower name width.
+    mutating func refreshCounts() {
         var members = 0
         var serviceable = 0
         for n in nodes.values where n.isMember {
             members += 1
             if n.isPresent && n.info.health.isServiceable { serviceable += 1 }
         }
-        return QuorumStatus(members: members, serviceable: serviceable)
+        quorumCache = QuorumStatus(members: members, serviceable: serviceable)
+        orphanCache = assignment?.orphanCount(presentNodes: presentIDs) ?? 0
+        followerNameWidthCache = followerOrder.reduce(0) { max($0, $1.count) }
     }
 
     public var presentNodeIDs: Set<String> { presentIDs }
 
     /// Partitions with no live owner in the current assignment.
     public var orphanedPartitions: Int {
-        assignment?.orphanCount(presentNodes: presentNodeIDs) ?? 0
+        orphanCache
     }
 
     /// Migrations, running ones first, then newest first.

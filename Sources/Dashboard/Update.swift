@@ -286,9 +286,9 @@ func record(_ m: inout AppModel, _ action: OperatorAction) {
 
 func rowCount(_ m: AppModel, _ pane: Pane) -> Int {
     switch pane {
-    case .nodes: m.nodeRows.count
+    case .nodes: m.state.nodeIDs.count
     case .replication: m.state.followers.count
-    case .assignments: m.workerRows.count
+    case .assignments: m.state.assignment?.sortedWorkers.count ?? 0
     case .migrations: m.state.migrations.count
     case .log: m.visibleLog.count
     }

@@ -144,7 +144,7 @@ func renderStatus(_ m: AppModel, _ r: Rect, _ b: inout Buffer) {
 // MARK: The panes
 
 func renderBody(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
-    let nodeRows = max(3, m.nodeRows.count + 3)
+    let nodeRows = max(3, m.state.nodeIDs.count + 3)
     let rows = Layout.split(
         r, .vertical, [.fixed(min(nodeRows, max(5, r.height * 2 / 5))), .percentage(30), .fill(1)])
     let top = Layout.split(rows[0], .horizontal, [.percentage(55), .fill(1)])
@@ -207,7 +207,9 @@ extension String {
 }
 
 func renderNodes(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
-    let nodes = m.nodeRows
+    // Only the rows on screen are looked up (the cluster may have thousands).
+    let ids = m.state.nodeIDs
+    let records = m.state.nodes
     let q = m.state.quorum
     let block = paneBlock(m, .nodes, trailing: Line([Span("quorum \(q.serviceable)/\(q.members)", Style(q.present ? AppSlot.ok : AppSlot.alert, q.present ? [] : .bold))]), sym)
     block.render(r, &b)
@@ -220,9 +222,9 @@ func renderNodes(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
         columns: [
             Column("NODE", .min(8)), Column("ROLE", .fixed(9)), Column("HEALTH", .fixed(9)),
             Column("LAG", .fixed(6), alignment: .right), Column("HEARD", .fixed(6), alignment: .right), Column("STATE", .fill(1)),
-        ], rowCount: nodes.count, selectedStyle: Style(.selection, focused ? .reverse : []), symbols: sym
+        ], rowCount: ids.count, selectedStyle: Style(.selection, focused ? .reverse : []), symbols: sym
     ) { i in
-        let n = nodes[i]
+        guard let n = records[ids[i]] else { return [Line(ids[i], Style(.dim))] }
         let (symbol, slot) = roleSymbol(n.info.role, sym)
         if let gone = n.departure {
             return [
@@ -243,30 +245,30 @@ func renderNodes(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
             Line(n.info.managerState.wire.replacingOccurrences(of: "_", with: " "), Style(n.info.managerState == .stable ? .normal : AppSlot.lagWarn)),
         ]
     }
-    var state = TableState(selected: focused || !nodes.isEmpty ? m.row(.nodes) : nil)
+    var state = TableState(selected: focused || !ids.isEmpty ? m.row(.nodes) : nil)
     if !focused { state.selected = nil }
     table.render(inner, &b, state: &state)
 }
 
 func renderReplication(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
-    let followers = m.state.orderedFollowers
+    let ids = m.state.followerIDs
     let block = paneBlock(m, .replication, trailing: Line("warn >\(formatLag(m.thresholds.lagWarnMillis)) crit >\(formatLag(m.thresholds.lagCritMillis))", Style(.dim)), sym)
     block.render(r, &b)
     let inner = block.inner(r)
     guard !inner.isEmpty else { return }
-    if followers.isEmpty {
+    if ids.isEmpty {
         b.write("no followers reporting yet", x: inner.x, y: inner.y, maxWidth: inner.width, style: Style(.dim))
         return
     }
     let focused = m.isFocused(.replication)
-    let nameWidth = min(10, max(6, followers.map(\.follower.count).max() ?? 6))
+    let nameWidth = min(10, max(6, m.state.followerNameWidth))
     let valueWidth = 12
     let sparkWidth = max(0, inner.width - nameWidth - valueWidth - 2)
     var state = TableState(selected: focused ? m.row(.replication) : nil)
-    state.scrollToSelection(visibleRows: inner.height, rowCount: followers.count)
+    state.scrollToSelection(visibleRows: inner.height, rowCount: ids.count)
     let thresholds = m.thresholds
-    for (k, i) in (state.offset..<min(followers.count, state.offset + inner.height)).enumerated() {
-        let f = followers[i]
+    for (k, i) in (state.offset..<min(ids.count, state.offset + inner.height)).enumerated() {
+        guard let f = m.state.followers[ids[i]] else { continue }
         let y = inner.y + k
         b.write(f.follower, x: inner.x, y: y, maxWidth: nameWidth, style: Style(.normal, state.selected == i ? .reverse : []))
         let values = f.history.map { Double($0.lagMillis) }
@@ -319,14 +321,15 @@ func renderAssignments(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbo
     check.append(Span("  \(a.partitions.count) partitions, \(a.movedInLastRebalance) moved", Style(.dim)))
     if inner.height > 1 { b.write(check, x: inner.x, y: inner.y + 1, maxWidth: inner.width) }
     guard inner.height > 2 else { return }
-    let workers = m.workerRows
+    let workers = a.sortedWorkers
     let focused = m.isFocused(.assignments)
     let present = s.presentNodeIDs
     let table = Table(
         columns: [Column("WORKER", .min(8)), Column("PARTS", .fixed(6), alignment: .right), Column("WEIGHT", .fixed(8), alignment: .right), Column("MOVED", .fixed(6), alignment: .right)],
         rowCount: workers.count, selectedStyle: Style(.selection, focused ? .reverse : []), symbols: sym
     ) { i in
-        let (w, load) = workers[i]
+        let w = workers[i]
+        guard let load = a.workers[w] else { return [Line(w, Style(.dim))] }
         let gone = !present.contains(w)
         return [
             Line(w, Style(gone ? AppSlot.alert : .normal)), Line("\(load.partitions)"),

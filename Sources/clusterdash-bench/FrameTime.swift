@@ -1,8 +1,8 @@
+import Foundation
 import ClusterProtocol
 import ClusterState
 import Dashboard
 import EventSources
-import Foundation
 import RenderCore
 
 /// Time to render one 200x60 screen of a large cluster into a buffer (the
@@ -21,6 +21,7 @@ enum FrameTime {
         var limits = StateLimits()
         limits.logCapacity = max(10_000, logEntries)
         limits.nodes = max(4_096, nodes * 2)
+        limits.sources = max(4_096, nodes * 2)
         var state = ClusterState(limits: limits)
         let t0 = Timestamp(millis: 1_795_438_800_000)
         let infos = (1...nodes).map { i in
@@ -57,12 +58,14 @@ enum FrameTime {
     }
 
     static func run(quick: Bool) -> [Result] {
-        let sizes = [(100, 10_000, 10_000), (1_000, 100_000, 100_000), (10_000, 1_000_000, 1_000_000)]
+        var sizes = [(100, 10_000, 10_000), (1_000, 100_000, 100_000), (10_000, 1_000_000, 1_000_000)]
+        // For profiling one size: BENCH_FRAME_NODES=10000 (partitions and log scale with it).
+        if let n = ProcessInfo.processInfo.environment["BENCH_FRAME_NODES"].flatMap(Int.init) { sizes = [(n, n * 100, n * 100)] }
         return sizes.map { (n, p, l) in
             let m = model(nodes: n, partitions: p, logEntries: quick ? min(l, 100_000) : l)
             var buffer = Buffer(size: Size(width: 200, height: 60))
             var times: [Double] = []
-            let frames = quick ? 50 : 300
+            let frames = quick ? 50 : sizes.count == 1 ? 3_000 : 300
             let clock = ContinuousClock()
             for i in 0..<(frames + 10) {
                 var mm = m
