@@ -156,7 +156,12 @@ public struct NcursesBackend: TerminalBackend {
         }
     }
 
-    /// Reads one input event, waiting at most the timeout set at start (30 ms).
+    /// How long `readEvent` waits for input, in milliseconds (0: not at all).
+    public func setInputTimeout(millis: Int) {
+        wtimeout(cd_stdscr(), Int32(clamping: max(0, millis)))
+    }
+
+    /// Reads one input event, waiting at most the input timeout (30 ms at start).
     public func readEvent() -> InputEvent? {
         var ch: wint_t = 0
         let r = cd_get(&ch)

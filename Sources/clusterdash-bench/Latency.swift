@@ -44,42 +44,53 @@ enum Latency {
         }
         let source = WebSocketSource(endpoints: [EndpointConfig(url: server.url)], clock: wallClockNow, logger: logger)
         source.start()
-        var model = AppModel(now: wallClockNow())
-        var buffer = Buffer(size: Size(width: 200, height: 60))
-        let clock = ContinuousClock()
-        let frame = Duration.milliseconds(33)
-        // Settle: cold start done, stream flowing.
-        let settle = clock.now.advanced(by: .seconds(1))
-        while clock.now < settle {
-            _ = update(&model, .batch(source.queue.take(), [], at: wallClockNow()))
-            try await Task.sleep(for: frame)
-        }
-        var latencies: [Double] = []
-        latencies.reserveCapacity(Int(rate * seconds) + 1_000)
-        let deadline = clock.now.advanced(by: .milliseconds(Int64(seconds * 1000)))
-        var next = clock.now
-        while clock.now < deadline {
-            next = next.advanced(by: frame)
-            let batch = source.queue.take()
-            _ = update(&model, .batch(batch, [], at: wallClockNow()))
-            buffer.clear()
-            render(model, into: &buffer)
-            let shown = wallClockNow()
-            for r in batch.items where r.envelope.type == "replication.lag" {
-                latencies.append(Double(shown.millis(since: r.envelope.timestamp)))
+        // The runtime's loop on a thread of its own, as in the dashboard: a
+        // fixed 33 ms frame grid (FramePacer), waiting between frames.
+        let latencies = await withCheckedContinuation { (done: CheckedContinuation<[Double], Never>) in
+            let thread = Thread {
+                done.resume(returning: frameLoop(source: source, seconds: seconds, rate: rate))
             }
-            let wait = next - clock.now
-            if wait > .zero { try await Task.sleep(for: wait) }
+            thread.name = "bench-frames"
+            thread.start()
         }
         stop.set()
         await driver.value
         await source.stop()
         await server.stop()
-        latencies.sort()
-        guard !latencies.isEmpty else { return Result(p50: 0, p99: 0, max: 0, events: 0, frameMillis: 33) }
+        let sorted = latencies.sorted()
+        guard !sorted.isEmpty else { return Result(p50: 0, p99: 0, max: 0, events: 0, frameMillis: 33) }
         return Result(
-            p50: latencies[latencies.count / 2], p99: latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
-            max: latencies.last ?? 0, events: latencies.count, frameMillis: 33)
+            p50: sorted[sorted.count / 2], p99: sorted[min(sorted.count - 1, sorted.count * 99 / 100)],
+            max: sorted.last ?? 0, events: sorted.count, frameMillis: 33)
+    }
+
+    /// Settles for a second, then for `seconds` takes what arrived at each
+    /// frame deadline, applies and renders it, and counts every lag event of
+    /// the batch as shown when that frame is done.
+    static func frameLoop(source: WebSocketSource, seconds: Double, rate: Double) -> [Double] {
+        var model = AppModel(now: wallClockNow())
+        var buffer = Buffer(size: Size(width: 200, height: 60))
+        let clock = ContinuousClock()
+        var pacer = FramePacer(interval: .milliseconds(33), start: clock.now)
+        let measureFrom = clock.now.advanced(by: .seconds(1))
+        let deadline = measureFrom.advanced(by: .milliseconds(Int64(seconds * 1000)))
+        var latencies: [Double] = []
+        latencies.reserveCapacity(Int(rate * seconds) + 1_000)
+        while clock.now < deadline {
+            let wait = pacer.millisUntilDue(at: clock.now)
+            if wait > 0 { usleep(UInt32(wait) * 1_000) }
+            guard pacer.due(at: clock.now) else { continue }
+            let batch = source.queue.take()
+            _ = update(&model, .batch(batch, [], at: wallClockNow()))
+            buffer.clear()
+            render(model, into: &buffer)
+            let shown = wallClockNow()
+            guard clock.now >= measureFrom else { continue }
+            for r in batch.items where r.envelope.type == "replication.lag" {
+                latencies.append(Double(shown.millis(since: r.envelope.timestamp)))
+            }
+        }
+        return latencies
     }
 }
 

@@ -141,7 +141,9 @@ final class DashboardRuntime: @unchecked Sendable {
         logger.info("ui started: \(terminal.backend.size) \(terminal.backend.colorCount) colours, \(symbols == .ascii ? "ascii" : "unicode")")
         model.size = terminal.backend.size
         var dirty = true
-        var lastBatch = ContinuousClock.now
+        // Frames fall due every 33 ms on a fixed grid; between them the loop
+        // waits for keys exactly until the next one is due.
+        var pacer = FramePacer(interval: .milliseconds(frameMillis), start: ContinuousClock.now)
         var lastTick = ContinuousClock.now
         var lastSecond = Int64(0)
         var lastStatuses: [EndpointStatus] = []
@@ -150,10 +152,13 @@ final class DashboardRuntime: @unchecked Sendable {
                 logger.notice("signal \(signals.received): quitting")
                 return nil
             }
-            // Keys (waits up to 30 ms when there are none).
+            // Keys: the first read waits until the next frame is due, the
+            // rest only take what is already there.
             var quit = false
             var events = 0
-            while let event = terminal.backend.readEvent(), events < 64 {
+            terminal.backend.setInputTimeout(millis: pacer.millisUntilDue(at: ContinuousClock.now))
+            while events < 64, let event = terminal.backend.readEvent() {
+                if events == 0 { terminal.backend.setInputTimeout(millis: 0) }
                 events += 1
                 switch event {
                 case .resize:
@@ -167,8 +172,7 @@ final class DashboardRuntime: @unchecked Sendable {
             }
             if quit { return nil }
             let now = ContinuousClock.now
-            if now - lastBatch >= .milliseconds(frameMillis) {
-                lastBatch = now
+            if pacer.due(at: now) {
                 let batch = source.queue.take()
                 let statuses = source.statuses
                 if !batch.items.isEmpty || batch.dropped > 0 || statuses != lastStatuses {
