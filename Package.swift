@@ -133,10 +133,12 @@ let package = Package(
             swiftSettings: strict
         ),
         // Release-mode measurements; never part of the tests.
+        .target(name: "CHeapStats"),
         .executableTarget(
             name: "clusterdash-bench",
             dependencies: [
                 "ClusterProtocol", "ClusterState", "ClusterSim", "SimServer", "EventSources", "Dashboard", "RenderCore", "NcursesBackend",
+                "CHeapStats",
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "Logging", package: "swift-log"),
             ],

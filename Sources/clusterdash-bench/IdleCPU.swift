@@ -19,24 +19,18 @@ enum IdleCPU {
     }
 
     enum Failure: Error, CustomStringConvertible {
-        case noBinary(String)
         case openpty(Int32)
-        case spawn(Int32)
         case exited(String)
         var description: String {
             switch self {
-            case .noBinary(let p): return "no clusterdash binary at \(p) (build it: swift build -c release)"
             case .openpty(let e): return "openpty failed: errno \(e)"
-            case .spawn(let e): return "posix_spawn failed: errno \(e)"
-            case .exited(let why): return "clusterdash ended early: \(why)"
+                        case .exited(let why): return "clusterdash ended early: \(why)"
             }
         }
     }
 
     static func run(seconds: Double) async throws -> Result {
-        let exe = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
-            .deletingLastPathComponent().appendingPathComponent("clusterdash").path
-        guard FileManager.default.isExecutableFile(atPath: exe) else { throw Failure.noBinary(exe) }
+        let exe = try siblingBinary("clusterdash")
 
         var options = SimServerOptions()
         options.port = 0
@@ -78,7 +72,7 @@ enum IdleCPU {
             tty: slave)
         close(slave)
         defer {
-            stop(pid)
+            stopProcess(pid)
             close(master)
         }
         // Let it connect, take the snapshot and draw.
@@ -101,42 +95,12 @@ enum IdleCPU {
 
     /// Starts `path` in a new session with the pty as its terminal.
     static func spawn(_ path: String, _ argv: [String], env: [String], tty: Int32) throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        for fd in Int32(0)...2 { posix_spawn_file_actions_adddup2(&actions, tty, fd) }
-        var attr = posix_spawnattr_t()
-        posix_spawnattr_init(&attr)
-        defer { posix_spawnattr_destroy(&attr) }
-        posix_spawnattr_setflags(&attr, 0x80)  // POSIX_SPAWN_SETSID (glibc >= 2.26; the macro needs _GNU_SOURCE)
-        let cArgs = argv.map { strdup($0) } + [nil]
-        let cEnv = env.map { strdup($0) } + [nil]
-        defer {
-            for p in cArgs { free(p) }
-            for p in cEnv { free(p) }
-        }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, path, &actions, &attr, cArgs, cEnv)
-        guard rc == 0 else { throw Failure.spawn(rc) }
-        return pid
+        try spawnProcess(path, argv, env: env, stdio: (tty, tty, tty), newSession: true)
     }
 
     static func alive(_ pid: pid_t) -> Bool {
         var status: Int32 = 0
         return waitpid(pid, &status, WNOHANG) == 0
-    }
-
-    /// SIGTERM, then up to 5 s for it to restore the terminal and exit, then SIGKILL.
-    static func stop(_ pid: pid_t) {
-        kill(pid, SIGTERM)
-        var status: Int32 = 0
-        for _ in 0..<500 {
-            let r = waitpid(pid, &status, WNOHANG)
-            if r == pid || r < 0 { return }
-            usleep(10_000)
-        }
-        kill(pid, SIGKILL)
-        waitpid(pid, &status, 0)
     }
 
     static func threadNanos(_ pid: pid_t) -> [String: Int64] {

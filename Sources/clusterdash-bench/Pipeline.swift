@@ -1,3 +1,4 @@
+import CHeapStats
 import ClusterProtocol
 import ClusterSim
 import ClusterState
@@ -18,14 +19,15 @@ enum Pipeline {
         var rssStartMB: Double
         var rssAfterMB: Double
         var frames: Int
+        var heapStartMB: Double
+        var heapAfterMB: Double
     }
 
     static func run(seconds: Double) async throws -> Result {
         let logger = benchLogger()
         let start = wallClockNow()
-        let server = try await startFloodServer(logger: logger)
-        let rssStart = residentMB()
-        let source = WebSocketSource(endpoints: [EndpointConfig(url: server.url)], clock: wallClockNow, logger: logger)
+        let flood = try FloodProcess.start()
+        let source = WebSocketSource(endpoints: [EndpointConfig(url: flood.url)], clock: wallClockNow, logger: logger)
         source.start()
         var model = AppModel(now: wallClockNow())
         var buffer = Buffer(size: Size(width: 200, height: 60))
@@ -35,11 +37,14 @@ enum Pipeline {
             _ = update(&model, .batch(source.queue.take(), [], at: wallClockNow()))
             try await Task.sleep(for: .milliseconds(5))
         }
+        let rssStart = residentMB()
+        let heapStart = Double(cd_heap_in_use()) / 1_048_576
         let applied0 = model.state.counters.applied + model.state.counters.duplicates
         let began = clock.now
         let deadline = began.advanced(by: .milliseconds(Int64(seconds * 1000)))
         var frames = 0
         var dropped = 0
+
         while clock.now < deadline {
             let frameStart = clock.now
             let batch = source.queue.take()
@@ -55,8 +60,10 @@ enum Pipeline {
         let applied = model.state.counters.applied + model.state.counters.duplicates - applied0
         let s = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let rssAfter = residentMB()
+        let heapAfter = Double(cd_heap_in_use()) / 1_048_576
         await source.stop()
-        await server.stop()
-        return Result(eventsPerSecond: Double(applied) / s, dropped: dropped, rssStartMB: rssStart, rssAfterMB: rssAfter, frames: frames)
+        flood.stop()
+        return Result(eventsPerSecond: Double(applied) / s, dropped: dropped, rssStartMB: rssStart, rssAfterMB: rssAfter, frames: frames, heapStartMB: heapStart, heapAfterMB: heapAfter)
     }
 }
+

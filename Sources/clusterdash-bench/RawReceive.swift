@@ -7,7 +7,7 @@ import Synchronization
 import WSClient
 
 /// Frames per second a WebSocket client receives from `clusterdash sim --flood`
-/// (the simulator runs in this process on loopback), read and thrown away.
+/// (a process of its own, on loopback), read and thrown away.
 enum RawReceive {
     final class Counter: Sendable {
         let frames = Atomic<Int>(0)
@@ -16,10 +16,10 @@ enum RawReceive {
 
     static func run(seconds: Double, decode: Bool) async throws -> (framesPerSecond: Double, bytesPerFrame: Double) {
         let logger = benchLogger()
-        let server = try await startFloodServer(logger: logger)
+        let flood = try FloodProcess.start()
         let counter = Counter()
         let deadline = ContinuousClock.now.advanced(by: .milliseconds(Int64(seconds * 1000)))
-        let url = server.url
+        let url = flood.url
         let client = Task {
             try await WebSocketClient.connect(
                 url: url, configuration: .init(maxFrameSize: 8 << 20), logger: logger
@@ -52,7 +52,8 @@ enum RawReceive {
         let f1 = counter.frames.load(ordering: .relaxed)
         let b1 = counter.bytes.load(ordering: .relaxed)
         client.cancel()
-        await server.stop()
+        _ = await client.result
+        flood.stop()
         let s = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let frames = Double(f1 - f0)
         return (frames / s, frames > 0 ? Double(b1 - b0) / frames : 0)
@@ -65,16 +66,3 @@ func benchLogger() -> Logger {
     return logger
 }
 
-/// The simulator in flood mode on a loopback port, its cold start done.
-func startFloodServer(logger: Logger) async throws -> SimulatorServer {
-    var options = SimServerOptions()
-    options.port = 0
-    options.flood = true
-    options.realtime = false
-    var config = SimConfig()
-    config.coldStartWindowMillis = 500
-    let start = wallClockNow()
-    let server = try await SimulatorServer.start(simulation: config, options: options, start: start, logger: logger)
-    await server.core.advance(to: start.adding(millis: 3_000))
-    return server
-}

@@ -12,14 +12,17 @@ let only: Set<String>? = args.firstIndex(of: "--only").flatMap { i in
     args.index(after: i) < args.endIndex ? Set(args[args.index(after: i)].split(separator: ",").map(String.init)) : nil
 }
 func want(_ phase: String) -> Bool { only?.contains(phase) ?? true }
+// The pipeline runs first: its rss_mb_start is this process before any
+// other phase has touched the heap.
+let pipeline = want("pipeline") ? try await Pipeline.run(seconds: quick ? 2 : 60) : nil
 let rows = want("decode") ? DecoderComparison.run(seconds: quick ? 0.3 : 3) : []
 let raw = want("raw") ? try await RawReceive.run(seconds: quick ? 1 : 5, decode: false) : nil
-let pipeline = want("pipeline") ? try await Pipeline.run(seconds: quick ? 2 : 60) : nil
 let latency = want("latency") ? try await Latency.run(seconds: quick ? 2 : 20) : nil
 let frames = want("frame") ? FrameTime.run(quick: quick) : []
 let mid = frames.first { $0.nodes == 1_000 }
 let steady = want("steady") ? try SteadyFrame.run(frames: quick ? 30 : 200, theme: benchTheme()) : nil
 let idle = want("idle") ? try await IdleCPU.run(seconds: quick ? 3 : 10) : nil
+let caps = want("pipeline") ? Caps.measure() : nil
 
 func f1(_ v: Double) -> String { String(format: "%.1f", v) }
 func f3(_ v: Double) -> String { String(format: "%.3f", v) }
@@ -41,6 +44,7 @@ if json {
     }
     if let idle { fields.append(("idle_cpu_percent", f3(idle.percent))) }
     if let pipeline { fields += [("rss_mb_start", f1(pipeline.rssStartMB)), ("rss_mb_after_flood", f1(pipeline.rssAfterMB))] }
+    if let caps { fields.append(("caps_mb", f1(caps.totalMB))) }
     print("{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}")
 } else {
     func row(_ key: String, _ value: String, _ note: String = "") {
@@ -54,7 +58,11 @@ if json {
     if let raw { row("raw_receive_events_per_s", String(format: "%.0f", raw.framesPerSecond), "\(Int(raw.bytesPerFrame)) bytes/frame") }
     if let pipeline {
         row("pipeline_events_per_s", String(format: "%.0f", pipeline.eventsPerSecond), "\(pipeline.frames) frames, \(pipeline.dropped) dropped by the bounded queue")
-        row("rss_mb_start / rss_mb_after_flood", "\(f1(pipeline.rssStartMB)) / \(f1(pipeline.rssAfterMB))")
+        row("rss_mb_start / rss_mb_after_flood", "\(f1(pipeline.rssStartMB)) / \(f1(pipeline.rssAfterMB))", "heap in use \(f1(pipeline.heapStartMB)) / \(f1(pipeline.heapAfterMB))")
+        if let caps {
+            let limit = pipeline.rssStartMB * 1.2 + caps.totalMB
+            row("caps_mb (queue + model, heap in use)", f1(caps.totalMB), "\(f1(caps.queueMB)) + \(f1(caps.modelMB)); start x 1.2 + caps = \(f1(limit)) MB")
+        }
     }
     if let latency {
         print("latency at 10,000 events/s, send -> the 30 fps frame that shows it (ms)")

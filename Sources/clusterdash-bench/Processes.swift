@@ -1,0 +1,90 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+struct SpawnFailure: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Starts `path` with the given descriptors as stdin, stdout and stderr
+/// (posix_spawn: no fork of this multithreaded process).
+func spawnProcess(_ path: String, _ argv: [String], env: [String], stdio: (Int32, Int32, Int32), newSession: Bool) throws -> pid_t {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_adddup2(&actions, stdio.0, 0)
+    posix_spawn_file_actions_adddup2(&actions, stdio.1, 1)
+    posix_spawn_file_actions_adddup2(&actions, stdio.2, 2)
+    var attr = posix_spawnattr_t()
+    posix_spawnattr_init(&attr)
+    defer { posix_spawnattr_destroy(&attr) }
+    if newSession { posix_spawnattr_setflags(&attr, 0x80) }  // POSIX_SPAWN_SETSID (glibc >= 2.26; the macro needs _GNU_SOURCE)
+    let cArgs = argv.map { strdup($0) } + [nil]
+    let cEnv = env.map { strdup($0) } + [nil]
+    defer {
+        for p in cArgs { free(p) }
+        for p in cEnv { free(p) }
+    }
+    var pid: pid_t = 0
+    let rc = posix_spawn(&pid, path, &actions, &attr, cArgs, cEnv)
+    guard rc == 0 else { throw SpawnFailure(description: "posix_spawn \(path) failed: errno \(rc)") }
+    return pid
+}
+
+/// The `clusterdash` binary next to this one (`swift build -c release` builds both).
+func siblingBinary(_ name: String) throws -> String {
+    let path = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
+        .deletingLastPathComponent().appendingPathComponent(name).path
+    guard FileManager.default.isExecutableFile(atPath: path) else {
+        throw SpawnFailure(description: "no \(name) binary at \(path) (build it: swift build -c release)")
+    }
+    return path
+}
+
+/// `clusterdash sim --flood` in a process of its own on a free loopback
+/// port, so the bench process holds only the client side (its RSS is the
+/// dashboard pipeline's, not the simulator's).
+struct FloodProcess {
+    let pid: pid_t
+    let url: String
+
+    static func start() throws -> FloodProcess {
+        let exe = try siblingBinary("clusterdash")
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw SpawnFailure(description: "pipe failed: errno \(errno)") }
+        let devnull = open("/dev/null", O_RDWR)
+        defer { close(devnull) }
+        let pid = try spawnProcess(
+            exe, ["clusterdash", "sim", "--flood", "--listen", "127.0.0.1:0", "--cold-start-window", "1s"],
+            env: ["LANG=C.UTF-8", "PATH=/usr/bin:/bin"], stdio: (devnull, fds[1], devnull), newSession: false)
+        close(fds[1])
+        defer { close(fds[0]) }
+        // The first line says where it serves: "clusterdash sim: serving ws://...".
+        var line: [UInt8] = []
+        var byte: UInt8 = 0
+        while read(fds[0], &byte, 1) == 1, byte != 10 { line.append(byte) }
+        let text = String(decoding: line, as: UTF8.self)
+        guard let r = text.range(of: "ws://") else {
+            stopProcess(pid)
+            throw SpawnFailure(description: "clusterdash sim --flood said: \(text)")
+        }
+        return FloodProcess(pid: pid, url: String(text[r.lowerBound...]).trimmingCharacters(in: .whitespaces))
+    }
+
+    func stop() { stopProcess(pid) }
+}
+
+/// SIGTERM, then up to 5 s to exit, then SIGKILL; always reaps.
+func stopProcess(_ pid: pid_t) {
+    kill(pid, SIGTERM)
+    var status: Int32 = 0
+    for _ in 0..<500 {
+        let r = waitpid(pid, &status, WNOHANG)
+        if r == pid || r < 0 { return }
+        usleep(10_000)
+    }
+    kill(pid, SIGKILL)
+    waitpid(pid, &status, 0)
+}
