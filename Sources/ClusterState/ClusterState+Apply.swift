@@ -36,21 +36,31 @@ extension ClusterState {
 
         let nodeCount = nodes.count
         let followerCount = followers.count
+        // A health change moves quorum by at most one: counted, not recounted.
+        var servedBefore = false
+        if case .healthChanged(let d) = e.event { servedBefore = nodes[d.node].map(\.servesQuorum) ?? false }
         let disposition = reduce(e)
         switch e.event {
         case .snapshot, .nodeJoined, .nodeLeft, .roleChanged, .electionStarted, .demoted, .authorityTransferred:
             refreshOrders()
             refreshCounts()
-        case .replicationLag, .heartbeat:
-            // The hot path: a lag sample or a sign of life changes no role,
-            // health or assignment; only a new node or follower needs a recount.
+        case .assignmentPublished, .assignmentMoved:
             if nodes.count != nodeCount || followers.count != followerCount {
                 refreshOrders()
                 refreshCounts()
+            } else {
+                orphanCache = assignment?.orphanCount(presentNodes: presentIDs) ?? 0
             }
         default:
-            if nodes.count != nodeCount || followers.count != followerCount { refreshOrders() }
-            refreshCounts()
+            // Everything else changes no membership, role or assignment (a
+            // health change is counted below); only a node or follower that
+            // appeared or was dropped by a cap needs the full recount.
+            if nodes.count != nodeCount || followers.count != followerCount {
+                refreshOrders()
+                refreshCounts()
+            } else if case .healthChanged(let d) = e.event, let n = nodes[d.node], n.isMember, n.servesQuorum != servedBefore {
+                quorumCache.serviceable += n.servesQuorum ? 1 : -1
+            }
         }
         outcome.disposition = disposition.0
         if outcome.resync == nil, let r = disposition.1 { outcome.resync = r }

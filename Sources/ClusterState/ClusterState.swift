@@ -204,7 +204,7 @@ public struct ClusterState: Sendable {
         var serviceable = 0
         for n in nodes.values where n.isMember {
             members += 1
-            if n.isPresent && n.info.health.isServiceable { serviceable += 1 }
+            if n.servesQuorum { serviceable += 1 }
         }
         quorumCache = QuorumStatus(members: members, serviceable: serviceable)
         orphanCache = assignment?.orphanCount(presentNodes: presentIDs) ?? 0

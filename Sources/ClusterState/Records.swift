@@ -29,6 +29,9 @@ public struct NodeRecord: Sendable, Hashable {
     /// Whether the node counts as a member for quorum. A node that left, for
     /// whatever reason, is out of the membership (the simulator agrees).
     public var isMember: Bool { departure == nil }
+
+    /// Counts towards quorum: present, and healthy or suspect.
+    public var servesQuorum: Bool { isPresent && info.health.isServiceable }
 }
 
 /// One lag sample of a follower.
