@@ -185,18 +185,8 @@ extension ClusterState {
 
         case .replicationLag(let d):
             ensureNode(d.follower, at: t)
-            var f = followers[d.follower] ?? FollowerRecord(follower: d.follower)
-            f.leader = d.leader
-            f.lagMillis = d.lagMillis
-            f.lagEntries = d.lagEntries
-            f.walPosition = d.walPosition
-            f.lastSampleAt = t
-            f.history.append(LagSample(at: t, lagMillis: d.lagMillis))
-            while f.history.count > limits.lagHistorySamples { f.history.removeFirst() }
-            while let first = f.history.first, t.millis(since: first.at) > limits.lagHistoryMillis {
-                f.history.removeFirst()
-            }
-            followers[d.follower] = f
+            // In place: a copy of the record would copy its whole history.
+            followers[d.follower, default: FollowerRecord(follower: d.follower)].record(d, at: t, limits: limits)
             nodes[d.follower]?.info.lagMillis = d.lagMillis
 
         case .followerStatus(let d):

@@ -62,6 +62,21 @@ public struct FollowerRecord: Sendable, Hashable {
         if case .disconnected = status { return false }
         return true
     }
+
+    /// Takes one lag sample; the history keeps `limits.lagHistorySamples`
+    /// samples at most, none older than `limits.lagHistoryMillis`.
+    mutating func record(_ d: ReplicationLag, at t: Timestamp, limits: StateLimits) {
+        leader = d.leader
+        lagMillis = d.lagMillis
+        lagEntries = d.lagEntries
+        walPosition = d.walPosition
+        lastSampleAt = t
+        history.append(LagSample(at: t, lagMillis: d.lagMillis))
+        while history.count > limits.lagHistorySamples { history.removeFirst() }
+        while let first = history.first, t.millis(since: first.at) > limits.lagHistoryMillis {
+            history.removeFirst()
+        }
+    }
 }
 
 /// Load of one worker in the current assignment.
