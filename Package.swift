@@ -119,6 +119,7 @@ let package = Package(
         .executableTarget(
             name: "clusterdash",
             dependencies: [
+                "CHeap",
                 "ClusterProtocol",
                 "ClusterState",
                 "ClusterSim",
@@ -133,12 +134,12 @@ let package = Package(
             swiftSettings: strict
         ),
         // Release-mode measurements; never part of the tests.
-        .target(name: "CHeapStats"),
+        .target(name: "CHeap"),
         .executableTarget(
             name: "clusterdash-bench",
             dependencies: [
                 "ClusterProtocol", "ClusterState", "ClusterSim", "SimServer", "EventSources", "Dashboard", "RenderCore", "NcursesBackend",
-                "CHeapStats",
+                "CHeap",
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "Logging", package: "swift-log"),
             ],

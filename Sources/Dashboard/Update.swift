@@ -70,7 +70,7 @@ public func update(_ m: inout AppModel, _ msg: Msg) -> [Effect] {
         if !requests.isEmpty { m.lastResyncAt = now }
         if let name = m.state.clusterName { m.clusterLabel = m.clusterLabel ?? name }
         // Keep the recent past for incident bundles (bounded; trimmed in chunks).
-        m.recent.append(contentsOf: batch.items.map(\.envelope))
+        m.recent.append(contentsOf: batch.items.lazy.map(\.envelope))
         if m.recent.count > m.recentCapacity + m.recentCapacity / 4 {
             let drop = m.recent.count - m.recentCapacity
             for e in m.recent.prefix(drop) { m.recentBase.apply(e) }

@@ -1,4 +1,4 @@
-import CHeapStats
+import CHeap
 import ClusterProtocol
 import ClusterState
 import Dashboard

@@ -80,15 +80,19 @@ enum Latency {
             let wait = pacer.millisUntilDue(at: clock.now)
             if wait > 0 { usleep(UInt32(wait) * 1_000) }
             guard pacer.due(at: clock.now) else { continue }
-            let batch = source.queue.take()
+            var batch = source.queue.take()
             _ = update(&model, .batch(batch, [], at: wallClockNow()))
             buffer.clear()
             render(model, into: &buffer)
             let shown = wallClockNow()
-            guard clock.now >= measureFrom else { continue }
+            guard clock.now >= measureFrom else {
+                source.queue.recycle(&batch)
+                continue
+            }
             for r in batch.items where r.envelope.type == "replication.lag" {
                 latencies.append(Double(shown.millis(since: r.envelope.timestamp)))
             }
+            source.queue.recycle(&batch)
         }
         return latencies
     }

@@ -1,4 +1,4 @@
-import CHeapStats
+import CHeap
 import ClusterProtocol
 import ClusterSim
 import ClusterState
@@ -21,6 +21,8 @@ enum Pipeline {
         var frames: Int
         var heapStartMB: Double
         var heapAfterMB: Double
+        /// The most heap in use seen after a frame.
+        var heapPeakMB: Double
     }
 
     static func run(seconds: Double) async throws -> Result {
@@ -44,15 +46,19 @@ enum Pipeline {
         let deadline = began.advanced(by: .milliseconds(Int64(seconds * 1000)))
         var frames = 0
         var dropped = 0
+        var heapPeak = 0
 
         while clock.now < deadline {
             let frameStart = clock.now
-            let batch = source.queue.take()
+            var batch = source.queue.take()
             dropped += batch.dropped
+            heapPeak = max(heapPeak, cd_heap_in_use())
             _ = update(&model, .batch(batch, [EndpointView(name: "flood", status: .live(since: start, lastFrameAt: wallClockNow()))], at: wallClockNow()))
             buffer.clear()
             render(model, into: &buffer)
+            source.queue.recycle(&batch)
             frames += 1
+            heapPeak = max(heapPeak, cd_heap_in_use())
             let spent = clock.now - frameStart
             if spent < .milliseconds(33) { try await Task.sleep(for: .milliseconds(33) - spent) }
         }
@@ -63,7 +69,7 @@ enum Pipeline {
         let heapAfter = Double(cd_heap_in_use()) / 1_048_576
         await source.stop()
         flood.stop()
-        return Result(eventsPerSecond: Double(applied) / s, dropped: dropped, rssStartMB: rssStart, rssAfterMB: rssAfter, frames: frames, heapStartMB: heapStart, heapAfterMB: heapAfter)
+        return Result(eventsPerSecond: Double(applied) / s, dropped: dropped, rssStartMB: rssStart, rssAfterMB: rssAfter, frames: frames, heapStartMB: heapStart, heapAfterMB: heapAfter, heapPeakMB: Double(heapPeak) / 1_048_576)
     }
 }
 

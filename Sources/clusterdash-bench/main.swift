@@ -1,3 +1,4 @@
+import CHeap
 import Dashboard
 import Foundation
 
@@ -6,6 +7,9 @@ import Foundation
 let args = CommandLine.arguments.dropFirst()
 let quick = args.contains("--quick")
 let json = args.contains("--json")
+// The bench's pipeline stands in for the dashboard process: the same
+// allocator setting the dashboard makes at start (DashboardRuntime.run).
+cd_heap_configure()
 // `--only a,b` runs only those phases (decode, raw, pipeline, latency,
 // frame, steady, idle), for profiling one of them.
 let only: Set<String>? = args.firstIndex(of: "--only").flatMap { i in
@@ -58,7 +62,7 @@ if json {
     if let raw { row("raw_receive_events_per_s", String(format: "%.0f", raw.framesPerSecond), "\(Int(raw.bytesPerFrame)) bytes/frame") }
     if let pipeline {
         row("pipeline_events_per_s", String(format: "%.0f", pipeline.eventsPerSecond), "\(pipeline.frames) frames, \(pipeline.dropped) dropped by the bounded queue")
-        row("rss_mb_start / rss_mb_after_flood", "\(f1(pipeline.rssStartMB)) / \(f1(pipeline.rssAfterMB))", "heap in use \(f1(pipeline.heapStartMB)) / \(f1(pipeline.heapAfterMB))")
+        row("rss_mb_start / rss_mb_after_flood", "\(f1(pipeline.rssStartMB)) / \(f1(pipeline.rssAfterMB))", "heap in use \(f1(pipeline.heapStartMB)) / \(f1(pipeline.heapAfterMB)), peak \(f1(pipeline.heapPeakMB))")
         if let caps {
             let limit = pipeline.rssStartMB * 1.2 + caps.totalMB
             row("caps_mb (queue + model, heap in use)", f1(caps.totalMB), "\(f1(caps.queueMB)) + \(f1(caps.modelMB)); start x 1.2 + caps = \(f1(limit)) MB")

@@ -1,3 +1,4 @@
+import CHeap
 import ClusterProtocol
 import Dashboard
 import Dispatch
@@ -122,7 +123,10 @@ final class DashboardRuntime: @unchecked Sendable {
 
     /// Runs the UI on a thread of its own and returns when it ends.
     func run() async -> String? {
-        await withCheckedContinuation { (done: CheckedContinuation<String?, Never>) in
+        // Large buffers straight from mmap, so a burst's memory goes back
+        // when it is freed (a wall display runs for weeks).
+        cd_heap_configure()
+        return await withCheckedContinuation { (done: CheckedContinuation<String?, Never>) in
             let thread = Thread { [self] in
                 done.resume(returning: self.loop())
             }
@@ -173,7 +177,7 @@ final class DashboardRuntime: @unchecked Sendable {
             if quit { return nil }
             let now = ContinuousClock.now
             if pacer.due(at: now) {
-                let batch = source.queue.take()
+                var batch = source.queue.take()
                 let statuses = source.statuses
                 if !batch.items.isEmpty || batch.dropped > 0 || statuses != lastStatuses {
                     lastStatuses = statuses
@@ -182,6 +186,7 @@ final class DashboardRuntime: @unchecked Sendable {
                     if perform(update(&model, .batch(batch, views, at: clock())), &terminal) { return nil }
                     dirty = true
                 }
+                source.queue.recycle(&batch)
             }
             if now - lastTick >= .milliseconds(250) {
                 lastTick = now

@@ -105,6 +105,30 @@ private func received(_ e: Envelope, endpoint: Int = 0) -> Received {
         #expect(q.take().dropped == 0)
     }
 
+    /// Taking swaps the storage out and `recycle` hands an emptied buffer
+    /// back: across takes, recycles and partial takes every envelope comes
+    /// out once, in order, and a recycled batch is left empty.
+    @Test func recycledBuffersKeepOrderAndLoseNothing() {
+        let q = EnvelopeQueue(capacity: 1_000)
+        var f = EnvelopeFactory()
+        var pushed: [String] = []
+        var taken: [String] = []
+        for round in 0..<20 {
+            for _ in 0..<(round * 7 % 30 + 1) {
+                let e = f.make(.stateChangeSuppressed(StateChangeSuppressed(node: "node-1", state: "primary")))
+                pushed.append(e.id)
+                q.push(received(e))
+            }
+            var batch = round % 3 == 0 ? q.take(max: 5) : q.take()
+            taken += batch.items.map(\.envelope.id)
+            q.recycle(&batch)
+            #expect(batch.items.isEmpty)
+        }
+        taken += q.take().items.map(\.envelope.id)
+        #expect(taken == pushed)
+        #expect(pushed.count > 200)
+    }
+
     @Test func feedAsksForSnapshotsOnGapsAndOverflowRateLimited() {
         var f = EnvelopeFactory()
         var feed = Feed()
