@@ -7,7 +7,15 @@ extension ClusterState {
     /// and reported in the outcome so the caller can ask for a snapshot.
     @discardableResult
     public mutating func apply(_ e: Envelope) -> ApplyOutcome {
-        guard seenIDs.insert(e.id) else {
+        apply(e, checkingDuplicates: true)
+    }
+
+    /// `checkingDuplicates: false` skips the de-duplication window: only for
+    /// envelopes known to be new, such as the dashboard's kept history (which
+    /// holds what the live state accepted) replayed into its rewind base.
+    @discardableResult
+    public mutating func apply(_ e: Envelope, checkingDuplicates: Bool) -> ApplyOutcome {
+        if checkingDuplicates, !seenIDs.insert(e.id) {
             counters.duplicates += 1
             return .duplicate
         }

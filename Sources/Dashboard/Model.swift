@@ -154,8 +154,9 @@ public struct AppModel: Sendable {
     public var versionsDisagreeSince: Timestamp?
     /// Operator actions, newest last (bounded), for the incident timeline.
     public var operatorActions: [OperatorAction] = []
-    /// The raw envelopes of the recent past (bounded), for incident bundles
-    /// and rewind; `recentBase` is the state before the first of them.
+    /// The envelopes of the recent past the state took (bounded, no
+    /// duplicates), for incident bundles and rewind; `recentBase` is the
+    /// state before the first of them.
     public var recent: [Envelope] = []
     public var recentBase = ClusterState()
     public var recentCapacity = 20_000

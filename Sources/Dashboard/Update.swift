@@ -66,14 +66,19 @@ public func update(_ m: inout AppModel, _ msg: Msg) -> [Effect] {
             let span = max(1_000, now.millis(since: first.0))
             m.eventsPerSecond = Double(m.rateWindow.dropFirst().reduce(0) { $0 + $1.1 }) * 1000 / Double(span)
         }
-        let requests = m.feed.apply(batch, endpoints: endpoints.count, now: now)
+        // Keep the recent past for rewind and incident bundles: what the
+        // state took, duplicates left out (bounded; trimmed in chunks). Moved
+        // out and back so the appends happen in place.
+        var recent = m.recent
+        m.recent = []
+        let requests = m.feed.apply(batch, endpoints: endpoints.count, now: now) { recent.append($0) }
+        m.recent = recent
         if !requests.isEmpty { m.lastResyncAt = now }
         if let name = m.state.clusterName { m.clusterLabel = m.clusterLabel ?? name }
-        // Keep the recent past for incident bundles (bounded; trimmed in chunks).
-        m.recent.append(contentsOf: batch.items.lazy.map(\.envelope))
         if m.recent.count > m.recentCapacity + m.recentCapacity / 4 {
             let drop = m.recent.count - m.recentCapacity
-            for e in m.recent.prefix(drop) { m.recentBase.apply(e) }
+            // The history holds no duplicates, so the base skips that check.
+            for e in m.recent.prefix(drop) { m.recentBase.apply(e, checkingDuplicates: false) }
             m.recent.removeFirst(drop)
             if var r = m.rewind {
                 r.index = max(0, r.index - drop)
@@ -461,6 +466,6 @@ func rewind(_ m: inout AppModel, _ action: Action) {
 /// The reducer over the recent past up to and including `recent[index]`.
 public func stateAfter(_ m: AppModel, index: Int) -> ClusterState {
     var s = m.recentBase
-    for e in m.recent.prefix(index + 1) { s.apply(e) }
+    for e in m.recent.prefix(index + 1) { s.apply(e, checkingDuplicates: false) }
     return s
 }

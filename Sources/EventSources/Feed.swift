@@ -24,6 +24,12 @@ public struct Feed: Sendable {
 
     /// Applies a batch; returns the endpoints to ask for a snapshot.
     public mutating func apply(_ batch: Batch, endpoints: Int, now: Timestamp) -> [Int] {
+        apply(batch, endpoints: endpoints, now: now) { _ in }
+    }
+
+    /// The same, handing every envelope the state took (all but the
+    /// duplicates) to `accepted`, in order.
+    public mutating func apply(_ batch: Batch, endpoints: Int, now: Timestamp, accepted: (Envelope) -> Void) -> [Int] {
         var wanted: Set<Int> = []
         if batch.dropped > 0 {
             droppedTotal += batch.dropped
@@ -33,6 +39,7 @@ public struct Feed: Sendable {
         behind = batch.backlog > behindThreshold ? batch.backlog : 0
         for r in batch.items {
             let out = state.apply(r.envelope)
+            if out.disposition != .duplicate { accepted(r.envelope) }
             if out.versionWarning != nil { versionWarnings += 1 }
             if let why = out.resync {
                 lastResync = why.description

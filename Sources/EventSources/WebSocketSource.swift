@@ -239,14 +239,48 @@ public final class WebSocketSource: EventSource, CommandSink {
                         }
                         group.addTask {
                             var statusTick = 0
-                            for try await message in inbound.messages(maxSize: EnvelopeCodec.maxFrameBytes) {
-                                guard case .text(let text) = message else { continue }
+                            // Frames, not messages: a whole text frame is decoded straight
+                            // from its buffer (no String made of it); a fragmented one is
+                            // assembled first, up to the frame limit. Binary is ignored.
+                            var assembling: ByteBuffer?
+                            var skippingBinary = false
+                            for try await frame in inbound {
+                                var message: ByteBuffer
+                                switch frame.opcode {
+                                case .text:
+                                    skippingBinary = false
+                                    guard frame.fin else {
+                                        assembling = frame.data
+                                        continue
+                                    }
+                                    assembling = nil
+                                    message = frame.data
+                                case .continuation:
+                                    guard !skippingBinary, var partial = assembling else { continue }
+                                    guard partial.readableBytes + frame.data.readableBytes <= EnvelopeCodec.maxFrameBytes else {
+                                        throw ConnectionEnd.tooLarge
+                                    }
+                                    var more = frame.data
+                                    partial.writeBuffer(&more)
+                                    guard frame.fin else {
+                                        assembling = partial
+                                        continue
+                                    }
+                                    assembling = nil
+                                    message = partial
+                                case .binary:
+                                    skippingBinary = !frame.fin
+                                    assembling = nil
+                                    continue
+                                }
                                 let now = clock()
                                 box.heard(now: now)
                                 statusTick += 1
                                 if statusTick & 255 == 0 { self.setStatus(i, box.status) }
                                 do throws(ProtocolError) {
-                                    let e = try EnvelopeCodec.decode(text)
+                                    let e = try message.withUnsafeReadableBytes { (raw) throws(ProtocolError) -> Envelope in
+                                        try EnvelopeCodec.decode(raw)
+                                    }
                                     self.shared.withLock { s in
                                         s.framesReceived += 1
                                         if case .snapshot(let snap) = e.event {
@@ -255,7 +289,7 @@ public final class WebSocketSource: EventSource, CommandSink {
                                             s.seqs[e.source] = max(s.seqs[e.source] ?? 0, e.seq)
                                         }
                                     }
-                                    recorder?.record(text: text, endpoint: i, at: now)
+                                    if let recorder { recorder.record(text: String(buffer: message), endpoint: i, at: now) }
                                     queue.push(Received(envelope: e, endpoint: i, receivedAt: now))
                                 } catch {
                                     self.shared.withLock { $0.decodeErrors += 1 }
@@ -300,6 +334,7 @@ public final class WebSocketSource: EventSource, CommandSink {
         case .failure(let error):
             if case ConnectionEnd.stale = error { return .closed("stale") }
             if case ConnectionEnd.closed = error { return .closed("closed by the server") }
+            if case ConnectionEnd.tooLarge = error { return .closed("a fragmented message over \(EnvelopeCodec.maxFrameBytes) bytes") }
             if let e = error as? WebSocketClientError, e == .webSocketUpgradeFailed {
                 // The client does not say why; ask the server with a plain request.
                 if await HTTPProbe.status(url: config.url, token: config.token, tls: tls) == 401 { return .unauthorized }
@@ -320,7 +355,7 @@ public final class WebSocketSource: EventSource, CommandSink {
     }
 }
 
-enum ConnectionEnd: Error { case stale, closed }
+enum ConnectionEnd: Error { case stale, closed, tooLarge }
 
 /// The reconnect machine shared between a connection's tasks.
 final class ConnectionBox: Sendable {
