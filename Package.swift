@@ -91,6 +91,7 @@ let package = Package(
             name: "Dashboard",
             dependencies: [
                 "ClusterProtocol", "ClusterState", "EventSources", "RenderCore",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             swiftSettings: strict

@@ -1,5 +1,6 @@
 import ClusterProtocol
 import ClusterState
+import DequeModule
 import EventSources
 import RenderCore
 
@@ -157,7 +158,7 @@ public struct AppModel: Sendable {
     /// The envelopes of the recent past the state took (bounded, no
     /// duplicates), for incident bundles and rewind; `recentBase` is the
     /// state before the first of them.
-    public var recent: [Envelope] = []
+    public var recent: Deque<Envelope> = []
     public var recentBase = ClusterState()
     public var recentCapacity = 20_000
     /// Set while looking at the past: the live feed goes on underneath.

@@ -1,5 +1,6 @@
 import ClusterProtocol
 import ClusterState
+import DequeModule
 import EventSources
 import RenderCore
 
@@ -69,10 +70,10 @@ public func update(_ m: inout AppModel, _ msg: Msg) -> [Effect] {
         // Keep the recent past for rewind and incident bundles: what the
         // state took, duplicates left out (bounded; trimmed in chunks). Moved
         // out and back so the appends happen in place.
-        var recent = m.recent
-        m.recent = []
+        var recent: Deque<Envelope> = []
+        swap(&recent, &m.recent)
         let requests = m.feed.apply(batch, endpoints: endpoints.count, now: now) { recent.append($0) }
-        m.recent = recent
+        swap(&recent, &m.recent)
         if !requests.isEmpty { m.lastResyncAt = now }
         if let name = m.state.clusterName { m.clusterLabel = m.clusterLabel ?? name }
         if m.recent.count > m.recentCapacity + m.recentCapacity / 4 {

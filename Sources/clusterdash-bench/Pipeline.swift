@@ -31,25 +31,42 @@ enum Pipeline {
         let flood = try FloodProcess.start()
         let source = WebSocketSource(endpoints: [EndpointConfig(url: flood.url)], clock: wallClockNow, logger: logger)
         source.start()
+        // The dashboard's loop shape on a thread of its own (as the runtime
+        // has): frames on a 33 ms grid, each taking what arrived.
+        let result = await withCheckedContinuation { (done: CheckedContinuation<Result, Never>) in
+            let thread = Thread {
+                done.resume(returning: frameLoop(source: source, seconds: seconds, start: start))
+            }
+            thread.name = "bench-frames"
+            thread.start()
+        }
+        await source.stop()
+        flood.stop()
+        return result
+    }
+
+    static func frameLoop(source: WebSocketSource, seconds: Double, start: Timestamp) -> Result {
         var model = AppModel(now: wallClockNow())
         var buffer = Buffer(size: Size(width: 200, height: 60))
         let clock = ContinuousClock()
         // Warm up until the stream flows.
         while model.state.counters.applied < 1_000 {
             _ = update(&model, .batch(source.queue.take(), [], at: wallClockNow()))
-            try await Task.sleep(for: .milliseconds(5))
+            usleep(5_000)
         }
         let rssStart = residentMB()
         let heapStart = Double(cd_heap_in_use()) / 1_048_576
         let applied0 = model.state.counters.applied + model.state.counters.duplicates
         let began = clock.now
         let deadline = began.advanced(by: .milliseconds(Int64(seconds * 1000)))
+        var pacer = FramePacer(interval: .milliseconds(33), start: began)
         var frames = 0
         var dropped = 0
         var heapPeak = 0
-
         while clock.now < deadline {
-            let frameStart = clock.now
+            let wait = pacer.millisUntilDue(at: clock.now)
+            if wait > 0 { usleep(UInt32(wait) * 1_000) }
+            guard pacer.due(at: clock.now) else { continue }
             var batch = source.queue.take()
             dropped += batch.dropped
             heapPeak = max(heapPeak, cd_heap_in_use())
@@ -59,17 +76,17 @@ enum Pipeline {
             source.queue.recycle(&batch)
             frames += 1
             heapPeak = max(heapPeak, cd_heap_in_use())
-            let spent = clock.now - frameStart
-            if spent < .milliseconds(33) { try await Task.sleep(for: .milliseconds(33) - spent) }
         }
         let elapsed = clock.now - began
         let applied = model.state.counters.applied + model.state.counters.duplicates - applied0
         let s = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        // Read while the model and the source still hold what the flood left.
         let rssAfter = residentMB()
         let heapAfter = Double(cd_heap_in_use()) / 1_048_576
-        await source.stop()
-        flood.stop()
-        return Result(eventsPerSecond: Double(applied) / s, dropped: dropped, rssStartMB: rssStart, rssAfterMB: rssAfter, frames: frames, heapStartMB: heapStart, heapAfterMB: heapAfter, heapPeakMB: Double(heapPeak) / 1_048_576)
+        withExtendedLifetime(model) {}
+        return Result(
+            eventsPerSecond: Double(applied) / s, dropped: dropped, rssStartMB: rssStart, rssAfterMB: rssAfter, frames: frames,
+            heapStartMB: heapStart, heapAfterMB: heapAfter, heapPeakMB: Double(heapPeak) / 1_048_576)
     }
 }
 
