@@ -55,18 +55,15 @@ public final class EnvelopeQueue: Sendable {
     /// The largest buffer `recycle` keeps (about one frame at 500,000 events/s).
     public let spareLimit = 16_384
     private let state = Mutex(State())
-    private let signal: AsyncStream<Void>.Continuation
-    private let wakeups: AsyncStream<Void>
 
     public init(capacity: Int = 100_000) {
         self.capacity = max(1, capacity)
-        (wakeups, signal) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Adds an envelope; false when the queue overflowed (and was emptied).
     @discardableResult
     public func push(_ r: Received) -> Bool {
-        let ok = state.withLock { s -> Bool in
+        state.withLock { s -> Bool in
             guard !s.closed else { return true }
             if s.items.count >= capacity {
                 s.dropped += s.items.count + 1
@@ -78,13 +75,6 @@ public final class EnvelopeQueue: Sendable {
             s.items.append(r)
             return true
         }
-        signal.yield()
-        return ok
-    }
-
-    /// Wakes the consumer without data (a status changed).
-    public func poke() {
-        signal.yield()
     }
 
     public var count: Int { state.withLock { $0.items.count } }
@@ -127,15 +117,7 @@ public final class EnvelopeQueue: Sendable {
         }
     }
 
-    /// Waits until something was pushed or poked (returns at once if so
-    /// since the last wait); false once closed.
-    public func wait() async -> Bool {
-        var it = wakeups.makeAsyncIterator()
-        return await it.next() != nil
-    }
-
     public func close() {
         state.withLock { $0.closed = true }
-        signal.finish()
     }
 }

@@ -58,12 +58,10 @@ public final class ReplaySource: EventSource {
 
     public func togglePause() {
         cursor.withLock { $0.paused ? $0.resume() : $0.pause() }
-        queue.poke()
     }
 
     public func setSpeed(_ s: Double) {
         cursor.withLock { $0.setSpeed(s) }
-        queue.poke()
     }
 
     /// Plays the next event now (while paused, one at a time).
@@ -74,6 +72,5 @@ public final class ReplaySource: EventSource {
 
     private func push(_ envelopes: [Envelope]) {
         for e in envelopes { queue.push(Received(envelope: e, endpoint: 0, receivedAt: e.timestamp)) }
-        if envelopes.isEmpty { queue.poke() }
     }
 }

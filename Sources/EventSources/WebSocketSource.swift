@@ -144,7 +144,6 @@ public final class WebSocketSource: EventSource, CommandSink {
 
     private func setStatus(_ i: Int, _ status: EndpointStatus) {
         shared.withLock { $0.statuses[i] = status }
-        queue.poke()
     }
 
     private func loop(endpoint i: Int) async {
@@ -244,6 +243,7 @@ public final class WebSocketSource: EventSource, CommandSink {
                             // assembled first, up to the frame limit. Binary is ignored.
                             var assembling: ByteBuffer?
                             var skippingBinary = false
+                            var lastHeard = Timestamp(millis: 0)
                             for try await frame in inbound {
                                 var message: ByteBuffer
                                 switch frame.opcode {
@@ -274,7 +274,12 @@ public final class WebSocketSource: EventSource, CommandSink {
                                     continue
                                 }
                                 let now = clock()
-                                box.heard(now: now)
+                                // "Last heard" at 50 ms resolution is plenty (staleness is
+                                // 30 s) and spares a lock per frame in a flood.
+                                if now.millis(since: lastHeard) >= 50 {
+                                    lastHeard = now
+                                    box.heard(now: now)
+                                }
                                 statusTick += 1
                                 if statusTick & 255 == 0 { self.setStatus(i, box.status) }
                                 do throws(ProtocolError) {
