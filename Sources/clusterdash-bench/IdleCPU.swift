@@ -55,16 +55,7 @@ enum IdleCPU {
         var slave: Int32 = -1
         var size = winsize(ws_row: 60, ws_col: 200, ws_xpixel: 0, ws_ypixel: 0)
         guard openpty(&master, &slave, nil, nil, &size) == 0 else { throw Failure.openpty(errno) }
-        let drained = SteadyFrame.Drain()
-        let reader = Thread { [master] in
-            var chunk = [UInt8](repeating: 0, count: 65_536)
-            while true {
-                let n = chunk.withUnsafeMutableBytes { read(master, $0.baseAddress, $0.count) }
-                if n <= 0 { break }
-                drained.bytes.add(n, ordering: .relaxed)
-            }
-        }
-        reader.start()
+        let drained = PtyDrain(master: master)
 
         let pid = try spawn(
             exe, ["clusterdash", "--endpoint", url, "--read-only", "--log-file", dir + "/clusterdash.log"],
@@ -90,7 +81,7 @@ enum IdleCPU {
         let elapsed = clock.now - t0
         let s = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         guard alive(pid) else { throw Failure.exited("during the idle window") }
-        return Result(percent: Double(max(0, cpu1 - cpu0)) / 1e9 / s * 100, seconds: s, ptyBytes: drained.bytes.load(ordering: .relaxed))
+        return Result(percent: Double(max(0, cpu1 - cpu0)) / 1e9 / s * 100, seconds: s, ptyBytes: drained.count)
     }
 
     /// Starts `path` in a new session with the pty as its terminal.
@@ -103,6 +94,7 @@ enum IdleCPU {
         return waitpid(pid, &status, WNOHANG) == 0
     }
 
+    /// Run time per thread ("tid name"), from /proc/PID/task/*/schedstat.
     static func threadNanos(_ pid: pid_t) -> [String: Int64] {
         let tasks = "/proc/\(pid)/task"
         var out: [String: Int64] = [:]
@@ -118,14 +110,6 @@ enum IdleCPU {
 
     /// Run time of every thread of `pid`, in nanoseconds.
     static func cpuNanos(_ pid: pid_t) -> Int64 {
-        let tasks = "/proc/\(pid)/task"
-        var total: Int64 = 0
-        for t in (try? FileManager.default.contentsOfDirectory(atPath: tasks)) ?? [] {
-            guard let text = try? String(contentsOfFile: "\(tasks)/\(t)/schedstat", encoding: .utf8),
-                let first = text.split(separator: " ").first, let ns = Int64(first)
-            else { continue }
-            total += ns
-        }
-        return total
+        threadNanos(pid).values.reduce(0, +)
     }
 }

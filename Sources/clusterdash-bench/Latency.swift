@@ -46,13 +46,7 @@ enum Latency {
         source.start()
         // The runtime's loop on a thread of its own, as in the dashboard: a
         // fixed 33 ms frame grid (FramePacer), waiting between frames.
-        let latencies = await withCheckedContinuation { (done: CheckedContinuation<[Double], Never>) in
-            let thread = Thread {
-                done.resume(returning: frameLoop(source: source, seconds: seconds, rate: rate))
-            }
-            thread.name = "bench-frames"
-            thread.start()
-        }
+        let latencies = await onOwnThread { frameLoop(source: source, seconds: seconds, rate: rate) }
         stop.set()
         await driver.value
         await source.stop()

@@ -33,13 +33,7 @@ enum Pipeline {
         source.start()
         // The dashboard's loop shape on a thread of its own (as the runtime
         // has): frames on a 33 ms grid, each taking what arrived.
-        let result = await withCheckedContinuation { (done: CheckedContinuation<Result, Never>) in
-            let thread = Thread {
-                done.resume(returning: frameLoop(source: source, seconds: seconds, start: start))
-            }
-            thread.name = "bench-frames"
-            thread.start()
-        }
+        let result = await onOwnThread { frameLoop(source: source, seconds: seconds, start: start) }
         await source.stop()
         flood.stop()
         return result

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -87,4 +88,32 @@ func stopProcess(_ pid: pid_t) {
     }
     kill(pid, SIGKILL)
     waitpid(pid, &status, 0)
+}
+
+/// Reads a pseudo-terminal's master side on a thread of its own until it
+/// closes, counting the bytes (what the program on the other side wrote).
+final class PtyDrain: Sendable {
+    let bytes = Atomic<Int>(0)
+
+    init(master: Int32) {
+        let thread = Thread { [self] in
+            var chunk = [UInt8](repeating: 0, count: 65_536)
+            while true {
+                let n = chunk.withUnsafeMutableBytes { read(master, $0.baseAddress, $0.count) }
+                if n <= 0 { break }
+                self.bytes.add(n, ordering: .relaxed)
+            }
+        }
+        thread.start()
+    }
+
+    var count: Int { bytes.load(ordering: .relaxed) }
+}
+
+/// Runs `body` on a thread of its own (as the dashboard runs its UI loop,
+/// off the concurrency pool) and returns its result.
+func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { (done: CheckedContinuation<T, Never>) in
+        Thread { done.resume(returning: body()) }.start()
+    }
 }

@@ -5,7 +5,6 @@ import EventSources
 import Foundation
 import NcursesBackend
 import RenderCore
-import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -54,26 +53,13 @@ enum SteadyFrame {
         mutating func flush() { inner.flush() }
     }
 
-    final class Drain: Sendable {
-        let bytes = Atomic<Int>(0)
-    }
-
     /// Runs on the calling thread (every curses call happens on it).
     static func run(frames: Int, theme: Theme) throws -> Result {
         var master: Int32 = -1
         var slave: Int32 = -1
         var size = winsize(ws_row: 60, ws_col: 200, ws_xpixel: 0, ws_ypixel: 0)
         guard openpty(&master, &slave, nil, nil, &size) == 0 else { throw Failure.openpty(errno) }
-        let drain = Drain()
-        let reader = Thread { [master] in
-            var chunk = [UInt8](repeating: 0, count: 65_536)
-            while true {
-                let n = chunk.withUnsafeMutableBytes { read(master, $0.baseAddress, $0.count) }
-                if n <= 0 { break }
-                drain.bytes.add(n, ordering: .relaxed)
-            }
-        }
-        reader.start()
+        let drain = PtyDrain(master: master)
         defer {
             close(slave)
             close(master)
@@ -88,18 +74,18 @@ enum SteadyFrame {
         model.size = terminal.backend.size
         // Waits until the pty has been quiet for 15 ms; returns the bytes since `from`.
         func settle(from: Int) -> Int {
-            var last = drain.bytes.load(ordering: .relaxed)
+            var last = drain.count
             var quiet = 0
             while quiet < 15 {
                 usleep(1_000)
-                let now = drain.bytes.load(ordering: .relaxed)
+                let now = drain.count
                 if now == last { quiet += 1 } else { quiet = 0 }
                 last = now
             }
             return last - from
         }
         _ = settle(from: 0)
-        var mark = drain.bytes.load(ordering: .relaxed)
+        var mark = drain.count
         terminal.draw { b in render(model, into: &b) }
         let first = settle(from: mark)
         var seq: Int64 = 1_000_000
@@ -120,7 +106,7 @@ enum SteadyFrame {
                         endpoint: 0, receivedAt: model.now))
             }
             _ = update(&model, .batch(Batch(items: items, dropped: 0, backlog: 0), model.endpoints, at: model.now))
-            mark = drain.bytes.load(ordering: .relaxed)
+            mark = drain.count
             let m = model
             terminal.draw { b in render(m, into: &b) }
             let bytes = settle(from: mark)
