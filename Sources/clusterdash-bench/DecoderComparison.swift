@@ -65,7 +65,7 @@ enum DecoderComparison {
             for f in frames { body(f) }
             done += frames.count
             let elapsed = clock.now - start
-            let s = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let s = inSeconds(elapsed)
             if s >= seconds { return Row(name: name, framesPerSecond: Double(done) / s) }
         }
     }

@@ -74,7 +74,7 @@ enum FrameTime {
                 buffer.clear()
                 render(mm, into: &buffer)
                 let d = clock.now - start
-                if i >= 10 { times.append(Double(d.components.attoseconds) / 1e15 + Double(d.components.seconds) * 1000) }
+                if i >= 10 { times.append(inSeconds(d) * 1_000) }
             }
             times.sort()
             return Result(nodes: n, partitions: p, logEntries: quick ? min(l, 100_000) : l, p50: times[times.count / 2], p99: times[min(times.count - 1, times.count * 99 / 100)])

@@ -79,7 +79,7 @@ enum IdleCPU {
             for (name, ns) in threadNanos(pid) { print("  thread \(name): \(Double(ns - (threadNanos0[name] ?? 0)) / 1e6) ms") }
         }
         let elapsed = clock.now - t0
-        let s = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let s = inSeconds(elapsed)
         guard alive(pid) else { throw Failure.exited("during the idle window") }
         return Result(percent: Double(max(0, cpu1 - cpu0)) / 1e9 / s * 100, seconds: s, ptyBytes: drained.count)
     }

@@ -117,3 +117,8 @@ func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
         Thread { done.resume(returning: body()) }.start()
     }
 }
+
+/// A duration in seconds.
+func inSeconds(_ d: Duration) -> Double {
+    Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+}

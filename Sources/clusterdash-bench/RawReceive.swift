@@ -54,7 +54,7 @@ enum RawReceive {
         client.cancel()
         _ = await client.result
         flood.stop()
-        let s = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let s = inSeconds(elapsed)
         let frames = Double(f1 - f0)
         return (frames / s, frames > 0 ? Double(b1 - b0) / frames : 0)
     }
