@@ -22,53 +22,90 @@ public struct ConfigFile: Sendable {
     public var theme: String?
     /// User key overrides: action name -> keys, for the dashboard context.
     public var keys: [Action: [Key]] = [:]
+    /// The file it was read from, and where each key stands in it.
+    public private(set) var path = "config.toml"
+    private var lines = ConfigLines("")
 
     public init() {}
 
-    public static func load(path: String) throws -> ConfigFile {
-        let text = try String(contentsOfFile: path, encoding: .utf8)
+    public static func load(path: String) throws(ConfigError) -> ConfigFile {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigError(file: path, message: "cannot be read as UTF-8 text")
+        }
         return try parse(toml: text, path: path)
     }
 
+    /// An error about `field` (`clusters.prod.theme`) of this file, with its line.
+    public func error(field: String, _ message: String) -> ConfigError {
+        // `endpoints[1]` stands on the line of `endpoints`.
+        let key = field.firstIndex(of: "[").map { String(field[..<$0]) } ?? field
+        return ConfigError(file: path, line: lines.line(of: ConfigLines.keyPath(key)), field: field, message: message)
+    }
+
+    static let topKeys: Set<String> = ["default_cluster", "theme", "clusters", "keys"]
+    static let clusterKeys: Set<String> = ["endpoints", "token_env", "theme", "ca_file", "read_only", "lag_warn", "lag_crit"]
+
+    /// Reads the whole file strictly: a key of the wrong type, an unknown
+    /// key, a bad URL or duration, or a default cluster that is not there is
+    /// an error naming the file, line and field. Nothing is skipped.
     public static func parse(toml text: String, path: String = "config.toml") throws(ConfigError) -> ConfigFile {
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)
+        } catch let e as TOMLParseError {
+            throw ConfigError(file: path, line: e.source.begin.line, message: "not valid TOML: \(e.description)")
         } catch {
-            throw ConfigError("\(path): not TOML: \(error)")
+            throw ConfigError(file: path, message: "not valid TOML: \(error)")
         }
         var config = ConfigFile()
-        config.defaultCluster = table["default_cluster"]?.string
-        config.theme = table["theme"]?.string
-        if let clusters = table["clusters"]?.table {
-            for name in clusters.keys {
-                guard let c = clusters[name]?.table else { continue }
+        config.path = path
+        config.lines = ConfigLines(text)
+        let r = config
+        try r.onlyKnown(table, ConfigFile.topKeys, at: nil)
+        config.defaultCluster = try r.string(table, "default_cluster", at: nil)
+        config.theme = try r.string(table, "theme", at: nil)
+        if let clusters = try r.table(table, "clusters", at: nil) {
+            for name in clusters.keys.sorted() {
+                guard let c = try r.table(clusters, name, at: "clusters") else { continue }
+                let at = "clusters.\(name)"
+                try r.onlyKnown(c, ConfigFile.clusterKeys, at: at)
                 var cc = ClusterConfig(name: name)
-                cc.endpoints = c["endpoints"]?.array?.compactMap { $0.string } ?? []
-                cc.tokenEnv = c["token_env"]?.string
-                cc.theme = c["theme"]?.string
-                cc.caFile = c["ca_file"]?.string
-                cc.readOnly = c["read_only"]?.bool ?? false
-                if let w = c["lag_warn"]?.string {
-                    guard let ms = parseDuration(w) else { throw ConfigError("\(path): clusters.\(name).lag_warn: not a duration") }
-                    cc.lagWarnMillis = ms
-                }
-                if let w = c["lag_crit"]?.string {
-                    guard let ms = parseDuration(w) else { throw ConfigError("\(path): clusters.\(name).lag_crit: not a duration") }
-                    cc.lagCritMillis = ms
+                cc.endpoints = try r.endpoints(c, at: at)
+                cc.tokenEnv = try r.string(c, "token_env", at: at)
+                cc.theme = try r.string(c, "theme", at: at)
+                cc.caFile = try r.string(c, "ca_file", at: at)
+                cc.readOnly = try r.bool(c, "read_only", at: at) ?? false
+                cc.lagWarnMillis = try r.duration(c, "lag_warn", at: at)
+                cc.lagCritMillis = try r.duration(c, "lag_crit", at: at)
+                if let w = cc.lagWarnMillis, let k = cc.lagCritMillis, w > k {
+                    throw r.error(field: "\(at).lag_warn", "the warning threshold is above lag_crit")
                 }
                 config.clusters[name] = cc
             }
         }
-        if let keys = table["keys"]?.table {
-            for name in keys.keys {
+        if let d = config.defaultCluster, config.clusters[d] == nil {
+            throw r.error(field: "default_cluster", "no cluster \"\(d)\" in this file (have: \(config.clusters.keys.sorted().joined(separator: ", ")))")
+        }
+        if let keys = try r.table(table, "keys", at: nil) {
+            for name in keys.keys.sorted() {
+                let field = "keys.\(name)"
                 guard let action = Action(rawValue: name) else {
-                    throw ConfigError("\(path): [keys] \(name): no such action (\(Action.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    throw r.error(field: field, "no such action (\(Action.allCases.map(\.rawValue).joined(separator: ", ")))")
                 }
-                let names = keys[name]?.string.map { [$0] } ?? keys[name]?.array?.compactMap { $0.string } ?? []
+                let names: [String]
+                if let one = keys[name]?.string {
+                    names = [one]
+                } else if let list = try r.stringArray(keys, name, at: "keys") {
+                    names = list
+                } else {
+                    names = []
+                }
                 var parsed: [Key] = []
                 for n in names {
-                    guard let k = Key(name: n) else { throw ConfigError("\(path): [keys] \(name): unknown key `\(n)`") }
+                    guard let k = Key(name: n) else { throw r.error(field: field, "unknown key `\(n)`") }
                     parsed.append(k)
                 }
                 config.keys[action] = parsed
@@ -76,11 +113,98 @@ public struct ConfigFile: Sendable {
         }
         return config
     }
+
+    // MARK: Typed reads
+
+    private func join(_ at: String?, _ key: String) -> String { at.map { "\($0).\(key)" } ?? key }
+
+    private func wrongType(_ field: String, expected: String, found value: any TOMLValueConvertible) -> ConfigError {
+        let name = value.type.description
+        let article = "aeiou".contains(name.prefix(1)) ? "an" : "a"
+        return error(field: field, "expected \(expected), found \(article) \(name)")
+    }
+
+    private func onlyKnown(_ t: TOMLTable, _ known: Set<String>, at: String?) throws(ConfigError) {
+        for key in t.keys.sorted() where !known.contains(key) {
+            // The value is never echoed: it may be a credential put in the wrong place.
+            throw error(field: join(at, key), "unknown key (known: \(known.sorted().joined(separator: ", ")))")
+        }
+    }
+
+    private func string(_ t: TOMLTable, _ key: String, at: String?) throws(ConfigError) -> String? {
+        guard let v = t[key] else { return nil }
+        guard let s = v.string else { throw wrongType(join(at, key), expected: "a string", found: v) }
+        return s
+    }
+
+    private func bool(_ t: TOMLTable, _ key: String, at: String?) throws(ConfigError) -> Bool? {
+        guard let v = t[key] else { return nil }
+        guard let b = v.bool else { throw wrongType(join(at, key), expected: "true or false", found: v) }
+        return b
+    }
+
+    private func table(_ t: TOMLTable, _ key: String, at: String?) throws(ConfigError) -> TOMLTable? {
+        guard let v = t[key] else { return nil }
+        guard let table = v.table else { throw wrongType(join(at, key), expected: "a table", found: v) }
+        return table
+    }
+
+    private func stringArray(_ t: TOMLTable, _ key: String, at: String?) throws(ConfigError) -> [String]? {
+        guard let v = t[key] else { return nil }
+        let field = join(at, key)
+        guard let array = v.array else { throw wrongType(field, expected: "an array of strings", found: v) }
+        var out: [String] = []
+        for (i, item) in array.enumerated() {
+            guard let s = item.string else { throw wrongType("\(field)[\(i)]", expected: "a string", found: item) }
+            out.append(s)
+        }
+        return out
+    }
+
+    private func duration(_ t: TOMLTable, _ key: String, at: String) throws(ConfigError) -> Int64? {
+        guard let v = t[key] else { return nil }
+        let field = join(at, key)
+        guard let s = v.string else { throw wrongType(field, expected: "a duration such as \"30s\"", found: v) }
+        guard let ms = parseDuration(s) else { throw error(field: field, "not a duration (like 500ms, 30s, 1m30s)") }
+        return ms
+    }
+
+    private func endpoints(_ t: TOMLTable, at: String) throws(ConfigError) -> [String] {
+        let field = "\(at).endpoints"
+        guard t["endpoints"] != nil else {
+            throw error(field: field, "missing: a cluster needs at least one ws:// or wss:// URL")
+        }
+        guard let urls = try stringArray(t, "endpoints", at: at) else { return [] }
+        if urls.isEmpty { throw error(field: field, "empty: a cluster needs at least one ws:// or wss:// URL") }
+        for (i, url) in urls.enumerated() {
+            guard let c = URLComponents(string: url), c.scheme == "ws" || c.scheme == "wss", let host = c.host, !host.isEmpty else {
+                // Shown only when it cannot carry a password.
+                let shown = url.contains("@") ? "" : ": \(url)"
+                throw error(field: "\(field)[\(i)]", "not a ws:// or wss:// URL\(shown)")
+            }
+        }
+        return urls
+    }
 }
 
+/// A configuration error: the file, the line when known, the field, and what is wrong.
 public struct ConfigError: Error, CustomStringConvertible, Equatable {
-    public var description: String
-    public init(_ d: String) { description = d }
+    public var file: String
+    public var line: Int?
+    public var field: String?
+    public var message: String
+
+    public init(file: String, line: Int? = nil, field: String? = nil, message: String) {
+        self.file = file
+        self.line = line
+        self.field = field
+        self.message = message
+    }
+
+    /// `config.toml:4: clusters.prod.endpoints: expected an array of strings, found an integer`
+    public var description: String {
+        "\(file)\(line.map { ":\($0)" } ?? ""): \(field.map { "\($0): " } ?? "")\(message)"
+    }
 }
 
 extension Key {

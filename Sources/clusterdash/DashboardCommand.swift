@@ -74,35 +74,66 @@ struct DashboardCommand: AsyncParsableCommand {
     func run() async throws {
         let logPath = logFile ?? stateDirectory() + "/clusterdash.log"
         let logger = makeFileLogger(path: logPath)
-        // Configuration: file, then named cluster, then flags.
+        // Configuration: file, then named cluster, then flags. A broken file
+        // is an error naming the file, line and field; it never falls back
+        // to the demo (someone who asked for production must not be shown a
+        // simulation).
         let configPath = config ?? configDirectory() + "/config.toml"
         var file = ConfigFile()
         if FileManager.default.fileExists(atPath: configPath) {
             do {
                 file = try ConfigFile.load(path: configPath)
             } catch {
-                throw ValidationError("\(error)")
+                throw ValidationFailure("\(error)")
             }
         } else if config != nil {
-            throw ValidationError("no config file at \(configPath)")
+            throw ValidationFailure("no config file at \(configPath)")
+        } else if let cluster {
+            throw ValidationFailure("--cluster \(cluster): no config file at \(configPath) (--config names another)")
         }
         var chosen: ClusterConfig?
         if let name = cluster ?? (connection.endpoints.isEmpty ? file.defaultCluster : nil) {
             guard let c = file.clusters[name] else {
-                throw ValidationError("no cluster \(name) in \(configPath) (have: \(file.clusters.keys.sorted().joined(separator: ", ")))")
+                throw ValidationFailure("no cluster \(name) in \(configPath) (have: \(file.clusters.keys.sorted().joined(separator: ", ")))")
             }
             chosen = c
         }
         var endpoints = try connection.endpointConfigs()
         if endpoints.isEmpty, let c = chosen {
+            if let ca = c.caFile, !FileManager.default.isReadableFile(atPath: ca) {
+                throw ValidationFailure("\(file.error(field: "clusters.\(c.name).ca_file", "no readable file at \(ca)"))")
+            }
             let token = connection.token ?? c.tokenEnv.flatMap { ProcessInfo.processInfo.environment[$0] }
                 ?? ProcessInfo.processInfo.environment["CLUSTERDASH_TOKEN"]
             endpoints = c.endpoints.map { EndpointConfig(url: $0, token: token, caFile: connection.caFile ?? c.caFile) }
+        }
+        // The parser refuses a cluster without endpoints; this guards the rule
+        // that a named cluster is never shown as the demo.
+        if chosen != nil && endpoints.isEmpty {
+            throw ValidationFailure("cluster \(chosen?.name ?? ""): no endpoints")
         }
         var thresholds = Thresholds()
         if let ms = lagWarn.flatMap(parseDuration) ?? chosen?.lagWarnMillis { thresholds.lagWarnMillis = ms }
         if let ms = lagCrit.flatMap(parseDuration) ?? chosen?.lagCritMillis { thresholds.lagCritMillis = ms }
 
+        let library = ThemeLibrary()
+        let themeName = theme ?? chosen?.theme ?? file.theme ?? "default"
+        let loaded: Theme
+        do {
+            loaded = try library.load(themeName)
+        } catch {
+            // From the flag: the flag's error; from the file: the file's field.
+            // Only the implicit `default` falls back to the built-in theme (an
+            // installed binary with no themes/ folder beside it).
+            if theme != nil { throw ValidationFailure("\(error)") }
+            if chosen?.theme == nil && file.theme == nil {
+                logger.warning("no theme files found: \(error); using the built-in theme")
+                loaded = .fallback
+            } else {
+                let field = chosen?.theme != nil ? "clusters.\(chosen?.name ?? "").theme" : "theme"
+                throw ValidationFailure("\(file.error(field: field, "\(error)"))")
+            }
+        }
         // No endpoints: the demo cluster, in-process, over a real WebSocket.
         var demo: SimulatorServer?
         if endpoints.isEmpty {
@@ -124,15 +155,6 @@ struct DashboardCommand: AsyncParsableCommand {
             demo = server
         }
 
-        let library = ThemeLibrary()
-        let themeName = theme ?? chosen?.theme ?? file.theme ?? "default"
-        let loaded: Theme
-        do {
-            loaded = try library.load(themeName)
-        } catch {
-            if theme != nil { throw ValidationError("\(error)") }
-            loaded = .fallback
-        }
         var names = library.names
         if !names.contains(loaded.name) { names.insert(loaded.name, at: 0) }
 
