@@ -9,28 +9,67 @@ public struct RecordedEvent: Sendable {
 }
 
 /// A recording read back: the events in order, and what could not be read.
+/// One bad line never costs the others: a recording cut by a crash (a torn
+/// last line, a half-written UTF-8 sequence) is the normal case after an
+/// incident, so every valid line is kept and every bad one is reported by
+/// its line number.
 public struct Recording: Sendable {
+    /// One line that was not a recorded envelope.
+    public struct BadLine: Sendable, Hashable {
+        public var line: Int
+        public var reason: String
+    }
+
     public var events: [RecordedEvent]
-    /// Lines that were not a recorded envelope (counted, skipped, never fatal).
+    /// How many lines were not a recorded envelope (counted, skipped, never fatal).
     public var malformedLines: Int
-    public var firstError: String?
+    /// The first `badLineLimit` of them, in file order.
+    public var badLines: [BadLine]
+    public static let badLineLimit = 100
+
+    public var firstError: String? { badLines.first.map { "line \($0.line): \($0.reason)" } }
 
     public var start: Timestamp? { events.first?.at }
     public var end: Timestamp? { events.last?.at }
 
+    /// "3 bad lines skipped: 17, 204, 205" (nil when every line was good).
+    public var badLinesSummary: String? {
+        guard malformedLines > 0 else { return nil }
+        var numbers = badLines.prefix(10).map { String($0.line) }.joined(separator: ", ")
+        if malformedLines > 10 { numbers += ", …" }
+        return "\(malformedLines) bad line\(malformedLines == 1 ? "" : "s") skipped: \(numbers)"
+    }
+
     /// Parses a recording. Lines may be recorder lines (`{"at":…,"frame":{…}}`)
     /// or bare envelopes (then the envelope's own `ts` is the time).
     public static func parse(_ text: String) -> Recording {
+        parse(bytes: Array(text.utf8))
+    }
+
+    /// Parses raw bytes line by line: a line that is not UTF-8 is bad on its own.
+    public static func parse(bytes: [UInt8]) -> Recording {
         var events: [RecordedEvent] = []
+        var bad: [BadLine] = []
         var malformed = 0
-        var firstError: String?
         var lineNumber = 0
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        var lineStart = bytes.startIndex
+        func reject(_ reason: String) {
+            malformed += 1
+            if bad.count < badLineLimit { bad.append(BadLine(line: lineNumber, reason: reason)) }
+        }
+        while lineStart < bytes.endIndex {
+            let lineEnd = bytes[lineStart...].firstIndex(of: 0x0A) ?? bytes.endIndex
             lineNumber += 1
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            let slice = bytes[lineStart..<lineEnd]
+            lineStart = lineEnd < bytes.endIndex ? lineEnd + 1 : lineEnd
+            guard let line = String(validating: slice, as: UTF8.self) else {
+                reject("not UTF-8 text")
+                continue
+            }
+            let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
             if trimmed.isEmpty { continue }
             do {
-                let value = try JSONParser.parse(String(trimmed))
+                let value = try JSONParser.parse(trimmed)
                 guard case .object(let o) = value else { throw ProtocolError(.notAnObject, "not an object") }
                 if let frame = o["frame"] {
                     let envelope = try EnvelopeCodec.decode(frame)
@@ -43,20 +82,34 @@ public struct Recording: Sendable {
                     events.append(RecordedEvent(at: envelope.timestamp, endpoint: 0, envelope: envelope))
                 }
             } catch {
-                malformed += 1
-                if firstError == nil { firstError = "line \(lineNumber): \(error)" }
+                reject("\(error)")
             }
         }
         // Receive times only grow in a recording; keep the order stable anyway.
         if zip(events, events.dropFirst()).contains(where: { $0.at > $1.at }) {
             events = events.enumerated().sorted { a, b in a.element.at != b.element.at ? a.element.at < b.element.at : a.offset < b.offset }.map(\.element)
         }
-        return Recording(events: events, malformedLines: malformed, firstError: firstError)
+        return Recording(events: events, malformedLines: malformed, badLines: bad)
     }
 
+    /// Reads the file as bytes (never as one UTF-8 string: one torn character
+    /// must not refuse the whole file).
     public static func load(path: String) throws -> Recording {
-        parse(try String(contentsOfFile: path, encoding: .utf8))
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw RecordingError(path: path, reason: (error as NSError).localizedFailureReason ?? "cannot be read")
+        }
+        return parse(bytes: [UInt8](data))
     }
+}
+
+/// A recording that could not be opened at all (missing, unreadable).
+public struct RecordingError: Error, CustomStringConvertible {
+    public var path: String
+    public var reason: String
+    public var description: String { "\(path): \(reason)" }
 }
 
 /// Plays a recording on an injected clock: pause, step, seek, speed. A value:

@@ -3,7 +3,8 @@ import ClusterState
 
 /// A plain-text account of a state: what the panes will show, as lines.
 enum Summary {
-    static func render(_ s: ClusterState, decodeErrors: [String], resyncs: [ResyncReason], logLines: Int = 12) -> String {
+    /// `malformed` is the count when `decodeErrors` holds only the first few.
+    static func render(_ s: ClusterState, decodeErrors: [String], malformed: Int? = nil, resyncs: [ResyncReason], logLines: Int = 12, showErrors: Int = 5) -> String {
         var out: [String] = []
         let primaries = s.primaries
         let status: String
@@ -49,8 +50,8 @@ enum Summary {
         out.append("")
         let c = s.counters
         out.append(
-            "events applied \(c.applied), duplicates \(c.duplicates), stale \(c.stale), gaps \(c.gaps), unknown types \(c.unknownTypes), malformed \(decodeErrors.count), resync requests \(resyncs.count)")
-        for e in decodeErrors.prefix(5) { out.append("  malformed: \(e)") }
+            "events applied \(c.applied), duplicates \(c.duplicates), stale \(c.stale), gaps \(c.gaps), unknown types \(c.unknownTypes), malformed \(malformed ?? decodeErrors.count), resync requests \(resyncs.count)")
+        for e in decodeErrors.prefix(showErrors) { out.append("  malformed: \(e)") }
         for r in resyncs.prefix(5) { out.append("  resync: \(r)") }
         return out.joined(separator: "\n")
     }

@@ -138,8 +138,9 @@ struct ReplayCommand: AsyncParsableCommand {
             return
         }
         let logger = makeFileLogger(path: logFile ?? stateDirectory() + "/clusterdash.log")
-        if recording.malformedLines > 0 {
-            logger.warning("\(file): \(recording.malformedLines) malformed line(s) skipped; first: \(recording.firstError ?? "")")
+        if let summary = recording.badLinesSummary {
+            logger.warning("\(file): \(summary)")
+            for bad in recording.badLines { logger.warning("\(file):\(bad.line): \(bad.reason)") }
         }
         let source = ReplaySource(recording: recording, name: (file as NSString).lastPathComponent, speed: speed)
         let library = ThemeLibrary()
@@ -150,6 +151,11 @@ struct ReplayCommand: AsyncParsableCommand {
         model.replay = true
         model.modeBadge = "READ-ONLY"
         model.clusterLabel = "replay"
+        if let summary = recording.badLinesSummary {
+            // Shown at the start, long enough to be read (details in the log).
+            model.message = "\(summary) (log: details)"
+            model.messageUntil = model.now.adding(millis: 20_000)
+        }
         let env = ProcessInfo.processInfo.environment
         let signals = QuitSignals()
         signals.install()
@@ -186,6 +192,9 @@ struct ReplayCommand: AsyncParsableCommand {
             }
         }
         print("")
-        print(Summary.render(state, decodeErrors: recording.firstError.map { ["\(recording.malformedLines) malformed line(s); first: \($0)"] } ?? [], resyncs: []))
+        if let summary = recording.badLinesSummary { print(summary) }
+        var bad = recording.badLines.map { "\(file):\($0.line): \($0.reason)" }
+        if recording.malformedLines > bad.count { bad.append("… and \(recording.malformedLines - bad.count) more") }
+        print(Summary.render(state, decodeErrors: bad, malformed: recording.malformedLines, resyncs: [], showErrors: Recording.badLineLimit + 1))
     }
 }

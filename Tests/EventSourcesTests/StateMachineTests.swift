@@ -2,6 +2,7 @@ import ClusterProtocol
 import ClusterState
 import ClusterdashTesting
 import EventSources
+import Foundation
 import Testing
 
 let t0 = Timestamp(millis: 1_795_438_800_000)
@@ -178,6 +179,65 @@ private func received(_ e: Envelope, endpoint: Int = 0) -> Received {
         // Bare envelopes are accepted too.
         let bare = Recording.parse(es.map(EnvelopeCodec.encodeString).joined(separator: "\n"))
         #expect(bare.events.count == es.count)
+    }
+
+    /// Found when tried as a new user would: one torn line (a crash mid-write,
+    /// half a UTF-8 character) refused the whole file with NSCocoaErrorDomain
+    /// 259. Every valid line plays; the bad ones are reported by number.
+    @Test func aRecordingCutByACrashPlaysEveryValidLine() throws {
+        let (_, es) = recording()
+        var bytes: [UInt8] = []
+        var expectedBad: [Int] = []
+        var line = 0
+        for (i, e) in es.enumerated() {
+            line += 1
+            bytes += Array("{\"at\":\"\(e.timestamp.rfc3339)\",\"endpoint\":0,\"frame\":\(EnvelopeCodec.encodeString(e))}\n".utf8)
+            if i == 5 {
+                // Invalid UTF-8 in the middle of the file (a lone continuation byte, a torn 3-byte sequence).
+                line += 1
+                expectedBad.append(line)
+                bytes += Array("{\"at\":\"".utf8) + [0x80, 0xE2, 0x82] + Array("\"}\n".utf8)
+            }
+            if i == 30 {
+                line += 1
+                expectedBad.append(line)
+                bytes += Array("{\"v\":1,\"id\":\"x\"".utf8) + [0x0A]
+            }
+        }
+        // The last line cut mid-write, in the middle of a multi-byte character.
+        let torn = Array("{\"at\":\"2026-11-23T13:00:00.000Z\",\"frame\":{\"v\":1,\"source\":\"n\u{e9}\u{e9}".utf8)
+        bytes += torn.dropLast()
+        line += 1
+        expectedBad.append(line)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("torn-\(UInt32.random(in: 0...UInt32.max)).jsonl").path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let r = try Recording.load(path: path)
+        #expect(r.events.map(\.envelope.id) == es.map(\.id), "every valid line, in order")
+        #expect(r.malformedLines == 3)
+        #expect(r.badLines.map(\.line) == expectedBad)
+        #expect(r.badLines.first?.reason == "not UTF-8 text")
+        #expect(r.badLinesSummary == "3 bad lines skipped: \(expectedBad.map(String.init).joined(separator: ", "))")
+        // The state it ends in is the state of the whole stream.
+        var whole = ClusterState()
+        for e in es { whole.apply(e) }
+        var played = ClusterState()
+        var cursor = ReplayCursor(recording: r)
+        for e in cursor.playAll() { played.apply(e) }
+        #expect(played.primaries == whole.primaries)
+        #expect(played.seqs == whole.seqs)
+    }
+
+    @Test func aMissingRecordingIsAnErrorNamingTheFile() {
+        #expect(throws: RecordingError.self) { try Recording.load(path: "/nonexistent/rec.jsonl") }
+    }
+
+    @Test func badLineNumbersAreBounded() {
+        let text = String(repeating: "junk\n", count: 5_000)
+        let r = Recording.parse(text)
+        #expect(r.malformedLines == 5_000)
+        #expect(r.badLines.count == Recording.badLineLimit)
+        #expect(r.badLinesSummary?.hasSuffix(", …") == true)
     }
 
     @Test func playsOnAnInjectedClockWithSpeedPauseAndStep() {
