@@ -176,6 +176,8 @@ let package = Package(
             dependencies: [
                 "EventSources", "SimServer", "ClusterSim", "ClusterState", "ClusterProtocol", "ClusterdashTesting",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),

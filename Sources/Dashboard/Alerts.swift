@@ -95,11 +95,10 @@ public func currentAlerts(_ m: AppModel) -> [Alert] {
         case .live(_, let last) where now.millis(since: last) > staleDataMillis:
             add("endpoint:\(i)", .warning, 11, "\(e.name) silent for \(formatSeconds(now.millis(since: last)))")
         case .stale, .backingOff, .connecting:
-            add("endpoint:\(i)", .warning, 11, "\(e.name) \(e.status.label)")
-        case .unauthorized:
-            add("endpoint:\(i)", .critical, 11, "\(e.name) unauthorized")
-        case .failed(let why):
-            add("endpoint:\(i)", .critical, 11, "\(e.name) failed: \(why)")
+            // Blind when no endpoint is live: that is critical, not a warning.
+            add("endpoint:\(i)", m.liveEndpoints == 0 ? .critical : .warning, 11, "\(e.name) \(endpointExplanation(e.status, now: now))")
+        case .unauthorized, .failed:
+            add("endpoint:\(i)", .critical, 11, "\(e.name) \(endpointExplanation(e.status, now: now))")
         default:
             break
         }

@@ -99,7 +99,7 @@ func renderWall(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
             Line(since.map { "no data since \($0.clockTime), \(ageText(m.now.millis(since: $0))) ago" } ?? "no data received yet", Style(AppSlot.alert, .bold)),
             Line(""),
         ]
-        for e in m.endpoints { lines.append(Line("\(e.name): \(e.status.label)", Style(.dim))) }
+        for e in m.endpoints { lines.append(Line("\(e.name): \(endpointExplanation(e.status, now: m.now))", Style(.dim))) }
         Paragraph(lines, alignment: .center).render(parts[1].inset(by: 1), &b)
         return
     }

@@ -143,7 +143,14 @@ func renderStatus(_ m: AppModel, _ r: Rect, _ b: inout Buffer) {
 
 // MARK: The panes
 
-func renderBody(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
+func renderBody(_ m: AppModel, _ whole: Rect, _ b: inout Buffer, _ sym: Symbols) {
+    var r = whole
+    let notice = connectionNoticeHeight(m, in: whole)
+    if notice > 0 {
+        let parts = Layout.split(whole, .vertical, [.fixed(notice), .fill(1)])
+        renderConnectionNotice(m, parts[0], &b, sym)
+        r = parts[1]
+    }
     let nodeRows = max(3, m.state.nodeIDs.count + 3)
     let rows = Layout.split(
         r, .vertical, [.fixed(min(nodeRows, max(5, r.height * 2 / 5))), .percentage(30), .fill(1)])

@@ -90,7 +90,7 @@ public final class WebSocketSource: EventSource, CommandSink {
         self.logger = logger
         self.recorder = recorder
         shared.withLock {
-            $0.statuses = endpoints.map { _ in .connecting(attempt: 1) }
+            $0.statuses = endpoints.map { _ in .connecting(attempt: 1, lastError: nil) }
             $0.outgoing = endpoints.map { _ in [] }
             $0.wakers = endpoints.map { _ in nil }
         }
@@ -156,7 +156,7 @@ public final class WebSocketSource: EventSource, CommandSink {
             if Task.isCancelled { return }
             let action = machine.disconnected(now: clock(), reason: reason)
             setStatus(i, machine.status)
-            logger.info("endpoint \(config.displayName) disconnected: \(describe(reason)); \(machine.status.label)")
+            logger.info("endpoint \(config.displayName) disconnected: \(reason.text); \(machine.status.label)")
             switch action {
             case .wait(let until):
                 let delay = max(0, until.millis(since: clock()))
@@ -166,14 +166,6 @@ public final class WebSocketSource: EventSource, CommandSink {
             default:
                 break
             }
-        }
-    }
-
-    private func describe(_ r: DisconnectReason) -> String {
-        switch r {
-        case .closed(let s): s
-        case .unauthorized: "401 unauthorized"
-        case .fatal(let s): s
         }
     }
 
@@ -244,6 +236,7 @@ public final class WebSocketSource: EventSource, CommandSink {
                             var assembling: ByteBuffer?
                             var skippingBinary = false
                             var lastHeard = Timestamp(millis: 0)
+                            var answered = false
                             for try await frame in inbound {
                                 var message: ByteBuffer
                                 switch frame.opcode {
@@ -294,6 +287,12 @@ public final class WebSocketSource: EventSource, CommandSink {
                                             s.seqs[e.source] = max(s.seqs[e.source] ?? 0, e.seq)
                                         }
                                     }
+                                    if !answered {
+                                        // The subscription is answered: a restart
+                                        // after this resets the backoff count.
+                                        answered = true
+                                        box.subscribed(now: now)
+                                    }
                                     if let recorder { recorder.record(text: String(buffer: message), endpoint: i, at: now) }
                                     queue.push(Received(envelope: e, endpoint: i, receivedAt: now))
                                 } catch {
@@ -335,18 +334,20 @@ public final class WebSocketSource: EventSource, CommandSink {
         machine = box.machine
         switch result {
         case .success:
-            return .closed(box.wasConnected ? "closed by the server" : "connection refused")
+            return .closed(box.wasConnected ? "closed by the server" : "closed before the WebSocket upgrade")
         case .failure(let error):
             if case ConnectionEnd.stale = error { return .closed("stale") }
             if case ConnectionEnd.closed = error { return .closed("closed by the server") }
             if case ConnectionEnd.tooLarge = error { return .closed("a fragmented message over \(EnvelopeCodec.maxFrameBytes) bytes") }
             if let e = error as? WebSocketClientError, e == .webSocketUpgradeFailed {
                 // The client does not say why; ask the server with a plain request.
-                if await HTTPProbe.status(url: config.url, token: config.token, tls: tls) == 401 { return .unauthorized }
-                return .closed("upgrade refused")
+                let status = await HTTPProbe.status(url: config.url, token: config.token, tls: tls)
+                if status == 401 { return .unauthorized }
+                return .closed(status.map { "upgrade refused: HTTP \($0)" } ?? "WebSocket upgrade refused")
             }
             if let e = error as? WebSocketClientError, e == .invalidURL { return .fatal("invalid URL") }
-            return .closed(String(describing: error).prefix(120).description)
+            if box.wasConnected { return .closed("closed by the server") }
+            return .closed(ConnectErrors.describe(error, host: URLComponents(string: config.url)?.host))
         }
     }
 
@@ -384,6 +385,8 @@ final class ConnectionBox: Sendable {
     }
 
     func heard(now: Timestamp) { state.withLock { $0.machine.heard(now: now) } }
+
+    func subscribed(now: Timestamp) { state.withLock { $0.machine.subscribed(now: now) } }
 
     func markFinished() { state.withLock { $0.finished = true } }
 

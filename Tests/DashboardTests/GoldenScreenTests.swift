@@ -3,6 +3,7 @@ import ClusterSim
 import ClusterState
 import ClusterdashTesting
 import Dashboard
+import EventSources
 import RenderCore
 import Testing
 
@@ -63,6 +64,31 @@ private func expectScreens(_ scene: Scene, _ name: String, sourceLocation: Sourc
         }
         #expect(d.candidates[d.selected] == "node-2")
         expectScreens(s, "promote-failing")
+    }
+
+    /// Found when tried as a new user would: with nothing live the panes
+    /// were empty and the header said `endpoints 0/1`. The main screen says
+    /// why for each endpoint, and when the next try is.
+    @Test func nothingLiveSaysWhyAndWhenOnTheMainScreen() {
+        var s = Scene.healthy()
+        let at = s.sim.now.adding(millis: 12_000)
+        let views = [
+            EndpointView(name: "wss://gw-a.prod:7400/v1/stream", status: .backingOff(until: at.adding(millis: 2_400), attempt: 3, reason: "connection refused")),
+            EndpointView(name: "wss://gw-b.prod:7400/v1/stream", status: .unauthorized(retryAt: at.adding(millis: 28_000))),
+            EndpointView(name: "wss://gw-c.prod:7400/v1/stream", status: .connecting(attempt: 2, lastError: "TLS: certificate not trusted")),
+        ]
+        _ = update(&s.model, .batch(Batch(items: [], dropped: 0, backlog: 0), views, at: at))
+        let screen = s.screen(120, 40).text
+        #expect(screen.contains("Not connected"))
+        #expect(screen.contains("connection refused; next try in 2.4s (attempt 4)"))
+        #expect(screen.contains("401 unauthorized: token missing or rejected; next try in 28s"))
+        #expect(screen.contains("connecting (attempt 2; last: TLS: certificate not trusted)"))
+        expectScreens(s, "not-connected")
+        // One endpoint live again: the notice goes.
+        var live = views
+        live[0].status = .live(since: at, lastFrameAt: at)
+        _ = update(&s.model, .batch(Batch(items: [], dropped: 0, backlog: 0), live, at: at))
+        #expect(!s.screen(120, 40).text.contains("Not connected"))
     }
 
     @Test func helpOverlay() {

@@ -57,11 +57,13 @@ extension Scene {
 
     @Test func wallDisconnected() {
         var s = Scene.wall()
-        let views = [EndpointView(name: "ws://10.0.0.5:7400/v1/stream", status: .backingOff(until: s.sim.now.adding(millis: 4_000), attempt: 3, reason: "connection refused"))]
-        _ = update(&s.model, .batch(Batch(items: [], dropped: 0, backlog: 0), views, at: s.sim.now.adding(millis: 95_000)))
+        let at = s.sim.now.adding(millis: 95_000)
+        let views = [EndpointView(name: "ws://10.0.0.5:7400/v1/stream", status: .backingOff(until: at.adding(millis: 4_000), attempt: 3, reason: "connection refused"))]
+        _ = update(&s.model, .batch(Batch(items: [], dropped: 0, backlog: 0), views, at: at))
         #expect(wallStatus(s.model) == .disconnected)
         let screen = s.screen(120, 40).text
         #expect(screen.contains("no data since 13:01:00, 95s ago"))
+        #expect(screen.contains("ws://10.0.0.5:7400/v1/stream: connection refused; next try in 4.0s (attempt 4)"), "why, and when the next try is")
         #expect(!screen.contains("node-2"), "no old numbers shown as if live")
         expectScreen(s, "wall-disconnected-120x40", 120, 40)
     }

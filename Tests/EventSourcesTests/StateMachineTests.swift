@@ -27,7 +27,7 @@ let t0 = Timestamp(millis: 1_795_438_800_000)
             #expect(m.status == .backingOff(until: until, attempt: n, reason: "refused"))
             now = until
             #expect(m.retryDue(now: now) == .connect)
-            #expect(m.status == .connecting(attempt: n + 1))
+            #expect(m.status == .connecting(attempt: n + 1, lastError: "refused"))
         }
         #expect(ceilings == [250, 500, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000, 30_000])
     }
@@ -59,6 +59,71 @@ let t0 = Timestamp(millis: 1_795_438_800_000)
             return
         }
         #expect(until.millis(since: t0.adding(millis: 61_500)) <= 250)
+    }
+
+    /// Found when tried as a new user would: after several restarts in a row
+    /// the retries got slower each time (the count reset only after 60 s), so
+    /// the dashboard could stay blind for 30 s after its server was back.
+    @Test func aRestartAfterAnAnsweredSubscriptionRetriesQuicklyEveryTime() {
+        var m = ReconnectMachine(seed: 9)
+        var now = t0
+        for restart in 1...20 {
+            _ = m.connecting()
+            m.connected(now: now)
+            m.subscribed(now: now.adding(millis: 5))
+            now = now.adding(millis: 1_500)
+            // The server goes away and refuses for 10 s before it accepts again.
+            var down = now
+            _ = m.disconnected(now: now, reason: .closed("closed by the server"))
+            #expect(m.failures == 1, "restart \(restart): the count starts again")
+            while down.millis(since: now) < 10_000 {
+                guard case .backingOff(let until, _, _) = m.status else {
+                    Issue.record("expected a backoff")
+                    return
+                }
+                #expect(until.millis(since: down) <= 2_000, "restart \(restart): a retry waits at most 2 s")
+                down = until
+                _ = m.retryDue(now: down)
+                _ = m.disconnected(now: down, reason: .closed("connection refused"))
+            }
+            now = down
+        }
+    }
+
+    @Test func aServerThatDropsAtOnceSeesABoundedNumberOfAttempts() {
+        for answersFirst in [false, true] {
+            var m = ReconnectMachine(seed: 3)
+            var now = t0
+            var attempts = 0
+            while now.millis(since: t0) < 60_000 {
+                _ = m.connecting()
+                attempts += 1
+                m.connected(now: now)
+                if answersFirst { m.subscribed(now: now.adding(millis: 2)) }
+                guard case .wait(let until) = m.disconnected(now: now.adding(millis: 10), reason: .closed("closed by the server")) else {
+                    Issue.record("expected a wait")
+                    return
+                }
+                now = until
+            }
+            // Waits of at least 0, 0.25, 0.5, 1, 2, 4, 8, 15, 15 s: ten at the most, however the jitter falls.
+            #expect(attempts <= 10, "\(attempts) attempts in a minute (answering first: \(answersFirst))")
+        }
+    }
+
+    @Test func aLongOutageBacksOffToTheCapAfterTheRestartWindow() {
+        var m = ReconnectMachine()
+        _ = m.connecting()
+        m.connected(now: t0)
+        m.subscribed(now: t0)
+        _ = m.disconnected(now: t0.adding(millis: 5_000), reason: .closed("closed by the server"))
+        for _ in 0..<10 { _ = m.disconnected(now: t0.adding(millis: 30_000), reason: .closed("connection refused")) }
+        #expect(m.ceilingMillis(retry: m.failures, now: t0.adding(millis: 30_000)) == 2_000)
+        #expect(m.ceilingMillis(retry: m.failures, now: t0.adding(millis: 70_000)) == 30_000)
+        #expect(m.status.label == "backing off")
+        #expect(m.lastError == "connection refused")
+        _ = m.connecting()
+        #expect(m.status == .connecting(attempt: m.failures + 1, lastError: "connection refused"))
     }
 
     @Test func unauthorizedRetriesSlowly() {

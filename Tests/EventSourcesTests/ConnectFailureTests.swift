@@ -1,0 +1,106 @@
+import ClusterProtocol
+import ClusterSim
+import ClusterState
+import ClusterdashTesting
+import EventSources
+import Foundation
+import NIOCore
+import NIOPosix
+import SimServer
+import Testing
+
+/// Waits until `source`'s first endpoint has failed at least once, and
+/// returns why (the reason its status carries).
+func firstFailure(of source: WebSocketSource, timeout: Duration = .seconds(15)) async throws -> String {
+    let deadline = ContinuousClock.now.advanced(by: timeout)
+    while ContinuousClock.now < deadline {
+        switch source.statuses[0] {
+        case .backingOff(_, _, let reason): return reason
+        case .connecting(_, let last?): return last
+        case .failed(let reason): return reason
+        default: try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+    throw TestTimeout(what: "a failed attempt", received: 0, lastTypes: ["\(source.statuses)"])
+}
+
+/// A TCP listener on loopback that accepts and never answers (a hung server).
+func silentListener() async throws -> (any Channel, Int) {
+    let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+        .childChannelInitializer { $0.eventLoop.makeSucceededVoidFuture() }
+        .bind(host: "127.0.0.1", port: 0).get()
+    return (channel, channel.localAddress?.port ?? 0)
+}
+
+@Suite(.serialized) struct ConnectFailureTests {
+    /// Found when tried as a new user would: an unreachable endpoint showed
+    /// only "connecting". Each kind of failure is named, against real sockets.
+    @Test func anUnreachableEndpointSaysWhy() async throws {
+        // A port nobody listens on: take one from a server, then stop it.
+        let gone = try await SimulatorServer.start(simulation: simConfig(), options: serverOptions(), logger: quiet())
+        let closedPort = gone.port
+        await gone.stop()
+        let plain = try await SimulatorServer.start(simulation: simConfig(), options: serverOptions(), logger: quiet())
+        defer { Task { await plain.stop() } }
+        let (hung, hungPort) = try await silentListener()
+        defer { hung.close(promise: nil) }
+        var policy = fastPolicy()
+        policy.connectTimeoutMillis = 500
+        let cases: [(String, String)] = [
+            ("ws://127.0.0.1:\(closedPort)/v1/stream", "connection refused"),
+            ("ws://no-such-host.invalid:7400/v1/stream", "no such host no-such-host.invalid"),
+            ("wss://127.0.0.1:\(plain.port)/v1/stream", "TLS: "),
+            ("ws://127.0.0.1:\(hungPort)/v1/stream", "handshake timed out"),
+            ("ws://127.0.0.1:\(plain.port)/not-the-stream", "upgrade refused: HTTP "),
+        ]
+        for (url, expected) in cases {
+            let source = WebSocketSource(endpoints: [EndpointConfig(url: url)], policy: policy, clock: wallClockNow, logger: quiet())
+            source.start()
+            let reason = try await firstFailure(of: source)
+            await source.stop()
+            #expect(reason.hasPrefix(expected), "\(url): \(reason)")
+        }
+    }
+
+    /// Found when tried as a new user would: restarts in a row made each
+    /// reconnect slower (up to 30 s blind). With the real policy, the
+    /// dashboard is live again within 3 s of the server accepting, every time.
+    @Test func restartsInARowAreLiveAgainWithinThreeSecondsEachTime() async throws {
+        let core = SimulatorCore(config: simConfig { $0.rate = 20 }, start: t0)
+        var server = try await SimulatorServer.start(core: core, options: serverOptions(), logger: quiet())
+        let port = server.port
+        let source = WebSocketSource(endpoints: [EndpointConfig(url: server.url)], clock: wallClockNow, logger: quiet())
+        source.start()
+        let consumer = Consumer(source: source)
+        try await consumer.until("the snapshot") { $0.state.hasSnapshot }
+        var times: [Duration] = []
+        for restart in 1...6 {
+            // Healthy for a while (the subscription answered), then gone.
+            for _ in 0..<3 {
+                await core.advance(byMillis: 500)
+                try await Task.sleep(for: .milliseconds(500))
+            }
+            await server.stop()
+            try await consumer.until("restart \(restart): the disconnect") { _ in !source.statuses[0].isLive }
+            // Down long enough for several refused attempts.
+            try await Task.sleep(for: .milliseconds(1_500))
+            await core.advance(byMillis: 1_000)
+            var o = serverOptions()
+            o.port = port
+            server = try await SimulatorServer.start(core: core, options: o, logger: quiet())
+            let accepting = ContinuousClock.now
+            let seqs = await core.seqs
+            try await consumer.until("restart \(restart): live again", timeout: .seconds(40)) { feed in
+                source.statuses[0].isLive && feed.state.seqs == seqs
+            }
+            times.append(ContinuousClock.now - accepting)
+        }
+        await source.stop()
+        await server.stop()
+        for (i, t) in times.enumerated() {
+            #expect(t < .seconds(3), "restart \(i + 1): live again after \(t)")
+        }
+        await assertMatches(await consumer.state, core)
+    }
+}
