@@ -70,13 +70,25 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // Where events come from: WebSocket endpoints, recordings; the queue and the feed.
+        // What every source shares, with no I/O library: the EventSource and
+        // CommandSink protocols, the bounded queue, the feed, the reconnect
+        // machine, the envelope stamper, recordings and their replay.
         .target(
             name: "EventSources",
             dependencies: [
                 "ClusterProtocol",
                 "ClusterState",
                 .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: strict
+        ),
+        // The protocol-v1 source: WebSocket endpoints (NIO, TLS) with resume and reconnect.
+        .target(
+            name: "ProtocolV1Source",
+            dependencies: [
+                "ClusterProtocol",
+                "ClusterState",
+                "EventSources",
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -101,7 +113,7 @@ let package = Package(
         // The terminal backend: copies RenderCore buffers to the screen, reads keys.
         .target(
             name: "NcursesBackend",
-            dependencies: ["CNcurses", "RenderCore", "Dashboard"],
+            dependencies: ["CNcurses", "RenderCore"],
             swiftSettings: strict
         ),
         // Pure: cells, buffers, layout, widgets. Knows nothing of clusters or curses.
@@ -126,6 +138,7 @@ let package = Package(
                 "ClusterSim",
                 "SimServer",
                 "EventSources",
+                "ProtocolV1Source",
                 "Dashboard",
                 "NcursesBackend",
                 "RenderCore",
@@ -139,7 +152,7 @@ let package = Package(
         .executableTarget(
             name: "clusterdash-bench",
             dependencies: [
-                "ClusterProtocol", "ClusterState", "ClusterSim", "SimServer", "EventSources", "Dashboard", "RenderCore", "NcursesBackend",
+                "ClusterProtocol", "ClusterState", "ClusterSim", "SimServer", "EventSources", "ProtocolV1Source", "Dashboard", "RenderCore", "NcursesBackend",
                 "CHeap",
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "Logging", package: "swift-log"),
@@ -174,7 +187,7 @@ let package = Package(
         .testTarget(
             name: "EventSourcesTests",
             dependencies: [
-                "EventSources", "SimServer", "ClusterSim", "ClusterState", "ClusterProtocol", "ClusterdashTesting",
+                "EventSources", "ProtocolV1Source", "SimServer", "ClusterSim", "ClusterState", "ClusterProtocol", "ClusterdashTesting",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

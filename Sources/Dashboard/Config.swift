@@ -1,5 +1,6 @@
 import ClusterState
 import Foundation
+import RenderCore
 import TOMLKit
 
 /// `config.toml`: named clusters with their endpoints, token variable, theme

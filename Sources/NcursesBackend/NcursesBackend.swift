@@ -1,5 +1,5 @@
 import CNcurses
-import Dashboard
+
 import RenderCore
 
 #if canImport(Glibc)
@@ -85,7 +85,7 @@ public struct NcursesBackend: TerminalBackend {
 
     private static func localeIsUTF8() -> Bool {
         let codeset = String(cString: nl_langinfo(nl_item(CODESET)))
-        return codeset.uppercased().replacingOccurrences(of: "-", with: "") == "UTF8"
+        return codeset.uppercased().filter { $0 != "-" } == "UTF8"
     }
 
     private mutating func setUp() {

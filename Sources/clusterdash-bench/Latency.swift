@@ -3,6 +3,7 @@ import ClusterSim
 import ClusterState
 import Dashboard
 import EventSources
+import ProtocolV1Source
 import Foundation
 import Logging
 import RenderCore

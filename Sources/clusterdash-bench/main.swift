@@ -1,6 +1,7 @@
 import CHeap
 import Dashboard
 import Foundation
+import RenderCore
 
 // clusterdash-bench: release-mode measurements (docs/PERFORMANCE.md).
 // `--quick` shortens every phase; `--json` prints one JSON object.

@@ -3,6 +3,7 @@ import ClusterSim
 import ClusterState
 import ClusterdashTesting
 import EventSources
+import ProtocolV1Source
 import Foundation
 import Logging
 import SimServer
