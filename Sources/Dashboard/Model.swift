@@ -124,6 +124,30 @@ public struct EndpointView: Sendable, Hashable {
     }
 }
 
+/// How a dashboard starts: what the command line and the config file chose.
+public struct DashboardSetup: Sendable {
+    public enum Mode: Sendable, Hashable {
+        case interactive, readOnly
+        /// The wall display; `noQuitKey` for kiosks.
+        case wall(noQuitKey: Bool)
+        /// Playing a recording: read-only, with the replay badge.
+        case replay
+    }
+
+    public var mode: Mode = .interactive
+    public var keymap = Keymap()
+    public var thresholds = Thresholds()
+    public var themes: [String] = ["default"]
+    public var themeIndex = 0
+    public var clusterLabel: String?
+    public var operatorName = "operator"
+    public var incidentView = false
+    /// A message shown for the first 20 s (e.g. a recording's bad lines).
+    public var notice: String?
+
+    public init() {}
+}
+
 /// The whole dashboard: the cluster as known, plus what the user is doing.
 public struct AppModel: Sendable {
     public var feed: Feed
@@ -186,6 +210,35 @@ public struct AppModel: Sendable {
     public init(feed: Feed = Feed(), now: Timestamp) {
         self.feed = feed
         self.now = now
+    }
+
+    /// The model a command line starts with. After this, only `update` changes it.
+    public init(now: Timestamp, setup: DashboardSetup) {
+        self.init(now: now)
+        keymap = setup.keymap
+        thresholds = setup.thresholds
+        themes = setup.themes.isEmpty ? ["default"] : setup.themes
+        themeIndex = max(0, min(themes.count - 1, setup.themeIndex))
+        clusterLabel = setup.clusterLabel
+        operatorName = setup.operatorName
+        switch setup.mode {
+        case .interactive:
+            break
+        case .readOnly:
+            readOnly = true
+            modeBadge = "READ-ONLY"
+        case .wall(let kiosk):
+            readOnly = true
+            wall = true
+            noQuitKey = kiosk
+            modeBadge = "WALL"
+        case .replay:
+            readOnly = true
+            replay = true
+            modeBadge = "READ-ONLY"
+        }
+        if setup.incidentView { view = .incident }
+        if let notice = setup.notice { say(notice, seconds: 20) }
     }
 
     /// The state the screen shows: the past while rewinding, else live.

@@ -14,6 +14,20 @@ public enum Msg: Sendable {
     case batch(Batch, [EndpointView], at: Timestamp)
     /// A command could not be sent (no live endpoint).
     case sendFailed(requestID: String)
+    /// What came of an effect the runtime performed.
+    case effectResult(EffectResult)
+}
+
+/// The results of effects, which come back as messages: the runtime never
+/// writes the model itself.
+public enum EffectResult: Sendable, Hashable {
+    case bundleWritten(path: String)
+    case bundleFailed(reason: String)
+    /// The replay's badge after a control or as it plays ("REPLAY 2x", "REPLAY paused").
+    case replayStatus(String)
+    /// The audit log could not be written: an audit trail must not fail silently.
+    case auditFailed(reason: String)
+    case themeFailed(name: String, reason: String)
 }
 
 /// What the runtime must do: `update` never does I/O itself.
@@ -56,6 +70,15 @@ public func update(_ m: inout AppModel, _ msg: Msg) -> [Effect] {
         return []
     case .sendFailed(let id):
         m.say("not sent (\(id)): no live endpoint")
+        return []
+    case .effectResult(let result):
+        switch result {
+        case .bundleWritten(let path): m.say("bundle written to \(path)", seconds: 30)
+        case .bundleFailed(let reason): m.say("bundle failed: \(reason)", seconds: 10)
+        case .replayStatus(let badge): m.replayBadge = badge
+        case .auditFailed(let reason): m.say("AUDIT LOG NOT WRITTEN: \(reason)", seconds: 60)
+        case .themeFailed(let name, let reason): m.say("theme \(name): \(reason)", seconds: 10)
+        }
         return []
     case .batch(let batch, let endpoints, let now):
         m.now = now

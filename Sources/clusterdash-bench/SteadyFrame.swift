@@ -71,7 +71,7 @@ enum SteadyFrame {
         defer { terminal.backend.inner.shutdown() }
 
         var model = FrameTime.model(nodes: 100, partitions: 10_000, logEntries: 10_000)
-        model.size = terminal.backend.size
+        _ = update(&model, .resize(terminal.backend.size))
         // Waits until the pty has been quiet for 15 ms; returns the bytes since `from`.
         func settle(from: Int) -> Int {
             var last = drain.count
@@ -93,7 +93,7 @@ enum SteadyFrame {
         var totalCells = 0
         var totalNeed = 0
         for f in 0..<(frames + 5) {
-            model.now = model.now.adding(millis: 33)
+            _ = update(&model, .tick(model.now.adding(millis: 33)))
             var items: [Received] = []
             for k in 0..<3 {
                 let node = 2 + (f * 3 + k) % 20

@@ -4,9 +4,11 @@ import ClusterSim
 import ClusterState
 import Dashboard
 import EventSources
+import ProtocolV1Source
 import Foundation
 import Logging
 import NcursesBackend
+import RenderCore
 import SimServer
 
 /// `clusterdash` (the default): the live dashboard. With no endpoint and no
@@ -162,24 +164,17 @@ struct DashboardCommand: AsyncParsableCommand {
         let source = WebSocketSource(endpoints: endpoints, recorder: recorder, clock: wallClockNow, logger: logger)
         source.start()
 
-        var model = AppModel(now: wallClockNow())
-        model.keymap = Keymap().overriding(file.keys)
-        model.thresholds = thresholds
-        model.themes = names
-        model.themeIndex = names.firstIndex(of: loaded.name) ?? 0
-        model.clusterLabel = demo != nil ? "demo" : chosen?.name
-        model.operatorName = ProcessInfo.processInfo.environment["USER"] ?? "operator"
+        var setup = DashboardSetup()
+        setup.keymap = Keymap().overriding(file.keys)
+        setup.thresholds = thresholds
+        setup.themes = names
+        setup.themeIndex = names.firstIndex(of: loaded.name) ?? 0
+        setup.clusterLabel = demo != nil ? "demo" : chosen?.name
+        setup.operatorName = ProcessInfo.processInfo.environment["USER"] ?? "operator"
         let isReadOnly = readOnly || wall || (chosen?.readOnly ?? false)
-        if isReadOnly {
-            model.readOnly = true
-            model.modeBadge = "READ-ONLY"
-        }
-        if wall {
-            model.wall = true
-            model.noQuitKey = noQuitKey
-            model.modeBadge = "WALL"
-        }
-        if incident { model.view = .incident }
+        setup.mode = wall ? .wall(noQuitKey: noQuitKey) : isReadOnly ? .readOnly : .interactive
+        setup.incidentView = incident
+        let model = AppModel(now: wallClockNow(), setup: setup)
 
         let env = ProcessInfo.processInfo.environment
         let colorMode: ColorMode = noColor || (env["NO_COLOR"].map { !$0.isEmpty } ?? false) ? .off : .auto

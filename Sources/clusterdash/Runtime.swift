@@ -143,7 +143,7 @@ final class DashboardRuntime: @unchecked Sendable {
         // Every way out of this function restores the terminal.
         defer { terminal.backend.shutdown() }
         logger.info("ui started: \(terminal.backend.size) \(terminal.backend.colorCount) colours, \(symbols == .ascii ? "ascii" : "unicode")")
-        model.size = terminal.backend.size
+        _ = update(&model, .resize(terminal.backend.size))
         var dirty = true
         // Frames fall due every 33 ms on a fixed grid; between them the loop
         // waits for keys exactly until the next one is due.
@@ -166,9 +166,8 @@ final class DashboardRuntime: @unchecked Sendable {
                 events += 1
                 switch event {
                 case .resize:
-                    model.size = terminal.backend.size
                     terminal.invalidate()
-                    _ = update(&model, .resize(model.size))
+                    _ = update(&model, .resize(terminal.backend.size))
                 case .key(let k):
                     quit = perform(update(&model, .key(k)), &terminal) || quit
                 }
@@ -182,7 +181,7 @@ final class DashboardRuntime: @unchecked Sendable {
                 if !batch.items.isEmpty || batch.dropped > 0 || statuses != lastStatuses {
                     lastStatuses = statuses
                     let views = zip(source.endpointNames, statuses).map { EndpointView(name: $0, status: $1) }
-                    if let replay { model.replayBadge = replayBadge(replay) }
+                    if let replay { _ = update(&model, .effectResult(.replayStatus(replayBadge(replay)))) }
                     if perform(update(&model, .batch(batch, views, at: clock())), &terminal) { return nil }
                     dirty = true
                 }
@@ -228,18 +227,24 @@ final class DashboardRuntime: @unchecked Sendable {
         return dir
     }
 
-    /// Appends one line to `$XDG_STATE_HOME/clusterdash/audit.jsonl`.
-    private func appendAudit(_ record: AuditRecord) {
+    /// Appends one line to `$XDG_STATE_HOME/clusterdash/audit.jsonl`; a
+    /// failure is logged and comes back to be shown (never dropped).
+    private func appendAudit(_ record: AuditRecord) -> String? {
         let path = stateDirectory() + "/audit.jsonl"
-        try? FileManager.default.createDirectory(atPath: stateDirectory(), withIntermediateDirectories: true)
-        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
-        guard let h = FileHandle(forWritingAtPath: path) else {
-            logger.error("audit: cannot open \(path)")
-            return
+        do {
+            try FileManager.default.createDirectory(atPath: stateDirectory(), withIntermediateDirectories: true)
+            if !FileManager.default.fileExists(atPath: path), !FileManager.default.createFile(atPath: path, contents: nil) {
+                throw ValidationFailure("cannot create \(path)")
+            }
+            guard let h = FileHandle(forWritingAtPath: path) else { throw ValidationFailure("cannot open \(path) for writing") }
+            defer { try? h.close() }
+            try h.seekToEnd()
+            try h.write(contentsOf: Data((record.jsonLine + "\n").utf8))
+            return nil
+        } catch {
+            logger.error("audit: \(path): \(error)")
+            return "\(path): \(error)"
         }
-        h.seekToEndOfFile()
-        h.write(Data((record.jsonLine + "\n").utf8))
-        try? h.close()
     }
 
     /// Performs effects; true when the dashboard should quit.
@@ -264,14 +269,13 @@ final class DashboardRuntime: @unchecked Sendable {
             case .exportBundle:
                 do {
                     let dir = try writeBundle()
-                    model.message = "bundle written to \(dir)"
-                    model.messageUntil = model.now.adding(millis: 30_000)
+                    _ = update(&model, .effectResult(.bundleWritten(path: dir)))
                 } catch {
-                    model.message = "bundle failed: \(error)"
-                    model.messageUntil = model.now.adding(millis: 10_000)
+                    logger.error("incident bundle: \(error)")
+                    _ = update(&model, .effectResult(.bundleFailed(reason: "\(error)")))
                 }
             case .audit(let record):
-                appendAudit(record)
+                if let failure = appendAudit(record) { _ = update(&model, .effectResult(.auditFailed(reason: failure))) }
             case .replay(let control):
                 guard let replay else { continue }
                 switch control {
@@ -280,7 +284,7 @@ final class DashboardRuntime: @unchecked Sendable {
                 case .slower: replay.setSpeed(replay.speed / 2)
                 case .step: replay.step()
                 }
-                model.replayBadge = replayBadge(replay)
+                _ = update(&model, .effectResult(.replayStatus(replayBadge(replay))))
             case .selectTheme(let name):
                 do {
                     theme = try themes.load(name)
@@ -288,6 +292,7 @@ final class DashboardRuntime: @unchecked Sendable {
                     terminal.invalidate()
                 } catch {
                     logger.warning("theme \(name): \(error)")
+                    _ = update(&model, .effectResult(.themeFailed(name: name, reason: "\(error)")))
                 }
             }
         }

@@ -2,7 +2,9 @@ import ArgumentParser
 import ClusterProtocol
 import ClusterState
 import EventSources
+import ProtocolV1Source
 import Foundation
+import RenderCore
 import Logging
 import SimServer
 import Dashboard
@@ -144,18 +146,22 @@ struct ReplayCommand: AsyncParsableCommand {
         }
         let source = ReplaySource(recording: recording, name: (file as NSString).lastPathComponent, speed: speed)
         let library = ThemeLibrary()
-        let loaded = (try? library.load(theme ?? "default")) ?? .fallback
-        var model = AppModel(now: recording.start ?? wallClockNow())
-        model.themes = library.names.isEmpty ? [loaded.name] : library.names
-        model.readOnly = true
-        model.replay = true
-        model.modeBadge = "READ-ONLY"
-        model.clusterLabel = "replay"
-        if let summary = recording.badLinesSummary {
-            // Shown at the start, long enough to be read (details in the log).
-            model.message = "\(summary) (log: details)"
-            model.messageUntil = model.now.adding(millis: 20_000)
+        let loaded: Theme
+        do {
+            loaded = try library.load(theme ?? "default")
+        } catch {
+            // A theme asked for by name is an error; only the implicit default falls back.
+            if theme != nil { throw ValidationFailure("\(error)") }
+            loaded = .fallback
         }
+        var setup = DashboardSetup()
+        setup.mode = .replay
+        setup.themes = library.names.isEmpty ? [loaded.name] : library.names
+        setup.themeIndex = setup.themes.firstIndex(of: loaded.name) ?? 0
+        setup.clusterLabel = "replay"
+        // Shown at the start, long enough to be read (details in the log).
+        setup.notice = recording.badLinesSummary.map { "\($0) (log: details)" }
+        let model = AppModel(now: recording.start ?? wallClockNow(), setup: setup)
         let env = ProcessInfo.processInfo.environment
         let signals = QuitSignals()
         signals.install()
