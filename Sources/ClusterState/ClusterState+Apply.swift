@@ -141,7 +141,7 @@ extension ClusterState {
             appendLog(e, severity, "\(d.node) \(d.from.wire) -> \(d.to.wire) (term \(d.term))\(why)")
             refreshOrders()  // the primaries just changed; the check below reads them
             if isSplitBrain {
-                appendLog(e, .critical, "SPLIT BRAIN: \(primaries.joined(separator: " and ")) both claim primary")
+                appendLog(e, .critical, "SPLIT BRAIN: \(primaries.joined(separator: " and ")) both claim primary", kind: .splitBrain(primaries: primaries))
             }
 
         case .healthChanged(let d):
@@ -497,9 +497,11 @@ extension ClusterState {
         migrations[m.id] = m
     }
 
-    mutating func appendLog(_ e: Envelope, _ severity: LogSeverity, _ text: String) {
+    mutating func appendLog(_ e: Envelope, _ severity: LogSeverity, _ text: String, kind: LogKind? = nil) {
         log.append(
-            LogEntry(at: e.timestamp, source: e.source, type: e.type, severity: severity, text: text, correlationID: e.correlationID))
+            LogEntry(
+                at: e.timestamp, source: e.source, kind: kind ?? LogKind(e.event), severity: severity, text: text,
+                correlationID: e.correlationID))
         logAppended += 1
         if log.count > limits.logCapacity { log.removeFirst() }
     }

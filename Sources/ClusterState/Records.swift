@@ -346,7 +346,8 @@ public enum LogSeverity: Int, Sendable, Hashable, Comparable {
 public struct LogEntry: Sendable, Hashable {
     public var at: Timestamp
     public var source: String
-    public var type: String
+    /// What it is about (typed; never compare the wire type string).
+    public var kind: LogKind
     public var severity: LogSeverity
     public var text: String
     public var correlationID: String?

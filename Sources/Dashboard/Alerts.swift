@@ -151,7 +151,7 @@ public func wallStatus(_ m: AppModel) -> WallStatus {
         return s.nodes.values.contains { $0.isPresent && $0.info.role == .candidate } ? .failover : .noPrimary
     }
     if let p = s.promotions.values.first(where: { $0.phase == .transferring }), p.finishedAt == nil { return .failover }
-    if let last = s.log.last(where: { $0.type == "failover.demoted" || $0.type == "failover.authority_transferred" }),
+    if let last = s.log.last(where: { $0.kind.isLeadershipChange }),
         m.now.millis(since: last.at) < 60_000
     {
         return .failover

@@ -48,8 +48,14 @@ public enum IncidentBundle {
         md += "- status now: \(wallStatus(m).rawValue), term \(s.term), primary \(s.primaries.isEmpty ? "none" : s.primaries.joined(separator: ", ")), quorum \(s.quorum.serviceable)/\(s.quorum.members)\n"
         md += "- events in `events.jsonl`: \(m.recent.filter { $0.timestamp >= start }.count), from \(start.rfc3339) (replay: `clusterdash replay events.jsonl`)\n\n"
         md += "## Summary\n\n"
-        let demotions = s.log.filter { $0.at >= start && $0.type == "failover.demoted" }.map(\.text)
-        let elections = s.log.filter { $0.at >= start && $0.type == "election.leader_elected" }.map(\.text)
+        let demotions = s.log.filter { e in
+            guard e.at >= start, case .demoted = e.kind else { return false }
+            return true
+        }.map(\.text)
+        let elections = s.log.filter { e in
+            guard e.at >= start, case .leaderElected = e.kind else { return false }
+            return true
+        }.map(\.text)
         md += alerts.isEmpty ? "Nothing is wrong now.\n" : "\(alerts.count) alert(s) now, worst: \(alerts[0].text).\n"
         if !demotions.isEmpty { md += "Demotions: \(demotions.joined(separator: "; ")).\n" }
         if !elections.isEmpty { md += "Elections: \(elections.joined(separator: "; ")).\n" }

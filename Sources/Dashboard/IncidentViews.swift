@@ -2,15 +2,6 @@ import ClusterProtocol
 import ClusterState
 import RenderCore
 
-/// Log types that belong in an incident timeline.
-let timelineTypes: Set<String> = [
-    "node.role_changed", "failover.demoted", "failover.promotion_requested", "failover.promotion_validated",
-    "failover.promotion_denied", "failover.authority_transferred", "failover.inhibited", "election.started",
-    "election.leader_elected", "node.left", "node.joined", "node.health_changed", "migration.started",
-    "migration.completed", "migration.failed", "migration.cancelled", "assignment.published", "command.result",
-    "replication.follower_status",
-]
-
 /// One line of an incident timeline: an event or an operator action.
 public struct TimelineItem: Sendable, Hashable {
     public var at: Timestamp
@@ -23,7 +14,7 @@ public struct TimelineItem: Sendable, Hashable {
 /// there is none), events and operator actions merged in time order.
 public func incidentTimeline(_ m: AppModel) -> [TimelineItem] {
     let start = m.incidentStart ?? m.now.adding(millis: -600_000)
-    var items = m.state.log.filter { $0.at >= start && timelineTypes.contains($0.type) }.map {
+    var items = m.state.log.filter { $0.at >= start && $0.kind.isTimelineWorthy }.map {
         TimelineItem(at: $0.at, text: "\($0.source): \($0.text)", severity: $0.severity, isOperator: false)
     }
     for a in m.operatorActions where a.at >= start {

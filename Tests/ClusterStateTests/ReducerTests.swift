@@ -120,6 +120,23 @@ private func seeded(
 }
 
 @Suite struct NodeAndFailoverTests {
+    /// Log lines carry a typed kind: the dashboard reads it, never the wire type string.
+    @Test func logLinesCarryATypedKind() {
+        var f = EnvelopeFactory()
+        var s = seeded(&f)
+        s.apply(f.make(.demoted(Demoted(node: "node-1", cause: .health, term: 7))))
+        #expect(s.log.last?.kind == .demoted(node: "node-1", cause: .health, term: 7))
+        #expect(s.log.last?.kind.isLeadershipChange == true)
+        s.apply(f.make(.leaderElected(LeaderElected(term: 8, leader: "node-2", votes: 2))))
+        #expect(s.log.last?.kind == .leaderElected(term: 8, leader: "node-2"))
+        s.apply(f.make(.roleChanged(RoleChanged(node: "node-3", from: .replica, to: .primary, term: 8, reason: nil)), source: "node-3"))
+        s.apply(f.make(.roleChanged(RoleChanged(node: "node-2", from: .replica, to: .primary, term: 8, reason: nil)), source: "node-2"))
+        #expect(s.log.contains { if case .splitBrain = $0.kind { return true } else { return false } })
+        s.apply(f.make(.unknown(type: "vendor.thing", raw: .object(JSONObject()))))
+        #expect(s.log.last?.kind == .unknown(type: "vendor.thing"))
+        #expect(s.log.last?.kind.isTimelineWorthy == false)
+    }
+
     @Test func joinLeaveRoleHealthAndState() {
         var f = EnvelopeFactory()
         var s = seeded(&f)
