@@ -22,13 +22,6 @@ public enum IncidentBundle {
         return out
     }
 
-    /// The state as of `t`: the reducer over the recent envelopes up to `t`.
-    static func state(at t: Timestamp, _ m: AppModel) -> (ClusterState, complete: Bool) {
-        var s = ClusterState()
-        for e in m.recent where e.timestamp <= t { s.apply(e) }
-        return (s, m.recent.first.map { $0.timestamp <= t && s.hasSnapshot } ?? false)
-    }
-
     static func roleTable(_ s: ClusterState) -> String {
         var out = "| node | role | health | state | lag |\n| --- | --- | --- | --- | --- |\n"
         for n in s.orderedNodes {
@@ -62,8 +55,8 @@ public enum IncidentBundle {
         md += "\n## Alerts now\n\n"
         md += alerts.isEmpty ? "none\n" : alerts.map { "- **\($0.severity.label)** since \($0.since?.clockTime ?? "?"): \($0.text)" }.joined(separator: "\n") + "\n"
         md += "\n## Roles at the start\n\n"
-        let (before, complete) = state(at: m.incidentStart ?? start, m)
-        md += complete ? roleTable(before) : "(the recent history does not reach back to the start)\n"
+        let before = stateAt(m.incidentStart ?? start, m)
+        md += before.hasSnapshot ? roleTable(before) : "(the recent history does not reach back to the start)\n"
         md += "\n## Roles now\n\n" + roleTable(s)
         md += "\n## Promotions\n\n"
         let promotions = s.promotions.values

@@ -8,6 +8,7 @@ public enum Action: String, Sendable, Hashable, CaseIterable {
     case incidentView, exportBundle
     case rewindBack, rewindForward, rewindBackMinute, rewindForwardMinute
     case replayPause, replayFaster, replaySlower, replayStep
+    case commitText, clearText, deleteChar
 }
 
 /// Where a binding applies.
@@ -18,6 +19,8 @@ public enum KeyContext: String, Sendable, Hashable, CaseIterable {
     case dialog
     /// The help overlay and the partition table.
     case overlay
+    /// Typing into a filter or the promotion override.
+    case textEntry
 }
 
 /// One binding: the single table that help, the status line and the README
@@ -32,10 +35,17 @@ public struct KeyBinding: Sendable, Hashable {
 
     /// The panes whose status line shows it (nil: every pane).
     public var panes: Set<Pane>?
+    /// It acts on the cluster (k9s' `Dangerous`): refused in read-only mode
+    /// and while rewound, and hidden from a read-only status line.
+    public var dangerous: Bool
 
     public var inStatus: Bool { label != nil }
 
-    public init(_ context: KeyContext, _ keys: [Key], _ action: Action, _ help: String, status: String? = nil, panes: Set<Pane>? = nil) {
+    public init(
+        _ context: KeyContext, _ keys: [Key], _ action: Action, _ help: String, status: String? = nil, panes: Set<Pane>? = nil,
+        dangerous: Bool = false
+    ) {
+        self.dangerous = dangerous
         self.context = context
         self.keys = keys
         self.action = action
@@ -67,9 +77,9 @@ public struct Keymap: Sendable {
         KeyBinding(.normal, [.pageUp], .pageUp, "page up"),
         KeyBinding(.normal, [.enter], .drill, "drill down (assignments: partition table; nodes: its log)", status: "drill", panes: [.nodes, .assignments]),
         KeyBinding(.normal, [.char("/")], .filter, "filter the failover log", status: "filter", panes: [.log]),
-        KeyBinding(.normal, [.char("p")], .promote, "promote a replica", status: "promote"),
-        KeyBinding(.normal, [.char("m")], .migrate, "migrate a tenant", status: "migrate"),
-        KeyBinding(.normal, [.char("c")], .cancelMigration, "cancel the selected migration", status: "cancel", panes: [.migrations]),
+        KeyBinding(.normal, [.char("p")], .promote, "promote a replica", status: "promote", dangerous: true),
+        KeyBinding(.normal, [.char("m")], .migrate, "migrate a tenant", status: "migrate", dangerous: true),
+        KeyBinding(.normal, [.char("c")], .cancelMigration, "cancel the selected migration", status: "cancel", panes: [.migrations], dangerous: true),
         KeyBinding(.normal, [.char("s")], .snapshot, "ask for a fresh snapshot", status: "snapshot"),
         KeyBinding(.normal, [.char("t")], .nextTheme, "next theme", status: "theme"),
         KeyBinding(.normal, [.escape], .back, "back to live; leave the incident view; clear the filter"),
@@ -97,7 +107,18 @@ public struct Keymap: Sendable {
         KeyBinding(.overlay, [.pageDown], .pageDown, "page down"),
         KeyBinding(.overlay, [.pageUp], .pageUp, "page up"),
         KeyBinding(.overlay, [.char("/")], .filter, "filter (partition table)"),
+        KeyBinding(.textEntry, [.enter], .commitText, "keep what was typed", status: "keep"),
+        KeyBinding(.textEntry, [.escape], .clearText, "clear it (the promotion override: close)", status: "clear"),
+        KeyBinding(.textEntry, [.backspace], .deleteChar, "delete a character"),
     ]
+
+    /// Whether `action` acts on the cluster (from the bindings, the one list).
+    public func isDangerous(_ action: Action) -> Bool {
+        bindings.contains { $0.action == action && $0.dangerous }
+    }
+
+    /// The actions that act on the cluster.
+    public var dangerousActions: Set<Action> { Set(bindings.filter(\.dangerous).map(\.action)) }
 
     public func action(for key: Key, in context: KeyContext) -> Action? {
         bindings.first { $0.context == context && $0.keys.contains(key) }?.action
@@ -130,7 +151,7 @@ public struct Keymap: Sendable {
 
     /// Lines of the help overlay, grouped by context.
     public func helpLines() -> [(section: String, keys: String, help: String)] {
-        let titles: [KeyContext: String] = [.normal: "Dashboard", .dialog: "Dialogs", .overlay: "Help and tables"]
+        let titles: [KeyContext: String] = [.normal: "Dashboard", .dialog: "Dialogs", .overlay: "Help and tables", .textEntry: "Typing"]
         return KeyContext.allCases.flatMap { ctx in
             bindings.filter { $0.context == ctx }.map { b in
                 (titles[ctx] ?? ctx.rawValue, b.keys.map(\.description).joined(separator: " "), b.help)

@@ -28,45 +28,10 @@ public struct Thresholds: Sendable, Hashable {
     public init() {}
 }
 
-/// The promotion dialog.
-public struct PromoteDialog: Sendable, Hashable {
-    public var candidates: [String]
-    public var selected: Int
-    /// What the user typed to send despite failing checks.
-    public var typed: String = ""
-    public var requestID: String?
-    public var sentCandidate: String?
-}
-
-/// The migration dialog: tenant, then target region, then confirm.
-public struct MigrateDialog: Sendable, Hashable {
-    public enum Step: Sendable, Hashable { case tenant, region, confirm }
-    public var tenants: [String]
-    public var regions: [String]
-    public var tenantIndex = 0
-    public var regionIndex = 0
-    public var step: Step = .tenant
-    public var dryRun = false
-    public var requestID: String?
-}
-
-/// Confirming the cancellation of a migration.
-public struct CancelDialog: Sendable, Hashable {
-    public var migrationID: String
-    public var tenant: String
-    public var requestID: String?
-
-    public init(migrationID: String, tenant: String, requestID: String? = nil) {
-        self.migrationID = migrationID
-        self.tenant = tenant
-        self.requestID = requestID
-    }
-}
-
 /// What covers the dashboard, if anything.
 public enum Overlay: Sendable, Hashable {
     case help(scroll: Int)
-    case partitions(scroll: Int, filter: String, editing: Bool)
+    case partitions(PartitionsOverlay)
     case promote(PromoteDialog)
     case migrate(MigrateDialog)
     case cancel(CancelDialog)
@@ -157,8 +122,10 @@ public struct AppModel: Sendable {
     public var rows: [Pane: Int] = [:]
     /// Lines scrolled back in the log; 0 follows the newest.
     public var logScroll = 0
-    public var logFilter = ""
-    public var editingFilter = false
+    /// The failover log's filter (`/`).
+    public var logFilterField = TextField()
+    public var logFilter: String { logFilterField.text }
+    public var editingFilter: Bool { logFilterField.editing }
     public var overlay: Overlay?
     public var endpoints: [EndpointView] = []
     public var modeBadge = "INTERACTIVE"

@@ -118,7 +118,7 @@ import Testing
             return
         }
         _ = s.press(.char("/"), .char("n"), .char("o"), .char("d"), .char("e"), .char("-"), .char("2"), .enter)
-        #expect(s.model.overlay == .partitions(scroll: 0, filter: "node-2", editing: false))
+        #expect(s.model.overlay == .partitions(PartitionsOverlay(scroll: 0, filter: TextField(text: "node-2"))))
         let screen = s.screen(120, 40).text
         #expect(screen.contains("Partitions v1 (36, 0 moved)"))
         _ = s.press(.escape)
@@ -188,6 +188,76 @@ import Testing
             return
         }
         #expect(a.dialog == ["tenant acme", "from us-east", "to eu-west", "dry run yes"])
+    }
+
+    /// `d` toggled "(dry run)" after a migration was sent: the dialog is a
+    /// state machine now, and a sent command cannot change.
+    @Test func aSentMigrationCannotChangeAndIsAnsweredByItsResult() throws {
+        var s = Scene.healthy()
+        _ = s.press(.char("m"), .enter, .char("j"), .enter)
+        let effects = s.press(.char("y"))
+        guard case .send(let op)? = effects.first else {
+            Issue.record("nothing sent: \(effects)")
+            return
+        }
+        _ = s.press(.char("d"), .char("j"), .enter)
+        guard case .migrate(let d) = s.model.overlay, case .sent(.sent(let id)) = d.phase else {
+            Issue.record("not in the sent phase: \(String(describing: s.model.overlay))")
+            return
+        }
+        #expect(!d.dryRun, "d after sending changes nothing")
+        #expect(d.regionIndex == 1, "nor does j")
+        #expect(s.screen(120, 40).text.contains("result: pending..."))
+        #expect(!s.screen(120, 40).text.contains("(dry run)"))
+        s.command(op)
+        guard case .migrate(let after) = s.model.overlay, case .sent(.answered(let answeredID, let result)) = after.phase else {
+            Issue.record("the result did not answer the dialog")
+            return
+        }
+        #expect(answeredID == id)
+        #expect(result.status == .accepted)
+        #expect(s.screen(120, 40).text.contains("result: accepted"))
+    }
+
+    @Test func aPromotionMovesFromChoosingToSentToAnswered() {
+        var s = Scene.healthy()
+        _ = s.press(.down, .char("p"))
+        guard case .promote(let d) = s.model.overlay, d.phase == .choosing else {
+            Issue.record("no promotion dialog")
+            return
+        }
+        let effects = s.press(.char("y"))
+        guard case .send(let op)? = effects.first, case .promote(let sent) = s.model.overlay,
+            case .sent(let id, let candidate) = sent.phase
+        else {
+            Issue.record("not sent: \(effects)")
+            return
+        }
+        #expect(candidate == "node-2")
+        #expect(s.press(.char("j")).isEmpty)
+        s.command(op)
+        guard case .promote(let answered) = s.model.overlay, case .answered(id, "node-2", let result) = answered.phase else {
+            Issue.record("not answered")
+            return
+        }
+        #expect(result.status == .accepted)
+    }
+
+    @Test func commandKeysAreListedOnceAsDangerous() {
+        let map = Keymap()
+        #expect(map.dangerousActions == [.promote, .migrate, .cancelMigration])
+        var field = TextField(editing: true)
+        #expect(field.handle(.char("a"), keymap: map) == .edited)
+        #expect(field.handle(.char("b"), keymap: map) == .edited)
+        #expect(field.handle(.backspace, keymap: map) == .edited)
+        #expect(field.shown == "a_")
+        #expect(field.handle(.enter, keymap: map) == .committed)
+        #expect(field.text == "a" && !field.editing)
+        field.editing = true
+        #expect(field.handle(.escape, keymap: map) == .cleared)
+        #expect(field.text.isEmpty)
+        for _ in 0..<1_000 { _ = field.handle(.char("x"), keymap: map) }
+        #expect(field.text.count == 256, "bounded")
     }
 
     @Test func cancelNeedsARunningSelectedMigration() {

@@ -1,0 +1,87 @@
+import ClusterProtocol
+import ClusterState
+import RenderCore
+
+/// The partition table (Enter on Assignments): every partition, filterable.
+public struct PartitionsOverlay: Sendable, Hashable {
+    public var scroll: Int
+    public var filter: TextField
+
+    public init(scroll: Int = 0, filter: TextField = TextField()) {
+        self.scroll = scroll
+        self.filter = filter
+    }
+}
+
+/// Partition rows of the drill-down, filtered by partition id or worker.
+func partitionRows(_ m: AppModel, filter: String) -> [PartitionAssignment] {
+    guard let a = m.state.assignment else { return [] }
+    guard !filter.isEmpty else { return a.partitions }
+    let needle = filter.lowercased()
+    return a.partitions.filter { String($0.id) == needle || ($0.worker ?? "unassigned").lowercased().contains(needle) }
+}
+
+/// Typing into the filter (nil: not typing).
+func partitionsTyping(_ m: inout AppModel, _ p: PartitionsOverlay, _ key: Key) -> [Effect]? {
+    guard p.filter.editing else { return nil }
+    var p = p
+    if p.filter.handle(key, keymap: m.keymap) != .ignored { p.scroll = 0 }
+    m.overlay = .partitions(p)
+    return []
+}
+
+func performPartitions(_ m: inout AppModel, _ p: PartitionsOverlay, _ action: Action) {
+    var p = p
+    let last = max(0, partitionRows(m, filter: p.filter.text).count - 1)
+    switch action {
+    case .dismiss:
+        m.overlay = nil
+        return
+    case .down: p.scroll = min(last, p.scroll + 1)
+    case .up: p.scroll = max(0, p.scroll - 1)
+    case .top: p.scroll = 0
+    case .bottom: p.scroll = last
+    case .pageDown: p.scroll = min(last, p.scroll + 20)
+    case .pageUp: p.scroll = max(0, p.scroll - 20)
+    case .filter:
+        p.scroll = 0
+        p.filter.editing = true
+    default: return
+    }
+    m.overlay = .partitions(p)
+}
+
+func renderPartitions(_ m: AppModel, _ p: PartitionsOverlay, _ area: Rect, _ b: inout Buffer, _ sym: Symbols) {
+    let filter = p.filter.text
+    let rows = partitionRows(m, filter: filter)
+    let r = dialogRect(area, width: 60, height: area.height)
+    let version = m.state.assignment.map { "v\($0.version)" } ?? ""
+    let movedCount = m.state.assignment?.movedPartitions.count ?? 0
+    let inner = openDialog("Partitions \(version) (\(rows.count), \(movedCount) moved)", r, &b, sym)
+    guard inner.height > 1 else { return }
+    let filterLine = p.filter.editing ? "filter: \(p.filter.shown) (Enter keep, Esc clear)" : (filter.isEmpty ? "/ filters by partition id or worker" : "filter: \(filter)")
+    b.write(filterLine, x: inner.x, y: inner.y, maxWidth: inner.width, style: Style(.accent))
+    let present = m.state.presentNodeIDs
+    // What changed since the previous version: the partitions that moved.
+    let moved = m.state.assignment?.movedPartitions ?? []
+    let table = Table(
+        columns: [
+            Column("PARTITION", .fixed(10), alignment: .right), Column("WORKER", .min(10)), Column("WEIGHT", .fixed(7), alignment: .right),
+            Column("", .fixed(6)),
+        ],
+        rowCount: rows.count, symbols: sym
+    ) { i in
+        let p = rows[i]
+        let worker = p.worker ?? "unassigned"
+        let orphan = p.worker.map { !present.contains($0) } ?? true
+        let changed = moved.contains(p.id)
+        return [
+            Line("\(p.id)", Style(changed ? .accent : .normal, changed ? .bold : [])),
+            Line(worker, Style(orphan ? AppSlot.alert : (changed ? .accent : .normal), orphan || changed ? .bold : [])),
+            Line(p.weight == p.weight.rounded() ? "\(Int(p.weight))" : "\(p.weight)"),
+            Line(changed ? "moved" : "", Style(.accent, .bold)),
+        ]
+    }
+    var state = TableState(selected: rows.isEmpty ? nil : min(p.scroll, rows.count - 1))
+    table.render(Rect(x: inner.x, y: inner.y + 1, width: inner.width, height: inner.height - 1), &b, state: &state)
+}

@@ -1,0 +1,67 @@
+import ClusterProtocol
+import ClusterState
+import EventSources
+import RenderCore
+
+func renderAssignments(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
+    let s = m.state
+    guard let a = s.assignment else {
+        let block = paneBlock(m, .assignments, sym)
+        block.render(r, &b)
+        let inner = block.inner(r)
+        let waiting = s.rebalance.map { "waiting: \($0.reason?.wire ?? "calculator") window \(formatSeconds($0.windowMillis ?? 0))" } ?? "no assignment published yet"
+        b.write(waiting, x: inner.x, y: inner.y, maxWidth: inner.width, style: Style(.dim))
+        return
+    }
+    let block = paneBlock(m, .assignments, trailing: Line("v\(a.version)", Style(.accent, .bold)), sym)
+    block.render(r, &b)
+    let inner = block.inner(r)
+    guard !inner.isEmpty else { return }
+    let calc = s.rebalance?.calculatorState?.wire ?? "idle"
+    let reason = a.reason?.wire ?? s.rebalance?.reason?.wire ?? "-"
+    let dot = sym == .ascii ? " | " : " · "
+    var info = Line([Span(a.strategy.wire, Style(.normal, .bold)), Span("\(dot)\(reason.replacingOccurrences(of: "_", with: " "))\(dot)calc \(calc)", Style(.normal))])
+    if let w = s.rebalance?.windowMillis, calc != "idle" { info.append("\(dot)window \(formatSeconds(w))") }
+    b.write(info, x: inner.x, y: inner.y, maxWidth: inner.width)
+    let orphans = s.orphanedPartitions
+    let dups = a.duplicateIDs.count
+    var check = Line([])
+    if orphans == 0 && dups == 0 {
+        check.append(Span(sym == .ascii ? "ok " : "✓ ", Style(AppSlot.ok, .bold)))
+        check.append("every partition assigned once")
+    } else {
+        check.append(Span(sym == .ascii ? "!! " : "✗ ", Style(AppSlot.alert, .bold)))
+        check.append(Span("\(orphans) orphaned, \(dups) duplicated", Style(AppSlot.alert, .bold)))
+    }
+    check.append(Span("  \(a.partitions.count) partitions, \(a.movedInLastRebalance) moved", Style(.dim)))
+    if inner.height > 1 { b.write(check, x: inner.x, y: inner.y + 1, maxWidth: inner.width) }
+    guard inner.height > 2 else { return }
+    let workers = a.sortedWorkers
+    let focused = m.isFocused(.assignments)
+    let present = s.presentNodeIDs
+    let table = Table(
+        columns: [Column("WORKER", .min(8)), Column("PARTS", .fixed(6), alignment: .right), Column("WEIGHT", .fixed(8), alignment: .right), Column("MOVED", .fixed(6), alignment: .right)],
+        rowCount: workers.count, selectedStyle: Style(.selection, focused ? .reverse : []), symbols: sym
+    ) { i in
+        let w = workers[i]
+        guard let load = a.workers[w] else { return [Line(w, Style(.dim))] }
+        let gone = !present.contains(w)
+        return [
+            Line(w, Style(gone ? AppSlot.alert : .normal)), Line("\(load.partitions)"),
+            Line(load.weight == load.weight.rounded() ? "\(Int(load.weight))" : String(Int((load.weight * 10).rounded())) .inserting(decimalAt: 1)),
+            Line(load.movedIn > 0 ? "+\(load.movedIn)" : "0", Style(load.movedIn > 0 ? .accent : .dim)),
+        ]
+    }
+    var state = TableState(selected: focused ? m.row(.assignments) : nil)
+    table.render(Rect(x: inner.x, y: inner.y + 2, width: inner.width, height: inner.height - 2), &b, state: &state)
+}
+
+extension String {
+    /// "125" with 1 decimal -> "12.5".
+    func inserting(decimalAt places: Int) -> String {
+        guard count > places else { return "0.\(self)" }
+        var s = self
+        s.insert(".", at: s.index(s.endIndex, offsetBy: -places))
+        return s
+    }
+}

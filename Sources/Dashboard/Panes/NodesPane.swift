@@ -1,0 +1,48 @@
+import ClusterProtocol
+import ClusterState
+import EventSources
+import RenderCore
+
+func renderNodes(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
+    // Only the rows on screen are looked up (the cluster may have thousands).
+    let ids = m.state.nodeIDs
+    let records = m.state.nodes
+    let q = m.state.quorum
+    let block = paneBlock(m, .nodes, trailing: Line([Span("quorum \(q.serviceable)/\(q.members)", Style(q.present ? AppSlot.ok : AppSlot.alert, q.present ? [] : .bold))]), sym)
+    block.render(r, &b)
+    let inner = block.inner(r)
+    let now = m.now
+    let thresholds = m.thresholds
+    let focused = m.isFocused(.nodes)
+    let table = Table(
+        // When space is short the last columns shrink first: STATE goes before LAG.
+        columns: [
+            Column("NODE", .min(8)), Column("ROLE", .fixed(9)), Column("HEALTH", .fixed(9)),
+            Column("LAG", .fixed(6), alignment: .right), Column("HEARD", .fixed(6), alignment: .right), Column("STATE", .fill(1)),
+        ], rowCount: ids.count, selectedStyle: Style(.selection, focused ? .reverse : []), symbols: sym
+    ) { i in
+        guard let n = records[ids[i]] else { return [Line(ids[i], Style(.dim))] }
+        let (symbol, slot) = roleSymbol(n.info.role, sym)
+        if let gone = n.departure {
+            return [
+                Line([Span("\(symbol) ", Style(slot)), Span(n.id, Style(.dim))]), Line("left", Style(.dim)),
+                Line(gone.reason.wire.replacingOccurrences(of: "_", with: " "), Style(AppSlot.healthBad)),
+                Line("-", Style(.dim)), Line(ageText(now.millis(since: gone.at)), Style(.dim)), Line("-", Style(.dim)),
+            ]
+        }
+        let health = n.info.health == .unhealthy ? "UNHEALTHY" : n.info.health.wire
+        let heard = n.lastHeard.map { ageText(now.millis(since: $0)) } ?? "-"
+        let lag = n.info.role == .primary ? nil : n.info.lagMillis
+        return [
+            Line([Span("\(symbol) ", Style(slot, .bold)), Span(n.id, Style(n.info.role == .primary ? AppSlot.rolePrimary : .normal, n.info.role == .primary ? .bold : []))]),
+            Line(n.info.role.wire, Style(slot, n.info.role == .primary ? .bold : [])),
+            Line(health, Style(healthSlot(n.info.health), n.info.health == .unhealthy ? .bold : [])),
+            Line(lagText(lag), Style(lagSlot(lag, thresholds))),
+            Line(heard, Style(.dim)),
+            Line(n.info.managerState.wire.replacingOccurrences(of: "_", with: " "), Style(n.info.managerState == .stable ? .normal : AppSlot.lagWarn)),
+        ]
+    }
+    var state = TableState(selected: focused || !ids.isEmpty ? m.row(.nodes) : nil)
+    if !focused { state.selected = nil }
+    table.render(inner, &b, state: &state)
+}

@@ -1,0 +1,42 @@
+import ClusterProtocol
+import ClusterState
+import EventSources
+import RenderCore
+
+func renderReplication(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
+    let ids = m.state.followerIDs
+    let block = paneBlock(m, .replication, trailing: Line("warn >\(formatLag(m.thresholds.lagWarnMillis)) crit >\(formatLag(m.thresholds.lagCritMillis))", Style(.dim)), sym)
+    block.render(r, &b)
+    let inner = block.inner(r)
+    guard !inner.isEmpty else { return }
+    if ids.isEmpty {
+        b.write("no followers reporting yet", x: inner.x, y: inner.y, maxWidth: inner.width, style: Style(.dim))
+        return
+    }
+    let focused = m.isFocused(.replication)
+    let nameWidth = min(10, max(6, m.state.followerNameWidth))
+    let valueWidth = 12
+    let sparkWidth = max(0, inner.width - nameWidth - valueWidth - 2)
+    var state = TableState(selected: focused ? m.row(.replication) : nil)
+    state.scrollToSelection(visibleRows: inner.height, rowCount: ids.count)
+    let thresholds = m.thresholds
+    for (k, i) in (state.offset..<min(ids.count, state.offset + inner.height)).enumerated() {
+        guard let f = m.state.followers[ids[i]] else { continue }
+        let y = inner.y + k
+        b.write(f.follower, x: inner.x, y: y, maxWidth: nameWidth, style: Style(.normal, state.selected == i ? .reverse : []))
+        let values = f.history.map { Double($0.lagMillis) }
+        let maxValue = max(Double(thresholds.lagWarnMillis) / 4, values.max() ?? 0)
+        Sparkline(values: values, maximum: maxValue, styleFor: { v in Style(lagSlot(Int64(v), thresholds)) }, symbols: sym)
+            .render(Rect(x: inner.x + nameWidth + 1, y: y, width: sparkWidth, height: 1), &b)
+        let value: Line
+        if !f.isConnected {
+            let since = f.statusSince.map { ageText(m.now.millis(since: $0)) } ?? "?"
+            value = Line("DISC \(since)", Style(AppSlot.lagCrit, .bold))
+        } else {
+            let lag = f.lagMillis
+            value = Line(lagText(lag), Style(lagSlot(lag, thresholds), (lag ?? 0) > thresholds.lagCritMillis ? .bold : []))
+        }
+        let vw = min(valueWidth, value.width)
+        b.write(value, x: inner.right - vw, y: y, maxWidth: vw)
+    }
+}

@@ -1,0 +1,184 @@
+import ClusterProtocol
+import ClusterState
+import RenderCore
+
+func handleKey(_ m: inout AppModel, _ key: Key) -> [Effect] {
+    // The wall has one key, q (none with --no-quit-key).
+    if m.wall {
+        return !m.noQuitKey && (key == .char("q") || key == .ctrl("c")) ? [.quit] : []
+    }
+    // Typing into a filter or the promotion override takes the key first.
+    if m.logFilterField.editing, m.overlay == nil {
+        _ = m.logFilterField.handle(key, keymap: m.keymap)
+        m.logScroll = 0
+        return []
+    }
+    switch m.overlay {
+    case .partitions(let p):
+        if let effects = partitionsTyping(&m, p, key) { return effects }
+    case .promote(let d):
+        if let effects = promoteTyping(&m, d, key) { return effects }
+    default:
+        break
+    }
+    guard let action = m.keymap.action(for: key, in: m.context) else { return [] }
+    return perform(&m, action)
+}
+
+func perform(_ m: inout AppModel, _ action: Action) -> [Effect] {
+    switch m.overlay {
+    case .help(let scroll):
+        performHelp(&m, scroll: scroll, action)
+        return []
+    case .partitions(let p):
+        performPartitions(&m, p, action)
+        return []
+    case .promote(let d):
+        return performPromote(&m, d, action)
+    case .migrate(let d):
+        return performMigrate(&m, d, action)
+    case .cancel(let d):
+        return performCancel(&m, d, action)
+    case nil:
+        return performNormal(&m, action)
+    }
+}
+
+func record(_ m: inout AppModel, _ action: OperatorAction) {
+    m.operatorActions.append(action)
+    if m.operatorActions.count > 1_000 { m.operatorActions.removeFirst(m.operatorActions.count - 1_000) }
+}
+
+func rowCount(_ m: AppModel, _ pane: Pane) -> Int {
+    switch pane {
+    case .nodes: m.state.nodeIDs.count
+    case .replication: m.state.followers.count
+    case .assignments: m.state.assignment?.sortedWorkers.count ?? 0
+    case .migrations: m.state.migrations.count
+    case .log: m.visibleLog.count
+    }
+}
+
+func performNormal(_ m: inout AppModel, _ action: Action) -> [Effect] {
+    if m.readOnly, m.keymap.isDangerous(action) {
+        m.say("read-only: commands are disabled")
+        return []
+    }
+    if m.rewind != nil, m.keymap.isDangerous(action) {
+        m.say("looking at the past: Esc returns to live first")
+        return []
+    }
+    let pane = m.focus
+    let count = rowCount(m, pane)
+    func setRow(_ r: Int) { m.rows[pane] = max(0, min(max(0, count - 1), r)) }
+    switch action {
+    case .quit:
+        return [.quit]
+    case .help:
+        m.overlay = .help(scroll: 0)
+    case .focusNext:
+        m.focus = Pane(rawValue: (pane.rawValue + 1) % Pane.allCases.count) ?? .nodes
+    case .focusPrevious:
+        m.focus = Pane(rawValue: (pane.rawValue + Pane.allCases.count - 1) % Pane.allCases.count) ?? .nodes
+    case .down:
+        if pane == .log { m.logScroll = max(0, m.logScroll - 1) } else { setRow(m.row(pane) + 1) }
+    case .up:
+        if pane == .log { m.logScroll = min(max(0, count - 1), m.logScroll + 1) } else { setRow(m.row(pane) - 1) }
+    case .top:
+        if pane == .log { m.logScroll = max(0, count - 1) } else { setRow(0) }
+    case .bottom:
+        if pane == .log { m.logScroll = 0 } else { setRow(count - 1) }
+    case .pageDown:
+        if pane == .log { m.logScroll = max(0, m.logScroll - 10) } else { setRow(m.row(pane) + 10) }
+    case .pageUp:
+        if pane == .log { m.logScroll = min(max(0, count - 1), m.logScroll + 10) } else { setRow(m.row(pane) - 10) }
+    case .drill:
+        if pane == .assignments {
+            if m.state.assignment == nil { m.say("no assignment yet") } else { m.overlay = .partitions(PartitionsOverlay()) }
+        } else if pane == .nodes, let node = m.nodeRows[safe: m.row(.nodes)] {
+            m.logFilterField = TextField(text: node.id)
+            m.focus = .log
+            m.logScroll = 0
+            m.say("log filtered to \(node.id); Esc clears")
+        }
+    case .back:
+        if m.rewind != nil {
+            m.rewind = nil
+            m.say("live")
+        } else if m.view == .incident {
+            m.view = .dashboard
+        } else if !m.logFilter.isEmpty {
+            m.logFilterField = TextField()
+            m.say("filter cleared")
+        }
+    case .rewindBack, .rewindForward, .rewindBackMinute, .rewindForwardMinute:
+        rewind(&m, action)
+    case .replayPause, .replayFaster, .replaySlower, .replayStep:
+        guard m.replay else {
+            m.say("only when replaying a recording (clusterdash replay FILE)")
+            return []
+        }
+        switch action {
+        case .replayPause: return [.replay(.togglePause)]
+        case .replayFaster: return [.replay(.faster)]
+        case .replaySlower: return [.replay(.slower)]
+        default: return [.replay(.step)]
+        }
+    case .incidentView:
+        m.view = m.view == .incident ? .dashboard : .incident
+    case .exportBundle:
+        guard m.view == .incident else {
+            m.say("e exports from the incident view (i)")
+            return []
+        }
+        return [.exportBundle]
+    case .filter:
+        m.focus = .log
+        m.logFilterField.editing = true
+        m.logScroll = 0
+    case .promote:
+        let candidates = m.promotionCandidates
+        guard !candidates.isEmpty else {
+            m.say("no replica to promote")
+            return []
+        }
+        // Start on the selected node when it is a candidate, else the first that passes.
+        var selected = 0
+        if pane == .nodes, let node = m.nodeRows[safe: m.row(.nodes)], let i = candidates.firstIndex(of: node.id) {
+            selected = i
+        } else if let i = candidates.firstIndex(where: { m.promotionVerdict($0).allowed }) {
+            selected = i
+        }
+        m.overlay = .promote(PromoteDialog(candidates: candidates, selected: selected))
+    case .migrate:
+        let tenants = m.state.tenants.keys.sorted(by: naturalLess)
+        guard !tenants.isEmpty else {
+            m.say("no tenants known")
+            return []
+        }
+        var regions = Set(m.state.tenants.values)
+        for n in m.state.nodes.values { if let r = n.info.region { regions.insert(r) } }
+        m.overlay = .migrate(MigrateDialog(tenants: tenants, regions: regions.sorted()))
+    case .cancelMigration:
+        let running = m.state.orderedMigrations
+        guard pane == .migrations, let mig = running[safe: m.row(.migrations)] else {
+            m.say("select a migration in the Migrations pane first")
+            return []
+        }
+        guard !mig.info.state.isFinished else {
+            m.say("\(mig.id) already \(mig.info.state.wire)")
+            return []
+        }
+        m.overlay = .cancel(CancelDialog(migrationID: mig.id, tenant: mig.info.tenant))
+    case .snapshot:
+        m.say("snapshot requested")
+        return m.endpoints.indices.map { .requestSnapshot(endpoint: $0) }
+    case .nextTheme:
+        m.themeIndex = (m.themeIndex + 1) % max(1, m.themes.count)
+        m.say("theme: \(m.themeName)")
+        return [.selectTheme(m.themeName)]
+    default:
+        break
+    }
+    return []
+}
