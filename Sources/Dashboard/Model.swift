@@ -120,6 +120,8 @@ public struct AppModel: Sendable {
     public var size = Size(width: 80, height: 24)
     public var focus: Pane = .nodes
     public var rows: [Pane: Int] = [:]
+    /// The first row on screen of each pane's table, kept between frames.
+    public var offsets: [Pane: Int] = [:]
     /// Lines scrolled back in the log; 0 follows the newest.
     public var logScroll = 0
     /// The failover log's filter (`/`).

@@ -70,7 +70,14 @@ func performNormal(_ m: inout AppModel, _ action: Action) -> [Effect] {
     }
     let pane = m.focus
     let count = rowCount(m, pane)
-    func setRow(_ r: Int) { m.rows[pane] = max(0, min(max(0, count - 1), r)) }
+    func setRow(_ r: Int) {
+        let row = max(0, min(max(0, count - 1), r))
+        m.rows[pane] = row
+        // The page moves only when the selection leaves it.
+        var table = TableState(selected: row, offset: m.offsets[pane] ?? 0)
+        table.scrollToSelection(visibleRows: visibleRows(m, pane), rowCount: count)
+        m.offsets[pane] = table.offset
+    }
     switch action {
     case .quit:
         return [.quit]

@@ -45,24 +45,62 @@ func renderTooSmall(_ area: Rect, _ b: inout Buffer) {
 
 // MARK: The panes
 
-func renderBody(_ m: AppModel, _ whole: Rect, _ b: inout Buffer, _ sym: Symbols) {
-    var r = whole
-    let notice = connectionNoticeHeight(m, in: whole)
-    if notice > 0 {
-        let parts = Layout.split(whole, .vertical, [.fixed(notice), .fill(1)])
-        renderConnectionNotice(m, parts[0], &b, sym)
-        r = parts[1]
+/// Where everything of the dashboard screen goes: one layout for drawing
+/// and for the scroll offsets `update` keeps.
+struct BodyLayout {
+    var notice: Rect?
+    var panes: [Pane: Rect]
+
+    init(_ m: AppModel, _ whole: Rect) {
+        var r = whole
+        let notice = connectionNoticeHeight(m, in: whole)
+        if notice > 0 {
+            let parts = Layout.split(whole, .vertical, [.fixed(notice), .fill(1)])
+            self.notice = parts[0]
+            r = parts[1]
+        }
+        let nodeRows = max(3, m.state.nodeIDs.count + 3)
+        let rows = Layout.split(r, .vertical, [.fixed(min(nodeRows, max(5, r.height * 2 / 5))), .percentage(30), .fill(1)])
+        let top = Layout.split(rows[0], .horizontal, [.percentage(55), .fill(1)])
+        let middle = Layout.split(rows[1], .horizontal, [.percentage(50), .fill(1)])
+        panes = [.nodes: top[0], .replication: top[1], .assignments: middle[0], .migrations: middle[1], .log: rows[2]]
     }
-    let nodeRows = max(3, m.state.nodeIDs.count + 3)
-    let rows = Layout.split(
-        r, .vertical, [.fixed(min(nodeRows, max(5, r.height * 2 / 5))), .percentage(30), .fill(1)])
-    let top = Layout.split(rows[0], .horizontal, [.percentage(55), .fill(1)])
-    let middle = Layout.split(rows[1], .horizontal, [.percentage(50), .fill(1)])
-    renderNodes(m, top[0], &b, sym)
-    renderReplication(m, top[1], &b, sym)
-    renderAssignments(m, middle[0], &b, sym)
-    renderMigrations(m, middle[1], &b, sym)
-    renderLog(m, rows[2], &b, sym)
+
+    /// The body of a screen of `size`: between the header and the status line.
+    static func body(_ size: Size) -> Rect {
+        Rect(x: 0, y: 1, width: size.width, height: max(0, size.height - 2))
+    }
+}
+
+/// How many rows of `pane`'s table are on screen (what scrolling keeps the
+/// selection within).
+public func visibleRows(_ m: AppModel, _ pane: Pane) -> Int {
+    guard let r = BodyLayout(m, BodyLayout.body(m.size)).panes[pane] else { return 0 }
+    let inner = max(0, r.height - 2)
+    switch pane {
+    case .nodes: return max(0, inner - 1)  // the header row
+    case .replication: return inner
+    case .assignments: return max(0, inner - 3)  // two lines of summary, the header
+    case .migrations: return max(1, inner / (inner >= 4 ? 2 : 1))
+    case .log: return inner
+    }
+}
+
+/// The table state of `pane` with its kept offset (ratatui's StatefulWidget):
+/// scrolling up past the first page moves the selection, not the page.
+func tableState(_ m: AppModel, _ pane: Pane, selected: Int?) -> TableState {
+    TableState(selected: selected, offset: m.offsets[pane] ?? 0)
+}
+
+func renderBody(_ m: AppModel, _ whole: Rect, _ b: inout Buffer, _ sym: Symbols) {
+    let layout = BodyLayout(m, whole)
+    if let notice = layout.notice { renderConnectionNotice(m, notice, &b, sym) }
+    let p = layout.panes
+    renderNodes(m, p[.nodes] ?? .zero, &b, sym)
+    renderReplication(m, p[.replication] ?? .zero, &b, sym)
+    renderAssignments(m, p[.assignments] ?? .zero, &b, sym)
+    renderMigrations(m, p[.migrations] ?? .zero, &b, sym)
+    renderLog(m, p[.log] ?? .zero, &b, sym)
 }
 
 func paneBlock(_ m: AppModel, _ pane: Pane, trailing: Line? = nil, _ sym: Symbols) -> Block {

@@ -243,6 +243,33 @@ import Testing
         #expect(result.status == .accepted)
     }
 
+    /// The table state was rebuilt every frame, so scrolling up past the
+    /// first page kept the selection pinned to the bottom row.
+    @Test func scrollingUpMovesTheSelectionNotThePage() {
+        var s = Scene { $0.nodes = 40 }
+        s.run(seconds: 30)
+        s.model.size = Size(width: 100, height: 30)
+        #expect(s.model.focus == .nodes)
+        let visible = visibleRows(s.model, .nodes)
+        #expect(visible > 3 && visible < 40)
+        _ = s.press(.char("G"))
+        let bottomOffset = s.model.offsets[.nodes] ?? 0
+        #expect(bottomOffset == 40 - visible)
+        func selectedLine() -> Int? {
+            let b = s.screen(100, 30)
+            let rows = b.textLines()
+            return (0..<30).first { y in b[2, y].style.modifiers.contains(.reverse) && rows[y].contains("node-") }
+        }
+        let atBottom = selectedLine()
+        _ = s.press(.char("k"), .char("k"))
+        #expect(s.model.offsets[.nodes] == bottomOffset, "the page stays")
+        #expect(selectedLine() == atBottom.map { $0 - 2 }, "the selection moves up the page")
+        for _ in 0..<visible { _ = s.press(.char("k")) }
+        #expect((s.model.offsets[.nodes] ?? 0) < bottomOffset, "past the top of the page it scrolls")
+        let shown = s.model.nodeRows[s.model.row(.nodes)].id
+        #expect(s.screen(100, 30).text.contains("\(shown) "), "the selected node is on screen")
+    }
+
     @Test func commandKeysAreListedOnceAsDangerous() {
         let map = Keymap()
         #expect(map.dangerousActions == [.promote, .migrate, .cancelMigration])

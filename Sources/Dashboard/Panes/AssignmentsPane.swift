@@ -52,7 +52,7 @@ func renderAssignments(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbo
             Line(load.movedIn > 0 ? "+\(load.movedIn)" : "0", Style(load.movedIn > 0 ? .accent : .dim)),
         ]
     }
-    var state = TableState(selected: focused ? m.row(.assignments) : nil)
+    var state = tableState(m, .assignments, selected: focused ? m.row(.assignments) : nil)
     table.render(Rect(x: inner.x, y: inner.y + 2, width: inner.width, height: inner.height - 2), &b, state: &state)
 }
 

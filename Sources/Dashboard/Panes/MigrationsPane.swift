@@ -17,7 +17,7 @@ func renderMigrations(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbol
     let focused = m.isFocused(.migrations)
     let perItem = inner.height >= 4 ? 2 : 1
     let visible = max(1, inner.height / perItem)
-    var state = TableState(selected: focused ? m.row(.migrations) : nil)
+    var state = tableState(m, .migrations, selected: focused ? m.row(.migrations) : nil)
     state.scrollToSelection(visibleRows: visible, rowCount: migrations.count)
     var y = inner.y
     for i in state.offset..<min(migrations.count, state.offset + visible) {

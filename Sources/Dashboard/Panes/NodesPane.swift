@@ -42,7 +42,7 @@ func renderNodes(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
             Line(n.info.managerState.wire.replacingOccurrences(of: "_", with: " "), Style(n.info.managerState == .stable ? .normal : AppSlot.lagWarn)),
         ]
     }
-    var state = TableState(selected: focused || !ids.isEmpty ? m.row(.nodes) : nil)
+    var state = tableState(m, .nodes, selected: focused || !ids.isEmpty ? m.row(.nodes) : nil)
     if !focused { state.selected = nil }
     table.render(inner, &b, state: &state)
 }

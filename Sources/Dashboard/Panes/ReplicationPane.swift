@@ -17,7 +17,7 @@ func renderReplication(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbo
     let nameWidth = min(10, max(6, m.state.followerNameWidth))
     let valueWidth = 12
     let sparkWidth = max(0, inner.width - nameWidth - valueWidth - 2)
-    var state = TableState(selected: focused ? m.row(.replication) : nil)
+    var state = tableState(m, .replication, selected: focused ? m.row(.replication) : nil)
     state.scrollToSelection(visibleRows: inner.height, rowCount: ids.count)
     let thresholds = m.thresholds
     for (k, i) in (state.offset..<min(ids.count, state.offset + inner.height)).enumerated() {
