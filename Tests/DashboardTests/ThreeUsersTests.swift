@@ -7,7 +7,7 @@ import EventSources
 import RenderCore
 import Testing
 
-private let golden = GoldenScreen()
+private let golden = GoldenScreen(slotNames: Dictionary(AppSlot.named.map { ($0.1, $0.0) }, uniquingKeysWith: { a, _ in a }))
 
 private func expectScreen(_ scene: Scene, _ name: String, _ w: Int, _ h: Int, sourceLocation: SourceLocation = #_sourceLocation) {
     let result = golden.check(scene.screen(w, h), named: name)
@@ -222,7 +222,7 @@ extension Scene {
         // A minute back, with the default history, is a minute back.
         #expect(s.model.rewind.map { s.sim.now.millis(since: $0.at) } ?? 0 >= 59_000)
         _ = s.press(.char("]"), .char("]"))
-        let result = GoldenScreen().check(s.screen(120, 40), named: "rewind-120x40")
+        let result = golden.check(s.screen(120, 40), named: "rewind-120x40")
         #expect(result.matches, "\(result.message)")
     }
 }

@@ -17,6 +17,20 @@ private func expectGolden(_ buffer: Buffer, _ name: String, sourceLocation: Sour
         #expect(Block().inner(b.area) == Rect(x: 1, y: 1, width: 22, height: 2))
     }
 
+    /// A golden screen records style as well as text: a selection or colour
+    /// regression with the same characters fails it.
+    @Test func goldenScreensRecordStyle() {
+        var b = Buffer(size: Size(width: 10, height: 2))
+        b.write("node-1", x: 0, y: 0, maxWidth: 10, style: Style(Slot(40), .bold))
+        var moved = b
+        moved.addModifiers(Rect(x: 0, y: 1, width: 10, height: 1), .reverse)
+        #expect(b.text == moved.text)
+        #expect(GoldenScreen.render(b) != GoldenScreen.render(moved))
+        let text = GoldenScreen.render(b, slotNames: [Slot(40): "lag_ok"])
+        #expect(text.contains(" a = lag_ok bold\n"))
+        #expect(text.contains("|aaaaaabbbb|\n|bbbbbbbbbb|\n"))
+    }
+
     @Test func blockInASCII() {
         var b = Buffer(size: Size(width: 12, height: 3))
         Block(title: "Log", symbols: .ascii).render(b.area, &b)
