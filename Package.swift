@@ -47,6 +47,7 @@ let package = Package(
             dependencies: [
                 "ClusterProtocol",
                 "ClusterState",
+                "EventSources",
                 .product(name: "DequeModule", package: "swift-collections"),
             ],
             swiftSettings: strict
@@ -57,6 +58,7 @@ let package = Package(
             dependencies: [
                 "ClusterSim",
                 "ClusterProtocol",
+                "EventSources",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -122,7 +124,7 @@ let package = Package(
         .target(
             name: "ClusterdashTesting",
             dependencies: [
-                "RenderCore", "ClusterProtocol", "ClusterState", "ClusterSim",
+                "RenderCore", "ClusterProtocol", "ClusterState", "ClusterSim", "EventSources",
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -1,5 +1,6 @@
 import ClusterProtocol
 import ClusterState
+import EventSources
 
 /// The answer to one command: the `command.result` for the sender alone, and
 /// the events everyone sees.
@@ -50,7 +51,7 @@ extension SimCluster {
     /// `command.result` stands outside the sequence: seq 0, its own id.
     func resultEnvelope(_ r: CommandResult, correlation: String?) -> Envelope {
         Envelope(
-            id: "\(idPrefix)-result-\(eventCounter)-\(r.requestID ?? "none")-\(commandResults.count)", source: speaker, seq: 0,
+            id: "\(stamper.idPrefix)result-\(stamper.counter)-\(r.requestID ?? "none")-\(commandResults.count)", source: speaker, seq: 0,
             timestamp: now, correlationID: correlation, event: .commandResult(r))
     }
 

@@ -1,4 +1,5 @@
 import ClusterProtocol
+import EventSources
 import ClusterState
 import DequeModule
 
@@ -89,9 +90,9 @@ public struct SimCluster: Sendable {
     var nextHeartbeat: Timestamp
     var sampleBudget: Double = 0
     var sampleCursor = 0
-    public private(set) var seqs: [String: Int64] = [:]
-    var eventCounter: UInt64 = 0
-    let idPrefix: String
+    /// Ids and per-source seqs of everything the simulated cluster sends.
+    var stamper: EnvelopeStamper
+    public var seqs: [String: Int64] { stamper.seqs }
     var outbox: [Envelope] = []
 
     /// Migrations kept after they finish.
@@ -117,7 +118,7 @@ public struct SimCluster: Sendable {
         commandResults = BoundedDictionary(capacity: 4_096)
         nextTick = start.adding(millis: config.tickMillis)
         nextHeartbeat = start.adding(millis: config.heartbeatMillis)
-        idPrefix = "s\(String(config.seed, radix: 36))-\(String(start.millis, radix: 36))"
+        stamper = EnvelopeStamper(idPrefix: "s\(String(config.seed, radix: 36))-\(String(start.millis, radix: 36))-")
         for i in nodes.indices { nodes[i].baseLagMillis = 80 + Double(rng.int(in: 0...200)) }
         schedule(at: start, .startup(step: 0))
         if config.demoFaults { schedule(at: start.adding(millis: config.demoStartMillis), .demo(step: 0)) }
@@ -185,20 +186,14 @@ public struct SimCluster: Sendable {
             tenants: tenants.sorted { $0.key < $1.key }.map { TenantPlacement(tenant: $0.key, region: $0.value) },
             seqs: covered)
         return Envelope(
-            id: "\(idPrefix)-snap-\(eventCounter)-\(from)", source: from, seq: seqs[from] ?? 0, timestamp: now,
+            id: "\(stamper.idPrefix)snap-\(stamper.counter)-\(from)", source: from, seq: seqs[from] ?? 0, timestamp: now,
             event: .snapshot(data))
     }
 
     // MARK: Emission
 
     mutating func emit(_ source: String, _ event: Event, correlation: String? = nil, causation: String? = nil) {
-        eventCounter += 1
-        let seq = (seqs[source] ?? 0) + 1
-        seqs[source] = seq
-        outbox.append(
-            Envelope(
-                id: "\(idPrefix)-\(eventCounter)", source: source, seq: seq, timestamp: now, correlationID: correlation,
-                causationID: causation, event: event))
+        outbox.append(stamper.stamp(event, from: source, at: now, correlation: correlation, causation: causation))
     }
 
     mutating func drain() -> [Envelope] {

@@ -1,12 +1,13 @@
 import ClusterProtocol
+import EventSources
 
 /// Builds envelopes for tests: unique ids, contiguous seqs per source, and a
 /// clock that moves forward by a fixed step per event (or as told).
 public struct EnvelopeFactory: Sendable {
     public var now: Timestamp
     public var step: Int64
-    public private(set) var seqs: [String: Int64] = [:]
-    private var counter = 0
+    private var stamper = EnvelopeStamper(idPrefix: "e-")
+    public var seqs: [String: Int64] { stamper.seqs }
 
     public init(start: Timestamp = Timestamp(millis: 1_795_438_800_000), stepMillis: Int64 = 100) {
         now = start
@@ -17,21 +18,8 @@ public struct EnvelopeFactory: Sendable {
     public mutating func make(
         _ event: Event, source: String = "node-1", correlation: String? = nil, causation: String? = nil
     ) -> Envelope {
-        counter += 1
         now = now.adding(millis: step)
-        let seq: Int64
-        switch event {
-        case .commandResult:
-            seq = 0
-        case .snapshot:
-            seq = seqs[source] ?? 0
-        default:
-            seq = (seqs[source] ?? 0) + 1
-            seqs[source] = seq
-        }
-        return Envelope(
-            id: "e-\(counter)", source: source, seq: seq, timestamp: now, correlationID: correlation,
-            causationID: causation, event: event)
+        return stamper.stamp(event, from: source, at: now, correlation: correlation, causation: causation)
     }
 
     /// Lets `millis` pass before the next event.
@@ -41,12 +29,12 @@ public struct EnvelopeFactory: Sendable {
 
     /// Forgets the seq of `source` (as if it restarted).
     public mutating func restart(_ source: String) {
-        seqs[source] = nil
+        stamper.restart(source)
     }
 
     /// Skips `count` seqs of `source` (events lost in transit).
     public mutating func lose(_ count: Int64, from source: String) {
-        seqs[source, default: 0] += count
+        stamper.lose(count, from: source)
     }
 
     /// A snapshot of a healthy cluster: node-1 primary, the rest replicas.

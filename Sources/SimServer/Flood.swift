@@ -1,5 +1,6 @@
 import ClusterProtocol
 import ClusterSim
+import EventSources
 import HummingbirdWebSocket
 import NIOCore
 import NIOWebSocket
@@ -15,12 +16,11 @@ extension Session {
         if let first = await iterator.next() {
             for text in first { try await outbound.write(.text(text)) }
         }
-        var seqs = await core.seqs
+        // Seqs continue from the simulator's; ids are the flood's own.
+        var stamper = EnvelopeStamper(idPrefix: "flood-\(UInt32.random(in: 0...UInt32.max))-", seqs: await core.seqs)
         let leader = await core.primary ?? "node-1"
         let followers = await core.nodeIDs.filter { $0 != leader }
         guard !followers.isEmpty else { return }
-        let prefix = "flood-\(UInt32.random(in: 0...UInt32.max))-"
-        var counter: UInt64 = 0
         var k = 0
         let batchSize = 256
         let allocator = channel.allocator
@@ -35,14 +35,12 @@ extension Session {
             for _ in 0..<batchSize {
                 k = (k + 1) % followers.count
                 let node = followers[k]
-                let seq = (seqs[node] ?? 0) + 1
-                seqs[node] = seq
-                counter += 1
-                let lag = Int64(counter % 5_000)
+                let seq = stamper.nextSeq(from: node)
+                let id = stamper.nextID()
+                let lag = Int64(stamper.counter % 5_000)
                 var b = allocator.buffer(capacity: 256)
                 b.writeString(#"{"v":1,"id":""#)
-                b.writeString(prefix)
-                b.writeString(String(counter))
+                b.writeString(id)
                 b.writeString(#"","source":""#)
                 b.writeString(node)
                 b.writeString(#"","seq":"#)
@@ -58,7 +56,7 @@ extension Session {
                 b.writeString(#","lag_entries":"#)
                 b.writeString(String(lag / 4))
                 b.writeString(#","wal_position":"#)
-                b.writeString(String(counter))
+                b.writeString(String(stamper.counter))
                 b.writeString("}}")
                 frames.append(WebSocketFrame(fin: true, opcode: .text, data: b))
             }

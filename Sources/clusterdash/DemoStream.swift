@@ -1,4 +1,5 @@
 import ClusterProtocol
+import EventSources
 
 /// A short scripted incident as protocol-v1 JSON lines: a healthy cluster,
 /// replication lag, a primary crash, an emergency rebalance, an election, an
@@ -6,24 +7,12 @@ import ClusterProtocol
 /// until the simulator exists; every line goes through the real decoder.
 enum DemoStream {
     static func lines() -> [String] {
-        var seqs: [String: Int64] = [:]
-        var n = 0
+        var stamper = EnvelopeStamper(idPrefix: "demo-")
         var clock = Timestamp(rfc3339: "2026-11-23T13:00:00.000Z") ?? Timestamp(millis: 0)
         var out: [String] = []
         func emit(_ source: String, _ event: Event, correlation: String? = nil, after millis: Int64 = 500) {
-            n += 1
             clock = clock.adding(millis: millis)
-            var seq: Int64 = 0
-            if case .commandResult = event {
-            } else if case .snapshot = event {
-                seq = seqs[source] ?? 0
-            } else {
-                seq = (seqs[source] ?? 0) + 1
-                seqs[source] = seq
-            }
-            let e = Envelope(
-                id: "demo-\(n)", source: source, seq: seq, timestamp: clock, correlationID: correlation, event: event)
-            out.append(EnvelopeCodec.encodeString(e))
+            out.append(EnvelopeCodec.encodeString(stamper.stamp(event, from: source, at: clock, correlation: correlation)))
         }
         let regions = ["us-east", "eu-west", "ap-south"]
         let nodes = (1...5).map { i in
