@@ -81,21 +81,18 @@ extension ClusterState {
     }
 
     mutating func track(source: String, seq: Int64) -> ResyncReason? {
-        guard let last = seqs[source] else {
-            if seqs.count >= limits.sources, let victim = seqs.keys.first(where: { nodes.index(forKey: $0) == nil }) ?? seqs.keys.first {
-                seqs[victim] = nil
-            }
-            seqs[source] = seq
+        // Past the cap, a source that is not a known node is forgotten first.
+        let nodes = self.nodes
+        switch seqTracker.observe(source, seq, evictable: { nodes.index(forKey: $0) == nil }) {
+        case .first, .next:
             return nil
-        }
-        seqs[source] = seq
-        if seq == last + 1 { return nil }
-        if seq > last + 1 {
+        case .gap(let expected):
             counters.gaps += 1
-            return .gap(source: source, expected: last + 1, received: seq)
+            return .gap(source: source, expected: expected, received: seq)
+        case .restart(let last):
+            counters.restarts += 1
+            return .restart(source: source, last: last, received: seq)
         }
-        counters.restarts += 1
-        return .restart(source: source, last: last, received: seq)
     }
 
     // MARK: The reducer proper
@@ -447,8 +444,7 @@ extension ClusterState {
         tenants = Dictionary(s.tenants.map { ($0.tenant, $0.region) }, uniquingKeysWith: { _, last in last })
         // The snapshot's seqs hold the sources it covers; others keep theirs
         // (a per-node endpoint's snapshot covers that node only).
-        for (source, seq) in s.seqs { seqs[source] = seq }
-        if e.seq > 0, s.seqs[e.source] == nil { seqs[e.source] = e.seq }
+        seqTracker.cover(s.seqs, source: e.source, seq: e.seq)
         let primary = s.nodes.filter { $0.role == .primary }.map(\.id).sorted(by: naturalLess)
         appendLog(
             e, .info,

@@ -127,7 +127,8 @@ public struct ClusterState: Sendable {
     public internal(set) var inhibitedUntil: Timestamp?
     public internal(set) var inhibitReason: String?
     /// Last seq applied per source.
-    public internal(set) var seqs: [String: Int64] = [:]
+    var seqTracker: SeqTracker
+    public var seqs: [String: Int64] { seqTracker.last }
     /// Timestamp of the newest event applied.
     public internal(set) var lastEventAt: Timestamp?
     /// Whether a snapshot has been applied since start.
@@ -153,6 +154,7 @@ public struct ClusterState: Sendable {
         self.migrations = BoundedDictionary(capacity: limits.migrations)
         self.promotions = BoundedDictionary(capacity: limits.promotions)
         self.commandResults = BoundedDictionary(capacity: limits.commandResults)
+        self.seqTracker = SeqTracker(capacity: limits.sources)
     }
 
     // MARK: Derived views

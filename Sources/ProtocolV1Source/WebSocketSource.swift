@@ -28,8 +28,8 @@ public final class WebSocketSource: EventSource, CommandSink {
 
     struct Shared {
         var statuses: [EndpointStatus] = []
-        /// Last seq seen per source, for `resume`.
-        var seqs: [String: Int64] = [:]
+        /// Last seq received per source, for `resume` (the state's rules, bounded).
+        var seqs = SeqTracker(capacity: StateLimits().sources)
         /// Frames waiting to be sent, per endpoint (the live connection drains them).
         var outgoing: [[String]] = []
         /// Wakes the live connection's writer, per endpoint (nil while not connected).
@@ -60,7 +60,7 @@ public final class WebSocketSource: EventSource, CommandSink {
     public var decodeErrors: Int { shared.withLock { $0.decodeErrors } }
     public var framesReceived: Int { shared.withLock { $0.framesReceived } }
     /// The last seq seen per source (what a reconnect resumes from).
-    public var seenSeqs: [String: Int64] { shared.withLock { $0.seqs } }
+    public var seenSeqs: [String: Int64] { shared.withLock { $0.seqs.last } }
 
     public func start() {
         let started = endpoints.indices.map { i in
@@ -150,7 +150,7 @@ public final class WebSocketSource: EventSource, CommandSink {
             do {
                 try await WebSocketClient.connect(url: config.url, configuration: wsConfig, tlsConfiguration: tls, logger: logger) {
                     inbound, outbound, _ in
-                    let resume = self.shared.withLock { $0.seqs }
+                    let resume = self.shared.withLock { $0.seqs.last }
                     // Nothing queued from an earlier connection is sent now;
                     // what is queued from here on wakes the writer.
                     let (wake, waker) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -240,11 +240,7 @@ public final class WebSocketSource: EventSource, CommandSink {
                                     }
                                     self.shared.withLock { s in
                                         s.framesReceived += 1
-                                        if case .snapshot(let snap) = e.event {
-                                            for (k, v) in snap.seqs { s.seqs[k] = v }
-                                        } else if e.seq > 0 {
-                                            s.seqs[e.source] = max(s.seqs[e.source] ?? 0, e.seq)
-                                        }
+                                        s.seqs.record(e)
                                     }
                                     if !answered {
                                         // The subscription is answered: a restart
