@@ -186,7 +186,8 @@ extension ClusterState {
         case .leaderElected(let d):
             raiseTerm(d.term)
             leader = d.leader
-            appendLog(e, .notice, "\(d.leader) elected leader of term \(d.term) (\(d.votes) votes)")
+            // A poll of an engine sees the new leader, not the votes: none is said then.
+            appendLog(e, .notice, "\(d.leader) elected leader of term \(d.term)\(d.votes > 0 ? " (\(d.votes) votes)" : "")")
 
         case .replicationLag(let d):
             ensureNode(d.follower, at: t)

@@ -109,6 +109,8 @@ public struct DashboardSetup: Sendable {
     public var incidentView = false
     /// A message shown for the first 20 s (e.g. a recording's bad lines).
     public var notice: String?
+    /// What the source tells and accepts.
+    public var provides: SourceCapabilities = .all
 
     public init() {}
 }
@@ -175,6 +177,8 @@ public struct AppModel: Sendable {
     /// When the last event arrived (data age).
     public var lastEventReceivedAt: Timestamp?
     public var clusterLabel: String?
+    /// What the source tells and accepts (a pane it cannot fill says so).
+    public var provides: SourceCapabilities = .all
 
     public init(feed: Feed = Feed(), now: Timestamp) {
         self.feed = feed
@@ -207,6 +211,7 @@ public struct AppModel: Sendable {
             modeBadge = "READ-ONLY"
         }
         if setup.incidentView { view = .incident }
+        provides = setup.provides
         if let notice = setup.notice { say(notice, seconds: 20) }
     }
 

@@ -33,7 +33,8 @@ public enum EffectResult: Sendable, Hashable {
 /// What the runtime must do: `update` never does I/O itself.
 public enum Effect: Sendable, Hashable {
     case send(ClientOp)
-    case requestSnapshot(endpoint: Int)
+    /// Ask the endpoint of that name (as the header shows it) for a snapshot.
+    case requestSnapshot(endpoint: String)
     case quit
     case selectTheme(String)
     /// Write an incident bundle (incident.md + events.jsonl) into a new folder.
@@ -109,7 +110,7 @@ public func update(_ m: inout AppModel, _ msg: Msg) -> [Effect] {
                 m.rewind = r
             }
         }
-        var effects: [Effect] = requests.map { .requestSnapshot(endpoint: $0) }
+        var effects: [Effect] = requests.compactMap { i in endpoints[safe: i].map { .requestSnapshot(endpoint: $0.name) } }
         // The result of an operator's command goes to the audit log too.
         for r in batch.items {
             if case .commandResult(let res) = r.envelope.event, let id = res.requestID,

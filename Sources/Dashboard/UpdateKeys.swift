@@ -1,5 +1,6 @@
 import ClusterProtocol
 import ClusterState
+import EventSources
 import RenderCore
 
 func handleKey(_ m: inout AppModel, _ key: Key) -> [Effect] {
@@ -62,6 +63,10 @@ func rowCount(_ m: AppModel, _ pane: Pane) -> Int {
 func performNormal(_ m: inout AppModel, _ action: Action) -> [Effect] {
     if m.readOnly, m.keymap.isDangerous(action) {
         m.say("read-only: commands are disabled")
+        return []
+    }
+    if let needed = commandCapability(action), !m.provides.contains(needed) {
+        m.say("this cluster's source accepts no \(action == .promote ? "promotion" : action == .migrate ? "migration" : "cancellation")")
         return []
     }
     if m.rewind != nil, m.keymap.isDangerous(action) {
@@ -179,7 +184,7 @@ func performNormal(_ m: inout AppModel, _ action: Action) -> [Effect] {
         m.overlay = .cancel(CancelDialog(migrationID: mig.id, tenant: mig.info.tenant))
     case .snapshot:
         m.say("snapshot requested")
-        return m.endpoints.indices.map { .requestSnapshot(endpoint: $0) }
+        return m.endpoints.map { .requestSnapshot(endpoint: $0.name) }
     case .nextTheme:
         m.themeIndex = (m.themeIndex + 1) % max(1, m.themes.count)
         m.say("theme: \(m.themeName)")
@@ -188,4 +193,14 @@ func performNormal(_ m: inout AppModel, _ action: Action) -> [Effect] {
         break
     }
     return []
+}
+
+/// The capability a command key needs of the source.
+func commandCapability(_ action: Action) -> SourceCapabilities? {
+    switch action {
+    case .promote: .promote
+    case .migrate: .migrate
+    case .cancelMigration: .cancelMigration
+    default: nil
+    }
 }

@@ -103,6 +103,34 @@ func renderBody(_ m: AppModel, _ whole: Rect, _ b: inout Buffer, _ sym: Symbols)
     renderLog(m, p[.log] ?? .zero, &b, sym)
 }
 
+/// What each pane needs from the source.
+func needs(_ pane: Pane) -> SourceCapabilities {
+    switch pane {
+    case .nodes, .log: .roles
+    case .replication: .lag
+    case .assignments: .assignments
+    case .migrations: .migrations
+    }
+}
+
+/// A pane whose data no source provides: its frame and one calm line
+/// saying so (true), instead of an empty table that looks like an outage.
+func renderUnprovided(_ m: AppModel, _ pane: Pane, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) -> Bool {
+    guard !m.provides.contains(needs(pane)) else { return false }
+    let block = paneBlock(m, pane, sym)
+    block.render(r, &b)
+    let inner = block.inner(r)
+    let what: String
+    switch pane {
+    case .nodes, .log: what = "nodes or roles"
+    case .replication: what = "replication lag"
+    case .assignments: what = "partition assignments"
+    case .migrations: what = "tenant migrations"
+    }
+    b.write("this cluster's source reports no \(what)", x: inner.x, y: inner.y, maxWidth: inner.width, style: Style(.dim))
+    return true
+}
+
 func paneBlock(_ m: AppModel, _ pane: Pane, trailing: Line? = nil, _ sym: Symbols) -> Block {
     let focused = m.isFocused(pane)
     return Block(

@@ -55,15 +55,23 @@ public final class EnvelopeQueue: Sendable {
     /// The largest buffer `recycle` keeps (about one frame at 500,000 events/s).
     public let spareLimit = 16_384
     private let state = Mutex(State())
+    private let tapSlot = TapSlot()
 
     public init(capacity: Int = 100_000) {
         self.capacity = max(1, capacity)
     }
 
+    /// Sees every envelope pushed, on the pushing thread, outside the lock
+    /// (the recorder). Set it before the source starts; a second tap adds to the first.
+    public func tap(_ observer: @escaping @Sendable (Received) -> Void) {
+        tapSlot.set(observer)
+    }
+
     /// Adds an envelope; false when the queue overflowed (and was emptied).
     @discardableResult
     public func push(_ r: Received) -> Bool {
-        state.withLock { s -> Bool in
+        tapSlot.observer?(r)
+        return state.withLock { s -> Bool in
             guard !s.closed else { return true }
             if s.items.count >= capacity {
                 s.dropped += s.items.count + 1
@@ -119,5 +127,23 @@ public final class EnvelopeQueue: Sendable {
 
     public func close() {
         state.withLock { $0.closed = true }
+    }
+}
+
+/// The queue's observers. `@unchecked`: written only before the source that
+/// pushes starts (task creation orders the writes before every read), so a
+/// push reads it without a lock.
+final class TapSlot: @unchecked Sendable {
+    private(set) var observer: (@Sendable (Received) -> Void)?
+
+    func set(_ f: @escaping @Sendable (Received) -> Void) {
+        if let first = observer {
+            observer = { r in
+                first(r)
+                f(r)
+            }
+        } else {
+            observer = f
+        }
     }
 }

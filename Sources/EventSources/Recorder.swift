@@ -37,6 +37,11 @@ public final class Recorder: Sendable {
         }
     }
 
+    /// Appends one received envelope (as the contract encodes it).
+    public func record(_ r: Received) {
+        record(text: EnvelopeCodec.encodeString(r.envelope), endpoint: r.endpoint, at: r.receivedAt)
+    }
+
     public func close() {
         file.withLock { handle in
             try? handle?.close()
@@ -48,4 +53,34 @@ public final class Recorder: Sendable {
 public struct RecorderError: Error, CustomStringConvertible {
     public var description: String
     init(_ d: String) { description = d }
+}
+
+/// Any source, recorded: every envelope it delivers goes to the recorder as
+/// it reaches the queue. The source itself knows nothing of recording.
+public final class RecordedSource: EventSource {
+    public let inner: any EventSource
+    public let recorder: Recorder
+
+    public init(_ inner: any EventSource, recorder: Recorder) {
+        self.inner = inner
+        self.recorder = recorder
+    }
+
+    public var queue: EnvelopeQueue { inner.queue }
+    public var provides: SourceCapabilities { inner.provides }
+    public var statuses: [EndpointStatus] { inner.statuses }
+    public var endpointNames: [String] { inner.endpointNames }
+
+    public func start() {
+        let recorder = self.recorder
+        inner.queue.tap { recorder.record($0) }
+        inner.start()
+    }
+
+    public func stop() async {
+        await inner.stop()
+        recorder.close()
+    }
+
+    public func requestSnapshot(endpoint: Int) { inner.requestSnapshot(endpoint: endpoint) }
 }

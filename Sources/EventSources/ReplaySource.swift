@@ -7,6 +7,8 @@ import Synchronization
 public final class ReplaySource: EventSource {
     public let queue = EnvelopeQueue(capacity: 1_000_000)
     public let name: String
+    /// A recording tells what its stream told; nothing can be sent to it.
+    public let provides: SourceCapabilities = .data
     private let cursor: Mutex<ReplayCursor>
     private let task = Mutex<Task<Void, Never>?>(nil)
 

@@ -1,6 +1,11 @@
 import ClusterProtocol
 import Foundation
 
+/// Wall-clock time as a protocol timestamp.
+public func wallClockNow() -> Timestamp {
+    Timestamp(millis: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
+}
+
 /// One endpoint to subscribe to.
 public struct EndpointConfig: Sendable, Hashable {
     public var url: String
@@ -26,8 +31,35 @@ public struct EndpointConfig: Sendable, Hashable {
 /// The app only sees batches, statuses and snapshot requests. Sending
 /// commands is a separate capability (`CommandSink`): a read-only dashboard
 /// is never given one.
+/// What a source can tell and do. Protocol-v1 endpoints provide everything;
+/// an engine provides what it has (Patroni has no partition assignments), and
+/// a pane whose data no source provides says so in one calm line.
+public struct SourceCapabilities: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+
+    /// Node roles, health, terms and elections.
+    public static let roles = SourceCapabilities(rawValue: 1 << 0)
+    /// Replication lag per follower.
+    public static let lag = SourceCapabilities(rawValue: 1 << 1)
+    /// Partition assignments.
+    public static let assignments = SourceCapabilities(rawValue: 1 << 2)
+    /// Tenant migrations.
+    public static let migrations = SourceCapabilities(rawValue: 1 << 3)
+    /// Commands it accepts.
+    public static let promote = SourceCapabilities(rawValue: 1 << 4)
+    public static let migrate = SourceCapabilities(rawValue: 1 << 5)
+    public static let cancelMigration = SourceCapabilities(rawValue: 1 << 6)
+
+    public static let data: SourceCapabilities = [.roles, .lag, .assignments, .migrations]
+    public static let commands: SourceCapabilities = [.promote, .migrate, .cancelMigration]
+    public static let all: SourceCapabilities = data.union(commands)
+}
+
 public protocol EventSource: Sendable {
     var queue: EnvelopeQueue { get }
+    /// What this source tells and which commands it accepts.
+    var provides: SourceCapabilities { get }
     /// The status of every endpoint, in the order configured.
     var statuses: [EndpointStatus] { get }
     var endpointNames: [String] { get }
@@ -35,6 +67,13 @@ public protocol EventSource: Sendable {
     func stop() async
     /// Asks `endpoint` for a fresh snapshot (a subscription op, not a command).
     func requestSnapshot(endpoint: Int)
+}
+
+extension EventSource {
+    /// Asks the endpoint of that name (`endpointNames`) for a fresh snapshot.
+    public func requestSnapshot(from name: String) {
+        if let i = endpointNames.firstIndex(of: name) { requestSnapshot(endpoint: i) }
+    }
 }
 
 /// The way commands (promote, migrate, cancel_migration) reach the cluster.

@@ -19,10 +19,11 @@ import WSClient
 public final class WebSocketSource: EventSource, CommandSink {
     public let queue: EnvelopeQueue
     public let endpoints: [EndpointConfig]
+    /// Protocol v1 carries every kind of event and accepts every command.
+    public let provides: SourceCapabilities = .all
     private let policy: ReconnectMachine.Policy
     private let clock: @Sendable () -> Timestamp
     private let logger: Logger
-    private let recorder: Recorder?
     private let shared = Mutex(Shared())
     private let tasks = Mutex<[Task<Void, Never>]>([])
 
@@ -40,14 +41,13 @@ public final class WebSocketSource: EventSource, CommandSink {
 
     public init(
         endpoints: [EndpointConfig], queueCapacity: Int = 100_000, policy: ReconnectMachine.Policy = .init(),
-        recorder: Recorder? = nil, clock: @escaping @Sendable () -> Timestamp, logger: Logger
+        clock: @escaping @Sendable () -> Timestamp, logger: Logger
     ) {
         self.endpoints = endpoints
         self.queue = EnvelopeQueue(capacity: queueCapacity)
         self.policy = policy
         self.clock = clock
         self.logger = logger
-        self.recorder = recorder
         shared.withLock {
             $0.statuses = endpoints.map { _ in .connecting(attempt: 1, lastError: nil) }
             $0.outgoing = endpoints.map { _ in [] }
@@ -143,7 +143,6 @@ public final class WebSocketSource: EventSource, CommandSink {
         let box = ConnectionBox(machine: machine)
         let clock = self.clock
         let queue = self.queue
-        let recorder = self.recorder
         let logger = self.logger
         let connection = Task { () -> Result<Void, any Error> in
             defer { box.markFinished() }
@@ -248,7 +247,6 @@ public final class WebSocketSource: EventSource, CommandSink {
                                         answered = true
                                         box.subscribed(now: now)
                                     }
-                                    if let recorder { recorder.record(text: String(buffer: message), endpoint: i, at: now) }
                                     queue.push(Received(envelope: e, endpoint: i, receivedAt: now))
                                 } catch {
                                     self.shared.withLock { $0.decodeErrors += 1 }

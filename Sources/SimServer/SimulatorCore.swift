@@ -1,11 +1,7 @@
 import ClusterProtocol
 import ClusterSim
+import EventSources
 import Foundation
-
-/// Wall-clock time as a protocol timestamp.
-public func wallClockNow() -> Timestamp {
-    Timestamp(millis: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
-}
 
 /// Why the server ends a subscription.
 public enum SubscriptionEnd: Sendable, Equatable {

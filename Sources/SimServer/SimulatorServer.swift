@@ -9,6 +9,7 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import UnixSignals
+import EventSources
 
 /// How the simulator listens and who it lets in.
 public struct SimServerOptions: Sendable {

@@ -1,6 +1,7 @@
 import ClusterSim
 import Foundation
 import SimServer
+import EventSources
 
 #if canImport(Glibc)
     import Glibc

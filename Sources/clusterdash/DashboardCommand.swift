@@ -160,8 +160,9 @@ struct DashboardCommand: AsyncParsableCommand {
         var names = library.names
         if !names.contains(loaded.name) { names.insert(loaded.name, at: 0) }
 
-        let recorder = try connection.record.map { try Recorder(path: $0) }
-        let source = WebSocketSource(endpoints: endpoints, recorder: recorder, clock: wallClockNow, logger: logger)
+        let isReadOnly = readOnly || wall || (chosen?.readOnly ?? false)
+        let made = try SourceFactory.make(endpoints, record: connection.record, readOnly: isReadOnly, logger: logger)
+        let source = made.source
         source.start()
 
         var setup = DashboardSetup()
@@ -171,7 +172,7 @@ struct DashboardCommand: AsyncParsableCommand {
         setup.themeIndex = names.firstIndex(of: loaded.name) ?? 0
         setup.clusterLabel = demo != nil ? "demo" : chosen?.name
         setup.operatorName = ProcessInfo.processInfo.environment["USER"] ?? "operator"
-        let isReadOnly = readOnly || wall || (chosen?.readOnly ?? false)
+        setup.provides = source.provides
         setup.mode = wall ? .wall(noQuitKey: noQuitKey) : isReadOnly ? .readOnly : .interactive
         setup.incidentView = incident
         let model = AppModel(now: wallClockNow(), setup: setup)
@@ -181,11 +182,10 @@ struct DashboardCommand: AsyncParsableCommand {
         let signals = QuitSignals()
         signals.install()
         let runtime = DashboardRuntime(
-            model: model, source: source, commands: isReadOnly ? nil : source, themes: library, theme: loaded, colorMode: colorMode, ascii: ascii, logger: logger,
+            model: model, source: source, commands: made.commands, themes: library, theme: loaded, colorMode: colorMode, ascii: ascii, logger: logger,
             signals: signals)
         let ended = await runtime.run()
         await source.stop()
-        recorder?.close()
         if let demo { await demo.stop() }
         if let ended { print(ended) }
         logger.notice("dashboard ended")

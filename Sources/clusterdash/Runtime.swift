@@ -265,7 +265,7 @@ final class DashboardRuntime: @unchecked Sendable {
                 }
             case .requestSnapshot(let endpoint):
                 logger.info("snapshot requested from endpoint \(endpoint)")
-                source.requestSnapshot(endpoint: endpoint)
+                source.requestSnapshot(from: endpoint)
             case .exportBundle:
                 do {
                     let dir = try writeBundle()

@@ -5,6 +5,7 @@ import ClusterState
 import Foundation
 import Logging
 import SimServer
+import EventSources
 
 /// `clusterdash sim`: the cluster simulator as a WebSocket server.
 struct SimCommand: AsyncParsableCommand {

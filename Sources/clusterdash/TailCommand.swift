@@ -70,8 +70,7 @@ struct TailCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "clusterdash.tail")
         logger.logLevel = .error
-        let recorder = try connection.record.map { try Recorder(path: $0) }
-        let source = WebSocketSource(endpoints: try connection.endpointConfigs(), recorder: recorder, clock: wallClockNow, logger: logger)
+        let source = try SourceFactory.make(try connection.endpointConfigs(), record: connection.record, readOnly: true, logger: logger).source
         source.start()
         var feed = Feed()
         var printer = LogPrinter()
@@ -79,7 +78,7 @@ struct TailCommand: AsyncParsableCommand {
         let started = ContinuousClock.now
         while seconds.map({ ContinuousClock.now - started < .milliseconds(Int64($0 * 1000)) }) ?? true {
             try await Task.sleep(for: .milliseconds(200))
-            for endpoint in feed.apply(source.queue.take(), endpoints: source.endpoints.count, now: wallClockNow()) {
+            for endpoint in feed.apply(source.queue.take(), endpoints: source.endpointNames.count, now: wallClockNow()) {
                 source.requestSnapshot(endpoint: endpoint)
             }
             printer.printNew(feed.state)
@@ -92,7 +91,6 @@ struct TailCommand: AsyncParsableCommand {
             }
         }
         await source.stop()
-        recorder?.close()
     }
 }
 

@@ -305,7 +305,7 @@ import Testing
 
     @Test func snapshotThemeAndQuit() {
         var s = Scene.healthy()
-        #expect(s.press(.char("s")) == [.requestSnapshot(endpoint: 0)])
+        #expect(s.press(.char("s")) == [.requestSnapshot(endpoint: "ws://10.0.0.5:7400/v1/stream")])
         #expect(s.press(.char("t")) == [.selectTheme("light")])
         #expect(s.press(.char("t")) == [.selectTheme("default")])
         #expect(s.press(.char("q")) == [.quit])
@@ -317,7 +317,7 @@ import Testing
         let seq = (s.model.state.seqs["node-2"] ?? 0) + 5
         let gap = Envelope(id: "gap", source: "node-2", seq: seq, timestamp: s.sim.now, event: .stateChangeSuppressed(StateChangeSuppressed(node: "node-2", state: "replica")))
         let effects = update(&s.model, .batch(Batch(items: [Received(envelope: gap, endpoint: 0, receivedAt: s.sim.now)], dropped: 0, backlog: 1), s.model.endpoints, at: s.sim.now))
-        #expect(effects == [.requestSnapshot(endpoint: 0)])
+        #expect(effects == [.requestSnapshot(endpoint: "ws://10.0.0.5:7400/v1/stream")])
     }
 
     @Test func messagesExpireOnTicks() {
@@ -533,7 +533,7 @@ import Testing
         #expect(screen.contains("[ro] READ-ONLY"))
         #expect(!screen.contains("p promote"))
         // Snapshot requests are not commands: still allowed.
-        #expect(s.press(.char("s")) == [.requestSnapshot(endpoint: 0)])
+        #expect(s.press(.char("s")) == [.requestSnapshot(endpoint: "ws://10.0.0.5:7400/v1/stream")])
     }
 }
 

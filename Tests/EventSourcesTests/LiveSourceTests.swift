@@ -279,7 +279,9 @@ func assertMatches(_ state: ClusterState, _ core: SimulatorCore, sourceLocation:
         let server = try await SimulatorServer.start(simulation: simConfig { $0.demoFaults = true }, options: serverOptions(), start: t0, logger: quiet())
         await server.core.advance(byMillis: 3_000)
         let recorder = try Recorder(path: path)
-        let source = WebSocketSource(endpoints: [EndpointConfig(url: server.url)], policy: fastPolicy(), recorder: recorder, clock: wallClockNow, logger: quiet())
+        // Recording wraps the source: the WebSocket source knows nothing of it.
+        let source = RecordedSource(
+            WebSocketSource(endpoints: [EndpointConfig(url: server.url)], policy: fastPolicy(), clock: wallClockNow, logger: quiet()), recorder: recorder)
         source.start()
         let consumer = Consumer(source: source)
         try await consumer.until("the snapshot") { $0.state.hasSnapshot }

@@ -4,6 +4,7 @@ import EventSources
 import RenderCore
 
 func renderAssignments(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
+    if renderUnprovided(m, .assignments, r, &b, sym) { return }
     let s = m.state
     guard let a = s.assignment else {
         let block = paneBlock(m, .assignments, sym)

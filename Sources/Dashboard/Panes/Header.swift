@@ -79,7 +79,9 @@ func renderStatus(_ m: AppModel, _ r: Rect, _ b: inout Buffer) {
             line.append(Span(" \(hint.help) ", Style(AppSlot.statusBar, .dim)))
         }
     } else {
+        // Command keys the dashboard cannot use are not offered.
         var except: Set<Action> = m.readOnly ? m.keymap.dangerousActions : []
+        for a in m.keymap.dangerousActions where commandCapability(a).map({ !m.provides.contains($0) }) ?? false { except.insert(a) }
         switch m.overlay {
         case .promote, .cancel: except.formUnion([.toggleDryRun, .nextField])
         case .migrate(let d) where d.phase != .confirm: except.insert(.confirm)

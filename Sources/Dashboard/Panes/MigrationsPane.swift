@@ -4,6 +4,7 @@ import EventSources
 import RenderCore
 
 func renderMigrations(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
+    if renderUnprovided(m, .migrations, r, &b, sym) { return }
     let migrations = m.state.orderedMigrations
     let running = migrations.filter { !$0.info.state.isFinished }.count
     let block = paneBlock(m, .migrations, trailing: Line("\(running) running", Style(running > 0 ? .accent : .dim)), sym)

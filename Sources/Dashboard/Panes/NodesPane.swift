@@ -4,6 +4,7 @@ import EventSources
 import RenderCore
 
 func renderNodes(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
+    if renderUnprovided(m, .nodes, r, &b, sym) { return }
     // Only the rows on screen are looked up (the cluster may have thousands).
     let ids = m.state.nodeIDs
     let records = m.state.nodes

@@ -4,6 +4,7 @@ import EventSources
 import RenderCore
 
 func renderReplication(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
+    if renderUnprovided(m, .replication, r, &b, sym) { return }
     let ids = m.state.followerIDs
     let block = paneBlock(m, .replication, trailing: Line("warn >\(formatLag(m.thresholds.lagWarnMillis)) crit >\(formatLag(m.thresholds.lagCritMillis))", Style(.dim)), sym)
     block.render(r, &b)
