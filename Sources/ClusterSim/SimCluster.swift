@@ -430,7 +430,7 @@ public struct SimCluster: Sendable {
                     follower: nodes[i].id, leader: leaderID, lagMillis: lagMs, lagEntries: lagMs / 4,
                     walPosition: 100_000 + now.millis / 4 - lagMs / 4)))
         if lagMs > 60_000, nodes[i].health == .healthy {
-            setHealth(i, .suspect, failures: 1, detail: "replication lag \(formatSeconds(lagMs))", cause: .lag)
+            setHealth(i, .suspect, failures: 1, detail: "replication lag \(formatDuration(lagMs, .words))", cause: .lag)
         } else if lagMs < 30_000, nodes[i].healthCause == .lag, nodes[i].health == .suspect {
             setHealth(i, .healthy, failures: 0, detail: "replication caught up", cause: .none)
         }

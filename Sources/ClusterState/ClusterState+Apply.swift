@@ -170,7 +170,7 @@ extension ClusterState {
             var text = "\(d.node) \(d.from.wire.replacingUnderscores) -> \(d.to.wire.replacingUnderscores)"
             if let r = d.reason {
                 text += " (\(r.wire.replacingUnderscores)"
-                if let w = d.windowMillis ?? r.defaultWindowMillis { text += ", window \(formatSeconds(w))" }
+                if let w = d.windowMillis ?? r.defaultWindowMillis { text += ", window \(formatDuration(w, .words))" }
                 text += ")"
             }
             appendLog(e, d.to == .emergency ? .warning : .info, text)
@@ -284,7 +284,7 @@ extension ClusterState {
             m.lastUpdate = t
             putMigration(m)
             if !m.info.dryRun { tenants[m.info.tenant] = m.info.target }
-            let took = d.durationMillis.map { " in \(formatSeconds($0))" } ?? ""
+            let took = d.durationMillis.map { " in \(formatDuration($0, .words))" } ?? ""
             let dry = m.info.dryRun ? " (dry run, nothing changed)" : ""
             appendLog(
                 e, .notice,
@@ -504,18 +504,6 @@ extension ClusterState {
     }
 }
 
-/// `12 s`, `1.5 s`, `3 m 20 s`: a duration in words for log lines.
-public func formatSeconds(_ millis: Int64) -> String {
-    if millis < 1_000 { return "\(millis) ms" }
-    if millis < 10_000, millis % 1000 != 0 {
-        let tenths = (millis + 50) / 100
-        return "\(tenths / 10).\(tenths % 10) s"
-    }
-    let s = millis / 1000
-    if s < 120 { return "\(s) s" }
-    if s < 7200 { return "\(s / 60) m \(s % 60) s" }
-    return "\(s / 3600) h \(s / 60 % 60) m"
-}
 
 extension String {
     /// `quorum_loss` -> `quorum loss`, for text meant to be read.

@@ -46,3 +46,29 @@ extension String {
         return String(s)
     }
 }
+
+/// How a duration is written.
+public enum DurationStyle: Sendable, Hashable {
+    /// `0.3s`, `45s`, `3m05s`, `2h00m`: ages in panes and headers.
+    case compact
+    /// The same with milliseconds under a second (`120ms`): replication lag.
+    case compactMillis
+    /// `120 ms`, `1.3 s`, `3 m 20 s`, `2 h 0 m`: sentences in the log.
+    case words
+}
+
+/// The one duration formatter: every age, lag and log sentence uses it.
+public func formatDuration(_ millis: Int64, _ style: DurationStyle) -> String {
+    let ms = max(0, millis)
+    let words = style == .words
+    let sep = words ? " " : ""
+    if style != .compact, ms < 1_000 { return "\(ms)\(sep)ms" }
+    // Truncated, never rounded up: "lag 60s" only once it is 60 s.
+    let tenths = ms / 100
+    if tenths < 100, !words || ms % 1_000 != 0 { return "\(tenths / 10).\(tenths % 10)\(sep)s" }
+    let s = ms / 1_000
+    func two(_ v: Int64) -> String { words || v >= 10 ? "\(v)" : "0\(v)" }
+    if s < 120 { return "\(s)\(sep)s" }
+    if s < 7_200 { return "\(s / 60)\(sep)m\(sep)\(two(s % 60))\(sep)s" }
+    return "\(s / 3_600)\(sep)h\(sep)\(two(s / 60 % 60))\(sep)m"
+}

@@ -83,12 +83,12 @@ public enum PromotionValidator {
         }
 
         // 3. candidate_caught_up
-        let limit = formatSeconds(lagLimitMillis)
+        let limit = formatDuration(lagLimitMillis, .words)
         if let node, !node.followerConnected {
             record(.candidateCaughtUp, false, "disconnected from the primary", .lagTooHigh)
         } else if let lag = node?.lagMillis {
             let ok = lag <= lagLimitMillis
-            record(.candidateCaughtUp, ok, "lag \(formatSeconds(lag)) \(ok ? "<=" : ">") \(limit)", .lagTooHigh)
+            record(.candidateCaughtUp, ok, "lag \(formatDuration(lag, .words)) \(ok ? "<=" : ">") \(limit)", .lagTooHigh)
         } else {
             record(.candidateCaughtUp, false, "no lag measured yet (limit \(limit))", .lagTooHigh)
         }
@@ -106,7 +106,7 @@ public enum PromotionValidator {
             record(.notInhibited, false, "another promotion is in progress", .failoverInhibited)
         } else if let until = inhibitedUntil, now < until {
             let left = max(1000, until.millis(since: now))
-            record(.notInhibited, false, "failover inhibited for \(formatSeconds(left - left % 1000)) more", .failoverInhibited)
+            record(.notInhibited, false, "failover inhibited for \(formatDuration(left - left % 1000, .words)) more", .failoverInhibited)
         } else {
             record(.notInhibited, true, "no failover in the inhibit window", nil)
         }

@@ -64,11 +64,11 @@ public func currentAlerts(_ m: AppModel) -> [Alert] {
         guard s.nodes[f.follower]?.isPresent ?? false else { continue }
         if !f.isConnected {
             let since = f.statusSince.map { now.millis(since: $0) } ?? 0
-            if since > 60_000 { add("disconnected:\(f.follower)", .critical, 5, "\(f.follower) disconnected for \(formatSeconds(since))") }
+            if since > 60_000 { add("disconnected:\(f.follower)", .critical, 5, "\(f.follower) disconnected for \(formatDuration(since, .words))") }
         } else if let lag = f.lagMillis, lag > t.lagCritMillis {
-            add("lag:\(f.follower)", .critical, 4, "\(f.follower) lag \(formatLag(lag)) (critical > \(formatLag(t.lagCritMillis)))")
+            add("lag:\(f.follower)", .critical, 4, "\(f.follower) lag \(formatDuration(lag, .compactMillis)) (critical > \(formatDuration(t.lagCritMillis, .compactMillis)))")
         } else if let lag = f.lagMillis, lag > t.lagWarnMillis {
-            add("lag:\(f.follower)", .warning, 6, "\(f.follower) lag \(formatLag(lag)) (warning > \(formatLag(t.lagWarnMillis)))")
+            add("lag:\(f.follower)", .warning, 6, "\(f.follower) lag \(formatDuration(lag, .compactMillis)) (warning > \(formatDuration(t.lagWarnMillis, .compactMillis)))")
         }
     }
     for n in s.orderedNodes where n.isPresent && (n.info.health == .degraded || n.info.health == .suspect) {
@@ -76,7 +76,7 @@ public func currentAlerts(_ m: AppModel) -> [Alert] {
     }
     for mig in s.orderedMigrations where !mig.info.state.isFinished {
         if let start = mig.info.startedAt, now.millis(since: start) > 300_000 {
-            add("stuck:\(mig.id)", .warning, 8, "migration \(mig.id) (\(mig.info.tenant)) running for \(formatSeconds(now.millis(since: start)))")
+            add("stuck:\(mig.id)", .warning, 8, "migration \(mig.id) (\(mig.info.tenant)) running for \(formatDuration(now.millis(since: start), .words))")
         }
     }
     if let orphans = Optional(s.orphanedPartitions), orphans > 0 {
@@ -85,15 +85,15 @@ public func currentAlerts(_ m: AppModel) -> [Alert] {
     if let dups = s.assignment?.duplicateIDs.count, dups > 0 { add("duplicates", .critical, 3, "\(dups) partitions assigned twice") }
     if let versions = disagreeingVersions(s), let since = m.versionsDisagreeSince, now.millis(since: since) > versionGraceMillis {
         let text = versions.keys.sorted().map { "v\($0): \(versions[$0]?.joined(separator: ",") ?? "")" }.joined(separator: "; ")
-        add("versions", .warning, 9, "assignment versions disagree for \(formatSeconds(now.millis(since: since))): \(text)")
+        add("versions", .warning, 9, "assignment versions disagree for \(formatDuration(now.millis(since: since), .words)): \(text)")
     }
     if s.isInhibited(at: now), let until = s.inhibitedUntil {
-        add("inhibited", .info, 10, "failover inhibited for \(formatSeconds(until.millis(since: now))) more")
+        add("inhibited", .info, 10, "failover inhibited for \(formatDuration(until.millis(since: now), .words)) more")
     }
     for (i, e) in m.endpoints.enumerated() {
         switch e.status {
         case .live(_, let last) where now.millis(since: last) > staleDataMillis:
-            add("endpoint:\(i)", .warning, 11, "\(e.name) silent for \(formatSeconds(now.millis(since: last)))")
+            add("endpoint:\(i)", .warning, 11, "\(e.name) silent for \(formatDuration(now.millis(since: last), .words))")
         case .stale, .backingOff, .connecting:
             // Blind when no endpoint is live: that is critical, not a warning.
             add("endpoint:\(i)", m.liveEndpoints == 0 ? .critical : .warning, 11, "\(e.name) \(endpointExplanation(e.status, now: now))")

@@ -1,4 +1,5 @@
 import ClusterProtocol
+import ClusterState
 import EventSources
 import RenderCore
 
@@ -7,16 +8,16 @@ import RenderCore
 public func endpointExplanation(_ status: EndpointStatus, now: Timestamp) -> String {
     func inTime(_ at: Timestamp) -> String {
         let ms = at.millis(since: now)
-        return ms <= 0 ? "retrying now" : "next try in \(ageText(ms))"
+        return ms <= 0 ? "retrying now" : "next try in \(formatDuration(ms, .compact))"
     }
     switch status {
     case .connecting(let attempt, let last):
         guard attempt > 1 else { return "connecting" }
         return "connecting (attempt \(attempt)\(last.map { "; last: \($0)" } ?? ""))"
     case .live(_, let last):
-        return "live, last frame \(ageText(now.millis(since: last))) ago"
+        return "live, last frame \(formatDuration(now.millis(since: last), .compact)) ago"
     case .stale(let last):
-        return "stale: nothing heard for \(ageText(now.millis(since: last))); reconnecting"
+        return "stale: nothing heard for \(formatDuration(now.millis(since: last), .compact)); reconnecting"
     case .backingOff(let until, let attempt, let reason):
         return "\(reason); \(inTime(until)) (attempt \(attempt + 1))"
     case .unauthorized(let at):
@@ -40,7 +41,7 @@ func connectionNoticeHeight(_ m: AppModel, in r: Rect) -> Int {
 /// A bordered band: "Not connected", and for each endpoint its name, why and
 /// the next try. Shown whenever nothing is live, above the (old) panes.
 func renderConnectionNotice(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
-    let since = m.lastEventReceivedAt.map { "no data for \(ageText(m.now.millis(since: $0)))" } ?? "no data yet"
+    let since = m.lastEventReceivedAt.map { "no data for \(formatDuration(m.now.millis(since: $0), .compact))" } ?? "no data yet"
     let block = Block(
         title: Line("Not connected"), trailing: Line(since), borderStyle: Style(AppSlot.alert, .bold),
         titleStyle: Style(AppSlot.alert, .bold), symbols: sym)

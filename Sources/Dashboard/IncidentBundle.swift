@@ -26,7 +26,7 @@ public enum IncidentBundle {
         var out = "| node | role | health | state | lag |\n| --- | --- | --- | --- | --- |\n"
         for n in s.orderedNodes {
             let role = n.departure.map { "left (\($0.reason.wire))" } ?? n.info.role.wire
-            out += "| \(n.id) | \(role) | \(n.info.health.wire) | \(n.info.managerState.wire) | \(n.info.lagMillis.map(formatLag) ?? "-") |\n"
+            out += "| \(n.id) | \(role) | \(n.info.health.wire) | \(n.info.managerState.wire) | \(n.info.lagMillis.map { formatDuration($0, .compactMillis) } ?? "-") |\n"
         }
         return out
     }

@@ -36,7 +36,7 @@ func alertLines(_ m: AppModel, _ alerts: [Alert]) -> [Line] {
     alerts.map { a in
         var line = Line([Span(" \(a.severity.label) ", Style(alertSlot(a.severity), a.severity == .critical ? [.bold, .reverse] : .bold))])
         if let since = a.since {
-            line.append(Span(" \(since.clockTime) (\(ageText(m.now.millis(since: since)))) ", Style(.dim)))
+            line.append(Span(" \(since.clockTime) (\(formatDuration(m.now.millis(since: since), .compact))) ", Style(.dim)))
         }
         line.append(Span(a.text, Style(alertSlot(a.severity), a.severity == .critical ? .bold : [])))
         return line
@@ -60,7 +60,7 @@ func renderIncident(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols)
         Paragraph(alertLines(m, alerts)).render(inner, &b)
     }
     let items = incidentTimeline(m)
-    let title = m.incidentStart.map { "Timeline since \($0.clockTime) (\(ageText(m.now.millis(since: $0))))" } ?? "Timeline (last 10 minutes, no incident)"
+    let title = m.incidentStart.map { "Timeline since \($0.clockTime) (\(formatDuration(m.now.millis(since: $0), .compact)))" } ?? "Timeline (last 10 minutes, no incident)"
     let bottom = Block(title: Line(title), trailing: Line("e exports a bundle", Style(.dim)), symbols: sym)
     bottom.render(parts[1], &b)
     let inner2 = bottom.inner(parts[1])
@@ -87,7 +87,7 @@ func renderWall(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
         // No old numbers shown as if they were live.
         let since = m.lastEventReceivedAt
         var lines: [Line] = [
-            Line(since.map { "no data since \($0.clockTime), \(ageText(m.now.millis(since: $0))) ago" } ?? "no data received yet", Style(AppSlot.alert, .bold)),
+            Line(since.map { "no data since \($0.clockTime), \(formatDuration(m.now.millis(since: $0), .compact)) ago" } ?? "no data received yet", Style(AppSlot.alert, .bold)),
             Line(""),
         ]
         for e in m.endpoints { lines.append(Line("\(e.name): \(endpointExplanation(e.status, now: m.now))", Style(.dim))) }

@@ -166,16 +166,9 @@ func lagSlot(_ millis: Int64?, _ t: Thresholds) -> Slot {
 
 func lagText(_ millis: Int64?) -> String {
     guard let ms = millis else { return "-" }
-    return formatLag(ms)
+    return formatDuration(ms, .compactMillis)
 }
 
-/// `120ms`, `1.3s`, `45s`, `3m05s`.
-public func formatLag(_ ms: Int64) -> String {
-    if ms < 1_000 { return "\(ms)ms" }
-    if ms < 10_000 { return "\(ms / 1000).\(ms % 1000 / 100)s" }
-    if ms < 120_000 { return "\(ms / 1000)s" }
-    return "\(ms / 60_000)m\(String(format2: ms / 1000 % 60))s"
-}
 
 extension String {
     init(format2 v: Int64) { self = v < 10 ? "0\(v)" : "\(v)" }

@@ -21,7 +21,7 @@ enum Summary {
         out.append("")
         out.append("Nodes")
         for n in s.orderedNodes {
-            let lag = n.info.lagMillis.map { formatSeconds($0) } ?? "-"
+            let lag = n.info.lagMillis.map { formatDuration($0, .words) } ?? "-"
             let gone = n.departure.map { " (left: \($0.reason.wire))" } ?? ""
             out.append(
                 "  \(n.id.fitted(12)) \(n.info.role.wire.fitted(9)) \(n.info.health.wire.fitted(10)) \(n.info.managerState.wire.fitted(12)) lag \(lag)\(gone)")

@@ -10,7 +10,7 @@ func renderAssignments(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbo
         let block = paneBlock(m, .assignments, sym)
         block.render(r, &b)
         let inner = block.inner(r)
-        let waiting = s.rebalance.map { "waiting: \($0.reason?.wire ?? "calculator") window \(formatSeconds($0.windowMillis ?? 0))" } ?? "no assignment published yet"
+        let waiting = s.rebalance.map { "waiting: \($0.reason?.wire ?? "calculator") window \(formatDuration($0.windowMillis ?? 0, .words))" } ?? "no assignment published yet"
         b.write(waiting, x: inner.x, y: inner.y, maxWidth: inner.width, style: Style(.dim))
         return
     }
@@ -22,7 +22,7 @@ func renderAssignments(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbo
     let reason = a.reason?.wire ?? s.rebalance?.reason?.wire ?? "-"
     let dot = sym == .ascii ? " | " : " · "
     var info = Line([Span(a.strategy.wire, Style(.normal, .bold)), Span("\(dot)\(reason.replacingOccurrences(of: "_", with: " "))\(dot)calc \(calc)", Style(.normal))])
-    if let w = s.rebalance?.windowMillis, calc != "idle" { info.append("\(dot)window \(formatSeconds(w))") }
+    if let w = s.rebalance?.windowMillis, calc != "idle" { info.append("\(dot)window \(formatDuration(w, .words))") }
     b.write(info, x: inner.x, y: inner.y, maxWidth: inner.width)
     let orphans = s.orphanedPartitions
     let dups = a.duplicateIDs.count

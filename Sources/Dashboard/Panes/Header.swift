@@ -36,7 +36,7 @@ func renderHeader(_ m: AppModel, _ r: Rect, _ b: inout Buffer) {
         right.append(Span(" ", Style(AppSlot.headerBar)))
     }
     if let r = m.rewind {
-        right.append(Span(" REWIND -\(ageText(m.now.millis(since: r.at))) ", Style(AppSlot.alert, [.bold, .reverse])))
+        right.append(Span(" REWIND -\(formatDuration(m.now.millis(since: r.at), .compact)) ", Style(AppSlot.alert, [.bold, .reverse])))
         right.append(Span(" ", Style(AppSlot.headerBar)))
     }
     right.append(Span(m.readOnly ? " \(symbolsLock) \(m.modeBadge) " : " \(m.modeBadge) ", Style(AppSlot.badge, .reverse)))
@@ -52,7 +52,7 @@ let symbolsLock = "[ro]"
 /// How old the newest data is: "0.3s", or "no data".
 func dataAge(_ m: AppModel) -> String {
     guard let at = m.lastEventReceivedAt else { return "none" }
-    return ageText(m.now.millis(since: at))
+    return formatDuration(m.now.millis(since: at), .compact)
 }
 
 func isStale(_ m: AppModel) -> Bool {
@@ -60,13 +60,6 @@ func isStale(_ m: AppModel) -> Bool {
     return m.now.millis(since: at) > 5_000
 }
 
-func ageText(_ millis: Int64) -> String {
-    let ms = max(0, millis)
-    if ms < 10_000 { return "\(ms / 1000).\(ms % 1000 / 100)s" }
-    if ms < 120_000 { return "\(ms / 1000)s" }
-    if ms < 7_200_000 { return "\(ms / 60_000)m\(ms / 1000 % 60)s" }
-    return "\(ms / 3_600_000)h\(ms / 60_000 % 60)m"
-}
 
 func renderStatus(_ m: AppModel, _ r: Rect, _ b: inout Buffer) {
     b.fill(r, with: Cell(" ", style: Style(AppSlot.statusBar)))

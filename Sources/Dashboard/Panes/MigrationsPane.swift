@@ -37,7 +37,7 @@ func renderMigrations(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbol
         case .cancelled: line.append(Span(" cancelled", Style(AppSlot.lagWarn, base)))
         default:
             if let start = mig.writePauseStartedAt, mig.writePauseEndedAt == nil {
-                line.append(Span(" pause \(ageText(m.now.millis(since: start)))", Style(AppSlot.lagWarn)))
+                line.append(Span(" pause \(formatDuration(m.now.millis(since: start), .compact))", Style(AppSlot.lagWarn)))
             }
         }
         b.write(line, x: inner.x, y: y, maxWidth: inner.width)
@@ -46,8 +46,8 @@ func renderMigrations(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbol
         if perItem == 2 {
             var label = "\(Int((mig.fraction * 100).rounded(.down)))%"
             if let rate = mig.drainRatePerSecond, !finished { label += "  \(Int(rate))/s" }
-            if let eta = mig.etaMillis, !finished { label += "  ETA \(ageText(eta))" }
-            if let d = mig.durationMillis, finished { label += "  in \(formatSeconds(d))" }
+            if let eta = mig.etaMillis, !finished { label += "  ETA \(formatDuration(eta, .compact))" }
+            if let d = mig.durationMillis, finished { label += "  in \(formatDuration(d, .words))" }
             let style = Style(finished ? .dim : .accent, finished ? .dim : [])
             Gauge(ratio: mig.fraction, label: "\(mig.id) \(label)", filledStyle: style, emptyStyle: Style(.dim), symbols: sym)
                 .render(Rect(x: inner.x, y: y, width: inner.width, height: 1), &b)

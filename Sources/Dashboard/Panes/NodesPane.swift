@@ -28,11 +28,11 @@ func renderNodes(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
             return [
                 Line([Span("\(symbol) ", Style(slot)), Span(n.id, Style(.dim))]), Line("left", Style(.dim)),
                 Line(gone.reason.wire.replacingOccurrences(of: "_", with: " "), Style(AppSlot.healthBad)),
-                Line("-", Style(.dim)), Line(ageText(now.millis(since: gone.at)), Style(.dim)), Line("-", Style(.dim)),
+                Line("-", Style(.dim)), Line(formatDuration(now.millis(since: gone.at), .compact), Style(.dim)), Line("-", Style(.dim)),
             ]
         }
         let health = n.info.health == .unhealthy ? "UNHEALTHY" : n.info.health.wire
-        let heard = n.lastHeard.map { ageText(now.millis(since: $0)) } ?? "-"
+        let heard = n.lastHeard.map { formatDuration(now.millis(since: $0), .compact) } ?? "-"
         let lag = n.info.role == .primary ? nil : n.info.lagMillis
         return [
             Line([Span("\(symbol) ", Style(slot, .bold)), Span(n.id, Style(n.info.role == .primary ? AppSlot.rolePrimary : .normal, n.info.role == .primary ? .bold : []))]),

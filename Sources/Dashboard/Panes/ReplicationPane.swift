@@ -6,7 +6,7 @@ import RenderCore
 func renderReplication(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
     if renderUnprovided(m, .replication, r, &b, sym) { return }
     let ids = m.state.followerIDs
-    let block = paneBlock(m, .replication, trailing: Line("warn >\(formatLag(m.thresholds.lagWarnMillis)) crit >\(formatLag(m.thresholds.lagCritMillis))", Style(.dim)), sym)
+    let block = paneBlock(m, .replication, trailing: Line("warn >\(formatDuration(m.thresholds.lagWarnMillis, .compactMillis)) crit >\(formatDuration(m.thresholds.lagCritMillis, .compactMillis))", Style(.dim)), sym)
     block.render(r, &b)
     let inner = block.inner(r)
     guard !inner.isEmpty else { return }
@@ -31,7 +31,7 @@ func renderReplication(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbo
             .render(Rect(x: inner.x + nameWidth + 1, y: y, width: sparkWidth, height: 1), &b)
         let value: Line
         if !f.isConnected {
-            let since = f.statusSince.map { ageText(m.now.millis(since: $0)) } ?? "?"
+            let since = f.statusSince.map { formatDuration(m.now.millis(since: $0), .compact) } ?? "?"
             value = Line("DISC \(since)", Style(AppSlot.lagCrit, .bold))
         } else {
             let lag = f.lagMillis
