@@ -1,0 +1,101 @@
+import ClusterProtocol
+import DequeModule
+
+extension ClusterState {
+    // MARK: Helpers
+
+    mutating func applySnapshot(_ s: ClusterSnapshot, envelope e: Envelope) {
+        counters.snapshots += 1
+        hasSnapshot = true
+        clusterName = s.cluster
+        term = s.term
+        leader = s.leader
+        var fresh: [String: NodeRecord] = [:]
+        for n in s.nodes.prefix(limits.nodes) {
+            var r = NodeRecord(info: n, lastHeard: nodes[n.id]?.lastHeard)
+            r.consecutiveFailures = nodes[n.id]?.consecutiveFailures ?? 0
+            r.healthDetail = nodes[n.id]?.healthDetail
+            fresh[n.id] = r
+        }
+        nodes = fresh
+        // Lag history is ours to keep for followers that still exist.
+        followers = followers.filter { fresh[$0.key] != nil }
+        for n in s.nodes where n.role != .primary {
+            if let lag = n.lagMillis { followers[n.id, default: FollowerRecord(follower: n.id)].lagMillis = lag }
+        }
+        if let a = s.assignment {
+            assignment = AssignmentState(
+                version: a.version, strategy: a.strategy, reason: assignment?.reason, publishedAt: e.timestamp,
+                partitions: a.partitions, previous: nil)
+        } else {
+            assignment = nil
+        }
+        var kept = BoundedDictionary<String, MigrationRecord>(capacity: limits.migrations)
+        for m in s.migrations {
+            var r = migrations[m.migrationID] ?? MigrationRecord(info: m)
+            r.info = m
+            if let p = m.phase { r.enter(p, at: e.timestamp) }
+            kept[m.migrationID] = r
+        }
+        migrations = kept
+        tenants = Dictionary(s.tenants.map { ($0.tenant, $0.region) }, uniquingKeysWith: { _, last in last })
+        // The snapshot's seqs hold the sources it covers; others keep theirs
+        // (a per-node endpoint's snapshot covers that node only).
+        seqTracker.cover(s.seqs, source: e.source, seq: e.seq)
+        let primary = s.nodes.filter { $0.role == .primary }.map(\.id).sorted(by: naturalLess)
+        appendLog(
+            e, .info,
+            "snapshot of \(s.cluster): \(s.nodes.count) nodes, term \(s.term), primary \(primary.isEmpty ? "none" : primary.joined(separator: ", "))"
+        )
+    }
+
+    mutating func promotionFromCommand(_ d: CommandResult) -> PromotionRecord? {
+        guard d.op == "promote", let id = d.requestID else { return nil }
+        return PromotionRecord(requestID: id, candidate: "?")
+    }
+
+    mutating func raiseTerm(_ t: Int64) {
+        if t > term { term = t }
+    }
+
+    /// Makes sure a node mentioned by an event exists (as `unknown` until described).
+    mutating func ensureNode(_ id: String, at t: Timestamp) {
+        guard nodes[id] == nil else { return }
+        guard nodes.count < limits.nodes else { return }
+        nodes[id] = NodeRecord(info: NodeInfo(id: id, role: .unknown, health: .healthy, term: term, managerState: .other("unknown")))
+    }
+
+    mutating func upsert(_ record: NodeRecord) {
+        guard nodes[record.id] != nil || nodes.count < limits.nodes else { return }
+        nodes[record.id] = record
+    }
+
+    mutating func pruneDeparted() {
+        let departed = nodes.values.filter { !$0.isPresent }
+        guard departed.count > limits.departedNodes else { return }
+        let oldest = departed.sorted { ($0.departure?.at ?? Timestamp(millis: 0)) < ($1.departure?.at ?? Timestamp(millis: 0)) }
+        for r in oldest.prefix(departed.count - limits.departedNodes) {
+            nodes[r.id] = nil
+            followers[r.id] = nil
+        }
+    }
+
+    mutating func putMigration(_ m: MigrationRecord) {
+        if migrations[m.id] == nil, migrations.count >= limits.migrations {
+            // Drop the oldest finished migration rather than a running one.
+            if let victim = migrations.keys.first(where: { migrations[$0]?.info.state.isFinished ?? false }) {
+                migrations[victim] = nil
+            }
+        }
+        migrations[m.id] = m
+    }
+
+    mutating func appendLog(_ e: Envelope, _ severity: LogSeverity, _ text: String, kind: LogKind? = nil) {
+        log.append(
+            LogEntry(
+                at: e.timestamp, source: e.source, kind: kind ?? LogKind(e.event), severity: severity, text: text,
+                correlationID: e.correlationID))
+        logAppended += 1
+        if log.count > limits.logCapacity { log.removeFirst() }
+    }
+}
