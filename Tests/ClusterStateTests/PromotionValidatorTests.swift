@@ -3,19 +3,6 @@ import ClusterState
 import ClusterdashTesting
 import Testing
 
-private let now = Timestamp(millis: 1_000_000)
-
-private func nodes(
-    primary: String? = "node-1", lag: Int64 = 1_200, health: NodeHealth = .healthy, sick: Int = 0
-) -> [PromotionNode] {
-    (1...5).map { i in
-        let id = "node-\(i)"
-        return PromotionNode(
-            id: id, role: id == primary ? .primary : .replica, health: i > 5 - sick ? .unhealthy : (id == "node-3" ? health : .healthy),
-            lagMillis: id == primary ? nil : lag)
-    }
-}
-
 @Suite struct PromotionValidatorTests {
     @Test func allSixChecksInOrderWhenAllowed() {
         let v = PromotionValidator.evaluate(candidate: "node-3", nodes: nodes(), inhibitedUntil: nil, now: now)
@@ -71,27 +58,5 @@ private func nodes(
         let v = s.promotionPreview(candidate: "node-2", now: f.now)
         #expect(v.rejection == .lagTooHigh)
         #expect(v.checks[2].detail == "lag 9 s > 5 s")
-    }
-}
-
-@Suite struct SnapshotCoverageTests {
-    @Test func snapshotKeepsSeqsOfSourcesItDoesNotCover() {
-        var f = EnvelopeFactory()
-        var s = ClusterState()
-        s.apply(f.make(.snapshot(EnvelopeFactory.healthySnapshot(seqs: ["node-1": 10, "node-2": 20]))))
-        // A per-node endpoint's snapshot covers node-2 only.
-        s.apply(f.make(.snapshot(EnvelopeFactory.healthySnapshot(seqs: ["node-2": 25])), source: "node-2"))
-        #expect(s.seqs == ["node-1": 10, "node-2": 25])
-    }
-
-    @Test func heartbeatIsQuietButCounts() {
-        var f = EnvelopeFactory()
-        var s = ClusterState()
-        s.apply(f.make(.snapshot(EnvelopeFactory.healthySnapshot())))
-        let lines = s.log.count
-        s.apply(f.make(.heartbeat(NodeHeartbeat(node: "node-2", role: .replica, health: .healthy, term: 7)), source: "node-2"))
-        #expect(s.log.count == lines)
-        #expect(s.nodes["node-2"]?.lastHeard == f.now)
-        #expect(s.nodes["node-2"]?.info.lastHeartbeat == f.now)
     }
 }

@@ -7,7 +7,6 @@ import EventSources
 import RenderCore
 import Testing
 
-private let golden = GoldenScreen(slotNames: Dictionary(AppSlot.named.map { ($0.1, $0.0) }, uniquingKeysWith: { a, _ in a }))
 private let sizes = [(80, 24), (120, 40), (200, 60)]
 
 private func expectScreens(_ scene: Scene, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) {

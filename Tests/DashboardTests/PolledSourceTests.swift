@@ -6,7 +6,6 @@ import EventSources
 import RenderCore
 import Testing
 
-private let golden = GoldenScreen(slotNames: Dictionary(AppSlot.named.map { ($0.1, $0.0) }, uniquingKeysWith: { a, _ in a }))
 
 /// A fake polling source: a test double that produces engine states (as a
 /// Patroni or Sentinel poll would) and diffs them into events with the real

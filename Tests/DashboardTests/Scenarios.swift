@@ -1,9 +1,11 @@
 import ClusterProtocol
 import ClusterSim
 import ClusterState
+import ClusterdashTesting
 import Dashboard
 import EventSources
 import RenderCore
+import Testing
 
 let t0 = Timestamp(millis: 1_795_438_800_000)
 
@@ -64,6 +66,37 @@ struct Scene {
     static func healthy() -> Scene {
         var s = Scene()
         s.run(seconds: 60)
+        return s
+    }
+}
+
+let golden = GoldenScreen(slotNames: Dictionary(AppSlot.named.map { ($0.1, $0.0) }, uniquingKeysWith: { a, _ in a }))
+
+func expectScreen(_ scene: Scene, _ name: String, _ w: Int, _ h: Int, sourceLocation: SourceLocation = #_sourceLocation) {
+    let result = golden.check(scene.screen(w, h), named: name)
+    #expect(result.matches, "\(result.message)", sourceLocation: sourceLocation)
+}
+
+extension Scene {
+    static func wall() -> Scene {
+        var s = Scene.healthy()
+        s.model.wall = true
+        s.model.readOnly = true
+        s.model.modeBadge = "WALL"
+        return s
+    }
+
+    /// Several things wrong at once: a crashed primary mid-election, a lagging
+    /// follower, a degraded node, and an operator's denied promotion.
+    static func incident() -> Scene {
+        var s = Scene.healthy()
+        s.inject(.lagSpike(node: "node-3", millis: 70_000, durationMillis: 120_000))
+        s.run(seconds: 4)
+        s.inject(.degrade(node: "node-4", durationMillis: nil))
+        s.run(seconds: 1.5)
+        s.command(.promote(requestID: "r-9", node: "node-3"))
+        s.inject(.crash(node: "node-1"))
+        s.run(seconds: 0.1)
         return s
     }
 }

@@ -2,13 +2,6 @@ import ClusterdashTesting
 import RenderCore
 import Testing
 
-private let golden = GoldenScreen()
-
-private func expectGolden(_ buffer: Buffer, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) {
-    let result = golden.check(buffer, named: name)
-    #expect(result.matches, "\(result.message)", sourceLocation: sourceLocation)
-}
-
 @Suite struct WidgetGoldenTests {
     @Test func blockWithTitleAndTrailing() {
         var b = Buffer(size: Size(width: 24, height: 4))
@@ -140,19 +133,5 @@ private func expectGolden(_ buffer: Buffer, _ name: String, sourceLocation: Sour
         LogView(count: 3) { i in Line(["node-1 demoted", "node-2 elected", "中文 event"][i]) }.render(right.inner(cols[1]), &b)
         b.write("q quit  ? help", x: 0, y: 11, maxWidth: 40, style: Style(.dim))
         expectGolden(b, "composed")
-    }
-}
-
-@Suite struct GoldenHelperTests {
-    @Test(.disabled(if: GoldenScreen.updating, "writes goldens instead of comparing"))
-    func aDifferentScreenIsReported() throws {
-        var b = Buffer(size: Size(width: 24, height: 4))
-        Block(title: "Nodez", trailing: "5/5").render(b.area, &b)
-        let result = golden.check(b, named: "block")
-        #expect(!result.matches)
-        #expect(result.message.contains("row 1:"))
-        #expect(result.message.contains("Nodez"))
-        let missing = golden.check(b, named: "no-such-screen")
-        #expect(!missing.matches)
     }
 }
