@@ -32,9 +32,11 @@ public struct ClusterSnapshot: WireObject {
         leader = try r.optionalString("leader")
         nodes = try r.objects("nodes") { (n) throws(ProtocolError) in try NodeInfo(from: n) }
         assignment = try r.optionalObject("assignment").map { (a) throws(ProtocolError) in try AssignmentTable(from: a) }
-        migrations = try r.value("migrations") == nil
+        migrations =
+            try r.value("migrations") == nil
             ? [] : r.objects("migrations") { (m) throws(ProtocolError) in try MigrationInfo(from: m) }
-        tenants = try r.value("tenants") == nil
+        tenants =
+            try r.value("tenants") == nil
             ? [] : r.objects("tenants") { (t) throws(ProtocolError) in try TenantPlacement(from: t) }
         var seqs: [String: Int64] = [:]
         if let s = try r.optionalObject("seqs") {

@@ -1,7 +1,7 @@
 import ClusterProtocol
-import EventSources
 import ClusterState
 import DequeModule
+import EventSources
 
 /// One simulated node.
 struct SimNode: Sendable, Hashable {
@@ -244,7 +244,8 @@ public struct SimCluster: Sendable {
         leader.flatMap { l in nodes.first { $0.id == l && $0.alive }?.id } ?? nodes.first(where: \.alive)?.id ?? "sim"
     }
 
-    mutating func setState(_ i: Int, to state: ManagerState, calculator: CalculatorState? = nil, reason: RebalanceReason? = nil, window: Int64? = nil) {
+    mutating func setState(_ i: Int, to state: ManagerState, calculator: CalculatorState? = nil, reason: RebalanceReason? = nil, window: Int64? = nil)
+    {
         let from = nodes[i].manager
         nodes[i].manager = state
         if let calculator { nodes[i].calculator = calculator }

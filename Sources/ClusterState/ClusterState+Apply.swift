@@ -138,7 +138,8 @@ extension ClusterState {
             appendLog(e, severity, "\(d.node) \(d.from.wire) -> \(d.to.wire) (term \(d.term))\(why)")
             refreshOrders()  // the primaries just changed; the check below reads them
             if isSplitBrain {
-                appendLog(e, .critical, "SPLIT BRAIN: \(primaries.joined(separator: " and ")) both claim primary", kind: .splitBrain(primaries: primaries))
+                appendLog(
+                    e, .critical, "SPLIT BRAIN: \(primaries.joined(separator: " and ")) both claim primary", kind: .splitBrain(primaries: primaries))
             }
 
         case .healthChanged(let d):

@@ -66,9 +66,13 @@ public func currentAlerts(_ m: AppModel) -> [Alert] {
             let since = f.statusSince.map { now.millis(since: $0) } ?? 0
             if since > 60_000 { add("disconnected:\(f.follower)", .critical, 5, "\(f.follower) disconnected for \(formatDuration(since, .words))") }
         } else if let lag = f.lagMillis, lag > t.lagCritMillis {
-            add("lag:\(f.follower)", .critical, 4, "\(f.follower) lag \(formatDuration(lag, .compactMillis)) (critical > \(formatDuration(t.lagCritMillis, .compactMillis)))")
+            add(
+                "lag:\(f.follower)", .critical, 4,
+                "\(f.follower) lag \(formatDuration(lag, .compactMillis)) (critical > \(formatDuration(t.lagCritMillis, .compactMillis)))")
         } else if let lag = f.lagMillis, lag > t.lagWarnMillis {
-            add("lag:\(f.follower)", .warning, 6, "\(f.follower) lag \(formatDuration(lag, .compactMillis)) (warning > \(formatDuration(t.lagWarnMillis, .compactMillis)))")
+            add(
+                "lag:\(f.follower)", .warning, 6,
+                "\(f.follower) lag \(formatDuration(lag, .compactMillis)) (warning > \(formatDuration(t.lagWarnMillis, .compactMillis)))")
         }
     }
     for n in s.orderedNodes where n.isPresent && (n.info.health == .degraded || n.info.health == .suspect) {
@@ -76,7 +80,9 @@ public func currentAlerts(_ m: AppModel) -> [Alert] {
     }
     for mig in s.orderedMigrations where !mig.info.state.isFinished {
         if let start = mig.info.startedAt, now.millis(since: start) > 300_000 {
-            add("stuck:\(mig.id)", .warning, 8, "migration \(mig.id) (\(mig.info.tenant)) running for \(formatDuration(now.millis(since: start), .words))")
+            add(
+                "stuck:\(mig.id)", .warning, 8,
+                "migration \(mig.id) (\(mig.info.tenant)) running for \(formatDuration(now.millis(since: start), .words))")
         }
     }
     if let orphans = Optional(s.orphanedPartitions), orphans > 0 {

@@ -88,7 +88,8 @@ public struct ConfigFile: Sendable {
             }
         }
         if let d = config.defaultCluster, config.clusters[d] == nil {
-            throw r.error(field: "default_cluster", "no cluster \"\(d)\" in this file (have: \(config.clusters.keys.sorted().joined(separator: ", ")))")
+            throw r.error(
+                field: "default_cluster", "no cluster \"\(d)\" in this file (have: \(config.clusters.keys.sorted().joined(separator: ", ")))")
         }
         if let keys = try r.table(table, "keys", at: nil) {
             for name in keys.keys.sorted() {

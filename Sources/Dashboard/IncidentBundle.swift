@@ -26,7 +26,8 @@ public enum IncidentBundle {
         var out = "| node | role | health | state | lag |\n| --- | --- | --- | --- | --- |\n"
         for n in s.orderedNodes {
             let role = n.departure.map { "left (\($0.reason.wire))" } ?? n.info.role.wire
-            out += "| \(n.id) | \(role) | \(n.info.health.wire) | \(n.info.managerState.wire) | \(n.info.lagMillis.map { formatDuration($0, .compactMillis) } ?? "-") |\n"
+            out +=
+                "| \(n.id) | \(role) | \(n.info.health.wire) | \(n.info.managerState.wire) | \(n.info.lagMillis.map { formatDuration($0, .compactMillis) } ?? "-") |\n"
         }
         return out
     }
@@ -38,8 +39,10 @@ public enum IncidentBundle {
         var md = "# Incident report: \(m.clusterLabel ?? s.clusterName ?? "cluster")\n\n"
         md += "- generated: \(end.rfc3339)\n"
         md += "- incident started: \(m.incidentStart?.rfc3339 ?? "no incident active (last 10 minutes)")\n"
-        md += "- status now: \(wallStatus(m).rawValue), term \(s.term), primary \(s.primaries.isEmpty ? "none" : s.primaries.joined(separator: ", ")), quorum \(s.quorum.serviceable)/\(s.quorum.members)\n"
-        md += "- events in `events.jsonl`: \(m.recent.filter { $0.timestamp >= start }.count), from \(start.rfc3339) (replay: `clusterdash replay events.jsonl`)\n\n"
+        md +=
+            "- status now: \(wallStatus(m).rawValue), term \(s.term), primary \(s.primaries.isEmpty ? "none" : s.primaries.joined(separator: ", ")), quorum \(s.quorum.serviceable)/\(s.quorum.members)\n"
+        md +=
+            "- events in `events.jsonl`: \(m.recent.filter { $0.timestamp >= start }.count), from \(start.rfc3339) (replay: `clusterdash replay events.jsonl`)\n\n"
         md += "## Summary\n\n"
         let demotions = s.log.filter { e in
             guard e.at >= start, case .demoted = e.kind else { return false }
@@ -53,24 +56,36 @@ public enum IncidentBundle {
         if !demotions.isEmpty { md += "Demotions: \(demotions.joined(separator: "; ")).\n" }
         if !elections.isEmpty { md += "Elections: \(elections.joined(separator: "; ")).\n" }
         md += "\n## Alerts now\n\n"
-        md += alerts.isEmpty ? "none\n" : alerts.map { "- **\($0.severity.label)** since \($0.since?.clockTime ?? "?"): \($0.text)" }.joined(separator: "\n") + "\n"
+        md +=
+            alerts.isEmpty
+            ? "none\n" : alerts.map { "- **\($0.severity.label)** since \($0.since?.clockTime ?? "?"): \($0.text)" }.joined(separator: "\n") + "\n"
         md += "\n## Roles at the start\n\n"
         let before = stateAt(m.incidentStart ?? start, m)
         md += before.hasSnapshot ? roleTable(before) : "(the recent history does not reach back to the start)\n"
         md += "\n## Roles now\n\n" + roleTable(s)
         md += "\n## Promotions\n\n"
         let promotions = s.promotions.values
-        md += promotions.isEmpty ? "none\n" : promotions.map { p -> String in
-            var line = "- `\(p.requestID)`: \(p.explanation)"
-            if !p.checks.isEmpty { line += "\n" + p.checks.map { "  - \($0.ok ? "ok" : "FAILED") \($0.invariant.wire): \($0.detail ?? "")" }.joined(separator: "\n") }
-            return line
-        }.joined(separator: "\n") + "\n"
+        md +=
+            promotions.isEmpty
+            ? "none\n"
+            : promotions.map { p -> String in
+                var line = "- `\(p.requestID)`: \(p.explanation)"
+                if !p.checks.isEmpty {
+                    line += "\n" + p.checks.map { "  - \($0.ok ? "ok" : "FAILED") \($0.invariant.wire): \($0.detail ?? "")" }.joined(separator: "\n")
+                }
+                return line
+            }.joined(separator: "\n") + "\n"
         md += "\n## Operator actions\n\n"
         let actions = m.operatorActions.filter { $0.at >= start }
-        md += actions.isEmpty ? "none\n" : actions.map { a -> String in
-            let result = a.requestID.flatMap { s.commandResults[$0] }.map { "\($0.status.wire)\($0.reason.map { " (\($0))" } ?? "")" } ?? "no result seen"
-            return "- \(a.at.clockTime) \(a.op) \(a.target), confirmed with \(a.confirmation); result: \(result)\n" + a.dialog.map { "  - \($0)" }.joined(separator: "\n")
-        }.joined(separator: "\n") + "\n"
+        md +=
+            actions.isEmpty
+            ? "none\n"
+            : actions.map { a -> String in
+                let result =
+                    a.requestID.flatMap { s.commandResults[$0] }.map { "\($0.status.wire)\($0.reason.map { " (\($0))" } ?? "")" } ?? "no result seen"
+                return "- \(a.at.clockTime) \(a.op) \(a.target), confirmed with \(a.confirmation); result: \(result)\n"
+                    + a.dialog.map { "  - \($0)" }.joined(separator: "\n")
+            }.joined(separator: "\n") + "\n"
         md += "\n## Timeline\n\n"
         for it in incidentTimeline(m) { md += "- \(it.at.rfc3339) \(it.text)\n" }
         return md

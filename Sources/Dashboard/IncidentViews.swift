@@ -19,7 +19,9 @@ public func incidentTimeline(_ m: AppModel) -> [TimelineItem] {
     }
     for a in m.operatorActions where a.at >= start {
         items.append(
-            TimelineItem(at: a.at, text: "OPERATOR \(a.op) \(a.target) (\(a.confirmation))\(a.requestID.map { " as \($0)" } ?? "")", severity: .notice, isOperator: true))
+            TimelineItem(
+                at: a.at, text: "OPERATOR \(a.op) \(a.target) (\(a.confirmation))\(a.requestID.map { " as \($0)" } ?? "")", severity: .notice,
+                isOperator: true))
     }
     return items.sorted { $0.at < $1.at }
 }
@@ -60,7 +62,9 @@ func renderIncident(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols)
         Paragraph(alertLines(m, alerts)).render(inner, &b)
     }
     let items = incidentTimeline(m)
-    let title = m.incidentStart.map { "Timeline since \($0.clockTime) (\(formatDuration(m.now.millis(since: $0), .compact)))" } ?? "Timeline (last 10 minutes, no incident)"
+    let title =
+        m.incidentStart.map { "Timeline since \($0.clockTime) (\(formatDuration(m.now.millis(since: $0), .compact)))" }
+        ?? "Timeline (last 10 minutes, no incident)"
     let bottom = Block(title: Line(title), trailing: Line("e exports a bundle", Style(.dim)), symbols: sym)
     bottom.render(parts[1], &b)
     let inner2 = bottom.inner(parts[1])
@@ -87,7 +91,9 @@ func renderWall(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
         // No old numbers shown as if they were live.
         let since = m.lastEventReceivedAt
         var lines: [Line] = [
-            Line(since.map { "no data since \($0.clockTime), \(formatDuration(m.now.millis(since: $0), .compact)) ago" } ?? "no data received yet", Style(AppSlot.alert, .bold)),
+            Line(
+                since.map { "no data since \($0.clockTime), \(formatDuration(m.now.millis(since: $0), .compact)) ago" } ?? "no data received yet",
+                Style(AppSlot.alert, .bold)),
             Line(""),
         ]
         for e in m.endpoints { lines.append(Line("\(e.name): \(endpointExplanation(e.status, now: m.now))", Style(.dim))) }

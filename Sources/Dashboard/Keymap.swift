@@ -75,7 +75,8 @@ public struct Keymap: Sendable {
         KeyBinding(.normal, [.char("G"), .end], .bottom, "last row (log: follow)", status: "follow", panes: [.log]),
         KeyBinding(.normal, [.pageDown], .pageDown, "page down"),
         KeyBinding(.normal, [.pageUp], .pageUp, "page up"),
-        KeyBinding(.normal, [.enter], .drill, "drill down (assignments: partition table; nodes: its log)", status: "drill", panes: [.nodes, .assignments]),
+        KeyBinding(
+            .normal, [.enter], .drill, "drill down (assignments: partition table; nodes: its log)", status: "drill", panes: [.nodes, .assignments]),
         KeyBinding(.normal, [.char("/")], .filter, "filter the failover log", status: "filter", panes: [.log]),
         KeyBinding(.normal, [.char("p")], .promote, "promote a replica", status: "promote", dangerous: true),
         KeyBinding(.normal, [.char("m")], .migrate, "migrate a tenant", status: "migrate", dangerous: true),

@@ -239,7 +239,9 @@ public struct AppModel: Sendable {
     public var visibleLog: [LogEntry] {
         guard !logFilter.isEmpty else { return Array(state.log) }
         let needle = logFilter.lowercased()
-        return state.log.filter { $0.text.lowercased().contains(needle) || $0.source.lowercased().contains(needle) || $0.kind.searchName.contains(needle) }
+        return state.log.filter {
+            $0.text.lowercased().contains(needle) || $0.source.lowercased().contains(needle) || $0.kind.searchName.contains(needle)
+        }
     }
 
     /// Rows of the assignments worker table.

@@ -131,4 +131,3 @@ public func update(_ m: inout AppModel, _ msg: Msg) -> [Effect] {
         return handleKey(&m, key)
     }
 }
-

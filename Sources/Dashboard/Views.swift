@@ -169,7 +169,6 @@ func lagText(_ millis: Int64?) -> String {
     return formatDuration(ms, .compactMillis)
 }
 
-
 extension String {
     init(format2 v: Int64) { self = v < 10 ? "0\(v)" : "\(v)" }
 }

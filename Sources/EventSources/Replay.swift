@@ -87,7 +87,8 @@ public struct Recording: Sendable {
         }
         // Receive times only grow in a recording; keep the order stable anyway.
         if zip(events, events.dropFirst()).contains(where: { $0.at > $1.at }) {
-            events = events.enumerated().sorted { a, b in a.element.at != b.element.at ? a.element.at < b.element.at : a.offset < b.offset }.map(\.element)
+            events = events.enumerated().sorted { a, b in a.element.at != b.element.at ? a.element.at < b.element.at : a.offset < b.offset }.map(
+                \.element)
         }
         return Recording(events: events, malformedLines: malformed, badLines: bad)
     }

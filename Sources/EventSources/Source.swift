@@ -81,4 +81,3 @@ public protocol CommandSink: Sendable {
     /// Sends a command; false when no endpoint is live (nothing was sent).
     func send(_ op: ClientOp) -> Bool
 }
-

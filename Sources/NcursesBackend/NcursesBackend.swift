@@ -1,5 +1,4 @@
 import CNcurses
-
 import RenderCore
 
 #if canImport(Glibc)

@@ -84,7 +84,9 @@ public struct Table: Sendable {
         var y = a.y
         if showHeader {
             for (i, col) in columns.enumerated() where widths[i] > 0 {
-                buffer.write(col.title.fitted(to: widths[i], alignment: col.alignment, ellipsis: symbols.ellipsis), x: xs[i], y: y, maxWidth: widths[i], style: headerStyle)
+                buffer.write(
+                    col.title.fitted(to: widths[i], alignment: col.alignment, ellipsis: symbols.ellipsis), x: xs[i], y: y, maxWidth: widths[i],
+                    style: headerStyle)
             }
             y += 1
         }

@@ -28,7 +28,8 @@ public struct Block: Widget, Sendable {
     }
 
     public func inner(_ area: Rect) -> Rect {
-        bordered ? area.inset(by: 1) : Rect(x: area.x, y: area.y + (title == nil ? 0 : 1), width: area.width, height: area.height - (title == nil ? 0 : 1))
+        bordered
+            ? area.inset(by: 1) : Rect(x: area.x, y: area.y + (title == nil ? 0 : 1), width: area.width, height: area.height - (title == nil ? 0 : 1))
     }
 
     public func render(_ area: Rect, _ buffer: inout Buffer) {

@@ -1,5 +1,6 @@
 import ClusterProtocol
 import ClusterSim
+import EventSources
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -9,7 +10,6 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import UnixSignals
-import EventSources
 
 /// How the simulator listens and who it lets in.
 public struct SimServerOptions: Sendable {
@@ -149,7 +149,8 @@ public final class SimulatorServer: Sendable {
         // What the simulator received: the read-only proof counts command frames here.
         router.get("/stats") { _, _ -> String in
             let s = await core.stats
-            return "{\"frames_received\":\(s.framesReceived),\"commands_received\":\(s.commandsReceived),\"subscriptions\":\(s.subscriptions),\"snapshots_sent\":\(s.snapshotsSent),\"events_broadcast\":\(s.eventsBroadcast)}\n"
+            return
+                "{\"frames_received\":\(s.framesReceived),\"commands_received\":\(s.commandsReceived),\"subscriptions\":\(s.subscriptions),\"snapshots_sent\":\(s.snapshotsSent),\"events_broadcast\":\(s.eventsBroadcast)}\n"
         }
         var wsConfig = WebSocketServerConfiguration(maxFrameSize: options.maxClientFrameBytes)
         wsConfig.autoPing = .enabled(timePeriod: .seconds(10))
@@ -230,6 +231,7 @@ struct Driver: Service {
                 }
                 await core.advance(to: wallClockNow())
             }
-        } onGracefulShutdown: {}
+        } onGracefulShutdown: {
+        }
     }
 }

@@ -25,7 +25,8 @@ enum Caps {
             let node = followers[n % followers.count]
             let e = Envelope(
                 id: "flood-\(n)", source: node, seq: Int64(n / followers.count + 1), timestamp: t0.adding(millis: Int64(n)),
-                event: .replicationLag(ReplicationLag(follower: node, leader: "node-1", lagMillis: Int64(n % 5_000), lagEntries: Int64(n % 40), walPosition: Int64(n))))
+                event: .replicationLag(
+                    ReplicationLag(follower: node, leader: "node-1", lagMillis: Int64(n % 5_000), lagEntries: Int64(n % 40), walPosition: Int64(n))))
             return try? EnvelopeCodec.decode(EnvelopeCodec.encode(e))
         }
         let mb = 1_048_576.0
@@ -39,10 +40,11 @@ enum Caps {
         var model = AppModel(now: t0)
         let snapshot = Envelope(
             id: "snap", source: "node-1", seq: 0, timestamp: t0,
-            event: .snapshot(ClusterSnapshot(
-                cluster: "flood", term: 1, leader: "node-1",
-                nodes: (1...5).map { NodeInfo(id: "node-\($0)", region: "us-east", role: $0 == 1 ? .primary : .replica, term: 1) },
-                assignment: nil, tenants: [])))
+            event: .snapshot(
+                ClusterSnapshot(
+                    cluster: "flood", term: 1, leader: "node-1",
+                    nodes: (1...5).map { NodeInfo(id: "node-\($0)", region: "us-east", role: $0 == 1 ? .primary : .replica, term: 1) },
+                    assignment: nil, tenants: [])))
         _ = update(&model, .batch(Batch(items: [Received(envelope: snapshot, endpoint: 0, receivedAt: t0)], dropped: 0, backlog: 0), [], at: t0))
         let m0 = cd_heap_in_use()
         var n = 100_000

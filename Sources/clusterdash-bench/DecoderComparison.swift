@@ -7,6 +7,8 @@ import Foundation
 /// structs for the envelope and a lag sample), with JSONSerialization, and with
 /// ClusterProtocol's own parser, and reports frames per second for each.
 enum DecoderComparison {
+    // The wire's own key names, as a plain Codable client would write them.
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     struct CodableEnvelope: Decodable {
         let v: Int
         let id: String
@@ -19,6 +21,7 @@ enum DecoderComparison {
         let data: CodableLag?
     }
 
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     struct CodableLag: Decodable {
         let follower: String
         let leader: String?
@@ -44,12 +47,17 @@ enum DecoderComparison {
             let event: Event
             switch i % 20 {
             case 0: event = .healthChanged(HealthChanged(node: node, from: .healthy, to: .suspect, consecutiveFailures: 1, detail: "slow disk"))
-            case 1: event = .migrationProgress(MigrationProgress(migrationID: "m-1", phase: .drainingWAL, drainedEntries: Int64(i), totalEntries: 1_000_000))
+            case 1:
+                event = .migrationProgress(
+                    MigrationProgress(migrationID: "m-1", phase: .drainingWAL, drainedEntries: Int64(i), totalEntries: 1_000_000))
             case 2: event = .stateChanged(StateChanged(node: node, from: .stable, to: .stable, calculatorState: nil, reason: nil, windowMillis: nil))
             default:
-                event = .replicationLag(ReplicationLag(follower: node, leader: "node-1", lagMillis: Int64(i % 5000), lagEntries: Int64(i % 900), walPosition: Int64(88_000 + i)))
+                event = .replicationLag(
+                    ReplicationLag(
+                        follower: node, leader: "node-1", lagMillis: Int64(i % 5000), lagEntries: Int64(i % 900), walPosition: Int64(88_000 + i)))
             }
-            let e = Envelope(id: "7d0c6f5e-3c9b-4c43-9a51-\(String(format: "%012d", i))", source: node, seq: Int64(i / 5 + 1), timestamp: t, event: event)
+            let e = Envelope(
+                id: "7d0c6f5e-3c9b-4c43-9a51-\(String(format: "%012d", i))", source: node, seq: Int64(i / 5 + 1), timestamp: t, event: event)
             out.append(EnvelopeCodec.encode(e))
         }
         return out

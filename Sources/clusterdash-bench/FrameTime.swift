@@ -1,8 +1,8 @@
-import Foundation
 import ClusterProtocol
 import ClusterState
 import Dashboard
 import EventSources
+import Foundation
 import RenderCore
 
 /// Time to render one 200x60 screen of a large cluster into a buffer (the
@@ -25,13 +25,19 @@ enum FrameTime {
         var state = ClusterState(limits: limits)
         let t0 = Timestamp(millis: 1_795_438_800_000)
         let infos = (1...nodes).map { i in
-            NodeInfo(id: "node-\(i)", region: ["us-east", "eu-west", "ap-south"][i % 3], role: i == 1 ? .primary : .replica, term: 7, lagMillis: Int64(i % 900))
+            NodeInfo(
+                id: "node-\(i)", region: ["us-east", "eu-west", "ap-south"][i % 3], role: i == 1 ? .primary : .replica, term: 7,
+                lagMillis: Int64(i % 900))
         }
         let table = (0..<partitions).map { p in PartitionAssignment(id: Int64(p), worker: "node-\(p % nodes + 1)") }
         state.apply(
             Envelope(
                 id: "snap", source: "node-1", seq: 0, timestamp: t0,
-                event: .snapshot(ClusterSnapshot(cluster: "bench", term: 7, leader: "node-1", nodes: infos, assignment: AssignmentTable(version: 1, strategy: .consistentHash, partitions: table), tenants: [TenantPlacement(tenant: "acme", region: "us-east")]))))
+                event: .snapshot(
+                    ClusterSnapshot(
+                        cluster: "bench", term: 7, leader: "node-1", nodes: infos,
+                        assignment: AssignmentTable(version: 1, strategy: .consistentHash, partitions: table),
+                        tenants: [TenantPlacement(tenant: "acme", region: "us-east")]))))
         var seq: [Int: Int64] = [:]
         for i in 0..<logEntries {
             let n = i % nodes + 1
@@ -49,7 +55,10 @@ enum FrameTime {
                 state.apply(
                     Envelope(
                         id: "lag\(i)-\(k)", source: "node-\(i + 1)", seq: seq[i + 1] ?? 1, timestamp: t0.adding(millis: Int64(logEntries + k * 1000)),
-                        event: .replicationLag(ReplicationLag(follower: "node-\(i + 1)", leader: "node-1", lagMillis: Int64((i * 37 + k * 101) % 5000), lagEntries: 1, walPosition: nil))))
+                        event: .replicationLag(
+                            ReplicationLag(
+                                follower: "node-\(i + 1)", leader: "node-1", lagMillis: Int64((i * 37 + k * 101) % 5000), lagEntries: 1,
+                                walPosition: nil))))
             }
         }
         var m = AppModel(feed: Feed(state: state), now: t0.adding(millis: Int64(logEntries + 61_000)))
@@ -77,7 +86,9 @@ enum FrameTime {
                 if i >= 10 { times.append(inSeconds(d) * 1_000) }
             }
             times.sort()
-            return Result(nodes: n, partitions: p, logEntries: quick ? min(l, 100_000) : l, p50: times[times.count / 2], p99: times[min(times.count - 1, times.count * 99 / 100)])
+            return Result(
+                nodes: n, partitions: p, logEntries: quick ? min(l, 100_000) : l, p50: times[times.count / 2],
+                p99: times[min(times.count - 1, times.count * 99 / 100)])
         }
     }
 }

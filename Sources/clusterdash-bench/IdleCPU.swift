@@ -1,7 +1,7 @@
 import ClusterSim
+import EventSources
 import Foundation
 import SimServer
-import EventSources
 
 #if canImport(Glibc)
     import Glibc
@@ -25,7 +25,7 @@ enum IdleCPU {
         var description: String {
             switch self {
             case .openpty(let e): return "openpty failed: errno \(e)"
-                        case .exited(let why): return "clusterdash ended early: \(why)"
+            case .exited(let why): return "clusterdash ended early: \(why)"
             }
         }
     }

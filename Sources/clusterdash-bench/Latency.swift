@@ -3,9 +3,9 @@ import ClusterSim
 import ClusterState
 import Dashboard
 import EventSources
-import ProtocolV1Source
 import Foundation
 import Logging
+import ProtocolV1Source
 import RenderCore
 import SimServer
 import Synchronization

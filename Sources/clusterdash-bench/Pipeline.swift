@@ -4,9 +4,9 @@ import ClusterSim
 import ClusterState
 import Dashboard
 import EventSources
-import ProtocolV1Source
 import Foundation
 import Logging
+import ProtocolV1Source
 import RenderCore
 import SimServer
 
@@ -67,7 +67,8 @@ enum Pipeline {
             // One heap reading a frame (mallinfo2 locks every arena), taken
             // while the batch and the refilling queue are both alive.
             heapPeak = max(heapPeak, cd_heap_in_use())
-            _ = update(&model, .batch(batch, [EndpointView(name: "flood", status: .live(since: start, lastFrameAt: wallClockNow()))], at: wallClockNow()))
+            _ = update(
+                &model, .batch(batch, [EndpointView(name: "flood", status: .live(since: start, lastFrameAt: wallClockNow()))], at: wallClockNow()))
             buffer.clear()
             render(model, into: &buffer)
             source.queue.recycle(&batch)
@@ -85,4 +86,3 @@ enum Pipeline {
             heapStartMB: heapStart, heapAfterMB: heapAfter, heapPeakMB: Double(heapPeak) / 1_048_576)
     }
 }
-

@@ -65,4 +65,3 @@ func benchLogger() -> Logger {
     logger.logLevel = .critical
     return logger
 }
-

@@ -102,7 +102,10 @@ enum SteadyFrame {
                     Received(
                         envelope: Envelope(
                             id: "steady-\(seq)", source: "node-\(node)", seq: seq, timestamp: model.now,
-                            event: .replicationLag(ReplicationLag(follower: "node-\(node)", leader: "node-1", lagMillis: Int64((f * 53 + k * 17) % 4_000), lagEntries: 3, walPosition: nil))),
+                            event: .replicationLag(
+                                ReplicationLag(
+                                    follower: "node-\(node)", leader: "node-1", lagMillis: Int64((f * 53 + k * 17) % 4_000), lagEntries: 3,
+                                    walPosition: nil))),
                         endpoint: 0, receivedAt: model.now))
             }
             _ = update(&model, .batch(Batch(items: items, dropped: 0, backlog: 0), model.endpoints, at: model.now))

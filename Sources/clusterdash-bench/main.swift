@@ -53,7 +53,9 @@ if json {
     print("{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}")
 } else {
     func row(_ key: String, _ value: String, _ note: String = "") {
-        print("  " + key.padding(toLength: 42, withPad: " ", startingAt: 0) + " " + String(repeating: " ", count: max(0, 10 - value.count)) + value + (note.isEmpty ? "" : "  (\(note))"))
+        print(
+            "  " + key.padding(toLength: 42, withPad: " ", startingAt: 0) + " " + String(repeating: " ", count: max(0, 10 - value.count)) + value
+                + (note.isEmpty ? "" : "  (\(note))"))
     }
     if !rows.isEmpty {
         print("decoder comparison (frames/s, realistic mix, one core)")
@@ -62,11 +64,17 @@ if json {
     if raw != nil || pipeline != nil { print("loopback WebSocket from the simulator's flood") }
     if let raw { row("raw_receive_events_per_s", String(format: "%.0f", raw.framesPerSecond), "\(Int(raw.bytesPerFrame)) bytes/frame") }
     if let pipeline {
-        row("pipeline_events_per_s", String(format: "%.0f", pipeline.eventsPerSecond), "\(pipeline.frames) frames, \(pipeline.dropped) dropped by the bounded queue")
-        row("rss_mb_start / rss_mb_after_flood", "\(f1(pipeline.rssStartMB)) / \(f1(pipeline.rssAfterMB))", "heap in use \(f1(pipeline.heapStartMB)) / \(f1(pipeline.heapAfterMB)), peak \(f1(pipeline.heapPeakMB))")
+        row(
+            "pipeline_events_per_s", String(format: "%.0f", pipeline.eventsPerSecond),
+            "\(pipeline.frames) frames, \(pipeline.dropped) dropped by the bounded queue")
+        row(
+            "rss_mb_start / rss_mb_after_flood", "\(f1(pipeline.rssStartMB)) / \(f1(pipeline.rssAfterMB))",
+            "heap in use \(f1(pipeline.heapStartMB)) / \(f1(pipeline.heapAfterMB)), peak \(f1(pipeline.heapPeakMB))")
         if let caps {
             let limit = pipeline.rssStartMB * 1.2 + caps.totalMB
-            row("caps_mb (queue + model, heap in use)", f1(caps.totalMB), "\(f1(caps.queueMB)) + \(f1(caps.modelMB)); start x 1.2 + caps = \(f1(limit)) MB")
+            row(
+                "caps_mb (queue + model, heap in use)", f1(caps.totalMB),
+                "\(f1(caps.queueMB)) + \(f1(caps.modelMB)); start x 1.2 + caps = \(f1(limit)) MB")
         }
     }
     if let latency {
@@ -75,11 +83,15 @@ if json {
     }
     if !frames.isEmpty { print("frame time, 200x60, render into a buffer (ms)") }
     for f in frames {
-        row("\(f.nodes) nodes, \(f.partitions) partitions, \(f.logEntries) log", "p50 \(String(format: "%.2f", f.p50))  p99 \(String(format: "%.2f", f.p99))")
+        row(
+            "\(f.nodes) nodes, \(f.partitions) partitions, \(f.logEntries) log",
+            "p50 \(String(format: "%.2f", f.p50))  p99 \(String(format: "%.2f", f.p99))")
     }
     if let steady {
         print("ncurses into a 200x60 pseudo-terminal, steady frames (\(steady.frames); 100 nodes, 3 lag changes a frame)")
-        row("bytes_per_steady_frame", f1(steady.bytesPerFrame), "the changed cells need \(f1(steady.neededBytesPerFrame)); first frame \(steady.firstFrameBytes)")
+        row(
+            "bytes_per_steady_frame", f1(steady.bytesPerFrame),
+            "the changed cells need \(f1(steady.neededBytesPerFrame)); first frame \(steady.firstFrameBytes)")
         row("changed_cells_per_steady_frame", f1(steady.changedCellsPerFrame))
     }
     if let idle {

@@ -4,10 +4,10 @@ import ClusterSim
 import ClusterState
 import Dashboard
 import EventSources
-import ProtocolV1Source
 import Foundation
 import Logging
 import NcursesBackend
+import ProtocolV1Source
 import RenderCore
 import SimServer
 
@@ -105,7 +105,8 @@ struct DashboardCommand: AsyncParsableCommand {
             if let ca = c.caFile, !FileManager.default.isReadableFile(atPath: ca) {
                 throw ValidationFailure("\(file.error(field: "clusters.\(c.name).ca_file", "no readable file at \(ca)"))")
             }
-            let token = connection.token ?? c.tokenEnv.flatMap { ProcessInfo.processInfo.environment[$0] }
+            let token =
+                connection.token ?? c.tokenEnv.flatMap { ProcessInfo.processInfo.environment[$0] }
                 ?? ProcessInfo.processInfo.environment["CLUSTERDASH_TOKEN"]
             endpoints = c.endpoints.map { EndpointConfig(url: $0, token: token, caFile: connection.caFile ?? c.caFile) }
         }

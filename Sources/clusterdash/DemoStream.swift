@@ -35,13 +35,19 @@ enum DemoStream {
                 emit(
                     "node-\(i)",
                     .replicationLag(
-                        ReplicationLag(follower: "node-\(i)", leader: "node-1", lagMillis: lag, lagEntries: lag / 4, walPosition: Int64(88_000 + round * 100))),
+                        ReplicationLag(
+                            follower: "node-\(i)", leader: "node-1", lagMillis: lag, lagEntries: lag / 4, walPosition: Int64(88_000 + round * 100))),
                     after: 250)
             }
         }
-        emit("node-4", .healthChanged(HealthChanged(node: "node-4", from: .healthy, to: .degraded, consecutiveFailures: 3, detail: "replication lag 36 s")))
+        emit(
+            "node-4",
+            .healthChanged(HealthChanged(node: "node-4", from: .healthy, to: .degraded, consecutiveFailures: 3, detail: "replication lag 36 s")))
         emit("node-2", .nodeLeft(NodeLeft(node: "node-1", reason: .crashed)), after: 2_000)
-        emit("node-2", .stateChanged(StateChanged(node: "node-2", from: .stable, to: .emergency, calculatorState: .emergency, reason: .emergency, windowMillis: 0)))
+        emit(
+            "node-2",
+            .stateChanged(
+                StateChanged(node: "node-2", from: .stable, to: .emergency, calculatorState: .emergency, reason: .emergency, windowMillis: 0)))
         emit("node-2", .electionStarted(ElectionStarted(term: 8, candidate: "node-2")))
         emit("node-2", .leaderElected(LeaderElected(term: 8, leader: "node-2", votes: 3)))
         emit("node-2", .roleChanged(RoleChanged(node: "node-2", from: .replica, to: .primary, term: 8, reason: "elected")))
@@ -49,7 +55,9 @@ enum DemoStream {
             PartitionMove(partition: p.id, from: "node-1", to: "node-\(k % 4 + 2)")
         }
         emit("node-2", .assignmentMoved(AssignmentMoved(version: 13, baseVersion: 12, moves: moved)))
-        emit("node-2", .stateChanged(StateChanged(node: "node-2", from: .emergency, to: .stable, calculatorState: .idle, reason: nil, windowMillis: nil)))
+        emit(
+            "node-2",
+            .stateChanged(StateChanged(node: "node-2", from: .emergency, to: .stable, calculatorState: .idle, reason: nil, windowMillis: nil)))
         emit("node-2", .inhibited(FailoverInhibited(until: clock.adding(millis: 30_000), reason: "recent_failover")))
         // An operator tries to promote node-4 (lagging) and is denied.
         emit("node-2", .commandResult(CommandResult(requestID: "r-1", op: "promote", status: .accepted, reason: nil)), correlation: "r-1")
@@ -74,7 +82,9 @@ enum DemoStream {
             (.updatingPlacement, 10_000), (.resumingWrites, 10_000),
         ]
         for (phase, drained) in phases {
-            emit("node-2", .migrationProgress(MigrationProgress(migrationID: "m-1", phase: phase, drainedEntries: drained, totalEntries: 10_000)), correlation: "r-2", after: 1_000)
+            emit(
+                "node-2", .migrationProgress(MigrationProgress(migrationID: "m-1", phase: phase, drainedEntries: drained, totalEntries: 10_000)),
+                correlation: "r-2", after: 1_000)
         }
         emit("node-2", .migrationCompleted(MigrationCompleted(migrationID: "m-1", durationMillis: 7_000)), correlation: "r-2")
         // A duplicate delivery and an event type this build does not know.

@@ -9,6 +9,7 @@ import NcursesBackend
 import RenderCore
 import SimServer
 import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #endif

@@ -2,10 +2,10 @@ import ArgumentParser
 import ClusterProtocol
 import ClusterSim
 import ClusterState
+import EventSources
 import Foundation
 import Logging
 import SimServer
-import EventSources
 
 /// `clusterdash sim`: the cluster simulator as a WebSocket server.
 struct SimCommand: AsyncParsableCommand {
@@ -86,7 +86,10 @@ struct SimCommand: AsyncParsableCommand {
             throw ValidationError("--strategy must be consistent_hash, round_robin or weighted")
         }
         _ = try hostPort()
-        for (name, value) in [("--cold-start-window", coldStartWindow), ("--planned-scale-window", plannedScaleWindow), ("--inhibit", inhibit), ("--migration-timeout", migrationTimeout)] {
+        for (name, value) in [
+            ("--cold-start-window", coldStartWindow), ("--planned-scale-window", plannedScaleWindow), ("--inhibit", inhibit),
+            ("--migration-timeout", migrationTimeout),
+        ] {
             guard parseDuration(value) != nil else { throw ValidationError("\(name) \(value) is not a duration (like 500ms, 10s, 1m30s)") }
         }
         if let rate, !(rate >= 0 && rate <= 1_000_000) { throw ValidationError("--rate must be 0...1000000") }

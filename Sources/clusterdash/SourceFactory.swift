@@ -22,7 +22,9 @@ enum SourceFactory {
         for e in endpoints {
             let scheme = URLComponents(string: e.url)?.scheme ?? ""
             guard schemes.contains(scheme) else {
-                throw ValidationFailure("\(e.displayName): no source speaks \(scheme.isEmpty ? "this URL" : "\(scheme)://") (have: \(schemes.map { "\($0)://" }.joined(separator: ", ")))")
+                throw ValidationFailure(
+                    "\(e.displayName): no source speaks \(scheme.isEmpty ? "this URL" : "\(scheme)://") (have: \(schemes.map { "\($0)://" }.joined(separator: ", ")))"
+                )
             }
         }
         let ws = WebSocketSource(endpoints: endpoints, clock: wallClockNow, logger: logger)

@@ -4,7 +4,9 @@ import ClusterState
 /// A plain-text account of a state: what the panes will show, as lines.
 enum Summary {
     /// `malformed` is the count when `decodeErrors` holds only the first few.
-    static func render(_ s: ClusterState, decodeErrors: [String], malformed: Int? = nil, resyncs: [ResyncReason], logLines: Int = 12, showErrors: Int = 5) -> String {
+    static func render(
+        _ s: ClusterState, decodeErrors: [String], malformed: Int? = nil, resyncs: [ResyncReason], logLines: Int = 12, showErrors: Int = 5
+    ) -> String {
         var out: [String] = []
         let primaries = s.primaries
         let status: String
@@ -24,12 +26,14 @@ enum Summary {
             let lag = n.info.lagMillis.map { formatDuration($0, .words) } ?? "-"
             let gone = n.departure.map { " (left: \($0.reason.wire))" } ?? ""
             out.append(
-                "  \(n.id.fitted(12)) \(n.info.role.wire.fitted(9)) \(n.info.health.wire.fitted(10)) \(n.info.managerState.wire.fitted(12)) lag \(lag)\(gone)")
+                "  \(n.id.fitted(12)) \(n.info.role.wire.fitted(9)) \(n.info.health.wire.fitted(10)) \(n.info.managerState.wire.fitted(12)) lag \(lag)\(gone)"
+            )
         }
         if let a = s.assignment {
             out.append("")
             out.append(
-                "Assignment v\(a.version) \(a.strategy.wire): \(a.partitions.count) partitions, \(a.movedInLastRebalance) moved in the last rebalance, \(s.orphanedPartitions) orphaned, \(a.duplicateIDs.count) duplicated")
+                "Assignment v\(a.version) \(a.strategy.wire): \(a.partitions.count) partitions, \(a.movedInLastRebalance) moved in the last rebalance, \(s.orphanedPartitions) orphaned, \(a.duplicateIDs.count) duplicated"
+            )
             for (w, load) in a.workers.sorted(by: { naturalLess($0.key, $1.key) }) {
                 out.append("  \(w.fitted(12)) \(String(load.partitions).fitted(5)) partitions  weight \(load.weight)  moved in \(load.movedIn)")
             }
@@ -39,7 +43,8 @@ enum Summary {
             out.append("Migrations")
             for m in s.orderedMigrations {
                 out.append(
-                    "  \(m.id) \(m.info.tenant) \(m.info.source) -> \(m.info.target)  \(m.info.state.wire)  \(Int(m.fraction * 100))%  phases \(m.phases.count)")
+                    "  \(m.id) \(m.info.tenant) \(m.info.source) -> \(m.info.target)  \(m.info.state.wire)  \(Int(m.fraction * 100))%  phases \(m.phases.count)"
+                )
             }
         }
         out.append("")
@@ -50,7 +55,8 @@ enum Summary {
         out.append("")
         let c = s.counters
         out.append(
-            "events applied \(c.applied), duplicates \(c.duplicates), stale \(c.stale), gaps \(c.gaps), unknown types \(c.unknownTypes), malformed \(malformed ?? decodeErrors.count), resync requests \(resyncs.count)")
+            "events applied \(c.applied), duplicates \(c.duplicates), stale \(c.stale), gaps \(c.gaps), unknown types \(c.unknownTypes), malformed \(malformed ?? decodeErrors.count), resync requests \(resyncs.count)"
+        )
         for e in decodeErrors.prefix(showErrors) { out.append("  malformed: \(e)") }
         for r in resyncs.prefix(5) { out.append("  resync: \(r)") }
         return out.joined(separator: "\n")

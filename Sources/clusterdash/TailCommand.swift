@@ -1,13 +1,13 @@
 import ArgumentParser
 import ClusterProtocol
 import ClusterState
-import EventSources
-import ProtocolV1Source
-import Foundation
-import RenderCore
-import Logging
-import SimServer
 import Dashboard
+import EventSources
+import Foundation
+import Logging
+import ProtocolV1Source
+import RenderCore
+import SimServer
 
 /// Prints the failover log of a state as it grows (a plain-text view).
 struct LogPrinter {

@@ -30,7 +30,8 @@ struct ThemeLibrary {
     }
 
     func load(_ nameOrPath: String) throws -> Theme {
-        let candidates = nameOrPath.contains("/") || nameOrPath.hasSuffix(".toml")
+        let candidates =
+            nameOrPath.contains("/") || nameOrPath.hasSuffix(".toml")
             ? [nameOrPath] : folders.map { "\($0)/\(nameOrPath).toml" }
         for path in candidates where FileManager.default.fileExists(atPath: path) {
             let text = try String(contentsOfFile: path, encoding: .utf8)

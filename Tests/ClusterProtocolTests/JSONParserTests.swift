@@ -17,9 +17,10 @@ import Testing
     }
 
     @Test func rejectsWhatRFC8259Rejects() {
-        for bad in ["", "01", "1.", ".5", "-", "+1", "1e", "tru", "nul", "[1,]", "{\"a\":1,}", "{a:1}", "'x'", "[1 2]",
-            "\"\\x\"", "\"a", "{\"a\" 1}", "1 2", "NaN", "Infinity", "1e400", "\"\u{01}\""]
-        {
+        for bad in [
+            "", "01", "1.", ".5", "-", "+1", "1e", "tru", "nul", "[1,]", "{\"a\":1,}", "{a:1}", "'x'", "[1 2]",
+            "\"\\x\"", "\"a", "{\"a\" 1}", "1 2", "NaN", "Infinity", "1e400", "\"\u{01}\"",
+        ] {
             #expect(throws: JSONSyntaxError.self, "accepted \(bad.debugDescription)") { try JSONParser.parse(bad) }
         }
     }

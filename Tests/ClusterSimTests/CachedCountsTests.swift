@@ -22,7 +22,11 @@ import Testing
     }
 
     @Test func countsMatchARecountAfterEveryEvent() {
-        var sim = SimCluster(config: fastConfig { $0.demoFaults = true; $0.seed = 3 }, start: t0)
+        var sim = SimCluster(
+            config: fastConfig {
+                $0.demoFaults = true
+                $0.seed = 3
+            }, start: t0)
         var state = ClusterState()
         var checked = 0
         var healthChanges = 0
@@ -34,7 +38,9 @@ import Testing
             if state.quorum != q || state.orphanedPartitions != orphans || state.followerNameWidth != width {
                 mismatches += 1
                 if mismatches <= 3 {
-                    Issue.record("after \(e.type) \(e.id): quorum \(state.quorum) vs \(q), orphans \(state.orphanedPartitions) vs \(orphans), width \(state.followerNameWidth) vs \(width)")
+                    Issue.record(
+                        "after \(e.type) \(e.id): quorum \(state.quorum) vs \(q), orphans \(state.orphanedPartitions) vs \(orphans), width \(state.followerNameWidth) vs \(width)"
+                    )
                 }
             }
             checked += 1

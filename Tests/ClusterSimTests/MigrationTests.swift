@@ -44,7 +44,11 @@ import Testing
     }
 
     @Test func failsOnUnhealthyTargetAndOnTimeout() {
-        var h = Harness(fastConfig { $0.migrationTimeoutMillis = 3_000; $0.drainEntriesPerSecond = 100 })
+        var h = Harness(
+            fastConfig {
+                $0.migrationTimeoutMillis = 3_000
+                $0.drainEntriesPerSecond = 100
+            })
         h.run(seconds: 5)
         // eu-west is node-2 and node-5.
         h.inject(.degrade(node: "node-2", durationMillis: nil))

@@ -67,15 +67,21 @@ import Testing
         var e = Harness()
         e.run(seconds: 5)
         e.inject(.crash(node: "node-1"))
-        let candidate = e.events.compactMap { ev -> String? in
-            if case .electionStarted(let d) = ev.event { return d.candidate }
-            return nil
-        }.last ?? "?"
+        let candidate =
+            e.events.compactMap { ev -> String? in
+                if case .electionStarted(let d) = ev.event { return d.candidate }
+                return nil
+            }.last ?? "?"
         #expect(e.command(.promote(requestID: "c-1", node: candidate))?.reason == "not_a_replica")
-        #expect(Set(h.events.compactMap { ev -> String? in
-            if case .commandResult(let r) = ev.event { return r.reason }
-            return nil
-        }).isSuperset(of: ["read_only_token", "unknown_node", "already_primary", "lag_too_high", "node_unhealthy", "failover_inhibited", "no_quorum"]))
+        #expect(
+            Set(
+                h.events.compactMap { ev -> String? in
+                    if case .commandResult(let r) = ev.event { return r.reason }
+                    return nil
+                }
+            ).isSuperset(of: [
+                "read_only_token", "unknown_node", "already_primary", "lag_too_high", "node_unhealthy", "failover_inhibited", "no_quorum",
+            ]))
     }
 
     @Test func sameRequestIDTwiceDoesTheWorkOnce() {

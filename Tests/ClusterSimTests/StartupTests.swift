@@ -28,7 +28,11 @@ import Testing
     }
 
     @Test func seqsAreContiguousPerSourceOverALongRun() {
-        var h = Harness(fastConfig { $0.demoFaults = true; $0.rate = 40 })
+        var h = Harness(
+            fastConfig {
+                $0.demoFaults = true
+                $0.rate = 40
+            })
         h.run(seconds: 600)
         var last: [String: Int64] = [:]
         for e in h.events where e.seq > 0 {
@@ -39,20 +43,33 @@ import Testing
         #expect(Set(h.events.map(\.id)).count == h.events.count)
         // The demo caused failovers and every kind of trouble on the way.
         let types = Set(h.types)
-        for t in ["node.left", "failover.demoted", "election.leader_elected", "replication.follower_status",
-            "failover.state_change_suppressed", "node.joined", "assignment.moved", "node.health_changed"]
-        {
+        for t in [
+            "node.left", "failover.demoted", "election.leader_elected", "replication.follower_status",
+            "failover.state_change_suppressed", "node.joined", "assignment.moved", "node.health_changed",
+        ] {
             #expect(types.contains(t), "the demo never produced \(t)")
         }
     }
 
     @Test func sameSeedSameStream() {
-        var a = SimCluster(config: fastConfig { $0.demoFaults = true; $0.seed = 9 }, start: t0)
-        var b = SimCluster(config: fastConfig { $0.demoFaults = true; $0.seed = 9 }, start: t0)
+        var a = SimCluster(
+            config: fastConfig {
+                $0.demoFaults = true
+                $0.seed = 9
+            }, start: t0)
+        var b = SimCluster(
+            config: fastConfig {
+                $0.demoFaults = true
+                $0.seed = 9
+            }, start: t0)
         let ea = a.advance(to: t0.adding(millis: 300_000))
         let eb = b.advance(to: t0.adding(millis: 300_000))
         #expect(ea == eb)
-        var c = SimCluster(config: fastConfig { $0.demoFaults = true; $0.seed = 10 }, start: t0)
+        var c = SimCluster(
+            config: fastConfig {
+                $0.demoFaults = true
+                $0.seed = 10
+            }, start: t0)
         #expect(c.advance(to: t0.adding(millis: 300_000)) != ea)
     }
 

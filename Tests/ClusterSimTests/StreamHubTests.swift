@@ -5,7 +5,9 @@ import Testing
 
 @Suite struct StreamHubTests {
     func envelope(_ source: String, _ seq: Int64) -> Envelope {
-        Envelope(id: "\(source)-\(seq)", source: source, seq: seq, timestamp: t0, event: .stateChangeSuppressed(StateChangeSuppressed(node: source, state: "x")))
+        Envelope(
+            id: "\(source)-\(seq)", source: source, seq: seq, timestamp: t0,
+            event: .stateChangeSuppressed(StateChangeSuppressed(node: source, state: "x")))
     }
 
     @Test func replaysExactlyWhatWasMissedInOrder() {
@@ -34,7 +36,10 @@ import Testing
 
     @Test func commandResultsAreNotKept() {
         var hub = StreamHub()
-        hub.record(Envelope(id: "r", source: "a", seq: 0, timestamp: t0, event: .commandResult(CommandResult(requestID: "1", op: "promote", status: .accepted, reason: nil))))
+        hub.record(
+            Envelope(
+                id: "r", source: "a", seq: 0, timestamp: t0,
+                event: .commandResult(CommandResult(requestID: "1", op: "promote", status: .accepted, reason: nil))))
         #expect(hub.count(for: "a") == 0)
     }
 }

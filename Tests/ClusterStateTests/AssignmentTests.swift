@@ -36,7 +36,8 @@ import Testing
     @Test func deltaOnHeldVersionApplies() {
         var f = EnvelopeFactory()
         var s = seeded(&f)
-        let out = s.apply(f.make(.assignmentMoved(AssignmentMoved(version: 2, baseVersion: 1, moves: [PartitionMove(partition: 0, from: "node-1", to: "node-3")]))))
+        let out = s.apply(
+            f.make(.assignmentMoved(AssignmentMoved(version: 2, baseVersion: 1, moves: [PartitionMove(partition: 0, from: "node-1", to: "node-3")]))))
         #expect(out == .applied)
         #expect(s.assignment?.version == 2)
         #expect(s.assignment?.worker(of: 0) == "node-3")
@@ -48,7 +49,8 @@ import Testing
     @Test func deltaOnOtherVersionAsksForSnapshot() {
         var f = EnvelopeFactory()
         var s = seeded(&f)
-        let out = s.apply(f.make(.assignmentMoved(AssignmentMoved(version: 6, baseVersion: 5, moves: [PartitionMove(partition: 0, from: "node-1", to: "node-3")]))))
+        let out = s.apply(
+            f.make(.assignmentMoved(AssignmentMoved(version: 6, baseVersion: 5, moves: [PartitionMove(partition: 0, from: "node-1", to: "node-3")]))))
         #expect(out.disposition == .stale)
         #expect(out.resync == .baseVersionMismatch(held: 1, base: 5))
         #expect(s.assignment?.worker(of: 0) == "node-1")

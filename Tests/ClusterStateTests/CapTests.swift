@@ -19,7 +19,8 @@ import Testing
             let id = "x-\(i)"
             s.apply(f.make(.commandResult(CommandResult(requestID: id, op: "promote", status: .rejected, reason: "no_quorum"))))
             s.apply(f.make(.promotionRequested(PromotionRequested(requestID: "p-\(i)", candidate: "node-2", requestedBy: nil))))
-            let m = MigrationInfo(migrationID: "m-\(i)", tenant: "t", source: "a", target: "b", state: .inProgress, phase: .validating, startedAt: nil)
+            let m = MigrationInfo(
+                migrationID: "m-\(i)", tenant: "t", source: "a", target: "b", state: .inProgress, phase: .validating, startedAt: nil)
             s.apply(f.make(.migrationStarted(MigrationStarted(migration: m))))
             s.apply(f.make(.migrationCompleted(MigrationCompleted(migrationID: "m-\(i)", durationMillis: 1))))
             s.apply(f.make(.nodeJoined(NodeJoined(node: NodeInfo(id: "flood-\(i)", role: .replica, term: 7)))))

@@ -7,7 +7,9 @@ import Testing
     @Test func migrationLifecycle() {
         var f = EnvelopeFactory(stepMillis: 1000)
         var s = seeded(&f)
-        let m = MigrationInfo(migrationID: "m-1", tenant: "acme", source: "us-east", target: "eu-west", state: .inProgress, phase: .validating, totalEntries: 1000, startedAt: nil)
+        let m = MigrationInfo(
+            migrationID: "m-1", tenant: "acme", source: "us-east", target: "eu-west", state: .inProgress, phase: .validating, totalEntries: 1000,
+            startedAt: nil)
         s.apply(f.make(.migrationStarted(MigrationStarted(migration: m)), correlation: "r-6"))
         s.apply(f.make(.migrationProgress(MigrationProgress(migrationID: "m-1", phase: .pausingWrites, drainedEntries: 0, totalEntries: 1000))))
         let pausedAt = f.now
@@ -19,7 +21,8 @@ import Testing
         #expect(r?.fraction == 0.3)
         #expect(r?.drainRatePerSecond == 200)
         #expect(r?.etaMillis == 3500)
-        s.apply(f.make(.migrationProgress(MigrationProgress(migrationID: "m-1", phase: .updatingPlacement, drainedEntries: 1000, totalEntries: 1000))))
+        s.apply(
+            f.make(.migrationProgress(MigrationProgress(migrationID: "m-1", phase: .updatingPlacement, drainedEntries: 1000, totalEntries: 1000))))
         s.apply(f.make(.migrationProgress(MigrationProgress(migrationID: "m-1", phase: .resumingWrites, drainedEntries: 1000, totalEntries: 1000))))
         let resumedAt = f.now
         s.apply(f.make(.migrationCompleted(MigrationCompleted(migrationID: "m-1", durationMillis: 6000))))
@@ -34,7 +37,9 @@ import Testing
     @Test func dryRunFailAndCancel() {
         var f = EnvelopeFactory()
         var s = seeded(&f)
-        let dry = MigrationInfo(migrationID: "m-2", tenant: "acme", source: "us-east", target: "eu-west", state: .inProgress, phase: .validating, dryRun: true, startedAt: nil)
+        let dry = MigrationInfo(
+            migrationID: "m-2", tenant: "acme", source: "us-east", target: "eu-west", state: .inProgress, phase: .validating, dryRun: true,
+            startedAt: nil)
         s.apply(f.make(.migrationStarted(MigrationStarted(migration: dry))))
         s.apply(f.make(.migrationCompleted(MigrationCompleted(migrationID: "m-2", durationMillis: 10))))
         #expect(s.tenants["acme"] == "us-east")

@@ -34,7 +34,11 @@ import Testing
         #expect(s.log.last?.severity == .critical)
         #expect(s.log.last?.text == "node-2 health healthy -> unhealthy (5 failed checks): disk full")
 
-        s.apply(f.make(.stateChanged(StateChanged(node: "node-1", from: .stable, to: .rebalancing, calculatorState: .rebalancing, reason: .plannedScale, windowMillis: nil))))
+        s.apply(
+            f.make(
+                .stateChanged(
+                    StateChanged(
+                        node: "node-1", from: .stable, to: .rebalancing, calculatorState: .rebalancing, reason: .plannedScale, windowMillis: nil))))
         #expect(s.nodes["node-1"]?.info.managerState == .rebalancing)
         #expect(s.rebalance?.reason == .plannedScale)
         #expect(s.rebalance?.windowMillis == 10_000)
@@ -111,8 +115,12 @@ import Testing
         s.apply(f.make(.promotionValidated(PromotionValidated(requestID: r, candidate: "node-3", checks: checks)), correlation: r))
         #expect(s.promotions[r]?.phase == .transferring)
         s.apply(f.make(.demoted(Demoted(node: "node-1", cause: .gracefulHandoff, term: 7)), correlation: r))
-        s.apply(f.make(.authorityTransferred(AuthorityTransferred(requestID: r, oldPrimary: "node-1", newPrimary: "node-3", term: 8)), correlation: r))
-        s.apply(f.make(.roleChanged(RoleChanged(node: "node-3", from: .replica, to: .primary, term: 8, reason: "promotion")), source: "node-3", correlation: r))
+        s.apply(
+            f.make(.authorityTransferred(AuthorityTransferred(requestID: r, oldPrimary: "node-1", newPrimary: "node-3", term: 8)), correlation: r))
+        s.apply(
+            f.make(
+                .roleChanged(RoleChanged(node: "node-3", from: .replica, to: .primary, term: 8, reason: "promotion")), source: "node-3",
+                correlation: r))
         let p = s.promotions[r]
         #expect(p?.phase == .completed)
         #expect(p?.explanation == "node-3 promoted: primary node-1 -> node-3 in term 8, 6/6 checks passed")
@@ -125,7 +133,11 @@ import Testing
         var f = EnvelopeFactory()
         var s = seeded(&f)
         s.apply(f.make(.promotionRequested(PromotionRequested(requestID: "r-4", candidate: "node-2", requestedBy: nil))))
-        s.apply(f.make(.promotionDenied(PromotionDenied(requestID: "r-4", candidate: "node-2", reasons: [DenialReason(invariant: .candidateCaughtUp, detail: "lag 12 s > 5 s")]))))
+        s.apply(
+            f.make(
+                .promotionDenied(
+                    PromotionDenied(
+                        requestID: "r-4", candidate: "node-2", reasons: [DenialReason(invariant: .candidateCaughtUp, detail: "lag 12 s > 5 s")]))))
         #expect(s.promotions["r-4"]?.phase == .denied)
         #expect(s.log.last?.text == "promotion of node-2 denied: candidate_caught_up (lag 12 s > 5 s)")
 
@@ -135,7 +147,11 @@ import Testing
         // A result that comes before the request's events: the candidate is filled in later.
         s.apply(f.make(.commandResult(CommandResult(requestID: "r-8", op: "promote", status: .rejected, reason: "lag_too_high"))))
         s.apply(f.make(.promotionRequested(PromotionRequested(requestID: "r-8", candidate: "node-3", requestedBy: nil))))
-        s.apply(f.make(.promotionDenied(PromotionDenied(requestID: "r-8", candidate: "node-3", reasons: [DenialReason(invariant: .candidateCaughtUp, detail: "lag 9 s > 5 s")]))))
+        s.apply(
+            f.make(
+                .promotionDenied(
+                    PromotionDenied(
+                        requestID: "r-8", candidate: "node-3", reasons: [DenialReason(invariant: .candidateCaughtUp, detail: "lag 9 s > 5 s")]))))
         #expect(s.promotions["r-8"]?.explanation == "promotion of node-3 denied: candidate_caught_up (lag 9 s > 5 s)")
     }
 

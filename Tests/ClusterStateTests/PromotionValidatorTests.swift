@@ -53,7 +53,10 @@ import Testing
         var f = EnvelopeFactory()
         var s = ClusterState()
         s.apply(f.make(.snapshot(EnvelopeFactory.healthySnapshot(nodes: 3))))
-        s.apply(f.make(.replicationLag(ReplicationLag(follower: "node-2", leader: "node-1", lagMillis: 9_000, lagEntries: 10, walPosition: nil)), source: "node-2"))
+        s.apply(
+            f.make(
+                .replicationLag(ReplicationLag(follower: "node-2", leader: "node-1", lagMillis: 9_000, lagEntries: 10, walPosition: nil)),
+                source: "node-2"))
         #expect(s.promotionPreview(candidate: "node-3", now: f.now).allowed)
         let v = s.promotionPreview(candidate: "node-2", now: f.now)
         #expect(v.rejection == .lagTooHigh)

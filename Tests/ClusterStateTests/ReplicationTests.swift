@@ -11,7 +11,10 @@ import Testing
         limits.lagHistoryMillis = 30_000
         var s = seeded(&f, limits: limits)
         for i in 0..<200 {
-            s.apply(f.make(.replicationLag(ReplicationLag(follower: "node-2", leader: "node-1", lagMillis: Int64(i), lagEntries: 1, walPosition: nil)), source: "node-2"))
+            s.apply(
+                f.make(
+                    .replicationLag(ReplicationLag(follower: "node-2", leader: "node-1", lagMillis: Int64(i), lagEntries: 1, walPosition: nil)),
+                    source: "node-2"))
         }
         let fr = s.followers["node-2"]
         // 1 s apart, 30 s window: 31 samples at most (window bound beats count bound).
@@ -23,7 +26,10 @@ import Testing
         limits.lagHistoryMillis = 10_000_000
         var t = seeded(&f, limits: limits)
         for i in 0..<200 {
-            t.apply(f.make(.replicationLag(ReplicationLag(follower: "node-2", leader: "node-1", lagMillis: Int64(i), lagEntries: 1, walPosition: nil)), source: "node-2"))
+            t.apply(
+                f.make(
+                    .replicationLag(ReplicationLag(follower: "node-2", leader: "node-1", lagMillis: Int64(i), lagEntries: 1, walPosition: nil)),
+                    source: "node-2"))
         }
         #expect(t.followers["node-2"]?.history.count == 50)
     }

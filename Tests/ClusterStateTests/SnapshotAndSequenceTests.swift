@@ -70,7 +70,10 @@ import Testing
         var f = EnvelopeFactory()
         var s = seeded(&f)
         for _ in 0..<5 {
-            s.apply(f.make(.replicationLag(ReplicationLag(follower: "node-2", leader: "node-1", lagMillis: 5, lagEntries: 1, walPosition: 1)), source: "node-2"))
+            s.apply(
+                f.make(
+                    .replicationLag(ReplicationLag(follower: "node-2", leader: "node-1", lagMillis: 5, lagEntries: 1, walPosition: 1)),
+                    source: "node-2"))
         }
         f.restart("node-2")
         let out = s.apply(f.make(.nodeJoined(NodeJoined(node: NodeInfo(id: "node-2", role: .replica, term: 7))), source: "node-2"))

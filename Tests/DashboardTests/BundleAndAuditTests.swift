@@ -13,7 +13,10 @@ import Testing
         _ = s.press(.char("i"))
         #expect(s.press(.char("e")) == [.exportBundle])
         let md = IncidentBundle.markdown(s.model)
-        for section in ["# Incident report: prod-east", "## Summary", "## Alerts now", "## Roles at the start", "## Roles now", "## Promotions", "## Operator actions", "## Timeline"] {
+        for section in [
+            "# Incident report: prod-east", "## Summary", "## Alerts now", "## Roles at the start", "## Roles now", "## Promotions",
+            "## Operator actions", "## Timeline",
+        ] {
             #expect(md.contains(section), "missing \(section)")
         }
         #expect(md.contains("| node-1 | primary |"), "node-1 was primary at the start")
@@ -49,7 +52,11 @@ import Testing
         #expect(line.contains(#""kind":"action""#) && line.contains(#""target":"node-2""#))
         // The result arrives later and is audited too.
         let out = s.sim.handle(.promote(requestID: a.requestID ?? "", node: "node-2"), scope: .operate)
-        let fx = update(&s.model, .batch(Batch(items: [Received(envelope: out.result, endpoint: 0, receivedAt: s.sim.now)], dropped: 0, backlog: 1), s.model.endpoints, at: s.sim.now))
+        let fx = update(
+            &s.model,
+            .batch(
+                Batch(items: [Received(envelope: out.result, endpoint: 0, receivedAt: s.sim.now)], dropped: 0, backlog: 1), s.model.endpoints,
+                at: s.sim.now))
         #expect(fx.contains { if case .audit(.result(_, _, "accepted", _, _)) = $0 { true } else { false } })
         // And the action shows in the incident timeline.
         #expect(incidentTimeline(s.model).contains { $0.isOperator && $0.text.contains("OPERATOR promote node-2") })

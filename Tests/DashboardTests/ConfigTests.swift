@@ -73,14 +73,38 @@ import Testing
             (prod + "endpoints = [\"ws://a/v1/stream\", 7]\n", "/etc/cd.toml:5: clusters.prod.endpoints[1]: expected a string, found an integer"),
             (prod + "endpoints = []\n", "/etc/cd.toml:5: clusters.prod.endpoints: empty: a cluster needs at least one ws:// or wss:// URL"),
             (prod + "token_env = \"T\"\n", "/etc/cd.toml:4: clusters.prod.endpoints: missing: a cluster needs at least one ws:// or wss:// URL"),
-            (prod + "endpoints = [\"http://a/v1/stream\"]\n", "/etc/cd.toml:5: clusters.prod.endpoints[0]: not a ws:// or wss:// URL: http://a/v1/stream"),
-            (prod + "endpoints = [\"ws://u:secret@a/v1/stream\", \"x://u:secret@a\"]\n", "/etc/cd.toml:5: clusters.prod.endpoints[1]: not a ws:// or wss:// URL"),
-            (prod + "endpoints = [\"ws://a/v1/stream\"]\nread_only = \"yes\"\n", "/etc/cd.toml:6: clusters.prod.read_only: expected true or false, found a string"),
-            (prod + "endpoints = [\"ws://a/v1/stream\"]\ntoken_env = 5\n", "/etc/cd.toml:6: clusters.prod.token_env: expected a string, found an integer"),
-            (prod + "endpoints = [\"ws://a/v1/stream\"]\nlag_warn = 30\n", "/etc/cd.toml:6: clusters.prod.lag_warn: expected a duration such as \"30s\", found an integer"),
-            (prod + "endpoints = [\"ws://a/v1/stream\"]\nlag_warn = \"2m\"\nlag_crit = \"1m\"\n", "/etc/cd.toml:6: clusters.prod.lag_warn: the warning threshold is above lag_crit"),
-            (prod + "endpoints = [\"ws://a/v1/stream\"]\ntoken = \"hunter2\"\n", "/etc/cd.toml:6: clusters.prod.token: unknown key (known: ca_file, endpoints, lag_crit, lag_warn, read_only, theme, token_env)"),
-            ("default_cluster = \"prod\"\n[clusters.staging]\nendpoints = [\"ws://a/v1/stream\"]\n", "/etc/cd.toml:1: default_cluster: no cluster \"prod\" in this file (have: staging)"),
+            (
+                prod + "endpoints = [\"http://a/v1/stream\"]\n",
+                "/etc/cd.toml:5: clusters.prod.endpoints[0]: not a ws:// or wss:// URL: http://a/v1/stream"
+            ),
+            (
+                prod + "endpoints = [\"ws://u:secret@a/v1/stream\", \"x://u:secret@a\"]\n",
+                "/etc/cd.toml:5: clusters.prod.endpoints[1]: not a ws:// or wss:// URL"
+            ),
+            (
+                prod + "endpoints = [\"ws://a/v1/stream\"]\nread_only = \"yes\"\n",
+                "/etc/cd.toml:6: clusters.prod.read_only: expected true or false, found a string"
+            ),
+            (
+                prod + "endpoints = [\"ws://a/v1/stream\"]\ntoken_env = 5\n",
+                "/etc/cd.toml:6: clusters.prod.token_env: expected a string, found an integer"
+            ),
+            (
+                prod + "endpoints = [\"ws://a/v1/stream\"]\nlag_warn = 30\n",
+                "/etc/cd.toml:6: clusters.prod.lag_warn: expected a duration such as \"30s\", found an integer"
+            ),
+            (
+                prod + "endpoints = [\"ws://a/v1/stream\"]\nlag_warn = \"2m\"\nlag_crit = \"1m\"\n",
+                "/etc/cd.toml:6: clusters.prod.lag_warn: the warning threshold is above lag_crit"
+            ),
+            (
+                prod + "endpoints = [\"ws://a/v1/stream\"]\ntoken = \"hunter2\"\n",
+                "/etc/cd.toml:6: clusters.prod.token: unknown key (known: ca_file, endpoints, lag_crit, lag_warn, read_only, theme, token_env)"
+            ),
+            (
+                "default_cluster = \"prod\"\n[clusters.staging]\nendpoints = [\"ws://a/v1/stream\"]\n",
+                "/etc/cd.toml:1: default_cluster: no cluster \"prod\" in this file (have: staging)"
+            ),
             ("clusters = 3\n", "/etc/cd.toml:1: clusters: expected a table, found an integer"),
             ("[clusters]\nprod = \"ws://a\"\n", "/etc/cd.toml:2: clusters.prod: expected a table, found a string"),
             ("theme = [\"dark\"]\n", "/etc/cd.toml:1: theme: expected a string, found an array"),
@@ -109,6 +133,8 @@ import Testing
             "read_only" = 1
             """
         #expect(configError(toml)?.hasPrefix("config.toml:9: clusters.prod.read_only: expected true or false") == true, "\(configError(toml) ?? "")")
-        #expect(configError("clusters.prod.endpoints = [\"ws://a/v1/stream\"]\nclusters.prod.theme = 1\n") == "config.toml:2: clusters.prod.theme: expected a string, found an integer")
+        #expect(
+            configError("clusters.prod.endpoints = [\"ws://a/v1/stream\"]\nclusters.prod.theme = 1\n")
+                == "config.toml:2: clusters.prod.theme: expected a string, found an integer")
     }
 }

@@ -72,7 +72,9 @@ private func expectScreens(_ scene: Scene, _ name: String, sourceLocation: Sourc
         var s = Scene.healthy()
         let at = s.sim.now.adding(millis: 12_000)
         let views = [
-            EndpointView(name: "wss://gw-a.prod:7400/v1/stream", status: .backingOff(until: at.adding(millis: 2_400), attempt: 3, reason: "connection refused")),
+            EndpointView(
+                name: "wss://gw-a.prod:7400/v1/stream", status: .backingOff(until: at.adding(millis: 2_400), attempt: 3, reason: "connection refused")
+            ),
             EndpointView(name: "wss://gw-b.prod:7400/v1/stream", status: .unauthorized(retryAt: at.adding(millis: 28_000))),
             EndpointView(name: "wss://gw-c.prod:7400/v1/stream", status: .connecting(attempt: 2, lastError: "TLS: certificate not trusted")),
         ]

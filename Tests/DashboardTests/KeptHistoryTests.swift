@@ -23,14 +23,22 @@ import Testing
                 let node = "node-\(2 + k)"
                 items.append(
                     f.make(
-                        .replicationLag(ReplicationLag(follower: node, leader: "node-1", lagMillis: Int64(round * 10 + k), lagEntries: 1, walPosition: nil)),
+                        .replicationLag(
+                            ReplicationLag(follower: node, leader: "node-1", lagMillis: Int64(round * 10 + k), lagEntries: 1, walPosition: nil)),
                         source: node))
             }
-            items.append(f.make(.healthChanged(HealthChanged(node: "node-3", from: .healthy, to: round % 2 == 0 ? .suspect : .healthy, consecutiveFailures: 1, detail: nil)), source: "node-1"))
+            items.append(
+                f.make(
+                    .healthChanged(
+                        HealthChanged(node: "node-3", from: .healthy, to: round % 2 == 0 ? .suspect : .healthy, consecutiveFailures: 1, detail: nil)),
+                    source: "node-1"))
             // Every round also carries two envelopes of the round before again.
             let batch = items + (round > 0 ? Array(m.recent.suffix(2)) : [])
             delivered += batch.count
-            _ = update(&m, .batch(Batch(items: batch.map { Received(envelope: $0, endpoint: 0, receivedAt: $0.timestamp) }, dropped: 0, backlog: 0), [], at: f.now))
+            _ = update(
+                &m,
+                .batch(
+                    Batch(items: batch.map { Received(envelope: $0, endpoint: 0, receivedAt: $0.timestamp) }, dropped: 0, backlog: 0), [], at: f.now))
         }
         #expect(m.feed.state.counters.duplicates == 58)
         #expect(Set(m.recent.map(\.id)).count == m.recent.count, "no id kept twice")

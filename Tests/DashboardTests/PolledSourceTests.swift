@@ -6,7 +6,6 @@ import EventSources
 import RenderCore
 import Testing
 
-
 /// A fake polling source: a test double that produces engine states (as a
 /// Patroni or Sentinel poll would) and diffs them into events with the real
 /// `PollDiffer`, driving the dashboard exactly as an engine source will. It
@@ -55,9 +54,15 @@ struct PolledScene {
             s.poll([PolledScene.node("pg1", .primary), PolledScene.node("pg2", .replica, lag: 150), PolledScene.node("pg3", .replica, lag: 90)])
         }
         // The primary fails; Patroni promotes pg2 in term 4.
-        s.poll([PolledScene.node("pg1", .unknown, .unhealthy), PolledScene.node("pg2", .replica, lag: 150), PolledScene.node("pg3", .replica, lag: 90)])
+        s.poll([
+            PolledScene.node("pg1", .unknown, .unhealthy), PolledScene.node("pg2", .replica, lag: 150), PolledScene.node("pg3", .replica, lag: 90),
+        ])
         #expect(s.model.state.hasNoPrimary)
-        s.poll([PolledScene.node("pg1", .unknown, .unhealthy), PolledScene.node("pg2", .primary, term: 4), PolledScene.node("pg3", .replica, lag: 300, term: 4)], term: 4)
+        s.poll(
+            [
+                PolledScene.node("pg1", .unknown, .unhealthy), PolledScene.node("pg2", .primary, term: 4),
+                PolledScene.node("pg3", .replica, lag: 300, term: 4),
+            ], term: 4)
         #expect(s.model.state.primaries == ["pg2"])
         #expect(s.model.state.term == 4)
         #expect(s.model.state.counters.gaps == 0, "the differ's seqs are contiguous")

@@ -18,7 +18,11 @@ import Testing
     @Test func wallSplitBrain() {
         var s = Scene.wall()
         let seq = (s.model.state.seqs["node-4"] ?? 0) + 1
-        s.feed([Envelope(id: "rogue", source: "node-4", seq: seq, timestamp: s.sim.now, event: .roleChanged(RoleChanged(node: "node-4", from: .replica, to: .primary, term: 1, reason: nil)))])
+        s.feed([
+            Envelope(
+                id: "rogue", source: "node-4", seq: seq, timestamp: s.sim.now,
+                event: .roleChanged(RoleChanged(node: "node-4", from: .replica, to: .primary, term: 1, reason: nil)))
+        ])
         #expect(wallStatus(s.model) == .splitBrain)
         #expect(s.model.view == .incident, "the wall switches to the incident layout by itself")
         expectScreen(s, "wall-split-brain-120x40", 120, 40)
@@ -27,7 +31,10 @@ import Testing
     @Test func wallDisconnected() {
         var s = Scene.wall()
         let at = s.sim.now.adding(millis: 95_000)
-        let views = [EndpointView(name: "ws://10.0.0.5:7400/v1/stream", status: .backingOff(until: at.adding(millis: 4_000), attempt: 3, reason: "connection refused"))]
+        let views = [
+            EndpointView(
+                name: "ws://10.0.0.5:7400/v1/stream", status: .backingOff(until: at.adding(millis: 4_000), attempt: 3, reason: "connection refused"))
+        ]
         _ = update(&s.model, .batch(Batch(items: [], dropped: 0, backlog: 0), views, at: at))
         #expect(wallStatus(s.model) == .disconnected)
         let screen = s.screen(120, 40).text

@@ -271,8 +271,14 @@ import Testing
     @Test func batchesFeedTheStateAndAskForSnapshotsAfterAGap() {
         var s = Scene.healthy()
         let seq = (s.model.state.seqs["node-2"] ?? 0) + 5
-        let gap = Envelope(id: "gap", source: "node-2", seq: seq, timestamp: s.sim.now, event: .stateChangeSuppressed(StateChangeSuppressed(node: "node-2", state: "replica")))
-        let effects = update(&s.model, .batch(Batch(items: [Received(envelope: gap, endpoint: 0, receivedAt: s.sim.now)], dropped: 0, backlog: 1), s.model.endpoints, at: s.sim.now))
+        let gap = Envelope(
+            id: "gap", source: "node-2", seq: seq, timestamp: s.sim.now,
+            event: .stateChangeSuppressed(StateChangeSuppressed(node: "node-2", state: "replica")))
+        let effects = update(
+            &s.model,
+            .batch(
+                Batch(items: [Received(envelope: gap, endpoint: 0, receivedAt: s.sim.now)], dropped: 0, backlog: 1), s.model.endpoints, at: s.sim.now)
+        )
         #expect(effects == [.requestSnapshot(endpoint: "ws://10.0.0.5:7400/v1/stream")])
     }
 

@@ -22,7 +22,9 @@ import Testing
         // Time passes; node-3 keeps saying v0.
         _ = update(&s.model, .tick(s.sim.now.adding(millis: 31_000)))
         let alert = currentAlerts(s.model).first { $0.key == "versions" }
-        #expect(alert?.text.hasPrefix("assignment versions disagree for 31 s: v0: node-3; v1: node-1,node-2,node-4,node-5") == true, "\(String(describing: alert))")
+        #expect(
+            alert?.text.hasPrefix("assignment versions disagree for 31 s: v0: node-3; v1: node-1,node-2,node-4,node-5") == true,
+            "\(String(describing: alert))")
         s.feed([heartbeat("node-3", 1)])
         _ = update(&s.model, .tick(s.sim.now.adding(millis: 32_000)))
         #expect(!currentAlerts(s.model).contains { $0.key == "versions" })

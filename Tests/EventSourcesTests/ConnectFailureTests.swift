@@ -3,10 +3,10 @@ import ClusterSim
 import ClusterState
 import ClusterdashTesting
 import EventSources
-import ProtocolV1Source
 import Foundation
 import NIOCore
 import NIOPosix
+import ProtocolV1Source
 import SimServer
 import Testing
 

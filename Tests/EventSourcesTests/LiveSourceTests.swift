@@ -3,9 +3,9 @@ import ClusterSim
 import ClusterState
 import ClusterdashTesting
 import EventSources
-import ProtocolV1Source
 import Foundation
 import Logging
+import ProtocolV1Source
 import SimServer
 import Testing
 
@@ -95,7 +95,11 @@ func assertMatches(_ state: ClusterState, _ core: SimulatorCore, sourceLocation:
 
 @Suite(.serialized) struct LiveSourceTests {
     @Test func killAndRestartTheEndpointResumesWithNothingLostOrDoubled() async throws {
-        let core = SimulatorCore(config: simConfig { $0.demoFaults = true; $0.rate = 20 }, start: t0)
+        let core = SimulatorCore(
+            config: simConfig {
+                $0.demoFaults = true
+                $0.rate = 20
+            }, start: t0)
         var server = try await SimulatorServer.start(core: core, options: serverOptions(), logger: quiet())
         let port = server.port
         await core.advance(byMillis: 3_000)
@@ -128,8 +132,13 @@ func assertMatches(_ state: ClusterState, _ core: SimulatorCore, sourceLocation:
 
     @Test func unauthorizedIsShownAndRetriedSlowly() async throws {
         let server = try await SimulatorServer.start(
-            simulation: simConfig(), options: serverOptions { $0.readToken = "r"; $0.operateToken = "o" }, start: t0, logger: quiet())
-        let bad = WebSocketSource(endpoints: [EndpointConfig(url: server.url, token: "wrong")], policy: fastPolicy(), clock: wallClockNow, logger: quiet())
+            simulation: simConfig(),
+            options: serverOptions {
+                $0.readToken = "r"
+                $0.operateToken = "o"
+            }, start: t0, logger: quiet())
+        let bad = WebSocketSource(
+            endpoints: [EndpointConfig(url: server.url, token: "wrong")], policy: fastPolicy(), clock: wallClockNow, logger: quiet())
         bad.start()
         let deadline = ContinuousClock.now.advanced(by: .seconds(10))
         while true {
@@ -141,7 +150,8 @@ func assertMatches(_ state: ClusterState, _ core: SimulatorCore, sourceLocation:
             try await Task.sleep(for: .milliseconds(10))
         }
         await bad.stop()
-        let good = WebSocketSource(endpoints: [EndpointConfig(url: server.url, token: "r")], policy: fastPolicy(), clock: wallClockNow, logger: quiet())
+        let good = WebSocketSource(
+            endpoints: [EndpointConfig(url: server.url, token: "r")], policy: fastPolicy(), clock: wallClockNow, logger: quiet())
         good.start()
         let consumer = Consumer(source: good)
         try await consumer.until("the snapshot with a good token") { $0.state.hasSnapshot }
@@ -276,12 +286,14 @@ func assertMatches(_ state: ClusterState, _ core: SimulatorCore, sourceLocation:
     @Test func recorderThenReplayGivesTheSameFinalState() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("clusterdash-rec-\(UInt32.random(in: 0...UInt32.max)).jsonl").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let server = try await SimulatorServer.start(simulation: simConfig { $0.demoFaults = true }, options: serverOptions(), start: t0, logger: quiet())
+        let server = try await SimulatorServer.start(
+            simulation: simConfig { $0.demoFaults = true }, options: serverOptions(), start: t0, logger: quiet())
         await server.core.advance(byMillis: 3_000)
         let recorder = try Recorder(path: path)
         // Recording wraps the source: the WebSocket source knows nothing of it.
         let source = RecordedSource(
-            WebSocketSource(endpoints: [EndpointConfig(url: server.url)], policy: fastPolicy(), clock: wallClockNow, logger: quiet()), recorder: recorder)
+            WebSocketSource(endpoints: [EndpointConfig(url: server.url)], policy: fastPolicy(), clock: wallClockNow, logger: quiet()),
+            recorder: recorder)
         source.start()
         let consumer = Consumer(source: source)
         try await consumer.until("the snapshot") { $0.state.hasSnapshot }

@@ -8,9 +8,13 @@ import Testing
 @Suite struct ReplaySourceTests {
     @Test func playsARecordingIntoTheQueueWithPauseAndStep() async throws {
         var f = EnvelopeFactory(start: t0, stepMillis: 100)
-        let es = [f.make(.snapshot(EnvelopeFactory.healthySnapshot()))] + (0..<30).map { i in
-            f.make(.replicationLag(ReplicationLag(follower: "node-2", leader: "node-1", lagMillis: Int64(i), lagEntries: 0, walPosition: nil)), source: "node-2")
-        }
+        let es =
+            [f.make(.snapshot(EnvelopeFactory.healthySnapshot()))]
+            + (0..<30).map { i in
+                f.make(
+                    .replicationLag(ReplicationLag(follower: "node-2", leader: "node-1", lagMillis: Int64(i), lagEntries: 0, walPosition: nil)),
+                    source: "node-2")
+            }
         let recording = Recording.parse(es.map(EnvelopeCodec.encodeString).joined(separator: "\n"))
         let source = ReplaySource(recording: recording, name: "test", speed: 1)
         source.togglePause()

@@ -11,9 +11,14 @@ import Testing
         var f = EnvelopeFactory(start: t0, stepMillis: 100)
         var es = [f.make(.snapshot(EnvelopeFactory.healthySnapshot(nodes: 3)))]
         for i in 0..<50 {
-            es.append(f.make(.replicationLag(ReplicationLag(follower: "node-2", leader: "node-1", lagMillis: Int64(i * 10), lagEntries: 1, walPosition: nil)), source: "node-2"))
+            es.append(
+                f.make(
+                    .replicationLag(ReplicationLag(follower: "node-2", leader: "node-1", lagMillis: Int64(i * 10), lagEntries: 1, walPosition: nil)),
+                    source: "node-2"))
             if i == 20 { es.append(f.make(.demoted(Demoted(node: "node-1", cause: .health, term: 7)))) }
-            if i == 25 { es.append(f.make(.roleChanged(RoleChanged(node: "node-3", from: .replica, to: .primary, term: 8, reason: nil)), source: "node-3")) }
+            if i == 25 {
+                es.append(f.make(.roleChanged(RoleChanged(node: "node-3", from: .replica, to: .primary, term: 8, reason: nil)), source: "node-3"))
+            }
         }
         var text = ""
         for (i, e) in es.enumerated() {

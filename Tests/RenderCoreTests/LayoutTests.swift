@@ -18,10 +18,11 @@ import Testing
 
     @Test func splitRects() {
         let r = Layout.split(Rect(x: 2, y: 1, width: 20, height: 10), .vertical, [.fixed(1), .fill(1), .fixed(2)])
-        #expect(r == [
-            Rect(x: 2, y: 1, width: 20, height: 1), Rect(x: 2, y: 2, width: 20, height: 7),
-            Rect(x: 2, y: 9, width: 20, height: 2),
-        ])
+        #expect(
+            r == [
+                Rect(x: 2, y: 1, width: 20, height: 1), Rect(x: 2, y: 2, width: 20, height: 7),
+                Rect(x: 2, y: 9, width: 20, height: 2),
+            ])
         let h = Layout.split(Rect(x: 0, y: 0, width: 21, height: 3), .horizontal, [.fill(1), .fill(1)], spacing: 1)
         #expect(h.map(\.x) == [0, 11])
         #expect(h.map(\.width) == [10, 10])

@@ -9,7 +9,10 @@ import Testing
 
 @Suite(.serialized) struct AuthTests {
     @Test func upgradeWithoutAValidTokenIs401() async throws {
-        let server = try await startServer(options: { $0.readToken = "r-token"; $0.operateToken = "o-token" })
+        let server = try await startServer(options: {
+            $0.readToken = "r-token"
+            $0.operateToken = "o-token"
+        })
         defer { Task { await server.stop() } }
         #expect(try rawHTTPStatus(port: server.port, path: "/v1/stream") == 401)
         #expect(try rawHTTPStatus(port: server.port, path: "/v1/stream", headers: ["Authorization": "Bearer wrong"]) == 401)
@@ -20,7 +23,10 @@ import Testing
     }
 
     @Test func readTokenCannotCommand() async throws {
-        let server = try await startServer(options: { $0.readToken = "r-token"; $0.operateToken = "o-token" })
+        let server = try await startServer(options: {
+            $0.readToken = "r-token"
+            $0.operateToken = "o-token"
+        })
         defer { Task { await server.stop() } }
         await settle(server)
         let reader = TestStreamClient(url: server.url, token: "r-token")
@@ -30,11 +36,11 @@ import Testing
         let es = try await reader.waitFor("the result") { !results($0).isEmpty }
         #expect(results(es).first == CommandResult(requestID: "r-1", op: "promote", status: .rejected, reason: "read_only_token"))
         #expect(await server.core.primary == "node-1")
-        let operator_ = TestStreamClient(url: server.url, token: "o-token")
-        defer { operator_.close() }
-        operator_.send(.subscribe(resume: nil))
-        operator_.send(.promote(requestID: "o-1", node: "node-2"))
-        let ok = try await operator_.waitFor("the result") { !results($0).isEmpty }
+        let operatorClient = TestStreamClient(url: server.url, token: "o-token")
+        defer { operatorClient.close() }
+        operatorClient.send(.subscribe(resume: nil))
+        operatorClient.send(.promote(requestID: "o-1", node: "node-2"))
+        let ok = try await operatorClient.waitFor("the result") { !results($0).isEmpty }
         #expect(results(ok).first?.status == .accepted)
         #expect(await server.core.stats.commandsReceived == 2)
     }

@@ -35,7 +35,10 @@ import Testing
     }
 
     @Test func scenarioErrorsSayWhatIsWrong() {
-        #expect(throws: ScenarioError("step 1: unknown fault `melt` (lag_spike, crash, restart, degrade, recover, quorum_loss, disconnect, reconnect, suppressed)")) {
+        #expect(
+            throws: ScenarioError(
+                "step 1: unknown fault `melt` (lag_spike, crash, restart, degrade, recover, quorum_loss, disconnect, reconnect, suppressed)")
+        ) {
             try Scenario.parse(toml: "[[step]]\nat = \"1s\"\nfault = \"melt\"\n")
         }
         #expect(throws: ScenarioError("step 1: missing `node`")) {

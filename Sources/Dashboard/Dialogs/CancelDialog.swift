@@ -44,7 +44,11 @@ func renderCancel(_ m: AppModel, _ d: CancelDialog, _ area: Rect, _ b: inout Buf
         rows.append(resultLine(command))
         rows.append(Line("Esc closes", Style(.dim)))
     } else {
-        rows.append(Line([Span("y", Style(AppSlot.key, .bold)), Span(" cancels the migration  "), Span("Esc", Style(AppSlot.key, .bold)), Span(" keeps it running")]))
+        rows.append(
+            Line([
+                Span("y", Style(AppSlot.key, .bold)), Span(" cancels the migration  "), Span("Esc", Style(AppSlot.key, .bold)),
+                Span(" keeps it running"),
+            ]))
     }
     Paragraph(rows, wrap: true).render(inner, &b)
 }

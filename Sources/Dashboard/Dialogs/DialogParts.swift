@@ -56,7 +56,10 @@ func resultLine(_ phase: CommandPhase) -> Line {
     guard case .answered(_, let result) = phase else { return Line("result: pending...", Style(AppSlot.lagWarn, .bold)) }
     let ok = result.status == .accepted || result.status == .completed
     return Line(
-        [Span("result: ", Style(.normal)), Span("\(result.status.wire)\(result.reason.map { " (\($0))" } ?? "")", Style(ok ? AppSlot.ok : AppSlot.alert, .bold))])
+        [
+            Span("result: ", Style(.normal)),
+            Span("\(result.status.wire)\(result.reason.map { " (\($0))" } ?? "")", Style(ok ? AppSlot.ok : AppSlot.alert, .bold)),
+        ])
 }
 
 /// The log lines a command caused (its correlation id), newest last.

@@ -70,7 +70,8 @@ func renderMigrate(_ m: AppModel, _ d: MigrateDialog, _ area: Rect, _ b: inout B
     let from = m.state.tenants[tenant] ?? "?"
     switch d.phase {
     case .sent(let command):
-        rows.append(Line("migrate \(tenant) \(from) -> \(d.regions[safe: d.regionIndex] ?? "?")\(d.dryRun ? " (dry run)" : "")", Style(.normal, .bold)))
+        rows.append(
+            Line("migrate \(tenant) \(from) -> \(d.regions[safe: d.regionIndex] ?? "?")\(d.dryRun ? " (dry run)" : "")", Style(.normal, .bold)))
         rows.append(resultLine(command))
         rows += correlatedLines(m, command.requestID, limit: 8)
         rows.append(Line("progress shows in Migrations; Esc closes", Style(.dim)))
@@ -78,13 +79,21 @@ func renderMigrate(_ m: AppModel, _ d: MigrateDialog, _ area: Rect, _ b: inout B
         rows.append(Line("1. Tenant (j/k, Enter):", Style(.title, .bold)))
         let first = max(0, min(d.tenantIndex - 5, d.tenants.count - 10))
         for (i, t) in d.tenants.enumerated().dropFirst(first).prefix(10) {
-            rows.append(Line([chooser(i == d.tenantIndex, sym), Span(t.fitted(to: 16), Style(.normal, i == d.tenantIndex ? .bold : [])), Span(m.state.tenants[t] ?? "", Style(.dim))]))
+            rows.append(
+                Line([
+                    chooser(i == d.tenantIndex, sym), Span(t.fitted(to: 16), Style(.normal, i == d.tenantIndex ? .bold : [])),
+                    Span(m.state.tenants[t] ?? "", Style(.dim)),
+                ]))
         }
     case .region:
         rows.append(Line("2. Target region for \(tenant) (now in \(from)):", Style(.title, .bold)))
         for (i, region) in d.regions.enumerated() {
             let same = region == from
-            rows.append(Line([chooser(i == d.regionIndex, sym), Span(region, Style(same ? .dim : .normal, i == d.regionIndex ? .bold : [])), Span(same ? "  (current)" : "", Style(.dim))]))
+            rows.append(
+                Line([
+                    chooser(i == d.regionIndex, sym), Span(region, Style(same ? .dim : .normal, i == d.regionIndex ? .bold : [])),
+                    Span(same ? "  (current)" : "", Style(.dim)),
+                ]))
         }
     case .confirm:
         let target = d.regions[safe: d.regionIndex] ?? "?"
@@ -92,10 +101,20 @@ func renderMigrate(_ m: AppModel, _ d: MigrateDialog, _ area: Rect, _ b: inout B
         rows.append(Line([Span("tenant  "), Span(tenant, Style(.normal, .bold))]))
         rows.append(Line([Span("from    "), Span(from)]))
         rows.append(Line([Span("to      "), Span(target, Style(.normal, .bold))]))
-        rows.append(Line([Span("dry run "), Span(d.dryRun ? "yes: validate only, change nothing" : "no: writes pause during the move", Style(d.dryRun ? .normal : AppSlot.lagWarn, .bold))]))
+        rows.append(
+            Line([
+                Span("dry run "),
+                Span(
+                    d.dryRun ? "yes: validate only, change nothing" : "no: writes pause during the move",
+                    Style(d.dryRun ? .normal : AppSlot.lagWarn, .bold)),
+            ]))
         if target == from { rows.append(Line("the tenant is already there: the server will reject it", Style(AppSlot.alert, .bold))) }
         rows.append(Line(""))
-        rows.append(Line([Span("y", Style(AppSlot.key, .bold)), Span(" sends  "), Span("d", Style(AppSlot.key, .bold)), Span(" dry run on/off  "), Span("Esc", Style(AppSlot.key, .bold)), Span(" cancels")]))
+        rows.append(
+            Line([
+                Span("y", Style(AppSlot.key, .bold)), Span(" sends  "), Span("d", Style(AppSlot.key, .bold)), Span(" dry run on/off  "),
+                Span("Esc", Style(AppSlot.key, .bold)), Span(" cancels"),
+            ]))
     }
     Paragraph(rows).render(inner, &b)
 }

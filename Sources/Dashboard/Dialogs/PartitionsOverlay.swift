@@ -59,7 +59,9 @@ func renderPartitions(_ m: AppModel, _ p: PartitionsOverlay, _ area: Rect, _ b: 
     let movedCount = m.state.assignment?.movedPartitions.count ?? 0
     let inner = openDialog("Partitions \(version) (\(rows.count), \(movedCount) moved)", r, &b, sym)
     guard inner.height > 1 else { return }
-    let filterLine = p.filter.editing ? "filter: \(p.filter.shown) (Enter keep, Esc clear)" : (filter.isEmpty ? "/ filters by partition id or worker" : "filter: \(filter)")
+    let filterLine =
+        p.filter.editing
+        ? "filter: \(p.filter.shown) (Enter keep, Esc clear)" : (filter.isEmpty ? "/ filters by partition id or worker" : "filter: \(filter)")
     b.write(filterLine, x: inner.x, y: inner.y, maxWidth: inner.width, style: Style(.accent))
     let present = m.state.presentNodeIDs
     // What changed since the previous version: the partitions that moved.

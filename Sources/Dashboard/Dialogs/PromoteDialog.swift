@@ -138,7 +138,10 @@ func renderPromote(_ m: AppModel, _ d: PromoteDialog, _ area: Rect, _ b: inout B
         rows.append(Line([Span("promote \(cand) ", Style(.normal, .bold)), Span("request \(id)", Style(.dim))]))
         rows.append(resultLine(command))
         if let p = m.state.promotions[id] {
-            rows.append(Line(p.explanation, Style(p.phase == .completed ? AppSlot.ok : (p.phase == .denied || p.phase == .rejected ? AppSlot.alert : .normal), .bold)))
+            rows.append(
+                Line(
+                    p.explanation,
+                    Style(p.phase == .completed ? AppSlot.ok : (p.phase == .denied || p.phase == .rejected ? AppSlot.alert : .normal), .bold)))
         }
         rows.append(Line(""))
         rows += correlatedLines(m, id, limit: 10)
@@ -166,7 +169,8 @@ func renderPromote(_ m: AppModel, _ d: PromoteDialog, _ area: Rect, _ b: inout B
     for c in verdict.checks { rows.append(checkLine(c, sym)) }
     rows.append(Line(""))
     if verdict.allowed {
-        rows.append(Line([Span("y", Style(AppSlot.key, .bold)), Span(" sends the promotion  "), Span("Esc", Style(AppSlot.key, .bold)), Span(" cancels")]))
+        rows.append(
+            Line([Span("y", Style(AppSlot.key, .bold)), Span(" sends the promotion  "), Span("Esc", Style(AppSlot.key, .bold)), Span(" cancels")]))
     } else {
         rows.append(Line("Checks fail. The server decides; to send anyway type \(cand) and Enter:", Style(AppSlot.alert, .bold)))
         rows.append(Line([Span("> ", Style(.accent)), Span("\(typed)_", Style(.normal, .bold))]))

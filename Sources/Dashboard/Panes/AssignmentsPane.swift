@@ -10,7 +10,9 @@ func renderAssignments(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbo
         let block = paneBlock(m, .assignments, sym)
         block.render(r, &b)
         let inner = block.inner(r)
-        let waiting = s.rebalance.map { "waiting: \($0.reason?.wire ?? "calculator") window \(formatDuration($0.windowMillis ?? 0, .words))" } ?? "no assignment published yet"
+        let waiting =
+            s.rebalance.map { "waiting: \($0.reason?.wire ?? "calculator") window \(formatDuration($0.windowMillis ?? 0, .words))" }
+            ?? "no assignment published yet"
         b.write(waiting, x: inner.x, y: inner.y, maxWidth: inner.width, style: Style(.dim))
         return
     }
@@ -21,7 +23,10 @@ func renderAssignments(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbo
     let calc = s.rebalance?.calculatorState?.wire ?? "idle"
     let reason = a.reason?.wire ?? s.rebalance?.reason?.wire ?? "-"
     let dot = sym == .ascii ? " | " : " · "
-    var info = Line([Span(a.strategy.wire, Style(.normal, .bold)), Span("\(dot)\(reason.replacingOccurrences(of: "_", with: " "))\(dot)calc \(calc)", Style(.normal))])
+    var info = Line([
+        Span(a.strategy.wire, Style(.normal, .bold)),
+        Span("\(dot)\(reason.replacingOccurrences(of: "_", with: " "))\(dot)calc \(calc)", Style(.normal)),
+    ])
     if let w = s.rebalance?.windowMillis, calc != "idle" { info.append("\(dot)window \(formatDuration(w, .words))") }
     b.write(info, x: inner.x, y: inner.y, maxWidth: inner.width)
     let orphans = s.orphanedPartitions
@@ -41,7 +46,10 @@ func renderAssignments(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbo
     let focused = m.isFocused(.assignments)
     let present = s.presentNodeIDs
     let table = Table(
-        columns: [Column("WORKER", .min(8)), Column("PARTS", .fixed(6), alignment: .right), Column("WEIGHT", .fixed(8), alignment: .right), Column("MOVED", .fixed(6), alignment: .right)],
+        columns: [
+            Column("WORKER", .min(8)), Column("PARTS", .fixed(6), alignment: .right), Column("WEIGHT", .fixed(8), alignment: .right),
+            Column("MOVED", .fixed(6), alignment: .right),
+        ],
         rowCount: workers.count, selectedStyle: Style(.selection, focused ? .reverse : []), symbols: sym
     ) { i in
         let w = workers[i]
@@ -49,7 +57,7 @@ func renderAssignments(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbo
         let gone = !present.contains(w)
         return [
             Line(w, Style(gone ? AppSlot.alert : .normal)), Line("\(load.partitions)"),
-            Line(load.weight == load.weight.rounded() ? "\(Int(load.weight))" : String(Int((load.weight * 10).rounded())) .inserting(decimalAt: 1)),
+            Line(load.weight == load.weight.rounded() ? "\(Int(load.weight))" : String(Int((load.weight * 10).rounded())).inserting(decimalAt: 1)),
             Line(load.movedIn > 0 ? "+\(load.movedIn)" : "0", Style(load.movedIn > 0 ? .accent : .dim)),
         ]
     }

@@ -26,7 +26,10 @@ func renderHeader(_ m: AppModel, _ r: Rect, _ b: inout Buffer) {
     }
     let live = m.liveEndpoints
     let total = m.endpoints.count
-    left.append(Span(wide ? "endpoints \(live)/\(total)  " : "ep \(live)/\(total)  ", Style(live < total ? AppSlot.alert : AppSlot.headerBar, live < total ? .bold : [])))
+    left.append(
+        Span(
+            wide ? "endpoints \(live)/\(total)  " : "ep \(live)/\(total)  ",
+            Style(live < total ? AppSlot.alert : AppSlot.headerBar, live < total ? .bold : [])))
     left.append(Span("\(Int(m.eventsPerSecond.rounded())) ev/s  ", Style(AppSlot.headerBar)))
     left.append(Span(wide ? "data \(dataAge(m))  " : "age \(dataAge(m))  ", Style(AppSlot.headerBar, isStale(m) ? .bold : [])))
     if m.feed.behind > 0 { left.append(Span("behind \(m.feed.behind)  ", Style(AppSlot.alert, .bold))) }
@@ -59,7 +62,6 @@ func isStale(_ m: AppModel) -> Bool {
     guard let at = m.lastEventReceivedAt else { return true }
     return m.now.millis(since: at) > 5_000
 }
-
 
 func renderStatus(_ m: AppModel, _ r: Rect, _ b: inout Buffer) {
     b.fill(r, with: Cell(" ", style: Style(AppSlot.statusBar)))

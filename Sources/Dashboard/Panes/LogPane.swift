@@ -25,7 +25,9 @@ func renderLog(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
     let inner = block.inner(r)
     guard !inner.isEmpty else { return }
     if count == 0 {
-        b.write(m.logFilter.isEmpty ? "nothing yet" : "nothing matches \"\(m.logFilter)\"", x: inner.x, y: inner.y, maxWidth: inner.width, style: Style(.dim))
+        b.write(
+            m.logFilter.isEmpty ? "nothing yet" : "nothing matches \"\(m.logFilter)\"", x: inner.x, y: inner.y, maxWidth: inner.width,
+            style: Style(.dim))
         return
     }
     LogView(count: count, scrollBack: m.logScroll) { i in

@@ -61,7 +61,8 @@ func phaseSteps(_ mig: MigrationRecord, _ sym: Symbols) -> Line {
     let current = mig.info.phase?.ordinal
     var line = Line([])
     for (k, _) in MigrationPhase.allCases.enumerated() {
-        let done = mig.phases.contains { $0.phase.ordinal == k } && (current.map { k < $0 } ?? true) && mig.info.state != .failed
+        let done =
+            mig.phases.contains { $0.phase.ordinal == k } && (current.map { k < $0 } ?? true) && mig.info.state != .failed
             || (mig.info.state == .completed)
         if let c = current, k == c, !mig.info.state.isFinished {
             line.append(Span(sym == .ascii ? ">" : "●", Style(.accent, .bold)))

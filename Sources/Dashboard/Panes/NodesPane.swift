@@ -9,7 +9,9 @@ func renderNodes(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
     let ids = m.state.nodeIDs
     let records = m.state.nodes
     let q = m.state.quorum
-    let block = paneBlock(m, .nodes, trailing: Line([Span("quorum \(q.serviceable)/\(q.members)", Style(q.present ? AppSlot.ok : AppSlot.alert, q.present ? [] : .bold))]), sym)
+    let block = paneBlock(
+        m, .nodes,
+        trailing: Line([Span("quorum \(q.serviceable)/\(q.members)", Style(q.present ? AppSlot.ok : AppSlot.alert, q.present ? [] : .bold))]), sym)
     block.render(r, &b)
     let inner = block.inner(r)
     let now = m.now
@@ -35,12 +37,16 @@ func renderNodes(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
         let heard = n.lastHeard.map { formatDuration(now.millis(since: $0), .compact) } ?? "-"
         let lag = n.info.role == .primary ? nil : n.info.lagMillis
         return [
-            Line([Span("\(symbol) ", Style(slot, .bold)), Span(n.id, Style(n.info.role == .primary ? AppSlot.rolePrimary : .normal, n.info.role == .primary ? .bold : []))]),
+            Line([
+                Span("\(symbol) ", Style(slot, .bold)),
+                Span(n.id, Style(n.info.role == .primary ? AppSlot.rolePrimary : .normal, n.info.role == .primary ? .bold : [])),
+            ]),
             Line(n.info.role.wire, Style(slot, n.info.role == .primary ? .bold : [])),
             Line(health, Style(healthSlot(n.info.health), n.info.health == .unhealthy ? .bold : [])),
             Line(lagText(lag), Style(lagSlot(lag, thresholds))),
             Line(heard, Style(.dim)),
-            Line(n.info.managerState.wire.replacingOccurrences(of: "_", with: " "), Style(n.info.managerState == .stable ? .normal : AppSlot.lagWarn)),
+            Line(
+                n.info.managerState.wire.replacingOccurrences(of: "_", with: " "), Style(n.info.managerState == .stable ? .normal : AppSlot.lagWarn)),
         ]
     }
     var state = tableState(m, .nodes, selected: focused || !ids.isEmpty ? m.row(.nodes) : nil)

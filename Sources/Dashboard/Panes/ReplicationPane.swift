@@ -6,7 +6,11 @@ import RenderCore
 func renderReplication(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
     if renderUnprovided(m, .replication, r, &b, sym) { return }
     let ids = m.state.followerIDs
-    let block = paneBlock(m, .replication, trailing: Line("warn >\(formatDuration(m.thresholds.lagWarnMillis, .compactMillis)) crit >\(formatDuration(m.thresholds.lagCritMillis, .compactMillis))", Style(.dim)), sym)
+    let block = paneBlock(
+        m, .replication,
+        trailing: Line(
+            "warn >\(formatDuration(m.thresholds.lagWarnMillis, .compactMillis)) crit >\(formatDuration(m.thresholds.lagCritMillis, .compactMillis))",
+            Style(.dim)), sym)
     block.render(r, &b)
     let inner = block.inner(r)
     guard !inner.isEmpty else { return }
