@@ -112,15 +112,16 @@ public func update(_ m: inout AppModel, _ msg: Msg) -> [Effect] {
         }
         var effects: [Effect] = requests.compactMap { i in endpoints[safe: i].map { .requestSnapshot(endpoint: $0.name) } }
         // The result of an operator's command goes to the audit log too.
+        var sawResult = false
         for r in batch.items {
-            if case .commandResult(let res) = r.envelope.event, let id = res.requestID,
-                m.operatorActions.contains(where: { $0.requestID == id })
-            {
+            guard case .commandResult(let res) = r.envelope.event else { continue }
+            sawResult = true
+            if let id = res.requestID, m.operatorActions.contains(where: { $0.requestID == id }) {
                 effects.append(.audit(.result(requestID: id, op: res.op, status: res.status.wire, reason: res.reason, at: now)))
             }
         }
         // A dialog waiting for its command's result moves on when it comes.
-        if let overlay = m.overlay, batch.items.contains(where: { if case .commandResult = $0.envelope.event { true } else { false } }) {
+        if sawResult, let overlay = m.overlay {
             let results = m.state.commandResults
             m.overlay = overlay.answering { results[$0] }
         }
