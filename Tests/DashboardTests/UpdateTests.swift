@@ -162,6 +162,8 @@ import Testing
             return
         }
         #expect(!d.dryRun, "d after sending changes nothing")
+        let status = s.screen(120, 40).textLines().last ?? ""
+        #expect(status.contains("close") && !status.contains("dry run") && !status.contains("send"), "a sent dialog only closes: \(status)")
         #expect(d.regionIndex == 1, "nor does j")
         #expect(s.screen(120, 40).text.contains("result: pending..."))
         #expect(!s.screen(120, 40).text.contains("(dry run)"))

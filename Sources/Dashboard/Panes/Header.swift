@@ -77,7 +77,12 @@ func renderStatus(_ m: AppModel, _ r: Rect, _ b: inout Buffer) {
         // Command keys the dashboard cannot use are not offered.
         var except: Set<Action> = m.readOnly ? m.keymap.dangerousActions : []
         for a in m.keymap.dangerousActions where commandCapability(a).map({ !m.provides.contains($0) }) ?? false { except.insert(a) }
+        // Once a command is sent, its dialog only closes.
+        let sent: Set<Action> = [.confirm, .toggleDryRun, .nextField, .down, .up]
         switch m.overlay {
+        case .promote(let d) where !d.isOpen: except.formUnion(sent)
+        case .cancel(let d) where d.command != nil: except.formUnion(sent)
+        case .migrate(let d) where d.isSent: except.formUnion(sent)
         case .promote, .cancel: except.formUnion([.toggleDryRun, .nextField])
         case .migrate(let d) where d.phase != .confirm: except.insert(.confirm)
         case .help: except.insert(.filter)
