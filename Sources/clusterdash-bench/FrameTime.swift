@@ -62,7 +62,10 @@ enum FrameTime {
             }
         }
         var m = AppModel(feed: Feed(state: state), now: t0.adding(millis: Int64(logEntries + 61_000)))
-        m.endpoints = [EndpointView(name: "bench", status: .live(since: t0, lastFrameAt: m.now))]
+        // The endpoint's status arrives as the runtime would deliver it: through update.
+        _ = update(
+            &m,
+            .batch(Batch(items: [], dropped: 0, backlog: 0), [EndpointView(name: "bench", status: .live(since: t0, lastFrameAt: m.now))], at: m.now))
         return m
     }
 
