@@ -20,6 +20,18 @@ public struct EndpointConfig: Sendable, Hashable {
         self.caFile = caFile
     }
 
+    /// Set when the URL is plain `ws://` to a host that is not loopback: the
+    /// token and every event would cross the network in clear text.
+    public var cleartextWarning: String? {
+        guard let c = URLComponents(string: url), c.scheme == "ws", let host = c.host, !EndpointConfig.isLoopback(host) else { return nil }
+        return "\(displayName): plain ws:// to a host that is not loopback: the token and the events travel unencrypted (use wss://)"
+    }
+
+    public static func isLoopback(_ host: String) -> Bool {
+        let h = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return h == "localhost" || h == "::1" || h.hasPrefix("127.")
+    }
+
     /// The URL for display: never carries credentials.
     public var displayName: String {
         guard let c = URLComponents(string: url), let host = c.host else { return url }

@@ -27,6 +27,7 @@ enum ConnectErrors {
             default: return "connection error: \(String(describing: e).prefix(80))"
             }
         }
+        if let e = error as? SocketAddressError.UnknownHost { return "no such host \(e.host)" }
         if let e = error as? SocketAddressError {
             if case .unknown(let h, _) = e { return "no such host \(h)" }
             return "bad address: \(String(describing: e).prefix(80))"

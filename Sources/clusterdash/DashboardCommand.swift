@@ -164,6 +164,10 @@ struct DashboardCommand: AsyncParsableCommand {
         let isReadOnly = readOnly || wall || (chosen?.readOnly ?? false)
         let made = try SourceFactory.make(endpoints, record: connection.record, readOnly: isReadOnly, logger: logger)
         let source = made.source
+        for w in made.warnings {
+            logger.warning("\(w)")
+            FileHandle.standardError.write(Data("warning: \(w)\n".utf8))
+        }
         source.start()
 
         var setup = DashboardSetup()
@@ -174,6 +178,8 @@ struct DashboardCommand: AsyncParsableCommand {
         setup.clusterLabel = demo != nil ? "demo" : chosen?.name
         setup.operatorName = ProcessInfo.processInfo.environment["USER"] ?? "operator"
         setup.provides = source.provides
+        // Shown on the screen too: the warning above is gone once curses starts.
+        setup.notice = made.warnings.first.map { "WARNING \($0)" }
         setup.mode = wall ? .wall(noQuitKey: noQuitKey) : isReadOnly ? .readOnly : .interactive
         setup.incidentView = incident
         let model = AppModel(now: wallClockNow(), setup: setup)

@@ -12,9 +12,15 @@ enum SourceFactory {
         var source: any EventSource
         /// Nil when the source accepts no command (or the dashboard is read-only).
         var commands: (any CommandSink)?
+        /// What the operator should know before trusting the connection.
+        var warnings: [String] = []
     }
 
     static let schemes = ["ws", "wss"]
+
+    static func warnings(_ endpoints: [EndpointConfig]) -> [String] {
+        endpoints.compactMap(\.cleartextWarning)
+    }
 
     static func make(
         _ endpoints: [EndpointConfig], record: String?, readOnly: Bool, logger: Logger
@@ -29,7 +35,7 @@ enum SourceFactory {
         }
         let ws = WebSocketSource(endpoints: endpoints, clock: wallClockNow, logger: logger)
         let commands: (any CommandSink)? = readOnly || ws.provides.isDisjoint(with: .commands) ? nil : ws
-        guard let record else { return Made(source: ws, commands: commands) }
-        return Made(source: RecordedSource(ws, recorder: try Recorder(path: record)), commands: commands)
+        let source: any EventSource = try record.map { RecordedSource(ws, recorder: try Recorder(path: $0)) } ?? ws
+        return Made(source: source, commands: commands, warnings: warnings(endpoints))
     }
 }

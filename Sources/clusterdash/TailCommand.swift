@@ -70,7 +70,9 @@ struct TailCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "clusterdash.tail")
         logger.logLevel = .error
-        let source = try SourceFactory.make(try connection.endpointConfigs(), record: connection.record, readOnly: true, logger: logger).source
+        let made = try SourceFactory.make(try connection.endpointConfigs(), record: connection.record, readOnly: true, logger: logger)
+        for w in made.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
+        let source = made.source
         source.start()
         var feed = Feed()
         var printer = LogPrinter()

@@ -6,9 +6,11 @@ import EventSources
 import Foundation
 import NIOCore
 import NIOPosix
-import ProtocolV1Source
+import NIOSSL
 import SimServer
 import Testing
+
+@testable import ProtocolV1Source
 
 /// Waits until `source`'s first endpoint has failed at least once, and
 /// returns why (the reason its status carries).
@@ -50,7 +52,6 @@ func silentListener() async throws -> (any Channel, Int) {
         policy.connectTimeoutMillis = 500
         let cases: [(String, String)] = [
             ("ws://127.0.0.1:\(closedPort)/v1/stream", "connection refused"),
-            ("ws://no-such-host.invalid:7400/v1/stream", "no such host no-such-host.invalid"),
             ("wss://127.0.0.1:\(plain.port)/v1/stream", "TLS: "),
             ("ws://127.0.0.1:\(hungPort)/v1/stream", "handshake timed out"),
             ("ws://127.0.0.1:\(plain.port)/not-the-stream", "upgrade refused: HTTP "),
@@ -62,6 +63,26 @@ func silentListener() async throws -> (any Channel, Int) {
             await source.stop()
             #expect(reason.hasPrefix(expected), "\(url): \(reason)")
         }
+    }
+
+    /// Failures that need no network to describe. A name that does not
+    /// resolve is not tried here: its lookup would query the resolver off
+    /// this machine, and no test sends traffic anywhere but loopback.
+    @Test func namesTheFailuresThatNeedNoNetworkToProduce() {
+        #expect(ConnectErrors.describe(IOError(errnoCode: ECONNREFUSED, reason: "connect"), host: nil) == "connection refused")
+        #expect(ConnectErrors.describe(IOError(errnoCode: EHOSTUNREACH, reason: "connect"), host: nil) == "host unreachable")
+        #expect(ConnectErrors.describe(ChannelError.connectTimeout(.seconds(5)), host: nil) == "connect timed out")
+        #expect(ConnectErrors.describe(NIOSSLExtraError.failedToValidateHostname, host: "gw").hasPrefix("TLS: the certificate is not for gw"))
+    }
+
+    @Test func plainWebSocketsOffLoopbackAreWarnedAbout() {
+        #expect(EndpointConfig(url: "ws://127.0.0.1:7400/v1/stream").cleartextWarning == nil)
+        #expect(EndpointConfig(url: "ws://localhost:7400/v1/stream").cleartextWarning == nil)
+        #expect(EndpointConfig(url: "ws://[::1]:7400/v1/stream").cleartextWarning == nil)
+        #expect(EndpointConfig(url: "wss://gw.prod:7400/v1/stream").cleartextWarning == nil)
+        let w = EndpointConfig(url: "ws://user:secret@gw.prod:7400/v1/stream", token: "t").cleartextWarning
+        #expect(w?.hasPrefix("ws://gw.prod:7400/v1/stream: plain ws://") == true)
+        #expect(w?.contains("secret") == false)
     }
 
     /// Found when tried as a new user would: restarts in a row made each
