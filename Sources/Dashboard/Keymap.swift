@@ -9,6 +9,7 @@ public enum Action: String, Sendable, Hashable, CaseIterable {
     case rewindBack, rewindForward, rewindBackMinute, rewindForwardMinute
     case replayPause, replayFaster, replaySlower, replayStep
     case commitText, clearText, deleteChar
+    case endpoints
 }
 
 /// Where a binding applies.
@@ -85,6 +86,7 @@ public struct Keymap: Sendable {
         KeyBinding(.normal, [.char("t")], .nextTheme, "next theme", status: "theme"),
         KeyBinding(.normal, [.escape], .back, "back to live; leave the incident view; clear the filter"),
         KeyBinding(.normal, [.char("i")], .incidentView, "incident view on/off", status: "incident"),
+        KeyBinding(.normal, [.char("E")], .endpoints, "endpoints: status, next try, frames, errors, last seq, resyncs"),
         KeyBinding(.normal, [.char("[")], .rewindBack, "rewind: one event back (Esc: live)"),
         KeyBinding(.normal, [.char("]")], .rewindForward, "rewind: one event forward"),
         KeyBinding(.normal, [.char("{")], .rewindBackMinute, "rewind: a minute back"),

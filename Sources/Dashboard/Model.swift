@@ -31,6 +31,8 @@ public struct Thresholds: Sendable, Hashable {
 /// What covers the dashboard, if anything.
 public enum Overlay: Sendable, Hashable {
     case help(scroll: Int)
+    /// Every endpoint with its status and counters.
+    case endpoints
     case partitions(PartitionsOverlay)
     case promote(PromoteDialog)
     case migrate(MigrateDialog)
@@ -38,7 +40,7 @@ public enum Overlay: Sendable, Hashable {
 
     public var context: KeyContext {
         switch self {
-        case .help, .partitions: .overlay
+        case .help, .partitions, .endpoints: .overlay
         case .promote, .migrate, .cancel: .dialog
         }
     }
@@ -82,10 +84,12 @@ public struct OperatorAction: Sendable, Hashable {
 public struct EndpointView: Sendable, Hashable {
     public var name: String
     public var status: EndpointStatus
+    public var stats: EndpointStats?
 
-    public init(name: String, status: EndpointStatus) {
+    public init(name: String, status: EndpointStatus, stats: EndpointStats? = nil) {
         self.name = name
         self.status = status
+        self.stats = stats
     }
 }
 

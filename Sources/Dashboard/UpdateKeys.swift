@@ -31,6 +31,9 @@ func perform(_ m: inout AppModel, _ action: Action) -> [Effect] {
     case .help(let scroll):
         performHelp(&m, scroll: scroll, action)
         return []
+    case .endpoints:
+        if action == .dismiss { m.overlay = nil }
+        return []
     case .partitions(let p):
         performPartitions(&m, p, action)
         return []
@@ -136,6 +139,8 @@ func performNormal(_ m: inout AppModel, _ action: Action) -> [Effect] {
         case .replaySlower: return [.replay(.slower)]
         default: return [.replay(.step)]
         }
+    case .endpoints:
+        m.overlay = .endpoints
     case .incidentView:
         m.view = m.view == .incident ? .dashboard : .incident
     case .exportBundle:

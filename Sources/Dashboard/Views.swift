@@ -178,6 +178,7 @@ extension String {
 func renderOverlay(_ m: AppModel, _ overlay: Overlay, _ area: Rect, _ b: inout Buffer, _ sym: Symbols) {
     switch overlay {
     case .help(let scroll): renderHelp(m, scroll, area, &b, sym)
+    case .endpoints: renderEndpoints(m, area, &b, sym)
     case .partitions(let p): renderPartitions(m, p, area, &b, sym)
     case .promote(let d): renderPromote(m, d, area, &b, sym)
     case .migrate(let d): renderMigrate(m, d, area, &b, sym)

@@ -12,6 +12,8 @@ public struct Feed: Sendable {
     public var behindThreshold = 1_000
     public private(set) var lastRequest: [Int: Timestamp] = [:]
     public private(set) var resyncRequests = 0
+    /// Snapshot requests per endpoint.
+    public private(set) var resyncsByEndpoint: [Int: Int] = [:]
     public private(set) var lastResync: String?
     /// Envelopes waiting when the last batch was taken (when above the threshold).
     public private(set) var behind = 0
@@ -51,6 +53,7 @@ public struct Feed: Sendable {
             if let last = lastRequest[endpoint], now.millis(since: last) < resyncIntervalMillis { continue }
             lastRequest[endpoint] = now
             resyncRequests += 1
+            resyncsByEndpoint[endpoint, default: 0] += 1
             requests.append(endpoint)
         }
         return requests

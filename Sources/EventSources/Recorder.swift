@@ -70,6 +70,7 @@ public final class RecordedSource: EventSource {
     public var provides: SourceCapabilities { inner.provides }
     public var statuses: [EndpointStatus] { inner.statuses }
     public var endpointNames: [String] { inner.endpointNames }
+    public var stats: [EndpointStats] { inner.stats }
 
     public func start() {
         let recorder = self.recorder

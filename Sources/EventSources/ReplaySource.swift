@@ -23,6 +23,7 @@ public final class ReplaySource: EventSource {
     }
 
     public var endpointNames: [String] { ["replay \(name)"] }
+    public var stats: [EndpointStats] { [] }
 
     /// The recording's time now shown: the dashboard's clock in replay.
     public var playhead: Timestamp { cursor.withLock { $0.playhead } }

@@ -68,6 +68,19 @@ public struct SourceCapabilities: OptionSet, Sendable, Hashable {
     public static let all: SourceCapabilities = data.union(commands)
 }
 
+/// What one endpoint has delivered, for the endpoints overlay.
+public struct EndpointStats: Sendable, Hashable {
+    public var frames = 0
+    public var decodeErrors = 0
+    /// Connections that came up (the first one included).
+    public var connections = 0
+    /// The last envelope's source and seq.
+    public var lastSource: String?
+    public var lastSeq: Int64?
+
+    public init() {}
+}
+
 public protocol EventSource: Sendable {
     var queue: EnvelopeQueue { get }
     /// What this source tells and which commands it accepts.
@@ -79,6 +92,8 @@ public protocol EventSource: Sendable {
     func stop() async
     /// Asks `endpoint` for a fresh snapshot (a subscription op, not a command).
     func requestSnapshot(endpoint: Int)
+    /// Counters per endpoint, in the order configured (empty when the source keeps none).
+    var stats: [EndpointStats] { get }
 }
 
 extension EventSource {

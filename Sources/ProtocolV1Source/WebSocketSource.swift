@@ -37,6 +37,7 @@ public final class WebSocketSource: EventSource, CommandSink {
         var wakers: [AsyncStream<Void>.Continuation?] = []
         var decodeErrors = 0
         var framesReceived = 0
+        var stats: [EndpointStats] = []
     }
 
     public init(
@@ -52,6 +53,7 @@ public final class WebSocketSource: EventSource, CommandSink {
             $0.statuses = endpoints.map { _ in .connecting(attempt: 1, lastError: nil) }
             $0.outgoing = endpoints.map { _ in [] }
             $0.wakers = endpoints.map { _ in nil }
+            $0.stats = endpoints.map { _ in EndpointStats() }
         }
     }
 
@@ -59,6 +61,7 @@ public final class WebSocketSource: EventSource, CommandSink {
     public var endpointNames: [String] { endpoints.map(\.displayName) }
     public var decodeErrors: Int { shared.withLock { $0.decodeErrors } }
     public var framesReceived: Int { shared.withLock { $0.framesReceived } }
+    public var stats: [EndpointStats] { shared.withLock { $0.stats } }
     /// The last seq seen per source (what a reconnect resumes from).
     public var seenSeqs: [String: Int64] { shared.withLock { $0.seqs.last } }
 
@@ -163,6 +166,7 @@ public final class WebSocketSource: EventSource, CommandSink {
                     }
                     try await outbound.write(.text(ClientOpCodec.encode(.subscribe(resume: resume.isEmpty ? nil : resume))))
                     box.connected(now: clock())
+                    self.shared.withLock { $0.stats[i].connections += 1 }
                     self.setStatus(i, box.status)
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         // Writer: sends queued frames when woken (no polling).
@@ -240,6 +244,11 @@ public final class WebSocketSource: EventSource, CommandSink {
                                     self.shared.withLock { s in
                                         s.framesReceived += 1
                                         s.seqs.record(e)
+                                        s.stats[i].frames += 1
+                                        if e.seq > 0 {
+                                            s.stats[i].lastSource = e.source
+                                            s.stats[i].lastSeq = e.seq
+                                        }
                                     }
                                     if !answered {
                                         // The subscription is answered: a restart
@@ -249,7 +258,10 @@ public final class WebSocketSource: EventSource, CommandSink {
                                     }
                                     queue.push(Received(envelope: e, endpoint: i, receivedAt: now))
                                 } catch {
-                                    self.shared.withLock { $0.decodeErrors += 1 }
+                                    self.shared.withLock {
+                                        $0.decodeErrors += 1
+                                        $0.stats[i].decodeErrors += 1
+                                    }
                                     logger.warning("endpoint \(config.displayName): undecodable frame: \(error.message)")
                                 }
                             }

@@ -110,7 +110,10 @@ final class DashboardRuntime: @unchecked Sendable {
                 let statuses = source.statuses
                 if !batch.items.isEmpty || batch.dropped > 0 || statuses != lastStatuses {
                     lastStatuses = statuses
-                    let views = zip(source.endpointNames, statuses).map { EndpointView(name: $0, status: $1) }
+                    let stats = source.stats
+                    let views = zip(source.endpointNames, statuses).enumerated().map { i, e in
+                        EndpointView(name: e.0, status: e.1, stats: stats.indices.contains(i) ? stats[i] : nil)
+                    }
                     if let replay { _ = update(&model, .effectResult(.replayStatus(replayBadge(replay)))) }
                     if perform(update(&model, .batch(batch, views, at: clock())), &terminal) { return nil }
                     dirty = true

@@ -92,6 +92,36 @@ private func expectScreens(_ scene: Scene, _ name: String, sourceLocation: Sourc
         #expect(!s.screen(120, 40).text.contains("Not connected"))
     }
 
+    @Test func endpointsOverlayShowsStatusAndCounters() {
+        var s = Scene.healthy()
+        let at = s.sim.now
+        var a = EndpointStats()
+        a.frames = 12_345
+        a.connections = 3
+        a.lastSource = "node-2"
+        a.lastSeq = 881
+        var b = EndpointStats()
+        b.frames = 40
+        b.decodeErrors = 2
+        b.connections = 1
+        let views = [
+            EndpointView(name: "wss://gw-a.prod:7400/v1/stream", status: .live(since: at, lastFrameAt: at.adding(millis: -300)), stats: a),
+            EndpointView(
+                name: "wss://gw-b.prod:7400/v1/stream",
+                status: .backingOff(until: at.adding(millis: 1_500), attempt: 2, reason: "connection refused"), stats: b),
+        ]
+        _ = update(&s.model, .batch(Batch(items: [], dropped: 0, backlog: 0), views, at: at))
+        _ = s.press(.char("E"))
+        #expect(s.model.overlay == .endpoints)
+        let text = s.screen(120, 40).text
+        #expect(text.contains("Endpoints (1/2 live)"))
+        #expect(text.contains("frames 12345") && text.contains("last node-2 #881") && text.contains("errors 2"))
+        #expect(text.contains("connection refused; next try in 1.5s (attempt 3)"))
+        expectScreens(s, "endpoints")
+        _ = s.press(.escape)
+        #expect(s.model.overlay == nil)
+    }
+
     @Test func helpOverlay() {
         var s = Scene.healthy()
         _ = s.press(.char("?"))
