@@ -198,6 +198,7 @@ public final class WebSocketSource: EventSource, CommandSink {
                             var assembling: ByteBuffer?
                             var skippingBinary = false
                             var lastHeard = Timestamp(millis: 0)
+                            var lastStatus = Timestamp(millis: 0)
                             var answered = false
                             for try await frame in inbound {
                                 var message: ByteBuffer
@@ -235,8 +236,13 @@ public final class WebSocketSource: EventSource, CommandSink {
                                     lastHeard = now
                                     box.heard(now: now)
                                 }
+                                // The shown status (its "last frame") follows at least
+                                // once a second, or every 256 frames in a flood.
                                 statusTick += 1
-                                if statusTick & 255 == 0 { self.setStatus(i, box.status) }
+                                if statusTick & 255 == 0 || now.millis(since: lastStatus) >= 1_000 {
+                                    lastStatus = now
+                                    self.setStatus(i, box.status)
+                                }
                                 do throws(ProtocolError) {
                                     let e = try message.withUnsafeReadableBytes { (raw) throws(ProtocolError) -> Envelope in
                                         try EnvelopeCodec.decode(raw)
