@@ -261,7 +261,7 @@ extension ClusterState {
 
 extension String {
     /// `quorum_loss` -> `quorum loss`, for text meant to be read.
-    var replacingUnderscores: String {
+    public var replacingUnderscores: String {
         String(map { $0 == "_" ? " " : $0 })
     }
 }

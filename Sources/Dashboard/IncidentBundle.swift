@@ -1,5 +1,6 @@
 import ClusterProtocol
 import ClusterState
+import EventSources
 
 /// The files of an incident bundle, as text: `incident.md` for people and
 /// `events.jsonl` (the raw envelopes of the window) for `clusterdash replay`.
@@ -17,7 +18,7 @@ public enum IncidentBundle {
         let (start, _) = window(m)
         var out = ""
         for e in m.recent where e.timestamp >= start {
-            out += "{\"at\":\"\(e.timestamp.rfc3339)\",\"endpoint\":0,\"frame\":\(EnvelopeCodec.encodeString(e))}\n"
+            out += Recorder.line(frame: EnvelopeCodec.encodeString(e), endpoint: 0, at: e.timestamp)
         }
         return out
     }

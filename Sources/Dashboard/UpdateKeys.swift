@@ -68,8 +68,8 @@ func performNormal(_ m: inout AppModel, _ action: Action) -> [Effect] {
         m.say("read-only: commands are disabled")
         return []
     }
-    if let needed = commandCapability(action), !m.provides.contains(needed) {
-        m.say("this cluster's source accepts no \(action == .promote ? "promotion" : action == .migrate ? "migration" : "cancellation")")
+    if let (needed, noun) = commandCapability(action), !m.provides.contains(needed) {
+        m.say("this cluster's source accepts no \(noun)")
         return []
     }
     if m.rewind != nil, m.keymap.isDangerous(action) {
@@ -200,12 +200,20 @@ func performNormal(_ m: inout AppModel, _ action: Action) -> [Effect] {
     return []
 }
 
-/// The capability a command key needs of the source.
-func commandCapability(_ action: Action) -> SourceCapabilities? {
+/// The capability a command key needs of the source, and what it is called.
+func commandCapability(_ action: Action) -> (SourceCapabilities, String)? {
     switch action {
-    case .promote: .promote
-    case .migrate: .migrate
-    case .cancelMigration: .cancelMigration
+    case .promote: (.promote, "promotion")
+    case .migrate: (.migrate, "migration")
+    case .cancelMigration: (.cancelMigration, "cancellation")
     default: nil
+    }
+}
+
+extension AppModel {
+    /// Command keys that cannot be used now: none in read-only mode, and
+    /// none the source does not accept. The status line leaves them out.
+    var unusableCommands: Set<Action> {
+        keymap.dangerousActions.filter { a in readOnly || commandCapability(a).map { !provides.contains($0.0) } ?? false }
     }
 }

@@ -22,24 +22,34 @@ public final class Recorder: Sendable {
         file = Mutex(handle)
     }
 
-    /// Appends one line. Line breaks in the frame (only ever white space
+    /// One recorder line: `{"at":…,"endpoint":N,"frame":{…}}` and a newline.
+    /// Incident bundles write the same lines.
+    public static func line(frame: String, endpoint: Int, at: Timestamp) -> String {
+        "{\"at\":\"\(at.rfc3339)\",\"endpoint\":\(endpoint),\"frame\":\(frame)}\n"
+    }
+
+    /// Appends one raw frame. Line breaks in it (only ever white space
     /// between JSON tokens: inside strings they are escaped) become spaces.
     public func record(text: String, endpoint: Int, at: Timestamp) {
         var frame = text
         if frame.contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) {
             frame = String(frame.map { $0 == "\n" || $0 == "\r" || $0 == "\r\n" ? " " : $0 })
         }
-        let line = "{\"at\":\"\(at.rfc3339)\",\"endpoint\":\(endpoint),\"frame\":\(frame)}\n"
+        write(Recorder.line(frame: frame, endpoint: endpoint, at: at))
+    }
+
+    /// Appends one received envelope, as the contract encodes it (the
+    /// encoder escapes every line break, so no scan is needed).
+    public func record(_ r: Received) {
+        write(Recorder.line(frame: EnvelopeCodec.encodeString(r.envelope), endpoint: r.endpoint, at: r.receivedAt))
+    }
+
+    private func write(_ line: String) {
         file.withLock { handle in
             guard let handle else { return }
             // An unbuffered write: the line reaches the OS now.
             handle.write(Data(line.utf8))
         }
-    }
-
-    /// Appends one received envelope (as the contract encodes it).
-    public func record(_ r: Received) {
-        record(text: EnvelopeCodec.encodeString(r.envelope), endpoint: r.endpoint, at: r.receivedAt)
     }
 
     public func close() {

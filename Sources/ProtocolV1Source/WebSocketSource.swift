@@ -14,8 +14,10 @@ import WSClient
 /// bounded queue. Each endpoint has its own connection loop: connect with the
 /// bearer token, send `subscribe` with the last seq seen per source (so the
 /// server replays what was missed), read and decode off the main thread,
-/// reconnect by `ReconnectMachine` (backoff with full jitter, slow retry on
-/// 401, stale after 30 s of silence). WebSocket pings every 10 s.
+/// reconnect by `ReconnectMachine` (backoff with jitter that resets on an
+/// answered subscription, slow retry on 401, stale after 30 s of silence).
+/// WebSocket pings every 10 s. Why a connection failed is named by
+/// `ConnectErrors` and carried in the endpoint's status.
 public final class WebSocketSource: EventSource, CommandSink {
     public let queue: EnvelopeQueue
     public let endpoints: [EndpointConfig]
@@ -35,8 +37,7 @@ public final class WebSocketSource: EventSource, CommandSink {
         var outgoing: [[String]] = []
         /// Wakes the live connection's writer, per endpoint (nil while not connected).
         var wakers: [AsyncStream<Void>.Continuation?] = []
-        var decodeErrors = 0
-        var framesReceived = 0
+        /// Frames, decode errors, connections and the last seq, per endpoint.
         var stats: [EndpointStats] = []
     }
 
@@ -59,8 +60,8 @@ public final class WebSocketSource: EventSource, CommandSink {
 
     public var statuses: [EndpointStatus] { shared.withLock { $0.statuses } }
     public var endpointNames: [String] { endpoints.map(\.displayName) }
-    public var decodeErrors: Int { shared.withLock { $0.decodeErrors } }
-    public var framesReceived: Int { shared.withLock { $0.framesReceived } }
+    public var decodeErrors: Int { shared.withLock { $0.stats.reduce(0) { $0 + $1.decodeErrors } } }
+    public var framesReceived: Int { shared.withLock { $0.stats.reduce(0) { $0 + $1.frames } } }
     public var stats: [EndpointStats] { shared.withLock { $0.stats } }
     /// The last seq seen per source (what a reconnect resumes from).
     public var seenSeqs: [String: Int64] { shared.withLock { $0.seqs.last } }
@@ -248,7 +249,6 @@ public final class WebSocketSource: EventSource, CommandSink {
                                         try EnvelopeCodec.decode(raw)
                                     }
                                     self.shared.withLock { s in
-                                        s.framesReceived += 1
                                         s.seqs.record(e)
                                         s.stats[i].frames += 1
                                         if e.seq > 0 {
@@ -264,10 +264,7 @@ public final class WebSocketSource: EventSource, CommandSink {
                                     }
                                     queue.push(Received(envelope: e, endpoint: i, receivedAt: now))
                                 } catch {
-                                    self.shared.withLock {
-                                        $0.decodeErrors += 1
-                                        $0.stats[i].decodeErrors += 1
-                                    }
+                                    self.shared.withLock { $0.stats[i].decodeErrors += 1 }
                                     logger.warning("endpoint \(config.displayName): undecodable frame: \(error.message)")
                                 }
                             }

@@ -83,11 +83,6 @@ func chooser(_ chosen: Bool, _ sym: Symbols) -> Span {
     Span(chosen ? (sym == .ascii ? "> " : "▸ ") : "  ", Style(.accent, .bold))
 }
 
-extension String {
-    /// `quorum_loss` -> `quorum loss`.
-    var replacingUnderscores: String { String(map { $0 == "_" ? " " : $0 }) }
-}
-
 extension Array {
     subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
 }

@@ -25,7 +25,7 @@ func renderAssignments(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbo
     let dot = sym == .ascii ? " | " : " · "
     var info = Line([
         Span(a.strategy.wire, Style(.normal, .bold)),
-        Span("\(dot)\(reason.replacingOccurrences(of: "_", with: " "))\(dot)calc \(calc)", Style(.normal)),
+        Span("\(dot)\(reason.replacingUnderscores)\(dot)calc \(calc)", Style(.normal)),
     ])
     if let w = s.rebalance?.windowMillis, calc != "idle" { info.append("\(dot)window \(formatDuration(w, .words))") }
     b.write(info, x: inner.x, y: inner.y, maxWidth: inner.width)

@@ -75,8 +75,7 @@ func renderStatus(_ m: AppModel, _ r: Rect, _ b: inout Buffer) {
         }
     } else {
         // Command keys the dashboard cannot use are not offered.
-        var except: Set<Action> = m.readOnly ? m.keymap.dangerousActions : []
-        for a in m.keymap.dangerousActions where commandCapability(a).map({ !m.provides.contains($0) }) ?? false { except.insert(a) }
+        var except = m.unusableCommands
         // Once a command is sent, its dialog only closes.
         let sent: Set<Action> = [.confirm, .toggleDryRun, .nextField, .down, .up]
         switch m.overlay {

@@ -73,7 +73,7 @@ func phaseSteps(_ mig: MigrationRecord, _ sym: Symbols) -> Line {
         }
     }
     if let p = mig.info.phase, !mig.info.state.isFinished {
-        line.append(Span(" \(p.wire.replacingOccurrences(of: "_", with: " "))", Style(.accent)))
+        line.append(Span(" \(p.wire.replacingUnderscores)", Style(.accent)))
     }
     return line
 }

@@ -29,7 +29,7 @@ func renderNodes(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
         if let gone = n.departure {
             return [
                 Line([Span("\(symbol) ", Style(slot)), Span(n.id, Style(.dim))]), Line("left", Style(.dim)),
-                Line(gone.reason.wire.replacingOccurrences(of: "_", with: " "), Style(AppSlot.healthBad)),
+                Line(gone.reason.wire.replacingUnderscores, Style(AppSlot.healthBad)),
                 Line("-", Style(.dim)), Line(formatDuration(now.millis(since: gone.at), .compact), Style(.dim)), Line("-", Style(.dim)),
             ]
         }
@@ -46,7 +46,7 @@ func renderNodes(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
             Line(lagText(lag), Style(lagSlot(lag, thresholds))),
             Line(heard, Style(.dim)),
             Line(
-                n.info.managerState.wire.replacingOccurrences(of: "_", with: " "), Style(n.info.managerState == .stable ? .normal : AppSlot.lagWarn)),
+                n.info.managerState.wire.replacingUnderscores, Style(n.info.managerState == .stable ? .normal : AppSlot.lagWarn)),
         ]
     }
     var state = tableState(m, .nodes, selected: focused || !ids.isEmpty ? m.row(.nodes) : nil)
