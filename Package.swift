@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // Pure: the wire contract. No I/O, no Foundation.
@@ -100,6 +101,23 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The Patroni connector: /cluster polled, Patroni's keys in etcd
+        // watched, both diffed into protocol-v1 envelopes; promotions become
+        // POST /switchover or /failover. The pure half (parse, diff, preview)
+        // needs no network.
+        .target(
+            name: "PatroniSource",
+            dependencies: [
+                "ClusterProtocol",
+                "ClusterState",
+                "EventSources",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         // The dashboard as a pure program: model, update, views, keymap, themes.
         .target(
             name: "Dashboard",
@@ -141,6 +159,7 @@ let package = Package(
                 "SimServer",
                 "EventSources",
                 "ProtocolV1Source",
+                "PatroniSource",
                 "Dashboard",
                 "NcursesBackend",
                 "RenderCore",
@@ -196,6 +215,15 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PatroniSourceTests",
+            dependencies: [
+                "PatroniSource", "EventSources", "ClusterState", "ClusterProtocol", "ClusterdashTesting",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -28,6 +28,11 @@ public enum Event: Sendable, Hashable {
     case commandResult(CommandResult)
     /// Extension (docs/PROTOCOL.md): a node's periodic sign of life.
     case heartbeat(NodeHeartbeat)
+    /// Extensions for real engines (docs/PROTOCOL.md, "Engine extensions").
+    case engineStatus(EngineClusterInfo)
+    case nodeUpdated(NodeUpdated)
+    case replicationLagBytes(ReplicationLagBytes)
+    case failoverHistory(FailoverHistory)
     case unknown(type: String, raw: JSONValue)
 
     /// Every type name the protocol defines, in the order of the contract's table.
@@ -42,7 +47,9 @@ public enum Event: Sendable, Hashable {
     ]
 
     /// Additive extensions of the contract this build speaks (docs/PROTOCOL.md).
-    public static let extensionTypes: [String] = ["node.heartbeat"]
+    public static let extensionTypes: [String] = [
+        "node.heartbeat", "engine.status", "node.updated", "replication.lag_bytes", "failover.history",
+    ]
 
     /// The wire `type`.
     public var type: String {
@@ -73,6 +80,10 @@ public enum Event: Sendable, Hashable {
         case .stateChangeSuppressed: "failover.state_change_suppressed"
         case .commandResult: "command.result"
         case .heartbeat: "node.heartbeat"
+        case .engineStatus: "engine.status"
+        case .nodeUpdated: "node.updated"
+        case .replicationLagBytes: "replication.lag_bytes"
+        case .failoverHistory: "failover.history"
         case .unknown(let type, _): type
         }
     }
@@ -107,6 +118,10 @@ public enum Event: Sendable, Hashable {
         case "failover.state_change_suppressed": return .stateChangeSuppressed(try StateChangeSuppressed(from: r()))
         case "command.result": return .commandResult(try CommandResult(from: r()))
         case "node.heartbeat": return .heartbeat(try NodeHeartbeat(from: r()))
+        case "engine.status": return .engineStatus(try EngineClusterInfo(from: r()))
+        case "node.updated": return .nodeUpdated(try NodeUpdated(from: r()))
+        case "replication.lag_bytes": return .replicationLagBytes(try ReplicationLagBytes(from: r()))
+        case "failover.history": return .failoverHistory(try FailoverHistory(from: r()))
         default: return .unknown(type: type, raw: data)
         }
     }
@@ -140,6 +155,10 @@ public enum Event: Sendable, Hashable {
         case .stateChangeSuppressed(let d): d.wireValue
         case .commandResult(let d): d.wireValue
         case .heartbeat(let d): d.wireValue
+        case .engineStatus(let d): d.wireValue
+        case .nodeUpdated(let d): d.wireValue
+        case .replicationLagBytes(let d): d.wireValue
+        case .failoverHistory(let d): d.wireValue
         case .unknown(_, let raw): raw
         }
     }

@@ -11,11 +11,18 @@ public struct ClusterSnapshot: WireObject {
     public var tenants: [TenantPlacement]
     /// The last seq of every source the snapshot covers.
     public var seqs: [String: Int64]
+    /// Extension: the engine behind the source (absent for v1 sources).
+    public var engine: EngineClusterInfo?
+    /// Extension: the engine's record of leader changes (Patroni's /history).
+    public var history: FailoverHistory?
 
     public init(
         cluster: String, term: Int64, leader: String?, nodes: [NodeInfo], assignment: AssignmentTable?,
-        migrations: [MigrationInfo] = [], tenants: [TenantPlacement] = [], seqs: [String: Int64] = [:]
+        migrations: [MigrationInfo] = [], tenants: [TenantPlacement] = [], seqs: [String: Int64] = [:],
+        engine: EngineClusterInfo? = nil, history: FailoverHistory? = nil
     ) {
+        self.engine = engine
+        self.history = history
         self.cluster = cluster
         self.term = term
         self.leader = leader
@@ -45,6 +52,8 @@ public struct ClusterSnapshot: WireObject {
             }
         }
         self.seqs = seqs
+        engine = try r.optionalObject("engine").map { (e) throws(ProtocolError) in try EngineClusterInfo(from: e) }
+        history = try r.optionalObject("history").map { (h) throws(ProtocolError) in try FailoverHistory(from: h) }
     }
 
     public var wireValue: JSONValue {
@@ -57,6 +66,8 @@ public struct ClusterSnapshot: WireObject {
         b.put("migrations", .array(migrations.map(\.wireValue)))
         b.put("tenants", .array(tenants.map(\.wireValue)))
         b.put("seqs", .object(JSONObject(seqs.sorted { $0.key < $1.key }.map { JSONField($0.key, .int($0.value)) })))
+        if let engine { b.put("engine", engine.wireValue) }
+        if let history { b.put("history", history.wireValue) }
         return b.value
     }
 }

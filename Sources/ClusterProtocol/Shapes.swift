@@ -17,12 +17,15 @@ public struct NodeInfo: WireObject {
     public var calculatorState: CalculatorState?
     public var lagMillis: Int64?
     public var lastHeartbeat: Timestamp?
+    /// Extension: what a real engine says of the node (absent for v1 sources).
+    public var engine: EngineNodeInfo?
 
     public init(
         id: String, address: String? = nil, region: String? = nil, role: NodeRole, health: NodeHealth = .healthy,
         term: Int64, managerState: ManagerState = .stable, calculatorState: CalculatorState? = nil,
-        lagMillis: Int64? = nil, lastHeartbeat: Timestamp? = nil
+        lagMillis: Int64? = nil, lastHeartbeat: Timestamp? = nil, engine: EngineNodeInfo? = nil
     ) {
+        self.engine = engine
         self.id = id
         self.address = address
         self.region = region
@@ -46,6 +49,7 @@ public struct NodeInfo: WireObject {
         calculatorState = try r.optionalWireEnum("calculator_state")
         lagMillis = try r.optionalInt("lag_ms")
         lastHeartbeat = try r.optionalTimestamp("last_heartbeat")
+        engine = try r.optionalObject("engine").map { (e) throws(ProtocolError) in try EngineNodeInfo(from: e) }
     }
 
     public var wireValue: JSONValue {
@@ -60,6 +64,7 @@ public struct NodeInfo: WireObject {
         b.put("calculator_state", calculatorState)
         b.put("lag_ms", lagMillis)
         b.put("last_heartbeat", lastHeartbeat)
+        if let engine { b.put("engine", engine.wireValue) }
         return b.value
     }
 }

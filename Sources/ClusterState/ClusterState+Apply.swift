@@ -251,6 +251,9 @@ extension ClusterState {
                 nodes[d.node]?.lastHeard = t
             }
 
+        case .engineStatus, .nodeUpdated, .replicationLagBytes, .failoverHistory:
+            reduceEngine(e)
+
         case .unknown(let type, _):
             counters.unknownTypes += 1
             appendLog(e, .info, "unknown event type \(type.prefix(80))")

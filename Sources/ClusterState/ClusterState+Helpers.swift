@@ -22,7 +22,16 @@ extension ClusterState {
         followers = followers.filter { fresh[$0.key] != nil }
         for n in s.nodes where n.role != .primary {
             if let lag = n.lagMillis { followers[n.id, default: FollowerRecord(follower: n.id)].lagMillis = lag }
+            if let eng = n.engine, let state = eng.lagState {
+                var f = followers[n.id] ?? FollowerRecord(follower: n.id)
+                f.unit = .bytes
+                f.lagState = state
+                f.lagBytes = state == .measured ? eng.lagBytes : nil
+                followers[n.id] = f
+            }
         }
+        engine = s.engine
+        if let h = s.history { engineHistory = Array(h.entries.suffix(ClusterState.engineHistoryCap)) }
         if let a = s.assignment {
             assignment = AssignmentState(
                 version: a.version, strategy: a.strategy, reason: assignment?.reason, publishedAt: e.timestamp,

@@ -124,6 +124,10 @@ public struct ClusterState: Sendable {
     public internal(set) var logAppended: Int = 0
     public internal(set) var promotions: BoundedDictionary<String, PromotionRecord>
     public internal(set) var commandResults: BoundedDictionary<String, CommandResult>
+    /// The engine behind the source (Patroni, …); nil for protocol-v1 sources.
+    public internal(set) var engine: EngineClusterInfo?
+    /// The engine's own record of leader changes, oldest first (bounded).
+    public internal(set) var engineHistory: [FailoverHistory.Entry] = []
     public internal(set) var inhibitedUntil: Timestamp?
     public internal(set) var inhibitReason: String?
     /// Last seq applied per source.

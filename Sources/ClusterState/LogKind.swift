@@ -29,6 +29,12 @@ public enum LogKind: Sendable, Hashable {
     case inhibited
     case suppressed(node: String)
     case commandResult(requestID: String?, status: CommandStatus)
+    /// The engine's cluster-wide state (pause, a scheduled switchover).
+    case engineStatus
+    /// A node's engine state, tags or pending restart.
+    case nodeUpdated(node: String)
+    /// A new entry of the engine's leader history.
+    case engineHistory
     case unknown(type: String)
     case other
 
@@ -59,8 +65,11 @@ public enum LogKind: Sendable, Hashable {
         case .inhibited: self = .inhibited
         case .stateChangeSuppressed(let d): self = .suppressed(node: d.node)
         case .commandResult(let d): self = .commandResult(requestID: d.requestID, status: d.status)
+        case .engineStatus: self = .engineStatus
+        case .nodeUpdated(let d): self = .nodeUpdated(node: d.node.id)
+        case .failoverHistory: self = .engineHistory
         case .unknown(let type, _): self = .unknown(type: String(type.prefix(80)))
-        case .replicationLag, .heartbeat: self = .other
+        case .replicationLag, .replicationLagBytes, .heartbeat: self = .other
         }
     }
 
@@ -85,6 +94,9 @@ public enum LogKind: Sendable, Hashable {
         case .inhibited: "inhibited"
         case .suppressed: "suppressed"
         case .commandResult: "command"
+        case .engineStatus: "engine"
+        case .nodeUpdated: "state"
+        case .engineHistory: "timeline"
         case .unknown: "unknown"
         case .other: ""
         }
@@ -103,7 +115,8 @@ public enum LogKind: Sendable, Hashable {
         switch self {
         case .roleChanged, .splitBrain, .demoted, .promotionRequested, .promotionValidated, .promotionDenied, .authorityTransferred,
             .inhibited, .electionStarted, .leaderElected, .nodeLeft, .nodeJoined, .healthChanged, .migrationStarted,
-            .migrationCompleted, .migrationFailed, .migrationCancelled, .assignmentPublished, .commandResult, .followerStatus:
+            .migrationCompleted, .migrationFailed, .migrationCancelled, .assignmentPublished, .commandResult, .followerStatus,
+            .engineStatus, .nodeUpdated, .engineHistory:
             true
         default: false
         }

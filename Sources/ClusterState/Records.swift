@@ -34,10 +34,20 @@ public struct NodeRecord: Sendable, Hashable {
     public var servesQuorum: Bool { isPresent && info.health.isServiceable }
 }
 
-/// One lag sample of a follower.
+/// One lag sample of a follower, in its follower's unit (`FollowerRecord.unit`).
 public struct LagSample: Sendable, Hashable {
     public var at: Timestamp
-    public var lagMillis: Int64
+    public var value: Int64
+    /// The millisecond figure of a time-lag sample (v1's `lag_ms`).
+    public var lagMillis: Int64 { value }
+}
+
+/// What a follower's lag figures count.
+public enum LagUnit: Sendable, Hashable {
+    /// Time behind (protocol v1's `lag_ms`).
+    case millis
+    /// Data behind (Patroni's lag, Redis offsets).
+    case bytes
 }
 
 /// Replication as seen for one follower.
@@ -47,6 +57,11 @@ public struct FollowerRecord: Sendable, Hashable {
     public var lagMillis: Int64?
     public var lagEntries: Int64?
     public var walPosition: Int64?
+    /// What `history` and the shown figure count: bytes for engines that
+    /// measure data behind (then `lagBytes` and `lagState` hold the figure).
+    public var unit: LagUnit = .millis
+    public var lagBytes: Int64?
+    public var lagState: LagState?
     public var status: FollowerConnection = .connected
     /// When the current status began (from the event, else its timestamp).
     public var statusSince: Timestamp?
@@ -71,7 +86,23 @@ public struct FollowerRecord: Sendable, Hashable {
         lagEntries = d.lagEntries
         walPosition = d.walPosition
         lastSampleAt = t
-        history.append(LagSample(at: t, lagMillis: d.lagMillis))
+        append(LagSample(at: t, value: d.lagMillis), limits: limits)
+    }
+
+    /// Takes one byte-lag sample; a figure that is not measured (unknown,
+    /// ahead, starting) is held as the state, with no sample in the history.
+    mutating func record(_ d: ReplicationLagBytes, at t: Timestamp, limits: StateLimits) {
+        leader = d.leader
+        unit = .bytes
+        lagState = d.state
+        lagBytes = d.state == .measured ? d.lagBytes : nil
+        lastSampleAt = t
+        if let v = lagBytes { append(LagSample(at: t, value: v), limits: limits) }
+    }
+
+    private mutating func append(_ sample: LagSample, limits: StateLimits) {
+        let t = sample.at
+        history.append(sample)
         while history.count > limits.lagHistorySamples { history.removeFirst() }
         while let first = history.first, t.millis(since: first.at) > limits.lagHistoryMillis {
             history.removeFirst()

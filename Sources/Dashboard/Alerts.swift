@@ -65,6 +65,12 @@ public func currentAlerts(_ m: AppModel) -> [Alert] {
         if !f.isConnected {
             let since = f.statusSince.map { now.millis(since: $0) } ?? 0
             if since > 60_000 { add("disconnected:\(f.follower)", .critical, 5, "\(f.follower) disconnected for \(formatDuration(since, .words))") }
+        } else if f.unit == .bytes {
+            if let b = f.lagBytes, b > t.lagCritBytes {
+                add("lag:\(f.follower)", .critical, 4, "\(f.follower) \(formatBytes(b)) behind (critical > \(formatBytes(t.lagCritBytes)))")
+            } else if let b = f.lagBytes, b > t.lagWarnBytes {
+                add("lag:\(f.follower)", .warning, 6, "\(f.follower) \(formatBytes(b)) behind (warning > \(formatBytes(t.lagWarnBytes)))")
+            }
         } else if let lag = f.lagMillis, lag > t.lagCritMillis {
             add(
                 "lag:\(f.follower)", .critical, 4,

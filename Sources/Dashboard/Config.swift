@@ -15,6 +15,18 @@ public struct ClusterConfig: Sendable, Equatable {
     public var lagCritMillis: Int64?
     public var caFile: String?
     public var readOnly = false
+    /// `protocol-v1` (the default: `endpoints`) or `patroni` (`patroni`, `etcd`).
+    public var engine = "protocol-v1"
+    /// Patroni members' REST APIs, and etcd's HTTP gateway (engine `patroni`).
+    public var patroni: [String] = []
+    public var etcd: [String] = []
+    /// The environment variable holding `user:password` for Patroni's REST API.
+    public var authEnv: String?
+    /// Byte-lag thresholds (engines that measure bytes).
+    public var lagWarnBytes: Int64?
+    public var lagCritBytes: Int64?
+    /// Largest byte lag a candidate may have (default: the cluster's `maximum_lag_on_failover`).
+    public var promotionLagLimitBytes: Int64?
 }
 
 public struct ConfigFile: Sendable {
@@ -47,7 +59,11 @@ public struct ConfigFile: Sendable {
     }
 
     static let topKeys: Set<String> = ["default_cluster", "theme", "clusters", "keys"]
-    static let clusterKeys: Set<String> = ["endpoints", "token_env", "theme", "ca_file", "read_only", "lag_warn", "lag_crit"]
+    static let clusterKeys: Set<String> = [
+        "endpoints", "token_env", "theme", "ca_file", "read_only", "lag_warn", "lag_crit", "engine", "patroni", "etcd", "auth_env",
+        "lag_warn_bytes", "lag_crit_bytes", "promotion_lag_limit_bytes",
+    ]
+    static let engines = ["protocol-v1", "patroni"]
 
     /// Reads the whole file strictly: a key of the wrong type, an unknown
     /// key, a bad URL or duration, or a default cluster that is not there is
@@ -74,7 +90,27 @@ public struct ConfigFile: Sendable {
                 let at = "clusters.\(name)"
                 try r.onlyKnown(c, ConfigFile.clusterKeys, at: at)
                 var cc = ClusterConfig(name: name)
-                cc.endpoints = try r.endpoints(c, at: at)
+                cc.engine = try r.string(c, "engine", at: at) ?? "protocol-v1"
+                guard ConfigFile.engines.contains(cc.engine) else {
+                    throw r.error(field: "\(at).engine", "unknown engine \"\(cc.engine.prefix(40))\" (have: \(ConfigFile.engines.joined(separator: ", ")))")
+                }
+                if cc.engine == "patroni" {
+                    if c["endpoints"] != nil { throw r.error(field: "\(at).endpoints", "engine patroni takes `patroni` (REST URLs), not endpoints") }
+                    cc.patroni = try r.httpURLs(c, "patroni", at: at, required: true)
+                    cc.etcd = try r.httpURLs(c, "etcd", at: at, required: false)
+                } else {
+                    for key in ["patroni", "etcd", "auth_env"] where c[key] != nil {
+                        throw r.error(field: "\(at).\(key)", "only for engine = \"patroni\"")
+                    }
+                    cc.endpoints = try r.endpoints(c, at: at)
+                }
+                cc.authEnv = try r.string(c, "auth_env", at: at)
+                cc.lagWarnBytes = try r.byteSize(c, "lag_warn_bytes", at: at)
+                cc.lagCritBytes = try r.byteSize(c, "lag_crit_bytes", at: at)
+                cc.promotionLagLimitBytes = try r.byteSize(c, "promotion_lag_limit_bytes", at: at)
+                if let w = cc.lagWarnBytes, let k = cc.lagCritBytes, w > k {
+                    throw r.error(field: "\(at).lag_warn_bytes", "the warning threshold is above lag_crit_bytes")
+                }
                 cc.tokenEnv = try r.string(c, "token_env", at: at)
                 cc.theme = try r.string(c, "theme", at: at)
                 cc.caFile = try r.string(c, "ca_file", at: at)
@@ -169,6 +205,32 @@ public struct ConfigFile: Sendable {
         guard let s = v.string else { throw wrongType(field, expected: "a duration such as \"30s\"", found: v) }
         guard let ms = parseDuration(s) else { throw error(field: field, "not a duration (like 500ms, 30s, 1m30s)") }
         return ms
+    }
+
+    private func byteSize(_ t: TOMLTable, _ key: String, at: String) throws(ConfigError) -> Int64? {
+        guard let v = t[key] else { return nil }
+        let field = join(at, key)
+        if let i = v.int, i >= 0 { return Int64(i) }
+        guard let s = v.string else { throw wrongType(field, expected: "a size such as \"16MiB\" or a number of bytes", found: v) }
+        guard let b = parseByteSize(s) else { throw error(field: field, "not a size (like 1048576, 512KiB, 16MiB)") }
+        return b
+    }
+
+    private func httpURLs(_ t: TOMLTable, _ key: String, at: String, required: Bool) throws(ConfigError) -> [String] {
+        let field = "\(at).\(key)"
+        guard t[key] != nil else {
+            if required { throw error(field: field, "missing: engine patroni needs at least one member's REST URL (http://host:8008)") }
+            return []
+        }
+        guard let urls = try stringArray(t, key, at: at) else { return [] }
+        if required && urls.isEmpty { throw error(field: field, "empty: give at least one http:// or https:// URL") }
+        for (i, url) in urls.enumerated() {
+            guard let c = URLComponents(string: url), c.scheme == "http" || c.scheme == "https", let host = c.host, !host.isEmpty else {
+                let shown = url.contains("@") ? "" : ": \(url)"
+                throw error(field: "\(field)[\(i)]", "not an http:// or https:// URL\(shown)")
+            }
+        }
+        return urls
     }
 
     private func endpoints(_ t: TOMLTable, at: String) throws(ConfigError) -> [String] {

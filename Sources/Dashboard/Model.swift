@@ -24,6 +24,11 @@ public struct Thresholds: Sendable, Hashable {
     public var lagWarnMillis: Int64 = 30_000
     public var lagCritMillis: Int64 = 60_000
     public var promotionLagLimitMillis: Int64 = PromotionValidator.defaultLagLimitMillis
+    /// For engines that measure data behind (Patroni): bytes.
+    public var lagWarnBytes: Int64 = 1 << 20
+    public var lagCritBytes: Int64 = 16 << 20
+    /// Nil: the cluster's own `maximum_lag_on_failover`.
+    public var promotionLagLimitBytes: Int64?
 
     public init() {}
 }

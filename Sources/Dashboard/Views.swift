@@ -164,6 +164,30 @@ func lagSlot(_ millis: Int64?, _ t: Thresholds) -> Slot {
     return AppSlot.lagOK
 }
 
+func byteLagSlot(_ bytes: Int64?, _ t: Thresholds) -> Slot {
+    guard let b = bytes else { return .dim }
+    if b > t.lagCritBytes { return AppSlot.lagCrit }
+    if b > t.lagWarnBytes { return AppSlot.lagWarn }
+    return AppSlot.lagOK
+}
+
+/// A follower's lag as shown, in its unit: bytes with `unknown`, `ahead` and
+/// `starting` in words (never a blank or a false 0), or time.
+func lagFigure(_ f: FollowerRecord?, _ t: Thresholds) -> (text: String, slot: Slot, critical: Bool) {
+    guard let f else { return ("-", .dim, false) }
+    guard f.unit == .bytes else {
+        return (lagText(f.lagMillis), lagSlot(f.lagMillis, t), (f.lagMillis ?? 0) > t.lagCritMillis)
+    }
+    switch f.lagState {
+    case .measured?:
+        let b = f.lagBytes ?? 0
+        return (formatBytes(b), byteLagSlot(b, t), b > t.lagCritBytes)
+    case .ahead?: return ("ahead", AppSlot.lagWarn, false)
+    case .starting?: return ("starting", AppSlot.lagWarn, false)
+    case .unknown?, .other?, nil: return ("unknown", AppSlot.lagWarn, false)
+    }
+}
+
 func lagText(_ millis: Int64?) -> String {
     guard let ms = millis else { return "-" }
     return formatDuration(ms, .compactMillis)

@@ -7,6 +7,7 @@ import EventSources
 import Foundation
 import Logging
 import NcursesBackend
+import PatroniSource
 import ProtocolV1Source
 import RenderCore
 import SimServer
@@ -66,8 +67,18 @@ struct DashboardCommand: AsyncParsableCommand {
     @Flag(help: "Start in the on-call incident view (alerts by severity and the timeline; i toggles).")
     var incident = false
 
+    @Option(name: .customLong("lag-warn-bytes"), help: "Byte-lag warning threshold, for engines that measure bytes (default 1MiB).")
+    var lagWarnBytes: String?
+
+    @Option(name: .customLong("lag-crit-bytes"), help: "Byte-lag critical threshold (default 16MiB).")
+    var lagCritBytes: String?
+
     func validate() throws {
         _ = try connection.endpointConfigs()
+        _ = try connection.patroniURLs()
+        for (name, v) in [("--lag-warn-bytes", lagWarnBytes), ("--lag-crit-bytes", lagCritBytes)] {
+            if let v, parseByteSize(v) == nil { throw ValidationError("\(name) \(v) is not a size (like 16MiB)") }
+        }
         for (name, v) in [("--lag-warn", lagWarn), ("--lag-crit", lagCrit)] {
             if let v, parseDuration(v) == nil { throw ValidationError("\(name) \(v) is not a duration (like 30s)") }
         }
@@ -94,14 +105,31 @@ struct DashboardCommand: AsyncParsableCommand {
             throw ValidationFailure("--cluster \(cluster): no config file at \(configPath) (--config names another)")
         }
         var chosen: ClusterConfig?
-        if let name = cluster ?? (connection.endpoints.isEmpty ? file.defaultCluster : nil) {
+        let flagPatroni = try connection.patroniURLs()
+        if let name = cluster ?? (connection.endpoints.isEmpty && flagPatroni == nil ? file.defaultCluster : nil) {
             guard let c = file.clusters[name] else {
                 throw ValidationFailure("no cluster \(name) in \(configPath) (have: \(file.clusters.keys.sorted().joined(separator: ", ")))")
             }
             chosen = c
         }
         var endpoints = try connection.endpointConfigs()
-        if endpoints.isEmpty, let c = chosen {
+        // A Patroni cluster: from the flags, or the config's engine = "patroni".
+        var patroni: PatroniSourceConfig?
+        if let flagPatroni {
+            patroni = PatroniSourceConfig(urls: flagPatroni.patroni, etcd: flagPatroni.etcd)
+        } else if let c = chosen, c.engine == "patroni" {
+            patroni = PatroniSourceConfig(urls: c.patroni, etcd: c.etcd)
+        }
+        if patroni != nil, let variable = connection.patroniAuthEnv ?? chosen?.authEnv {
+            guard let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty else {
+                throw ValidationFailure("Patroni credentials: the environment variable \(variable) is not set")
+            }
+            guard let auth = PatroniAuth(credentials: value) else {
+                throw ValidationFailure("Patroni credentials: \(variable) must hold user:password")
+            }
+            patroni?.auth = auth
+        }
+        if endpoints.isEmpty, patroni == nil, let c = chosen {
             if let ca = c.caFile, !FileManager.default.isReadableFile(atPath: ca) {
                 throw ValidationFailure("\(file.error(field: "clusters.\(c.name).ca_file", "no readable file at \(ca)"))")
             }
@@ -112,12 +140,15 @@ struct DashboardCommand: AsyncParsableCommand {
         }
         // The parser refuses a cluster without endpoints; this guards the rule
         // that a named cluster is never shown as the demo.
-        if chosen != nil && endpoints.isEmpty {
+        if chosen != nil && endpoints.isEmpty && patroni == nil {
             throw ValidationFailure("cluster \(chosen?.name ?? ""): no endpoints")
         }
         var thresholds = Thresholds()
         if let ms = lagWarn.flatMap(parseDuration) ?? chosen?.lagWarnMillis { thresholds.lagWarnMillis = ms }
         if let ms = lagCrit.flatMap(parseDuration) ?? chosen?.lagCritMillis { thresholds.lagCritMillis = ms }
+        if let b = lagWarnBytes.flatMap(parseByteSize) ?? chosen?.lagWarnBytes { thresholds.lagWarnBytes = b }
+        if let b = lagCritBytes.flatMap(parseByteSize) ?? chosen?.lagCritBytes { thresholds.lagCritBytes = b }
+        if let b = chosen?.promotionLagLimitBytes { thresholds.promotionLagLimitBytes = b }
 
         let library = ThemeLibrary()
         let themeName = theme ?? chosen?.theme ?? file.theme ?? "default"
@@ -139,7 +170,7 @@ struct DashboardCommand: AsyncParsableCommand {
         }
         // No endpoints: the demo cluster, in-process, over a real WebSocket.
         var demo: SimulatorServer?
-        if endpoints.isEmpty {
+        if endpoints.isEmpty && patroni == nil {
             var sim = SimConfig()
             sim.clusterName = "demo"
             sim.seed = demoSeed
@@ -162,7 +193,13 @@ struct DashboardCommand: AsyncParsableCommand {
         if !names.contains(loaded.name) { names.insert(loaded.name, at: 0) }
 
         let isReadOnly = readOnly || wall || (chosen?.readOnly ?? false)
-        let made = try SourceFactory.make(endpoints, record: connection.record, readOnly: isReadOnly, logger: logger)
+        let made: SourceFactory.Made
+        if var patroni {
+            patroni.readOnly = isReadOnly
+            made = try SourceFactory.make(patroni: patroni, record: connection.record, logger: logger)
+        } else {
+            made = try SourceFactory.make(endpoints, record: connection.record, readOnly: isReadOnly, logger: logger)
+        }
         let source = made.source
         for w in made.warnings {
             logger.warning("\(w)")

@@ -2,6 +2,7 @@ import ClusterState
 import EventSources
 import Foundation
 import Logging
+import PatroniSource
 import ProtocolV1Source
 
 /// The one place a dashboard's source is chosen from the endpoints the
@@ -20,6 +21,22 @@ enum SourceFactory {
 
     static func warnings(_ endpoints: [EndpointConfig]) -> [String] {
         endpoints.compactMap(\.cleartextWarning)
+    }
+
+    /// A Patroni cluster (`--patroni`, or `engine = "patroni"` in the config).
+    static func make(patroni config: PatroniSourceConfig, record: String?, logger: Logger) throws -> Made {
+        let p = PatroniSource(config: config, clock: wallClockNow, logger: logger)
+        let commands: (any CommandSink)? = config.readOnly ? nil : p
+        let source: any EventSource = try record.map { RecordedSource(p, recorder: try Recorder(path: $0)) } ?? p
+        var warnings: [String] = []
+        let plain = (config.urls + config.etcd).filter { url in
+            guard let c = URLComponents(string: url), c.scheme == "http", let host = c.host else { return false }
+            return !EndpointConfig.isLoopback(host)
+        }
+        if config.auth != nil, !plain.isEmpty {
+            warnings.append("plain http:// to a host that is not loopback: Patroni's password travels unencrypted (use https://)")
+        }
+        return Made(source: source, commands: commands, warnings: warnings)
     }
 
     static func make(

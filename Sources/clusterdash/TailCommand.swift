@@ -38,6 +38,32 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "Record every received envelope to this JSON-lines file (replay it with `clusterdash replay`).")
     var record: String?
 
+    @Option(name: .customLong("patroni"), help: "A Patroni member's REST API (http://host:8008); repeat for several. The others are found from /cluster.")
+    var patroni: [String] = []
+
+    @Option(name: .customLong("etcd"), help: "etcd's HTTP gateway (http://host:2379) holding Patroni's keys: changes are pushed, not only polled.")
+    var etcd: [String] = []
+
+    @Option(name: .customLong("patroni-auth-env"), help: "Environment variable holding user:password for Patroni's REST API. Never printed or logged.")
+    var patroniAuthEnv: String?
+
+    /// The Patroni members and etcd given by flags, checked; nil without --patroni.
+    func patroniURLs() throws -> (patroni: [String], etcd: [String])? {
+        guard !patroni.isEmpty else {
+            if !etcd.isEmpty { throw ValidationError("--etcd goes with --patroni") }
+            return nil
+        }
+        if !endpoints.isEmpty { throw ValidationError("give --endpoint or --patroni, not both") }
+        for (flag, urls) in [("--patroni", patroni), ("--etcd", etcd)] {
+            for url in urls {
+                guard let c = URLComponents(string: url), c.scheme == "http" || c.scheme == "https", c.host != nil else {
+                    throw ValidationError("\(flag) must be an http:// or https:// URL, got \(url.contains("@") ? "a URL with credentials" : url)")
+                }
+            }
+        }
+        return (patroni, etcd)
+    }
+
     func endpointConfigs() throws -> [EndpointConfig] {
         let token = token ?? ProcessInfo.processInfo.environment["CLUSTERDASH_TOKEN"]
         return try endpoints.map { url in

@@ -37,7 +37,10 @@ extension AppModel {
     /// The validator's verdict on promoting `candidate`, with the configured
     /// lag limit: the one call every screen and key uses.
     public func promotionVerdict(_ candidate: String) -> PromotionVerdict {
-        state.promotionPreview(candidate: candidate, now: now, lagLimitMillis: thresholds.promotionLagLimitMillis)
+        if state.engine?.name == "patroni" {
+            return PatroniPreview.evaluate(candidate: candidate, state: state, lagLimitBytes: thresholds.promotionLagLimitBytes)
+        }
+        return state.promotionPreview(candidate: candidate, now: now, lagLimitMillis: thresholds.promotionLagLimitMillis)
     }
 }
 

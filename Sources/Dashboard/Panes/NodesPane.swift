@@ -17,11 +17,13 @@ func renderNodes(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
     let now = m.now
     let thresholds = m.thresholds
     let focused = m.isFocused(.nodes)
+    let bytes = m.state.lagInBytes
+    let followers = m.state.followers
     let table = Table(
         // When space is short the last columns shrink first: STATE goes before LAG.
         columns: [
             Column("NODE", .min(8)), Column("ROLE", .fixed(9)), Column("HEALTH", .fixed(9)),
-            Column("LAG", .fixed(6), alignment: .right), Column("HEARD", .fixed(6), alignment: .right), Column("STATE", .fill(1)),
+            Column("LAG", .fixed(bytes ? 9 : 6), alignment: .right), Column("HEARD", .fixed(6), alignment: .right), Column("STATE", .fill(1)),
         ], rowCount: ids.count, selectedStyle: Style(.selection, focused ? .reverse : []), symbols: sym
     ) { i in
         guard let n = records[ids[i]] else { return [Line(ids[i], Style(.dim))] }
@@ -36,6 +38,29 @@ func renderNodes(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
         let health = n.info.health == .unhealthy ? "UNHEALTHY" : n.info.health.wire
         let heard = n.lastHeard.map { formatDuration(now.millis(since: $0), .compact) } ?? "-"
         let lag = n.info.role == .primary ? nil : n.info.lagMillis
+        let lagCell: Line
+        if bytes {
+            let fig: (text: String, slot: Slot, critical: Bool) =
+                n.info.role == .primary ? ("-", Slot.dim, false) : lagFigure(followers[n.id], thresholds)
+            lagCell = Line(fig.text, Style(fig.slot, fig.critical ? .bold : []))
+        } else {
+            lagCell = Line(lagText(lag), Style(lagSlot(lag, thresholds)))
+        }
+        let stateCell: Line
+        if let e = n.info.engine {
+            // The engine's own words: its role, its state, its tags.
+            var words: [String] = []
+            if let role = e.role, !["leader", "replica", "master", "primary"].contains(role) { words.append(role.replacingUnderscores) }
+            words.append(e.state ?? "?")
+            if e.tag("nofailover") == "true" { words.append("nofailover") }
+            if let p = e.tag("failover_priority") { words.append("prio \(p)") }
+            if e.pendingRestart { words.append("restart pending") }
+            let calm = (e.state == "running" || e.state == "streaming") && !e.pendingRestart
+            stateCell = Line(words.joined(separator: " "), Style(calm ? .normal : AppSlot.lagWarn))
+        } else {
+            stateCell = Line(
+                n.info.managerState.wire.replacingUnderscores, Style(n.info.managerState == .stable ? .normal : AppSlot.lagWarn))
+        }
         return [
             Line([
                 Span("\(symbol) ", Style(slot, .bold)),
@@ -43,10 +68,9 @@ func renderNodes(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
             ]),
             Line(n.info.role.wire, Style(slot, n.info.role == .primary ? .bold : [])),
             Line(health, Style(healthSlot(n.info.health), n.info.health == .unhealthy ? .bold : [])),
-            Line(lagText(lag), Style(lagSlot(lag, thresholds))),
+            lagCell,
             Line(heard, Style(.dim)),
-            Line(
-                n.info.managerState.wire.replacingUnderscores, Style(n.info.managerState == .stable ? .normal : AppSlot.lagWarn)),
+            stateCell,
         ]
     }
     var state = tableState(m, .nodes, selected: focused || !ids.isEmpty ? m.row(.nodes) : nil)

@@ -6,11 +6,12 @@ import RenderCore
 func renderReplication(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
     if renderUnprovided(m, .replication, r, &b, sym) { return }
     let ids = m.state.followerIDs
-    let block = paneBlock(
-        m, .replication,
-        trailing: Line(
-            "warn >\(formatDuration(m.thresholds.lagWarnMillis, .compactMillis)) crit >\(formatDuration(m.thresholds.lagCritMillis, .compactMillis))",
-            Style(.dim)), sym)
+    let t = m.thresholds
+    let limits =
+        m.state.lagInBytes
+        ? "bytes behind  warn >\(formatBytes(t.lagWarnBytes)) crit >\(formatBytes(t.lagCritBytes))"
+        : "warn >\(formatDuration(t.lagWarnMillis, .compactMillis)) crit >\(formatDuration(t.lagCritMillis, .compactMillis))"
+    let block = paneBlock(m, .replication, trailing: Line(limits, Style(.dim)), sym)
     block.render(r, &b)
     let inner = block.inner(r)
     guard !inner.isEmpty else { return }
@@ -29,17 +30,21 @@ func renderReplication(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbo
         guard let f = m.state.followers[ids[i]] else { continue }
         let y = inner.y + k
         b.write(f.follower, x: inner.x, y: y, maxWidth: nameWidth, style: Style(.normal, state.selected == i ? .reverse : []))
-        let values = f.history.map { Double($0.lagMillis) }
-        let maxValue = max(Double(thresholds.lagWarnMillis) / 4, values.max() ?? 0)
-        Sparkline(values: values, maximum: maxValue, styleFor: { v in Style(lagSlot(Int64(v), thresholds)) }, symbols: sym)
+        let values = f.history.map { Double($0.value) }
+        let bytes = f.unit == .bytes
+        let floor = bytes ? Double(thresholds.lagWarnBytes) / 4 : Double(thresholds.lagWarnMillis) / 4
+        let maxValue = max(floor, values.max() ?? 0)
+        Sparkline(
+            values: values, maximum: maxValue,
+            styleFor: { v in Style(bytes ? byteLagSlot(Int64(v), thresholds) : lagSlot(Int64(v), thresholds)) }, symbols: sym)
             .render(Rect(x: inner.x + nameWidth + 1, y: y, width: sparkWidth, height: 1), &b)
         let value: Line
         if !f.isConnected {
             let since = f.statusSince.map { formatDuration(m.now.millis(since: $0), .compact) } ?? "?"
             value = Line("DISC \(since)", Style(AppSlot.lagCrit, .bold))
         } else {
-            let lag = f.lagMillis
-            value = Line(lagText(lag), Style(lagSlot(lag, thresholds), (lag ?? 0) > thresholds.lagCritMillis ? .bold : []))
+            let fig = lagFigure(f, thresholds)
+            value = Line(fig.text, Style(fig.slot, fig.critical ? .bold : []))
         }
         let vw = min(valueWidth, value.width)
         b.write(value, x: inner.right - vw, y: y, maxWidth: vw)

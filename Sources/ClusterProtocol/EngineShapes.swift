@@ -1,0 +1,283 @@
+/// Additive to protocol v1 (docs/PROTOCOL.md, "Engine extensions"): what a
+/// real engine (Patroni, …) says beyond the v1 shapes. Every field is
+/// optional on the wire; a v1 receiver that does not know them ignores them.
+
+/// How a byte-lag figure is to be read. Patroni reports a number, the string
+/// `unknown` (no position), nothing while a member starts, and a replica can
+/// be ahead of what the leader last published: each is shown as such, never
+/// as a blank or a false 0.
+public enum LagState: WireEnum {
+    /// `lag_bytes` holds the figure.
+    case measured
+    case unknown
+    case ahead
+    case starting
+    case other(String)
+
+    public init(wire: String) {
+        switch wire {
+        case "measured": self = .measured
+        case "unknown": self = .unknown
+        case "ahead": self = .ahead
+        case "starting": self = .starting
+        default: self = .other(wire)
+        }
+    }
+
+    public var wire: String {
+        switch self {
+        case .measured: "measured"
+        case .unknown: "unknown"
+        case .ahead: "ahead"
+        case .starting: "starting"
+        case .other(let s): s
+        }
+    }
+}
+
+/// A node as its engine describes it (the `engine` field of `Node`).
+public struct EngineNodeInfo: WireObject {
+    /// The engine's own word for the role: `leader`, `standby_leader`,
+    /// `sync_standby`, `replica` (Patroni).
+    public var role: String?
+    /// The engine's own state: `running`, `streaming`, `starting`, `stopped`, `crashed`…
+    public var state: String?
+    public var lagBytes: Int64?
+    public var lagState: LagState?
+    /// The engine's tags as text (`nofailover`, `failover_priority`, …), in wire order.
+    public var tags: [JSONField]
+    public var pendingRestart: Bool
+
+    public init(
+        role: String? = nil, state: String? = nil, lagBytes: Int64? = nil, lagState: LagState? = nil, tags: [JSONField] = [],
+        pendingRestart: Bool = false
+    ) {
+        self.role = role
+        self.state = state
+        self.lagBytes = lagBytes
+        self.lagState = lagState
+        self.tags = tags
+        self.pendingRestart = pendingRestart
+    }
+
+    public init(from r: FieldReader) throws(ProtocolError) {
+        role = try r.optionalString("role")
+        state = try r.optionalString("state")
+        lagBytes = try r.optionalInt("lag_bytes")
+        lagState = try r.optionalWireEnum("lag_state")
+        tags = try r.optionalObject("tags")?.object.fields ?? []
+        pendingRestart = try r.optionalBool("pending_restart") ?? false
+    }
+
+    public var wireValue: JSONValue {
+        var b = ObjectBuilder()
+        b.put("role", role)
+        b.put("state", state)
+        b.put("lag_bytes", lagBytes)
+        b.put("lag_state", lagState)
+        b.put("tags", .object(JSONObject(tags)))
+        b.put("pending_restart", pendingRestart)
+        return b.value
+    }
+
+    /// A tag's value, as text (`true`, `2`), or nil when the node lacks it.
+    public func tag(_ name: String) -> String? {
+        guard let v = tags.first(where: { $0.key == name })?.value else { return nil }
+        switch v {
+        case .string(let s): return s
+        case .bool(let b): return b ? "true" : "false"
+        case .int(let i): return String(i)
+        case .double(let d): return String(d)
+        case .null, .array, .object: return nil
+        }
+    }
+}
+
+/// A switchover the engine will run later.
+public struct ScheduledSwitchover: WireObject {
+    public var at: Timestamp?
+    public var from: String?
+    public var to: String?
+
+    public init(at: Timestamp?, from: String?, to: String?) {
+        self.at = at
+        self.from = from
+        self.to = to
+    }
+
+    public init(from r: FieldReader) throws(ProtocolError) {
+        at = try r.optionalTimestamp("at")
+        from = try r.optionalString("from")
+        to = try r.optionalString("to")
+    }
+
+    public var wireValue: JSONValue {
+        var b = ObjectBuilder()
+        b.put("at", at)
+        b.put("from", from)
+        b.put("to", to)
+        return b.value
+    }
+}
+
+/// The cluster as its engine describes it: the `engine` field of
+/// `cluster.snapshot` and the data of `engine.status`.
+public struct EngineClusterInfo: WireObject {
+    /// `patroni`, `redis-cluster`, … (`sim` is never sent: v1 as it was).
+    public var name: String
+    public var version: String?
+    /// The unit of lag figures: `bytes` (Patroni) or `ms` (v1's own).
+    public var lagUnit: String
+    /// How changes reach the source: `etcd watch` (push) or `polling`.
+    public var feed: String?
+    public var paused: Bool
+    public var scheduledSwitchover: ScheduledSwitchover?
+    /// Patroni's `maximum_lag_on_failover`, in bytes.
+    public var maximumLagOnFailover: Int64?
+    /// Commands the engine accepts through this source (`promote`, …).
+    public var accepts: [String]
+
+    public init(
+        name: String, version: String? = nil, lagUnit: String, feed: String? = nil, paused: Bool = false,
+        scheduledSwitchover: ScheduledSwitchover? = nil, maximumLagOnFailover: Int64? = nil, accepts: [String] = []
+    ) {
+        self.name = name
+        self.version = version
+        self.lagUnit = lagUnit
+        self.feed = feed
+        self.paused = paused
+        self.scheduledSwitchover = scheduledSwitchover
+        self.maximumLagOnFailover = maximumLagOnFailover
+        self.accepts = accepts
+    }
+
+    public init(from r: FieldReader) throws(ProtocolError) {
+        name = try r.string("name")
+        version = try r.optionalString("version")
+        lagUnit = try r.optionalString("lag_unit") ?? "ms"
+        feed = try r.optionalString("feed")
+        paused = try r.optionalBool("paused") ?? false
+        scheduledSwitchover = try r.optionalObject("scheduled_switchover").map { (s) throws(ProtocolError) in
+            try ScheduledSwitchover(from: s)
+        }
+        maximumLagOnFailover = try r.optionalInt("maximum_lag_on_failover")
+        accepts = try r.value("accepts") == nil ? [] : r.array("accepts").compactMap(\.stringValue)
+    }
+
+    public var wireValue: JSONValue {
+        var b = ObjectBuilder()
+        b.put("name", name)
+        b.put("version", version)
+        b.put("lag_unit", lagUnit)
+        b.put("feed", feed)
+        b.put("paused", paused)
+        b.put("scheduled_switchover", scheduledSwitchover?.wireValue ?? .null)
+        b.put("maximum_lag_on_failover", maximumLagOnFailover)
+        b.put("accepts", .array(accepts.map { .string($0) }))
+        return b.value
+    }
+
+    public var measuresBytes: Bool { lagUnit == "bytes" }
+}
+
+/// `replication.lag_bytes` (extension): a lag sample in bytes, for sources
+/// that measure data behind, not time (Patroni, Redis offsets).
+public struct ReplicationLagBytes: WireObject {
+    public var follower: String
+    public var leader: String?
+    /// Nil unless `state` is `measured`.
+    public var lagBytes: Int64?
+    public var state: LagState
+
+    public init(follower: String, leader: String?, lagBytes: Int64?, state: LagState) {
+        self.follower = follower
+        self.leader = leader
+        self.lagBytes = lagBytes
+        self.state = state
+    }
+
+    public init(from r: FieldReader) throws(ProtocolError) {
+        follower = try r.string("follower")
+        leader = try r.optionalString("leader")
+        lagBytes = try r.optionalInt("lag_bytes")
+        state = try r.optionalWireEnum("state") ?? (lagBytes == nil ? .unknown : .measured)
+    }
+
+    public var wireValue: JSONValue {
+        var b = ObjectBuilder()
+        b.put("follower", follower)
+        b.put("leader", leader)
+        b.put("lag_bytes", lagBytes)
+        b.put("state", state)
+        return b.value
+    }
+}
+
+/// `node.updated` (extension): what the engine says of a node changed in a
+/// way no v1 event carries (its engine state, tags, pending restart).
+public struct NodeUpdated: WireObject {
+    public var node: NodeInfo
+
+    public init(node: NodeInfo) { self.node = node }
+
+    public init(from r: FieldReader) throws(ProtocolError) {
+        node = try NodeInfo(from: r.object("node"))
+    }
+
+    public var wireValue: JSONValue {
+        var b = ObjectBuilder()
+        b.put("node", node.wireValue)
+        return b.value
+    }
+}
+
+/// `failover.history` (extension): the engine's own record of leader
+/// changes (Patroni's `/history`: timeline, switch position, reason, time,
+/// new leader), sent whole when it grows.
+public struct FailoverHistory: WireObject {
+    public struct Entry: Sendable, Hashable {
+        public var term: Int64
+        public var position: Int64?
+        public var reason: String?
+        public var at: Timestamp?
+        public var leader: String?
+
+        public init(term: Int64, position: Int64?, reason: String?, at: Timestamp?, leader: String?) {
+            self.term = term
+            self.position = position
+            self.reason = reason
+            self.at = at
+            self.leader = leader
+        }
+    }
+
+    public var entries: [Entry]
+
+    public init(entries: [Entry]) { self.entries = entries }
+
+    public init(from r: FieldReader) throws(ProtocolError) {
+        entries = try r.objects("entries") { (e) throws(ProtocolError) in
+            Entry(
+                term: try e.int("term"), position: try e.optionalInt("position"), reason: try e.optionalString("reason"),
+                at: try e.optionalTimestamp("at"), leader: try e.optionalString("leader"))
+        }
+    }
+
+    public var wireValue: JSONValue {
+        .object(
+            JSONObject([
+                JSONField(
+                    "entries",
+                    .array(
+                        entries.map { e in
+                            var b = ObjectBuilder()
+                            b.put("term", e.term)
+                            b.put("position", e.position)
+                            b.put("reason", e.reason)
+                            b.put("at", e.at)
+                            b.put("leader", e.leader)
+                            return b.value
+                        }))
+            ]))
+    }
+}
