@@ -36,6 +36,7 @@ extension ClusterState {
             let old = nodes[d.node.id]?.info.engine
             nodes[d.node.id]?.info.engine = d.node.engine
             if let address = d.node.address { nodes[d.node.id]?.info.address = address }
+            if d.node.term > (nodes[d.node.id]?.info.term ?? 0) { nodes[d.node.id]?.info.term = d.node.term }
             let new = d.node.engine
             if let state = new?.state, old?.state != state, let was = old?.state {
                 appendLog(e, stateSeverity(state), "\(d.node.id) \(was) -> \(state)")

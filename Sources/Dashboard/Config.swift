@@ -92,7 +92,8 @@ public struct ConfigFile: Sendable {
                 var cc = ClusterConfig(name: name)
                 cc.engine = try r.string(c, "engine", at: at) ?? "protocol-v1"
                 guard ConfigFile.engines.contains(cc.engine) else {
-                    throw r.error(field: "\(at).engine", "unknown engine \"\(cc.engine.prefix(40))\" (have: \(ConfigFile.engines.joined(separator: ", ")))")
+                    throw r.error(
+                        field: "\(at).engine", "unknown engine \"\(cc.engine.prefix(40))\" (have: \(ConfigFile.engines.joined(separator: ", ")))")
                 }
                 if cc.engine == "patroni" {
                     if c["endpoints"] != nil { throw r.error(field: "\(at).endpoints", "engine patroni takes `patroni` (REST URLs), not endpoints") }

@@ -110,7 +110,7 @@ public struct PollDiffer: Sendable {
             if old.health != n.health {
                 emit(.healthChanged(HealthChanged(node: n.id, from: old.health, to: n.health, consecutiveFailures: 0, detail: n.engine?.state)))
             }
-            if Self.engineDetail(old) != Self.engineDetail(n) || old.address != n.address {
+            if Self.engineDetail(old) != Self.engineDetail(n) || old.address != n.address || (old.term != n.term && old.role == n.role) {
                 emit(.nodeUpdated(NodeUpdated(node: n)))
             }
         }

@@ -100,7 +100,8 @@ extension PatroniSource {
             let before = differ.lastPoll?.primaries.first
             let out = differ.diff(polled, at: now)
             // A hint is used up by the change of leader it explained.
-            if before != nil, polled.primaries.first != before { s.causeHint = nil }
+            // (not by the leaderless moment in between: the new leader is what it explains).
+            if let leader = polled.primaries.first, before != nil, leader != before { s.causeHint = nil }
             s.mapper = mapper
             s.differ = differ
             return out

@@ -38,13 +38,15 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "Record every received envelope to this JSON-lines file (replay it with `clusterdash replay`).")
     var record: String?
 
-    @Option(name: .customLong("patroni"), help: "A Patroni member's REST API (http://host:8008); repeat for several. The others are found from /cluster.")
+    @Option(
+        name: .customLong("patroni"), help: "A Patroni member's REST API (http://host:8008); repeat for several. The others are found from /cluster.")
     var patroni: [String] = []
 
     @Option(name: .customLong("etcd"), help: "etcd's HTTP gateway (http://host:2379) holding Patroni's keys: changes are pushed, not only polled.")
     var etcd: [String] = []
 
-    @Option(name: .customLong("patroni-auth-env"), help: "Environment variable holding user:password for Patroni's REST API. Never printed or logged.")
+    @Option(
+        name: .customLong("patroni-auth-env"), help: "Environment variable holding user:password for Patroni's REST API. Never printed or logged.")
     var patroniAuthEnv: String?
 
     /// The Patroni members and etcd given by flags, checked; nil without --patroni.
