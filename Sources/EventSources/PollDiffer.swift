@@ -40,6 +40,8 @@ public struct PollDiffer: Sendable {
     public let source: String
     private var stamper: EnvelopeStamper
     private var last: PolledCluster?
+    /// A leader that died or left with no successor yet: the next leader's cause.
+    private var lostLeader: String?
 
     public init(source: String, idPrefix: String) {
         self.source = source
@@ -92,7 +94,13 @@ public struct PollDiffer: Sendable {
         let leaderChanged = newPrimary != nil && newPrimary != oldPrimary
         // The cause of a change of leader, as far as it can be told.
         let oldLeaderAlive = oldPrimary.flatMap { after[$0] }.map { $0.health != .unhealthy } ?? false
-        let cause = next.causeHint ?? (oldPrimary == nil ? "leader elected" : oldLeaderAlive ? "switchover" : "failover: leader lost")
+        if let old = oldPrimary, newPrimary == nil, !oldLeaderAlive { lostLeader = old }
+        let cause =
+            next.causeHint
+            ?? (oldPrimary == nil
+                ? lostLeader.map { "failover: leader lost (\($0))" } ?? "leader elected"
+                : oldLeaderAlive ? "switchover" : "failover: leader lost")
+        if newPrimary != nil { lostLeader = nil }
         for n in next.nodes {
             guard let old = before[n.id] else {
                 emit(.nodeJoined(NodeJoined(node: n)))

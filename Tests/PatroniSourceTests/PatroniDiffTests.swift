@@ -136,6 +136,24 @@ struct PatroniDiffTests {
         #expect(out.map(\.event.type).contains("election.leader_elected"))
     }
 
+    @Test("a leader whose key expired before anyone took over: the next leader's cause is still the lost leader")
+    func leaderlessGap() {
+        var differ = PollDiffer(source: "patroni/dash", idPrefix: "t-")
+        let t = Timestamp(millis: 5_000)
+        let pg1 = NodeInfo(id: "pg1", role: .primary, term: 1)
+        let pg2 = NodeInfo(id: "pg2", role: .replica, term: 1)
+        _ = differ.diff(PolledCluster(name: "dash", term: 1, nodes: [pg1, pg2]), at: t)
+        _ = differ.diff(PolledCluster(name: "dash", term: 1, nodes: [pg2]), at: t.adding(millis: 1000))
+        var promoted = pg2
+        promoted.role = .primary
+        let out = differ.diff(PolledCluster(name: "dash", term: 2, nodes: [promoted]), at: t.adding(millis: 2000))
+        let reasons = out.compactMap { e -> String? in
+            if case .roleChanged(let d) = e.event { return d.reason }
+            return nil
+        }
+        #expect(reasons == ["failover: leader lost (pg1)"])
+    }
+
     @Test("/history rows, /config, and what is not Patroni's JSON")
     func otherAnswers() throws {
         let h = try PatroniParse.history(fixture("history.json"))
