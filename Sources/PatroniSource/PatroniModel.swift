@@ -44,14 +44,6 @@ public struct PatroniMember: Sendable, Hashable {
     public var isLeader: Bool { ["leader", "master", "primary", "standby_leader"].contains(role) }
     public var isReplica: Bool { ["replica", "sync_standby", "quorum_standby"].contains(role) }
 
-    /// `nofailover` set: Patroni never promotes this member.
-    public var noFailover: Bool {
-        guard let v = tags.first(where: { $0.key == "nofailover" })?.value else { return false }
-        if case .bool(let b) = v { return b }
-        if case .string(let s) = v { return s.lowercased() == "true" }
-        return false
-    }
-
     /// The REST base of the member (`http://127.0.0.1:8008`), from its `api_url`.
     public var restBase: String? {
         guard let apiURL else { return nil }

@@ -99,13 +99,9 @@ public final class PatroniSource: EventSource, CommandSink {
     /// `etcd watch` while the watch runs, else `polling`.
     public var feed: String { shared.withLock { $0.watchLive ? "etcd watch" : "polling" } }
 
-    /// A URL for display: scheme, host, port; never credentials.
-    static func display(_ url: String) -> String {
-        guard let schemeEnd = url.range(of: "://") else { return url }
-        var rest = url[schemeEnd.upperBound...]
-        if let at = rest.firstIndex(of: "@") { rest = rest[rest.index(after: at)...] }
-        return String(url[..<schemeEnd.upperBound]) + rest
-    }
+    /// A URL for display: scheme, host, port, path; never credentials (the
+    /// one rule every source's endpoint names follow).
+    static func display(_ url: String) -> String { EndpointConfig(url: url).displayName }
 
     public func start() {
         var started = [
