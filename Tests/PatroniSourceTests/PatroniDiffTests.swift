@@ -11,8 +11,7 @@ func fixture(_ name: String) throws -> [UInt8] {
     return Array(try Data(contentsOf: url))
 }
 
-@Suite("Patroni: parse, map and diff (pure)")
-struct PatroniDiffTests {
+@Suite("Patroni: parse, map and diff (pure)") struct PatroniDiffTests {
     @Test("/cluster in steady state: a leader and two replicas at 0 bytes")
     func steady() throws {
         let view = try PatroniParse.cluster(fixture("cluster-steady.json"))

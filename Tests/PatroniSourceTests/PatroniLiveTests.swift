@@ -89,10 +89,8 @@ final class StateWatcher: @unchecked Sendable {
     }
 }
 
-@Suite(
-    "Patroni: the connector against a real 3-member cluster", .serialized,
-    .enabled(if: LiveCluster.enabled, "needs scripts/patroni-up (.ci/run starts it)"))
-struct PatroniLiveTests {
+// Needs a real cluster: scripts/patroni-up (.ci/run starts it) and CLUSTERDASH_PATRONI_URL.
+@Suite(.serialized, .enabled(if: LiveCluster.enabled, "needs scripts/patroni-up")) struct PatroniLiveTests {
     /// The dashboard's view equals `/cluster`: members, leader, roles, timeline.
     func agreesWithPatroni(_ s: ClusterState, _ view: PatroniClusterView) -> Bool {
         let leader = view.members.first { $0.isLeader }?.name
