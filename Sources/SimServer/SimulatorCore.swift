@@ -57,6 +57,9 @@ public actor SimulatorCore {
     public var seqs: [String: Int64] { engine.seqs }
     public func isAlive(_ node: String) -> Bool { engine.isAlive(node) }
     public var primary: String? { engine.primary }
+    /// Subscriptions this server is serving now (a client's `subscribe` was
+    /// handled and it has not gone).
+    public var activeSubscriptions: Int { subscribers.values.count(where: { $0.end == nil }) }
 
     /// The engine's current snapshot (for tests and the embedded demo).
     public func snapshot() -> Envelope { engine.snapshot() }

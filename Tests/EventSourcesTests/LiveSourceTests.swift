@@ -71,7 +71,7 @@ actor Consumer {
             drain()
             if condition(feed) { return }
             if ContinuousClock.now > deadline {
-                throw TestTimeout(what: what, received: feed.state.counters.applied, lastTypes: feed.state.log.suffix(5).map(\.text))
+                throw TestTimeout(what: what, received: feed.state.counters.applied, lastTypes: feed.state.log.suffix(5).map { "\($0.kind)" })
             }
             try await Task.sleep(for: .milliseconds(10))
         }
@@ -169,6 +169,17 @@ func assertMatches(_ state: ClusterState, _ core: SimulatorCore, sourceLocation:
         source.start()
         let consumer = Consumer(source: source)
         try await consumer.until("both live") { _ in source.statuses.allSatisfy(\.isLive) }
+        // "Live" is the client's side: the server may not have handled the
+        // second subscribe yet, and events before it would reach one
+        // connection only (the second would then start from a snapshot).
+        let deadline = ContinuousClock.now.advanced(by: .seconds(10))
+        while await server.core.activeSubscriptions < 2 {
+            if ContinuousClock.now > deadline {
+                Issue.record("the server never served both subscriptions")
+                break
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
         for _ in 0..<5 { await server.core.advance(byMillis: 1_000) }
         let now = await server.core.seqs
         try await consumer.until("everything") { $0.state.seqs == now }
