@@ -220,7 +220,7 @@ let package = Package(
         .testTarget(
             name: "PatroniSourceTests",
             dependencies: [
-                "PatroniSource", "EventSources", "ClusterState", "ClusterProtocol", "ClusterdashTesting",
+                "PatroniSource", "EventSources", "ClusterState", "ClusterProtocol", "ClusterdashTesting", "Dashboard",
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Fixtures"],

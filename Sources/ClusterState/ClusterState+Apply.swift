@@ -109,7 +109,7 @@ extension ClusterState {
             record.departure = nil
             upsert(record)
             raiseTerm(d.node.term)
-            appendLog(e, .notice, "\(d.node.id) joined as \(d.node.role.wire)\(d.node.region.map { " in \($0)" } ?? "")")
+            appendLog(e, .notice, .joined(node: d.node.id, role: d.node.role, region: d.node.region))
 
         case .nodeLeft(let d):
             if var record = nodes[d.node] {
@@ -119,7 +119,7 @@ extension ClusterState {
                 pruneDeparted()
             }
             let severity: LogSeverity = d.reason == .shutdown ? .notice : .critical
-            appendLog(e, severity, "\(d.node) left: \(d.reason.wire.replacingUnderscores)")
+            appendLog(e, severity, .left(node: d.node, reason: d.reason))
 
         case .roleChanged(let d):
             raiseTerm(d.term)
@@ -133,13 +133,11 @@ extension ClusterState {
                 followers[d.node] = nil
             }
             if d.from == .primary, leader == d.node, d.to != .primary { leader = nil }
-            let why = d.reason.map { ": \($0.replacingUnderscores)" } ?? ""
             let severity: LogSeverity = (d.to == .primary || d.from == .primary) ? .warning : .notice
-            appendLog(e, severity, "\(d.node) \(d.from.wire) -> \(d.to.wire) (term \(d.term))\(why)")
+            appendLog(e, severity, .roleChanged(node: d.node, from: d.from, to: d.to, term: d.term, reason: d.reason))
             refreshOrders()  // the primaries just changed; the check below reads them
             if isSplitBrain {
-                appendLog(
-                    e, .critical, "SPLIT BRAIN: \(primaries.joined(separator: " and ")) both claim primary", kind: .splitBrain(primaries: primaries))
+                appendLog(e, .critical, .splitBrain(primaries: primaries), kind: .splitBrain(primaries: primaries))
             }
 
         case .healthChanged(let d):
@@ -149,9 +147,8 @@ extension ClusterState {
             nodes[d.node]?.healthDetail = d.detail
             let severity: LogSeverity =
                 d.to.severity >= 3 ? .critical : d.to.severity > d.from.severity ? .warning : .info
-            let checks = d.consecutiveFailures > 0 ? " (\(d.consecutiveFailures) failed checks)" : ""
-            let detail = d.detail.map { ": \($0)" } ?? ""
-            appendLog(e, severity, "\(d.node) health \(d.from.wire) -> \(d.to.wire)\(checks)\(detail)")
+            appendLog(
+                e, severity, .health(node: d.node, from: d.from, to: d.to, failedChecks: d.consecutiveFailures, detail: d.detail))
 
         case .stateChanged(let d):
             ensureNode(d.node, at: t)
@@ -168,13 +165,10 @@ extension ClusterState {
                         windowMillis: d.windowMillis ?? d.reason?.defaultWindowMillis, startedAt: t)
                 }
             }
-            var text = "\(d.node) \(d.from.wire.replacingUnderscores) -> \(d.to.wire.replacingUnderscores)"
-            if let r = d.reason {
-                text += " (\(r.wire.replacingUnderscores)"
-                if let w = d.windowMillis ?? r.defaultWindowMillis { text += ", window \(formatDuration(w, .words))" }
-                text += ")"
-            }
-            appendLog(e, d.to == .emergency ? .warning : .info, text)
+            let window = d.reason.flatMap { d.windowMillis ?? $0.defaultWindowMillis }
+            appendLog(
+                e, d.to == .emergency ? .warning : .info,
+                .managerState(node: d.node, from: d.from, to: d.to, reason: d.reason, windowMillis: window))
 
         case .electionStarted(let d):
             raiseTerm(d.term)
@@ -182,13 +176,13 @@ extension ClusterState {
             if nodes[d.candidate]?.info.role != .primary {
                 nodes[d.candidate]?.info.role = .candidate
             }
-            appendLog(e, .warning, "election for term \(d.term): \(d.candidate) is candidate")
+            appendLog(e, .warning, .electionStarted(term: d.term, candidate: d.candidate))
 
         case .leaderElected(let d):
             raiseTerm(d.term)
             leader = d.leader
             // A poll of an engine sees the new leader, not the votes: none is said then.
-            appendLog(e, .notice, "\(d.leader) elected leader of term \(d.term)\(d.votes > 0 ? " (\(d.votes) votes)" : "")")
+            appendLog(e, .notice, .leaderElected(leader: d.leader, term: d.term, votes: d.votes))
 
         case .replicationLag(let d):
             ensureNode(d.follower, at: t)
@@ -204,7 +198,7 @@ extension ClusterState {
             if changed || f.statusSince == nil { f.statusSince = d.since ?? t }
             followers[d.follower] = f
             let severity: LogSeverity = f.isConnected ? .notice : .warning
-            appendLog(e, severity, "\(d.follower) \(d.status.wire) \(f.isConnected ? "to" : "from") the primary")
+            appendLog(e, severity, .followerStatus(follower: d.follower, status: d.status, connected: f.isConnected))
 
         case .assignmentPublished(let d):
             if let held = assignment, d.version <= held.version {
@@ -214,11 +208,11 @@ extension ClusterState {
                 version: d.version, strategy: d.strategy, reason: d.reason, publishedAt: t,
                 partitions: d.partitions, previous: assignment)
             assignment = next
-            var text = "assignment v\(d.version) published: \(d.strategy.wire), \(d.partitions.count) partitions"
-            text += ", \(next.movedInLastRebalance) moved"
-            if let r = d.reason { text += " (\(r.wire.replacingUnderscores))" }
-            if !next.duplicateIDs.isEmpty { text += "; \(next.duplicateIDs.count) DUPLICATE partitions" }
-            appendLog(e, next.duplicateIDs.isEmpty ? .notice : .critical, text)
+            appendLog(
+                e, next.duplicateIDs.isEmpty ? .notice : .critical,
+                .assignmentPublished(
+                    version: d.version, strategy: d.strategy, partitions: d.partitions.count, moved: next.movedInLastRebalance,
+                    reason: d.reason, duplicates: next.duplicateIDs.count))
 
         case .assignmentMoved(let d):
             guard var held = assignment else {
@@ -234,7 +228,7 @@ extension ClusterState {
             held.apply(moves: d.moves, version: d.version)
             held.publishedAt = t
             assignment = held
-            appendLog(e, .info, "assignment v\(d.version): \(d.moves.count) partitions moved (delta on v\(d.baseVersion))")
+            appendLog(e, .info, .assignmentMoved(version: d.version, moves: d.moves.count, baseVersion: d.baseVersion))
 
         case .migrationStarted, .migrationProgress, .migrationCompleted, .migrationFailed, .migrationCancelled:
             return reduceMigration(e)
@@ -256,7 +250,7 @@ extension ClusterState {
 
         case .unknown(let type, _):
             counters.unknownTypes += 1
-            appendLog(e, .info, "unknown event type \(type.prefix(80))")
+            appendLog(e, .info, .unknownType(String(type.prefix(80))))
         }
         return (.applied, nil)
     }

@@ -16,18 +16,17 @@ extension ClusterState {
             engine = d
             if let before {
                 if before.paused != d.paused {
-                    appendLog(e, .warning, d.paused ? "cluster paused: automatic failover is off" : "cluster resumed: automatic failover is on")
+                    appendLog(e, .warning, .paused(d.paused))
                 }
                 if before.scheduledSwitchover != d.scheduledSwitchover {
                     if let s = d.scheduledSwitchover {
-                        let at = s.at.map { " at \($0.clockTime)" } ?? ""
-                        appendLog(e, .notice, "switchover scheduled\(at): \(s.from ?? "leader") -> \(s.to ?? "any replica")")
+                        appendLog(e, .notice, .switchoverScheduled(s))
                     } else {
-                        appendLog(e, .notice, "scheduled switchover cleared")
+                        appendLog(e, .notice, .switchoverCleared)
                     }
                 }
                 if before.feed != d.feed, let feed = d.feed {
-                    appendLog(e, .info, "changes now come by \(feed)")
+                    appendLog(e, .info, .feed(feed))
                 }
             }
 
@@ -39,14 +38,13 @@ extension ClusterState {
             if d.node.term > (nodes[d.node.id]?.info.term ?? 0) { nodes[d.node.id]?.info.term = d.node.term }
             let new = d.node.engine
             if let state = new?.state, old?.state != state, let was = old?.state {
-                appendLog(e, stateSeverity(state), "\(d.node.id) \(was) -> \(state)")
+                appendLog(e, stateSeverity(state), .engineState(node: d.node.id, from: was, to: state))
             }
             if let new, new.pendingRestart != (old?.pendingRestart ?? false) {
-                appendLog(e, .notice, "\(d.node.id) \(new.pendingRestart ? "needs a restart (pending restart)" : "restarted: no restart pending")")
+                appendLog(e, .notice, .pendingRestart(node: d.node.id, pending: new.pendingRestart))
             }
             if let new, let old, new.tags != old.tags {
-                let tags = new.tags.map { "\($0.key)=\(JSONWriter.string($0.value))" }.joined(separator: " ")
-                appendLog(e, .notice, "\(d.node.id) tags: \(tags.isEmpty ? "none" : tags)")
+                appendLog(e, .notice, .tags(node: d.node.id, new.tags))
             }
 
         case .replicationLagBytes(let d):
@@ -56,8 +54,7 @@ extension ClusterState {
         case .failoverHistory(let d):
             let known = Set(engineHistory.map(\.term))
             for entry in d.entries where !known.contains(entry.term) && hasSnapshot {
-                let reason = entry.reason.map { ": \($0)" } ?? ""
-                appendLog(e, .notice, "timeline \(entry.term) ended: \(entry.leader ?? "?") leads timeline \(entry.term + 1)\(reason)")
+                appendLog(e, .notice, .timelineEnded(term: entry.term, leader: entry.leader, reason: entry.reason))
             }
             engineHistory = Array(d.entries.suffix(ClusterState.engineHistoryCap))
 

@@ -12,9 +12,7 @@ extension ClusterState {
             p.requestedAt = t
             p.oldPrimary = p.oldPrimary ?? primaries.first
             promotions[d.requestID] = p
-            appendLog(
-                e, .notice,
-                "promotion of \(d.candidate) requested\(d.requestedBy.map { " by \($0)" } ?? "") (\(d.requestID))")
+            appendLog(e, .notice, .promotionRequested(candidate: d.candidate, by: d.requestedBy, requestID: d.requestID))
 
         case .promotionValidated(let d):
             var p = promotions[d.requestID] ?? PromotionRecord(requestID: d.requestID, candidate: d.candidate)
@@ -23,7 +21,7 @@ extension ClusterState {
             p.phase = d.checks.allSatisfy(\.ok) ? .transferring : .validating
             promotions[d.requestID] = p
             let passed = d.checks.filter(\.ok).count
-            appendLog(e, .notice, "promotion of \(d.candidate) validated: \(passed)/\(d.checks.count) checks passed")
+            appendLog(e, .notice, .promotionValidated(candidate: d.candidate, passed: passed, checks: d.checks.count))
 
         case .promotionDenied(let d):
             var p = promotions[d.requestID] ?? PromotionRecord(requestID: d.requestID, candidate: d.candidate)
@@ -32,7 +30,7 @@ extension ClusterState {
             p.phase = .denied
             p.finishedAt = t
             promotions[d.requestID] = p
-            appendLog(e, .warning, p.explanation)
+            appendLog(e, .warning, .promotionEnded(p))
 
         case .authorityTransferred(let d):
             raiseTerm(d.term)
@@ -44,9 +42,9 @@ extension ClusterState {
                 p.phase = .completed
                 p.finishedAt = t
                 promotions[id] = p
-                appendLog(e, .warning, p.explanation)
+                appendLog(e, .warning, .promotionEnded(p))
             } else {
-                appendLog(e, .warning, "authority \(d.oldPrimary ?? "none") -> \(d.newPrimary) (term \(d.term))")
+                appendLog(e, .warning, .authority(oldPrimary: d.oldPrimary, newPrimary: d.newPrimary, term: d.term))
             }
 
         case .demoted(let d):
@@ -55,16 +53,15 @@ extension ClusterState {
             if nodes[d.node]?.info.role == .primary { nodes[d.node]?.info.role = .replica }
             if leader == d.node { leader = nil }
             let severity: LogSeverity = d.cause == .gracefulHandoff ? .notice : .critical
-            appendLog(e, severity, "\(d.node) demoted: \(d.cause.phrase) (term \(d.term))")
+            appendLog(e, severity, .demoted(node: d.node, cause: d.cause, term: d.term))
 
         case .inhibited(let d):
             inhibitedUntil = d.until
             inhibitReason = d.reason
-            appendLog(
-                e, .notice, "failover inhibited until \(d.until.clockTime)\(d.reason.map { ": \($0.replacingUnderscores)" } ?? "")")
+            appendLog(e, .notice, .inhibited(until: d.until, reason: d.reason))
 
         case .stateChangeSuppressed(let d):
-            appendLog(e, .info, "\(d.node) already \(d.state.replacingUnderscores): repeat suppressed, nothing changed")
+            appendLog(e, .info, .suppressed(node: d.node, state: d.state))
 
         case .commandResult(let d):
             if let id = d.requestID {
@@ -79,8 +76,7 @@ extension ClusterState {
                 }
             }
             let severity: LogSeverity = (d.status == .rejected || d.status == .failed) ? .warning : .info
-            let reason = d.reason.map { ": \($0.replacingUnderscores)" } ?? ""
-            appendLog(e, severity, "command \(d.op ?? "?") \(d.requestID ?? "-") \(d.status.wire)\(reason)")
+            appendLog(e, severity, .command(op: d.op, requestID: d.requestID, status: d.status, reason: d.reason))
 
         default:
             break

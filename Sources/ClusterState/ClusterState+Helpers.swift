@@ -52,10 +52,7 @@ extension ClusterState {
         // (a per-node endpoint's snapshot covers that node only).
         seqTracker.cover(s.seqs, source: e.source, seq: e.seq)
         let primary = s.nodes.filter { $0.role == .primary }.map(\.id).sorted(by: naturalLess)
-        appendLog(
-            e, .info,
-            "snapshot of \(s.cluster): \(s.nodes.count) nodes, term \(s.term), primary \(primary.isEmpty ? "none" : primary.joined(separator: ", "))"
-        )
+        appendLog(e, .info, .snapshot(cluster: s.cluster, nodes: s.nodes.count, term: s.term, primaries: primary))
     }
 
     mutating func promotionFromCommand(_ d: CommandResult) -> PromotionRecord? {
@@ -99,10 +96,10 @@ extension ClusterState {
         migrations[m.id] = m
     }
 
-    mutating func appendLog(_ e: Envelope, _ severity: LogSeverity, _ text: String, kind: LogKind? = nil) {
+    mutating func appendLog(_ e: Envelope, _ severity: LogSeverity, _ facts: LogFacts, kind: LogKind? = nil) {
         log.append(
             LogEntry(
-                at: e.timestamp, source: e.source, kind: kind ?? LogKind(e.event), severity: severity, text: text,
+                at: e.timestamp, source: e.source, kind: kind ?? LogKind(e.event), severity: severity, facts: facts,
                 correlationID: e.correlationID))
         logAppended += 1
         if log.count > limits.logCapacity { log.removeFirst() }

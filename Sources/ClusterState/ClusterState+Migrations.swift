@@ -12,15 +12,14 @@ extension ClusterState {
             if m.info.startedAt == nil { m.info.startedAt = t }
             if let p = d.migration.phase { m.enter(p, at: t) }
             putMigration(m)
-            let dry = d.migration.dryRun ? " (dry run)" : ""
+            let info = d.migration
             appendLog(
                 e, .notice,
-                "migration \(d.migration.migrationID) started: \(d.migration.tenant) \(d.migration.source) -> \(d.migration.target)\(dry)"
-            )
+                .migrationStarted(id: info.migrationID, tenant: info.tenant, source: info.source, target: info.target, dryRun: info.dryRun))
 
         case .migrationProgress(let d):
             guard var m = migrations[d.migrationID] else {
-                appendLog(e, .info, "progress for unknown migration \(d.migrationID)")
+                appendLog(e, .info, .migrationProgressUnknown(id: d.migrationID))
                 return (.applied, nil)
             }
             let previousPhase = m.info.phase
@@ -37,12 +36,13 @@ extension ClusterState {
             }
             putMigration(m)
             if previousPhase != d.phase, let p = d.phase {
-                appendLog(e, .info, "migration \(d.migrationID) \(m.info.tenant): \(p.wire.replacingUnderscores)")
+                appendLog(e, .info, .migrationPhase(id: d.migrationID, tenant: m.info.tenant, phase: p))
             }
 
         case .migrationCompleted(let d):
             guard var m = migrations[d.migrationID] else {
-                appendLog(e, .notice, "migration \(d.migrationID) completed")
+                appendLog(
+                    e, .notice, .migrationCompleted(id: d.migrationID, tenant: nil, region: nil, durationMillis: d.durationMillis, dryRun: false))
                 return (.applied, nil)
             }
             m.info.state = .completed
@@ -54,12 +54,11 @@ extension ClusterState {
             m.lastUpdate = t
             putMigration(m)
             if !m.info.dryRun { tenants[m.info.tenant] = m.info.target }
-            let took = d.durationMillis.map { " in \(formatDuration($0, .words))" } ?? ""
-            let dry = m.info.dryRun ? " (dry run, nothing changed)" : ""
             appendLog(
                 e, .notice,
-                "migration \(d.migrationID) completed\(took): \(m.info.tenant) now in \(m.info.dryRun ? m.info.source : m.info.target)\(dry)"
-            )
+                .migrationCompleted(
+                    id: d.migrationID, tenant: m.info.tenant, region: m.info.dryRun ? m.info.source : m.info.target,
+                    durationMillis: d.durationMillis, dryRun: m.info.dryRun))
 
         case .migrationFailed(let d):
             if var m = migrations[d.migrationID] {
@@ -70,8 +69,7 @@ extension ClusterState {
                 m.lastUpdate = t
                 putMigration(m)
             }
-            let phase = d.phase.map { " in \($0.wire.replacingUnderscores)" } ?? ""
-            appendLog(e, .warning, "migration \(d.migrationID) failed\(phase): \(d.reason.replacingUnderscores)")
+            appendLog(e, .warning, .migrationFailed(id: d.migrationID, phase: d.phase, reason: d.reason))
 
         case .migrationCancelled(let d):
             if var m = migrations[d.migrationID] {
@@ -82,7 +80,7 @@ extension ClusterState {
                 m.lastUpdate = t
                 putMigration(m)
             }
-            appendLog(e, .notice, "migration \(d.migrationID) cancelled\(d.by.map { " by \($0)" } ?? "")")
+            appendLog(e, .notice, .migrationCancelled(id: d.migrationID, by: d.by))
 
         default:
             break

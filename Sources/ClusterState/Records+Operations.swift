@@ -85,27 +85,6 @@ public struct PromotionRecord: Sendable, Hashable {
         self.candidate = candidate
     }
 
-    /// The one-line account a person reads after the fact.
-    public var explanation: String {
-        let passed = checks.filter(\.ok).count
-        switch phase {
-        case .requested:
-            return "promotion of \(candidate) requested"
-        case .validating:
-            return "promotion of \(candidate) being validated"
-        case .transferring:
-            return "promotion of \(candidate): \(passed)/\(checks.count) checks passed, transferring authority"
-        case .completed:
-            let from = oldPrimary ?? "none"
-            let termText = term.map { " in term \($0)" } ?? ""
-            return "\(candidate) promoted: primary \(from) -> \(newPrimary ?? candidate)\(termText), \(passed)/\(checks.count) checks passed"
-        case .denied:
-            let why = denials.map { d in d.detail.map { "\(d.invariant.wire) (\($0))" } ?? d.invariant.wire }
-            return "promotion of \(candidate) denied: \(why.joined(separator: ", "))"
-        case .rejected:
-            return "promotion of \(candidate) rejected: \(rejection ?? "unknown reason")"
-        }
-    }
 }
 
 /// How loud a log line is.
@@ -115,13 +94,24 @@ public enum LogSeverity: Int, Sendable, Hashable, Comparable {
     public static func < (a: LogSeverity, b: LogSeverity) -> Bool { a.rawValue < b.rawValue }
 }
 
-/// One line of the failover log: what happened, in words.
+/// One line of the failover log: what happened, as facts (the dashboard
+/// words it: `LogEntry.text`).
 public struct LogEntry: Sendable, Hashable {
     public var at: Timestamp
     public var source: String
     /// What it is about (typed; never compare the wire type string).
     public var kind: LogKind
     public var severity: LogSeverity
-    public var text: String
+    /// What happened, as facts; the dashboard makes the sentence.
+    public var facts: LogFacts
     public var correlationID: String?
+
+    public init(at: Timestamp, source: String, kind: LogKind, severity: LogSeverity, facts: LogFacts, correlationID: String?) {
+        self.at = at
+        self.source = source
+        self.kind = kind
+        self.severity = severity
+        self.facts = facts
+        self.correlationID = correlationID
+    }
 }

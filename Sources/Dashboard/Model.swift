@@ -138,6 +138,8 @@ public struct AppModel: Sendable {
     /// The failover log's filter (`/`).
     public var logFilterField = TextField()
     public var logFilter: String { logFilterField.text }
+    /// The entries the filter matches, kept up to date by `update`.
+    public var logMatches = LogMatches()
     public var editingFilter: Bool { logFilterField.editing }
     public var overlay: Overlay?
     public var endpoints: [EndpointView] = []
@@ -247,10 +249,15 @@ public struct AppModel: Sendable {
     /// The failover log after the filter.
     public var visibleLog: [LogEntry] {
         guard !logFilter.isEmpty else { return Array(state.log) }
-        let needle = logFilter.lowercased()
-        return state.log.filter {
-            $0.text.lowercased().contains(needle) || $0.source.lowercased().contains(needle) || $0.kind.searchName.contains(needle)
+        let log = state.log
+        let first = state.logAppended - log.count
+        guard logMatches.isCurrent(for: self) else {
+            // Not yet brought up to date by `update` (a model made by hand).
+            var fresh = LogMatches()
+            fresh.refresh(self)
+            return fresh.numbers.map { log[log.startIndex + ($0 - first)] }
         }
+        return logMatches.numbers.map { log[log.startIndex + ($0 - first)] }
     }
 
     /// Rows of the assignments worker table.

@@ -57,6 +57,7 @@ public enum AuditRecord: Sendable, Hashable {
 
 /// The one place the model changes. Pure: same model and message, same result.
 public func update(_ m: inout AppModel, _ msg: Msg) -> [Effect] {
+    defer { refreshLogMatches(&m) }
     switch msg {
     case .tick(let now):
         m.now = now

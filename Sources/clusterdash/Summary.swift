@@ -1,5 +1,6 @@
 import ClusterProtocol
 import ClusterState
+import Dashboard
 
 /// A plain-text account of a state: what the panes will show, as lines.
 enum Summary {

@@ -27,7 +27,9 @@ import Testing
         #expect(h.state.primaries == ["node-3"])
         #expect(h.state.term == 2)
         #expect(h.state.promotions["r-1"]?.phase == .completed)
-        #expect(h.state.promotions["r-1"]?.explanation == "node-3 promoted: primary node-1 -> node-3 in term 2, 6/6 checks passed")
+        let record = h.state.promotions["r-1"]
+        #expect(record?.oldPrimary == "node-1" && record?.newPrimary == "node-3" && record?.term == 2)
+        #expect(record?.checks.count == 6 && record?.checks.allSatisfy(\.ok) == true)
         // The inhibit window denies the next one.
         let again = h.command(.promote(requestID: "r-2", node: "node-2"))
         #expect(again?.reason == "failover_inhibited")

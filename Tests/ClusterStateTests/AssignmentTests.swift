@@ -22,7 +22,9 @@ import Testing
         #expect(a?.workers["node-2"]?.movedIn == 2)
         #expect(a?.workers["node-3"]?.weight == 8)
         #expect(a?.movedPartitions == [0, 3])
-        #expect(s.log.last?.text == "assignment v2 published: weighted, 13 partitions, 2 moved (planned scale)")
+        #expect(
+            s.log.last?.facts == .assignmentPublished(version: 2, strategy: .weighted, partitions: 13, moved: 2, reason: .plannedScale, duplicates: 0)
+        )
     }
 
     @Test func lowerVersionIsStale() {

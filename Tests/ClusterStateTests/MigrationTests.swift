@@ -31,7 +31,7 @@ import Testing
         #expect(r?.writePauseEndedAt == resumedAt)
         #expect(r?.phases.count == 5)
         #expect(s.tenants["acme"] == "eu-west")
-        #expect(s.log.last?.text == "migration m-1 completed in 6 s: acme now in eu-west")
+        #expect(s.log.last?.facts == .migrationCompleted(id: "m-1", tenant: "acme", region: "eu-west", durationMillis: 6000, dryRun: false))
     }
 
     @Test func dryRunFailAndCancel() {
@@ -51,7 +51,7 @@ import Testing
         s.apply(f.make(.migrationFailed(MigrationFailed(migrationID: "m-3", phase: .drainingWAL, reason: "target_unhealthy"))))
         #expect(s.migrations["m-3"]?.info.state == .failed)
         #expect(s.migrations["m-3"]?.failureReason == "target_unhealthy")
-        #expect(s.log.last?.text == "migration m-3 failed in draining wal: target unhealthy")
+        #expect(s.log.last?.facts == .migrationFailed(id: "m-3", phase: .drainingWAL, reason: "target_unhealthy"))
 
         var m4 = m3
         m4.migrationID = "m-4"

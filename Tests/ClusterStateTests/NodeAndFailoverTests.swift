@@ -26,13 +26,13 @@ import Testing
         var s = seeded(&f)
         s.apply(f.make(.nodeJoined(NodeJoined(node: NodeInfo(id: "node-10", region: "eu-west", role: .replica, term: 7)))))
         #expect(s.orderedNodes.map(\.id) == ["node-1", "node-2", "node-3", "node-10"])
-        #expect(s.log.last?.text == "node-10 joined as replica in eu-west")
+        #expect(s.log.last?.facts == .joined(node: "node-10", role: .replica, region: "eu-west"))
 
         s.apply(f.make(.healthChanged(HealthChanged(node: "node-2", from: .healthy, to: .unhealthy, consecutiveFailures: 5, detail: "disk full"))))
         #expect(s.nodes["node-2"]?.info.health == .unhealthy)
         #expect(s.nodes["node-2"]?.consecutiveFailures == 5)
         #expect(s.log.last?.severity == .critical)
-        #expect(s.log.last?.text == "node-2 health healthy -> unhealthy (5 failed checks): disk full")
+        #expect(s.log.last?.facts == .health(node: "node-2", from: .healthy, to: .unhealthy, failedChecks: 5, detail: "disk full"))
 
         s.apply(
             f.make(
@@ -42,19 +42,19 @@ import Testing
         #expect(s.nodes["node-1"]?.info.managerState == .rebalancing)
         #expect(s.rebalance?.reason == .plannedScale)
         #expect(s.rebalance?.windowMillis == 10_000)
-        #expect(s.log.last?.text == "node-1 stable -> rebalancing (planned scale, window 10 s)")
+        #expect(s.log.last?.facts == .managerState(node: "node-1", from: .stable, to: .rebalancing, reason: .plannedScale, windowMillis: 10_000))
 
         s.apply(f.make(.nodeLeft(NodeLeft(node: "node-3", reason: .crashed))))
         #expect(s.nodes["node-3"]?.isPresent == false)
         #expect(s.orderedNodes.last?.id == "node-3")
-        #expect(s.log.last?.text == "node-3 left: crashed")
+        #expect(s.log.last?.facts == .left(node: "node-3", reason: .crashed))
     }
 
     @Test func electionAndDemotionExplainThemselves() {
         var f = EnvelopeFactory()
         var s = seeded(&f)
         s.apply(f.make(.demoted(Demoted(node: "node-1", cause: .quorumLoss, term: 7))))
-        #expect(s.log.last?.text == "node-1 demoted: quorum lost (term 7)")
+        #expect(s.log.last?.facts == .demoted(node: "node-1", cause: .quorumLoss, term: 7))
         #expect(s.nodes["node-1"]?.info.role == .replica)
         #expect(s.hasNoPrimary)
         #expect(s.leader == nil)
@@ -69,7 +69,7 @@ import Testing
         #expect(s.nodes["node-2"]?.info.lagMillis == nil)
         #expect(s.followers["node-2"] == nil)
         #expect(s.orderedNodes.first?.id == "node-2")
-        #expect(s.log.last?.text == "node-2 candidate -> primary (term 8)")
+        #expect(s.log.last?.facts == .roleChanged(node: "node-2", from: .candidate, to: .primary, term: 8, reason: nil))
     }
 
     @Test func splitBrainIsDetectedAndLogged() {
@@ -80,7 +80,7 @@ import Testing
         #expect(s.isSplitBrain)
         #expect(s.primaries == ["node-1", "node-3"])
         #expect(s.log.last?.severity == .critical)
-        #expect(s.log.last?.text == "SPLIT BRAIN: node-1 and node-3 both claim primary")
+        #expect(s.log.last?.facts == .splitBrain(primaries: ["node-1", "node-3"]))
     }
 
     @Test func quorumFollowsHealthAndMembership() {
@@ -123,13 +123,13 @@ import Testing
                 correlation: r))
         let p = s.promotions[r]
         #expect(p?.phase == .completed)
-        #expect(p?.explanation == "node-3 promoted: primary node-1 -> node-3 in term 8, 6/6 checks passed")
+        #expect(p?.oldPrimary == "node-1" && p?.newPrimary == "node-3" && p?.term == 8 && p?.checks.count == 6 && p?.checks.allSatisfy(\.ok) == true)
         #expect(s.primaries == ["node-3"])
         #expect(s.term == 8)
         #expect(s.log.filter { $0.correlationID == r }.count == 6)
     }
 
-    @Test func deniedAndRejectedPromotions() {
+    @Test func deniedAndRejectedPromotions() throws {
         var f = EnvelopeFactory()
         var s = seeded(&f)
         s.apply(f.make(.promotionRequested(PromotionRequested(requestID: "r-4", candidate: "node-2", requestedBy: nil))))
@@ -139,11 +139,13 @@ import Testing
                     PromotionDenied(
                         requestID: "r-4", candidate: "node-2", reasons: [DenialReason(invariant: .candidateCaughtUp, detail: "lag 12 s > 5 s")]))))
         #expect(s.promotions["r-4"]?.phase == .denied)
-        #expect(s.log.last?.text == "promotion of node-2 denied: candidate_caught_up (lag 12 s > 5 s)")
+        let denied = try #require(s.promotions["r-4"])
+        #expect(denied.denials == [DenialReason(invariant: .candidateCaughtUp, detail: "lag 12 s > 5 s")])
+        #expect(s.log.last?.facts == .promotionEnded(denied))
 
         s.apply(f.make(.commandResult(CommandResult(requestID: "r-7", op: "promote", status: .rejected, reason: "read_only_token"))))
         #expect(s.promotions["r-7"]?.phase == .rejected)
-        #expect(s.log.last?.text == "command promote r-7 rejected: read only token")
+        #expect(s.log.last?.facts == .command(op: "promote", requestID: "r-7", status: .rejected, reason: "read_only_token"))
         // A result that comes before the request's events: the candidate is filled in later.
         s.apply(f.make(.commandResult(CommandResult(requestID: "r-8", op: "promote", status: .rejected, reason: "lag_too_high"))))
         s.apply(f.make(.promotionRequested(PromotionRequested(requestID: "r-8", candidate: "node-3", requestedBy: nil))))
@@ -152,7 +154,7 @@ import Testing
                 .promotionDenied(
                     PromotionDenied(
                         requestID: "r-8", candidate: "node-3", reasons: [DenialReason(invariant: .candidateCaughtUp, detail: "lag 9 s > 5 s")]))))
-        #expect(s.promotions["r-8"]?.explanation == "promotion of node-3 denied: candidate_caught_up (lag 9 s > 5 s)")
+        #expect(s.promotions["r-8"]?.denials == [DenialReason(invariant: .candidateCaughtUp, detail: "lag 9 s > 5 s")])
     }
 
     @Test func inhibitAndSuppressed() {
@@ -162,8 +164,8 @@ import Testing
         s.apply(f.make(.inhibited(FailoverInhibited(until: until, reason: "recent_failover"))))
         #expect(s.isInhibited(at: f.now))
         #expect(!s.isInhibited(at: until))
-        #expect(s.log.last?.text.hasPrefix("failover inhibited until ") == true)
+        #expect(s.log.last?.facts == .inhibited(until: until, reason: "recent_failover"))
         s.apply(f.make(.stateChangeSuppressed(StateChangeSuppressed(node: "node-1", state: "primary"))))
-        #expect(s.log.last?.text == "node-1 already primary: repeat suppressed, nothing changed")
+        #expect(s.log.last?.facts == .suppressed(node: "node-1", state: "primary"))
     }
 }

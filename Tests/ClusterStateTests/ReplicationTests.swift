@@ -41,7 +41,7 @@ import Testing
         s.apply(f.make(.followerStatus(FollowerStatus(follower: "node-3", status: .disconnected, since: since))))
         #expect(s.followers["node-3"]?.isConnected == false)
         #expect(s.followers["node-3"]?.statusSince == since)
-        #expect(s.log.last?.text == "node-3 disconnected from the primary")
+        #expect(s.log.last?.facts == .followerStatus(follower: "node-3", status: .disconnected, connected: false))
         s.apply(f.make(.followerStatus(FollowerStatus(follower: "node-3", status: .connected, since: nil))))
         #expect(s.followers["node-3"]?.isConnected == true)
     }

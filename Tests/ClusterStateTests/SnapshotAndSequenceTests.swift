@@ -108,6 +108,6 @@ import Testing
         var s = seeded(&f)
         s.apply(f.make(.unknown(type: "quota.changed", raw: .null)))
         #expect(s.counters.unknownTypes == 1)
-        #expect(s.log.last?.text == "unknown event type quota.changed")
+        #expect(s.log.last?.facts == .unknownType("quota.changed"))
     }
 }

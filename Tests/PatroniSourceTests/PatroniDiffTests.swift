@@ -114,7 +114,7 @@ func fixture(_ name: String) throws -> [UInt8] {
         #expect(state.engine?.paused == true)
         #expect(state.followers["pg3"]?.lagBytes == 26_626_856)
         #expect(state.followers["pg2"]?.lagState == .unknown)
-        #expect(state.log.contains { $0.text.contains("cluster paused") })
+        #expect(state.log.contains { $0.facts == .paused(true) })
     }
 
     @Test("a leader that vanished is a failover with the leader lost")

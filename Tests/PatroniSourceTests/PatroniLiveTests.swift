@@ -1,5 +1,6 @@
 import ClusterProtocol
 import ClusterState
+import Dashboard
 import EventSources
 import Foundation
 import Logging
