@@ -53,12 +53,14 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // The simulator's WebSocket server (Hummingbird) and its scenario files.
+        // The protocol-v1 server (Hummingbird): the simulator behind it, or a
+        // connector relayed by `clusterdash gateway`; the scenario files.
         .target(
             name: "SimServer",
             dependencies: [
                 "ClusterSim",
                 "ClusterProtocol",
+                "ClusterState",
                 "EventSources",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -220,7 +222,7 @@ let package = Package(
         .testTarget(
             name: "PatroniSourceTests",
             dependencies: [
-                "PatroniSource", "EventSources", "ClusterState", "ClusterProtocol", "ClusterdashTesting", "Dashboard",
+                "PatroniSource", "EventSources", "ClusterState", "ClusterProtocol", "ClusterdashTesting", "Dashboard", "SimServer",
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Fixtures"],

@@ -136,10 +136,15 @@ public struct EngineClusterInfo: WireObject {
     public var maximumLagOnFailover: Int64?
     /// Commands the engine accepts through this source (`promote`, …).
     public var accepts: [String]
+    /// What the engine tells of the cluster: `roles`, `lag`, `assignments`,
+    /// `migrations` (empty: not said, read as all four). Through a gateway
+    /// this is how a dashboard knows that a pane has nothing to show.
+    public var provides: [String]
 
     public init(
         name: String, version: String? = nil, lagUnit: String, feed: String? = nil, paused: Bool = false,
-        scheduledSwitchover: ScheduledSwitchover? = nil, maximumLagOnFailover: Int64? = nil, accepts: [String] = []
+        scheduledSwitchover: ScheduledSwitchover? = nil, maximumLagOnFailover: Int64? = nil, accepts: [String] = [],
+        provides: [String] = []
     ) {
         self.name = name
         self.version = version
@@ -149,6 +154,7 @@ public struct EngineClusterInfo: WireObject {
         self.scheduledSwitchover = scheduledSwitchover
         self.maximumLagOnFailover = maximumLagOnFailover
         self.accepts = accepts
+        self.provides = provides
     }
 
     public init(from r: FieldReader) throws(ProtocolError) {
@@ -162,6 +168,7 @@ public struct EngineClusterInfo: WireObject {
         }
         maximumLagOnFailover = try r.optionalInt("maximum_lag_on_failover")
         accepts = try r.value("accepts") == nil ? [] : r.array("accepts").compactMap(\.stringValue)
+        provides = try r.value("provides") == nil ? [] : r.array("provides").compactMap(\.stringValue)
     }
 
     public var wireValue: JSONValue {
@@ -174,6 +181,7 @@ public struct EngineClusterInfo: WireObject {
         b.put("scheduled_switchover", scheduledSwitchover?.wireValue ?? .null)
         b.put("maximum_lag_on_failover", maximumLagOnFailover)
         b.put("accepts", .array(accepts.map { .string($0) }))
+        if !provides.isEmpty { b.put("provides", .array(provides.map { .string($0) })) }
         return b.value
     }
 

@@ -243,6 +243,15 @@ public struct AppModel: Sendable {
         state.orderedNodes.filter { $0.isPresent && $0.info.role == .replica }.map(\.id)
     }
 
+    /// What can be shown and sent: what the source provides, narrowed by what
+    /// the engine behind it says it tells and accepts (a gateway relaying
+    /// Patroni provides everything protocol v1 can carry; Patroni has no
+    /// partitions).
+    public var capabilities: SourceCapabilities {
+        guard let engine = state.engine else { return provides }
+        return provides.intersection(SourceCapabilities(engine: engine))
+    }
+
     /// Node ids in the nodes pane's order.
     public var nodeRows: [NodeRecord] { state.orderedNodes }
 

@@ -68,7 +68,7 @@ func performNormal(_ m: inout AppModel, _ action: Action) -> [Effect] {
         m.say("read-only: commands are disabled")
         return []
     }
-    if let (needed, noun) = commandCapability(action), !m.provides.contains(needed) {
+    if let (needed, noun) = commandCapability(action), !m.capabilities.contains(needed) {
         m.say("this cluster's source accepts no \(noun)")
         return []
     }
@@ -214,6 +214,6 @@ extension AppModel {
     /// Command keys that cannot be used now: none in read-only mode, and
     /// none the source does not accept. The status line leaves them out.
     var unusableCommands: Set<Action> {
-        keymap.dangerousActions.filter { a in readOnly || commandCapability(a).map { !provides.contains($0.0) } ?? false }
+        keymap.dangerousActions.filter { a in readOnly || commandCapability(a).map { !capabilities.contains($0.0) } ?? false }
     }
 }

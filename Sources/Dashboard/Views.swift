@@ -116,7 +116,7 @@ func needs(_ pane: Pane) -> SourceCapabilities {
 /// A pane whose data no source provides: its frame and one calm line
 /// saying so (true), instead of an empty table that looks like an outage.
 func renderUnprovided(_ m: AppModel, _ pane: Pane, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) -> Bool {
-    guard !m.provides.contains(needs(pane)) else { return false }
+    guard !m.capabilities.contains(needs(pane)) else { return false }
     let block = paneBlock(m, pane, sym)
     block.render(r, &b)
     let inner = block.inner(r)

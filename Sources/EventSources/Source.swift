@@ -66,6 +66,21 @@ public struct SourceCapabilities: OptionSet, Sendable, Hashable {
     public static let data: SourceCapabilities = [.roles, .lag, .assignments, .migrations]
     public static let commands: SourceCapabilities = [.promote, .migrate, .cancelMigration]
     public static let all: SourceCapabilities = data.union(commands)
+
+    /// What an engine says it tells and accepts (`provides` and `accepts` of
+    /// its `engine` object): how a dashboard behind a gateway learns that the
+    /// engine has no partitions. An engine that says nothing of its data is
+    /// read as telling all of it.
+    public init(engine: EngineClusterInfo) {
+        var caps: SourceCapabilities = []
+        let words: [(String, SourceCapabilities)] = [
+            ("roles", .roles), ("lag", .lag), ("assignments", .assignments), ("migrations", .migrations),
+            ("promote", .promote), ("migrate", .migrate), ("cancel_migration", .cancelMigration),
+        ]
+        for (word, cap) in words where engine.provides.contains(word) || engine.accepts.contains(word) { caps.insert(cap) }
+        if engine.provides.isEmpty { caps.formUnion(.data) }
+        self = caps
+    }
 }
 
 /// What one endpoint has delivered, for the endpoints overlay.

@@ -66,7 +66,7 @@ public struct PatroniMapper: Sendable {
         let info = EngineClusterInfo(
             name: "patroni", version: o.version, lagUnit: "bytes", feed: o.feed, paused: o.view.paused,
             scheduledSwitchover: o.view.scheduledSwitchover, maximumLagOnFailover: o.config?.maximumLagOnFailover,
-            accepts: ["promote"])
+            accepts: ["promote"], provides: ["roles", "lag"])
         return PolledCluster(name: scope, term: term, nodes: nodes, engine: info, history: o.history, causeHint: o.causeHint)
     }
 

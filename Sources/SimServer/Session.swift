@@ -9,8 +9,8 @@ import NIOWebSocket
 /// subscriber's stream. The first frame must be `subscribe`; a command
 /// before it, or anything unreadable, gets `command.result` rejected
 /// `invalid_request` and the connection stays open.
-struct Session: Sendable {
-    let core: SimulatorCore
+struct Session<Engine: ServedEngine>: Sendable {
+    let core: StreamCore<Engine>
     let scope: TokenScope
     let node: String?
     let options: SimServerOptions

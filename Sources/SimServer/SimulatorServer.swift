@@ -47,12 +47,13 @@ public struct SimServerOptions: Sendable {
     }
 }
 
-/// The simulator as a running WebSocket server: Hummingbird listeners on
-/// `/v1/stream`, a driver that moves simulated time with the wall clock,
-/// and the shared `SimulatorCore`. Runs in-process (tests, the dashboard's
-/// demo) or as `clusterdash sim`.
-public final class SimulatorServer: Sendable {
-    public let core: SimulatorCore
+/// A protocol-v1 server: Hummingbird listeners on `/v1/stream` and the
+/// shared `StreamCore`. Behind it the simulator (`SimulatorServer`, with a
+/// driver that moves simulated time with the wall clock; in-process for
+/// tests and the demo, or `clusterdash sim`) or a connector relayed by
+/// `clusterdash gateway` (`RelayEngine`).
+public final class StreamServer<Engine: ServedEngine>: Sendable {
+    public let core: StreamCore<Engine>
     /// `ws://host:port/v1/stream` of the main (gateway) listener.
     public let url: String
     public let port: Int
@@ -61,7 +62,7 @@ public final class SimulatorServer: Sendable {
     private let group: ServiceGroup
     private let runner: Task<Void, any Error>
 
-    private init(core: SimulatorCore, url: String, port: Int, nodeURLs: [String: String], group: ServiceGroup, runner: Task<Void, any Error>) {
+    private init(core: StreamCore<Engine>, url: String, port: Int, nodeURLs: [String: String], group: ServiceGroup, runner: Task<Void, any Error>) {
         self.core = core
         self.url = url
         self.port = port
@@ -70,21 +71,13 @@ public final class SimulatorServer: Sendable {
         self.runner = runner
     }
 
-    /// Starts listening and returns once every listener has its port.
-    public static func start(
-        simulation: SimConfig, options: SimServerOptions, start: Timestamp = wallClockNow(),
-        scheduled: [(Fault, Timestamp)] = [], logger: Logger, signals: [UnixSignal] = []
-    ) async throws -> SimulatorServer {
-        let core = SimulatorCore(config: simulation, start: start)
-        for (fault, at) in scheduled { await core.schedule(fault, at: at) }
-        return try await Self.start(core: core, options: options, logger: logger, signals: signals)
-    }
-
-    /// Starts listeners for an existing core: a restarted endpoint keeps the
-    /// cluster (and its replay history) it had.
-    public static func start(
-        core: SimulatorCore, options: SimServerOptions, logger: Logger, signals: [UnixSignal] = []
-    ) async throws -> SimulatorServer {
+    /// Starts listeners for `core`, with `services` run beside them (the
+    /// simulator's clock, a connector's pump), and returns once every
+    /// listener has its port.
+    public static func serve(
+        core: StreamCore<Engine>, options: SimServerOptions, services extra: [any Service] = [], logger: Logger,
+        signals: [UnixSignal] = []
+    ) async throws -> StreamServer {
         await core.reopen()
         let ports = PortCollector()
         var services: [any Service] = []
@@ -97,9 +90,7 @@ public final class SimulatorServer: Sendable {
                 services.append(makeApplication(core: core, options: options, node: node, port: port, ports: ports, logger: logger))
             }
         }
-        if options.realtime {
-            services.append(Driver(core: core, tickMillis: options.tickMillis))
-        }
+        services += extra
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: signals, logger: logger))
         let runner = Task { try await group.run() }
@@ -110,7 +101,7 @@ public final class SimulatorServer: Sendable {
         for node in nodeIDs {
             if let p = bound[node] { nodeURLs[node] = "ws://\(options.host):\(p)/v1/stream" }
         }
-        return SimulatorServer(
+        return StreamServer(
             core: core, url: "ws://\(options.host):\(mainPort)/v1/stream", port: mainPort, nodeURLs: nodeURLs, group: group,
             runner: runner)
     }
@@ -130,7 +121,7 @@ public final class SimulatorServer: Sendable {
     // MARK: Building the listeners
 
     static func makeApplication(
-        core: SimulatorCore, options: SimServerOptions, node: String?, port: Int, ports: PortCollector, logger: Logger
+        core: StreamCore<Engine>, options: SimServerOptions, node: String?, port: Int, ports: PortCollector, logger: Logger
     ) -> some Service {
         let router = Router()
         // Requests that were not upgraded land here: say why.
@@ -181,7 +172,7 @@ public final class SimulatorServer: Sendable {
         return Application(
             router: router,
             server: server,
-            configuration: .init(address: .hostname(options.host, port: port), serverName: "clusterdash-sim"),
+            configuration: .init(address: .hostname(options.host, port: port), serverName: "clusterdash"),
             onServerRunning: { channel in
                 await ports.record(name, channel.localAddress?.port ?? 0)
             },
@@ -211,6 +202,30 @@ actor PortCollector {
             try await Task.sleep(for: .milliseconds(5))
         }
         return ports
+    }
+}
+
+/// The simulator served.
+public typealias SimulatorServer = StreamServer<SimCluster>
+
+extension StreamServer where Engine == SimCluster {
+    /// Starts listening and returns once every listener has its port.
+    public static func start(
+        simulation: SimConfig, options: SimServerOptions, start: Timestamp = wallClockNow(),
+        scheduled: [(Fault, Timestamp)] = [], logger: Logger, signals: [UnixSignal] = []
+    ) async throws -> SimulatorServer {
+        let core = SimulatorCore(config: simulation, start: start)
+        for (fault, at) in scheduled { await core.schedule(fault, at: at) }
+        return try await Self.start(core: core, options: options, logger: logger, signals: signals)
+    }
+
+    /// Starts listeners for an existing core: a restarted endpoint keeps the
+    /// cluster (and its replay history) it had.
+    public static func start(
+        core: SimulatorCore, options: SimServerOptions, logger: Logger, signals: [UnixSignal] = []
+    ) async throws -> SimulatorServer {
+        let driver: [any Service] = options.realtime ? [Driver(core: core, tickMillis: options.tickMillis)] : []
+        return try await serve(core: core, options: options, services: driver, logger: logger, signals: signals)
     }
 }
 

@@ -11,10 +11,13 @@ struct Clusterdash: AsyncParsableCommand {
         discussion: """
             With no arguments it shows the live dashboard of a simulated demo cluster \
             (started in-process on loopback). --endpoint URL points it at a real one. \
-            `clusterdash sim` runs the simulator on its own; `clusterdash tail` prints \
-            a cluster's failover log as text; `clusterdash replay` plays a recording.
+            `clusterdash sim` runs the simulator on its own; `clusterdash gateway` serves a \
+            real engine (Patroni) to many dashboards; `clusterdash tail` prints a cluster's \
+            failover log as text; `clusterdash replay` plays a recording.
             """,
-        subcommands: [DashboardCommand.self, SimCommand.self, TailCommand.self, ReplayCommand.self, SummaryCommand.self, KeysCommand.self],
+        subcommands: [
+            DashboardCommand.self, SimCommand.self, GatewayCommand.self, TailCommand.self, ReplayCommand.self, SummaryCommand.self, KeysCommand.self,
+        ],
         defaultSubcommand: DashboardCommand.self
     )
 }

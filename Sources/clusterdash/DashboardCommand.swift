@@ -121,13 +121,7 @@ struct DashboardCommand: AsyncParsableCommand {
             patroni = PatroniSourceConfig(urls: c.patroni, etcd: c.etcd)
         }
         if patroni != nil, let variable = connection.patroniAuthEnv ?? chosen?.authEnv {
-            guard let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty else {
-                throw ValidationFailure("Patroni credentials: the environment variable \(variable) is not set")
-            }
-            guard let auth = PatroniAuth(credentials: value) else {
-                throw ValidationFailure("Patroni credentials: \(variable) must hold user:password")
-            }
-            patroni?.auth = auth
+            patroni?.auth = try ConnectionOptions.patroniAuth(from: variable)
         }
         if endpoints.isEmpty, patroni == nil, let c = chosen {
             if let ca = c.caFile, !FileManager.default.isReadableFile(atPath: ca) {

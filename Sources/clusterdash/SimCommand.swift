@@ -85,7 +85,7 @@ struct SimCommand: AsyncParsableCommand {
         guard ["consistent_hash", "round_robin", "weighted"].contains(strategy) else {
             throw ValidationError("--strategy must be consistent_hash, round_robin or weighted")
         }
-        _ = try hostPort()
+        _ = try Self.hostPort(listen)
         for (name, value) in [
             ("--cold-start-window", coldStartWindow), ("--planned-scale-window", plannedScaleWindow), ("--inhibit", inhibit),
             ("--migration-timeout", migrationTimeout),
@@ -95,7 +95,8 @@ struct SimCommand: AsyncParsableCommand {
         if let rate, !(rate >= 0 && rate <= 1_000_000) { throw ValidationError("--rate must be 0...1000000") }
     }
 
-    func hostPort() throws -> (String, Int) {
+    /// `--listen`'s HOST:PORT, checked.
+    static func hostPort(_ listen: String) throws -> (String, Int) {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65_535).contains(port)
         else { throw ValidationError("--listen must be HOST:PORT, got \(listen)") }
         return (String(listen[..<colon]), port)
@@ -120,7 +121,7 @@ struct SimCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (host, port) = try hostPort()
+        let (host, port) = try Self.hostPort(listen)
         var options = SimServerOptions()
         options.host = host
         options.port = port

@@ -5,6 +5,7 @@ import Dashboard
 import EventSources
 import Foundation
 import Logging
+import PatroniSource
 import ProtocolV1Source
 import RenderCore
 import SimServer
@@ -64,6 +65,18 @@ struct ConnectionOptions: ParsableArguments {
             }
         }
         return (patroni, etcd)
+    }
+
+    /// Patroni's REST credentials from the environment variable `variable`
+    /// (user:password); the value is never printed or logged.
+    static func patroniAuth(from variable: String) throws -> PatroniAuth {
+        guard let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty else {
+            throw ValidationFailure("Patroni credentials: the environment variable \(variable) is not set")
+        }
+        guard let auth = PatroniAuth(credentials: value) else {
+            throw ValidationFailure("Patroni credentials: \(variable) must hold user:password")
+        }
+        return auth
     }
 
     func endpointConfigs() throws -> [EndpointConfig] {

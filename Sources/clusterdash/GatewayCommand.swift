@@ -1,0 +1,88 @@
+import ArgumentParser
+import ClusterProtocol
+import EventSources
+import Foundation
+import Logging
+import PatroniSource
+import SimServer
+
+/// `clusterdash gateway`: one connector, served as protocol v1 to every
+/// dashboard (the wall, each operator, `tail`), so the engine is polled once.
+struct GatewayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gateway",
+        abstract: "Watch a real engine once and serve it as protocol v1 over WebSocket to any number of dashboards (docs/ENGINES.md).",
+        discussion: """
+            Serves /v1/stream (subscribe, resume, snapshots, commands), /health and /stats on --listen, exactly as \
+            `clusterdash sim` does. Prints the URL it serves and runs until SIGINT or SIGTERM.
+            """
+    )
+
+    @Option(help: "Address to listen on, HOST:PORT (port 0 picks a free one).")
+    var listen = "127.0.0.1:7480"
+
+    @Option(
+        name: .customLong("patroni"), help: "A Patroni member's REST API (http://host:8008); repeat for several. The others are found from /cluster.")
+    var patroni: [String] = []
+
+    @Option(name: .customLong("etcd"), help: "etcd's HTTP gateway (http://host:2379) holding Patroni's keys: changes are pushed, not only polled.")
+    var etcd: [String] = []
+
+    @Option(
+        name: .customLong("patroni-auth-env"), help: "Environment variable holding user:password for Patroni's REST API. Never printed or logged.")
+    var patroniAuthEnv: String?
+
+    @Option(name: .customLong("token-read"), help: "Bearer token that may subscribe (default: CLUSTERDASH_TOKEN_READ).")
+    var tokenRead: String?
+
+    @Option(name: .customLong("token-operate"), help: "Bearer token that may also send commands (default: CLUSTERDASH_TOKEN_OPERATE).")
+    var tokenOperate: String?
+
+    @Flag(name: .customLong("read-only"), help: "Never send a command to the engine: every command is refused.")
+    var readOnly = false
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (to stderr).")
+    var logLevel = "notice"
+
+    func validate() throws {
+        _ = try SimCommand.hostPort(listen)
+        guard !patroni.isEmpty else { throw ValidationError("give the engine to serve: --patroni URL (repeatable)") }
+        _ = try connection().patroniURLs()
+    }
+
+    /// The flags as the dashboard's connection options (one set of checks).
+    func connection() throws -> ConnectionOptions {
+        var c = try ConnectionOptions.parse([])
+        c.patroni = patroni
+        c.etcd = etcd
+        c.patroniAuthEnv = patroniAuthEnv
+        return c
+    }
+
+    func run() async throws {
+        let (host, port) = try SimCommand.hostPort(listen)
+        let environment = ProcessInfo.processInfo.environment
+        var options = SimServerOptions()
+        options.host = host
+        options.port = port
+        options.readToken = tokenRead ?? environment["CLUSTERDASH_TOKEN_READ"]
+        options.operateToken = tokenOperate ?? environment["CLUSTERDASH_TOKEN_OPERATE"]
+        options.realtime = false
+        var logger = Logger(label: "clusterdash.gateway")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
+        var config = PatroniSourceConfig(urls: patroni, etcd: etcd, readOnly: readOnly)
+        if let patroniAuthEnv { config.auth = try ConnectionOptions.patroniAuth(from: patroniAuthEnv) }
+        let made = try SourceFactory.make(patroni: config, record: nil, logger: logger)
+        for w in made.warnings { logger.warning("\(w)") }
+        let core = StreamCore(engine: RelayEngine(sink: made.commands, clock: wallClockNow))
+        let server = try await StreamServer.serve(
+            core: core, options: options, services: [RelayPump(source: made.source, core: core)], logger: logger,
+            signals: [.sigint, .sigterm])
+        print("clusterdash gateway: serving \(server.url) for Patroni at \(made.source.endpointNames.joined(separator: ", "))")
+        if options.readToken != nil || options.operateToken != nil { print("  bearer token required") }
+        if readOnly { print("  read-only: commands are refused") }
+        fflush(nil)
+        try await server.wait()
+        print("clusterdash gateway: stopped")
+    }
+}
