@@ -16,9 +16,11 @@ struct PolledScene {
     var model: AppModel
     var now = t0
 
-    init() {
+    /// `provides`: what the source says it provides (a protocol-v1 source,
+    /// such as a gateway's, provides everything v1 can carry).
+    init(provides: SourceCapabilities = [.roles, .lag, .promote]) {
         var setup = DashboardSetup()
-        setup.provides = [.roles, .lag, .promote]
+        setup.provides = provides
         setup.clusterLabel = "pg-demo"
         model = AppModel(now: t0, setup: setup)
     }
@@ -28,9 +30,9 @@ struct PolledScene {
     }
 
     /// One poll, two seconds after the last.
-    mutating func poll(_ nodes: [NodeInfo], term: Int64 = 3) {
+    mutating func poll(_ nodes: [NodeInfo], term: Int64 = 3, engine: EngineClusterInfo? = nil) {
         now = now.adding(millis: 2_000)
-        let es = differ.diff(PolledCluster(name: "pg-demo", term: term, nodes: nodes), at: now)
+        let es = differ.diff(PolledCluster(name: "pg-demo", term: term, nodes: nodes, engine: engine), at: now)
         let items = es.map { Received(envelope: $0, endpoint: 0, receivedAt: now) }
         let views = [EndpointView(name: "patroni http://127.0.0.1:8008", status: .live(since: t0, lastFrameAt: now))]
         _ = update(&model, .batch(Batch(items: items, dropped: 0, backlog: 0), views, at: now))
@@ -46,6 +48,29 @@ struct PolledScene {
 }
 
 @Suite struct PolledSourceTests {
+    @Test func behindAGatewayTheEngineSaysWhatItLacksAndHowItIsFed() {
+        var s = PolledScene(provides: .all)
+        var engine = EngineClusterInfo(name: "patroni", lagUnit: "bytes", feed: "polling", accepts: ["promote"], provides: ["roles", "lag"])
+        let nodes = [PolledScene.node("pg1", .primary), PolledScene.node("pg2", .replica)]
+        s.poll(nodes, engine: engine)
+        var text = s.screen(120, 40).text
+        #expect(text.contains("this cluster's source reports no partition assignments"), "the engine object says so, not the source")
+        #expect(text.contains("patroni (polling)"))
+        #expect(!text.contains("PAUSED"))
+        var m = s.model
+        _ = update(&m, .key(.char("m")))
+        #expect(m.message == "this cluster's source accepts no migration")
+        engine.feed = "etcd watch"
+        engine.paused = true
+        s.poll(nodes, engine: engine)
+        text = s.screen(120, 40).text
+        #expect(text.contains("patroni (etcd watch)"))
+        #expect(text.contains(" PAUSED "))
+        // A v1 source with no engine object is taken at its word.
+        let plain = PolledScene(provides: .all)
+        #expect(plain.model.capabilities == .all)
+    }
+
     @Test func pollsDiffIntoEventsAndTheScreenSaysWhatTheSourceLacks() {
         var s = PolledScene()
         s.poll([PolledScene.node("pg1", .primary), PolledScene.node("pg2", .replica, lag: 120), PolledScene.node("pg3", .replica, lag: 80)])

@@ -73,7 +73,7 @@ func checkLine(_ c: ValidationCheck, _ sym: Symbols) -> Line {
     let mark = c.ok ? (sym == .ascii ? "ok " : "✓ ") : (sym == .ascii ? "NO " : "✗ ")
     let name = c.invariant.wire.replacingUnderscores
     return Line([
-        Span(mark, Style(c.ok ? AppSlot.ok : AppSlot.alert, .bold)), Span(name.fitted(to: 22)),
+        Span(mark, Style(c.ok ? AppSlot.ok : AppSlot.alert, .bold)), Span(name.fitted(to: 21) + " "),
         Span(c.detail ?? "", Style(c.ok ? .normal : AppSlot.alert, c.ok ? [] : .bold)),
     ])
 }

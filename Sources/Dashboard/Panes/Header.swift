@@ -10,6 +10,15 @@ func renderHeader(_ m: AppModel, _ r: Rect, _ b: inout Buffer) {
     var left = Line([Span(wide ? " clusterdash " : " ", Style(AppSlot.headerBar, .bold))])
     left.append(Span("\(m.clusterLabel ?? s.clusterName ?? "—")  ", Style(AppSlot.headerBar, .bold)))
     left.append(Span("term \(s.term)  ", Style(AppSlot.headerBar)))
+    if let engine = s.engine {
+        // Which engine, and how its changes arrive (pushed or polled).
+        let feed = engine.feed.map { wide ? " (\($0))" : "" } ?? ""
+        left.append(Span("\(engine.name)\(feed)  ", Style(AppSlot.headerBar)))
+        if engine.paused {
+            left.append(Span(" PAUSED ", Style(AppSlot.alert, [.bold, .reverse])))
+            left.append(Span("  ", Style(AppSlot.headerBar)))
+        }
+    }
     let primaries = s.primaries
     if s.isSplitBrain {
         left.append(Span(" SPLIT BRAIN \(primaries.joined(separator: "+")) ", Style(AppSlot.alert, [.bold, .reverse])))
