@@ -8,7 +8,6 @@ BIN=${1:-.build/debug/clusterdash}
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 WORK=$(mktemp -d)
 SOCKET="clusterdash-e2e-$$"
-T() { tmux -L "$SOCKET" "$@"; }
 SIM=""
 # Keeps the script's own exit status; leftovers in $WORK never fail the run.
 cleanup() {
@@ -21,34 +20,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-screen() { T capture-pane -p -t e2e; }
-fail() {
-  echo "e2e FAILED: $*"
-  echo "---- screen ----"; screen || true
-  echo "---- log ----"; tail -n 20 "$WORK/log" 2>/dev/null || true
-  exit 1
-}
-wait_for() { # text [seconds]
-  local deadline=$(( $(date +%s) + ${2:-15} ))
-  until screen | grep -qF -- "$1"; do
-    [ "$(date +%s)" -lt "$deadline" ] || fail "no \"$1\" on screen after ${2:-15}s"
-    sleep 0.1
-  done
-}
-wait_file() { # path [seconds]: the command line on screen is no proof it ran
-  local deadline=$(( $(date +%s) + ${2:-15} ))
-  until [ -s "$1" ]; do
-    [ "$(date +%s)" -lt "$deadline" ] || fail "no $1 after ${2:-15}s"
-    sleep 0.1
-  done
-}
-wait_gone() {
-  local deadline=$(( $(date +%s) + ${2:-10} ))
-  while screen | grep -qF -- "$1"; do
-    [ "$(date +%s)" -lt "$deadline" ] || fail "\"$1\" still on screen"
-    sleep 0.1
-  done
-}
+# shellcheck source=tmux-lib.sh
+. "$(dirname "$0")/tmux-lib.sh"
 
 T new-session -d -s e2e -x 120 -y 40 "env -i HOME=$WORK TERM=xterm-256color LANG=C.UTF-8 PATH=$PATH bash --norc --noprofile"
 sleep 0.3
