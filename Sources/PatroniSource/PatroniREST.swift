@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// Basic auth for Patroni's REST API. Never printed, logged or shown: its
 /// description says only that it is set.
@@ -65,10 +66,17 @@ enum RESTFailure: Error, CustomStringConvertible {
     }
 }
 
+/// A count shared by reference (a `PatroniREST` is copied into tasks).
+final class RequestCount: Sendable {
+    let value = Atomic<Int>(0)
+}
+
 /// The few REST calls the connector makes, with a deadline each.
 struct PatroniREST: Sendable {
     let client: HTTPClient
     let auth: PatroniAuth?
+    /// Requests sent so far (the load this source puts on the cluster).
+    let sent = RequestCount()
     /// Largest body read (a `/cluster` of hundreds of members is far smaller).
     static let maxBody = 4 << 20
 
@@ -89,6 +97,7 @@ struct PatroniREST: Sendable {
             req.headers.add(name: "Content-Type", value: "application/json")
             req.body = .bytes(ByteBuffer(string: body))
         }
+        sent.value.add(1, ordering: .relaxed)
         let response = try await client.execute(req, timeout: timeout)
         var buffer = try await response.body.collect(upTo: Self.maxBody)
         let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []

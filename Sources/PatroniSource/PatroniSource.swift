@@ -96,6 +96,8 @@ public final class PatroniSource: EventSource, CommandSink {
     public var endpointNames: [String] {
         config.urls.map { "patroni \(Self.display($0))" } + config.etcd.map { "etcd \(Self.display($0))" }
     }
+    /// REST requests sent to Patroni's members so far (its load on the cluster).
+    public var restRequests: Int { rest.sent.value.load(ordering: .relaxed) }
     /// `etcd watch` while the watch runs, else `polling`.
     public var feed: String { shared.withLock { $0.watchLive ? "etcd watch" : "polling" } }
 

@@ -6,6 +6,11 @@ import RenderCore
 // clusterdash-bench: release-mode measurements (docs/PERFORMANCE.md).
 // `--quick` shortens every phase; `--json` prints one JSON object.
 let args = CommandLine.arguments.dropFirst()
+// `patroni`: measured on the real cluster of scripts/patroni-up (not a default phase).
+if args.first == "patroni" {
+    try await PatroniBench.main(Array(args.dropFirst()))
+    exit(0)
+}
 let quick = args.contains("--quick")
 let json = args.contains("--json")
 // The bench's pipeline stands in for the dashboard process: the same
