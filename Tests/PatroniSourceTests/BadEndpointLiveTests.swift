@@ -4,11 +4,11 @@ import EventSources
 import Foundation
 import Testing
 
+@testable import PatroniSource
+
 #if canImport(Glibc)
     import Glibc
 #endif
-
-@testable import PatroniSource
 
 // Members that refuse, never answer, or answer HTML, given before a real one:
 // part of PatroniLiveTests (one suite, one test at a time).
