@@ -108,7 +108,10 @@ enum PatroniBench {
         await watched.stop()
         await polled.stop()
 
-        // REST load: N dashboards of their own against one gateway.
+        // REST load: N dashboards of their own against one gateway, after the
+        // cluster settled from the switchovers (checkpoints, the rejoin).
+        _ = try await healthyLeaderAndCandidate(rest)
+        try await Task.sleep(for: .seconds(10))
         let pids = clusterPIDs(dir: dir)
         result.loads.append(("idle (no dashboard)", 0, try await clusterCPU(pids, seconds: seconds) { 0 }.cpu))
         let direct = (0..<readers).map { _ in
@@ -148,6 +151,7 @@ enum PatroniBench {
         for d in dashboards { await d.stop() }
         await server.stop()
         result.loads.append(("1 gateway serving \(readers) dashboards", gatewayCPU.requests, gatewayCPU.cpu))
+        result.loads.append(("idle again", 0, try await clusterCPU(pids, seconds: seconds) { 0 }.cpu))
         return result
     }
 
