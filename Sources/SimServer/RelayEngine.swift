@@ -11,14 +11,22 @@ import ServiceLifecycle
 /// which continues the connector's seqs exactly. Commands go to the
 /// connector, and its answer goes to the connection that asked.
 public struct RelayEngine: ServedEngine {
-    /// What the stream served so far adds up to.
-    public private(set) var state = ClusterState()
+    /// What the stream served so far adds up to. Its log and lag histories
+    /// are not served (a snapshot carries neither), so they are kept short.
+    public private(set) var state = ClusterState(limits: RelayEngine.limits)
     /// Nil for a read-only gateway: commands are refused, nothing is sent.
     let sink: (any CommandSink)?
     let clock: @Sendable () -> Timestamp
     private var stamper: EnvelopeStamper
     /// Request ids sent on: the same id twice does the work once.
     private var sent = BoundedDictionary<String, Bool>(capacity: 1_000)
+
+    static var limits: StateLimits {
+        var l = StateLimits()
+        l.logCapacity = 64
+        l.lagHistorySamples = 2
+        return l
+    }
 
     public init(sink: (any CommandSink)?, clock: @escaping @Sendable () -> Timestamp) {
         self.sink = sink
