@@ -120,6 +120,16 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Redis (issue 13): the RESP codec and a connection on SwiftNIO; the
+        // Sentinel and Cluster connectors build on them.
+        .target(
+            name: "RedisSource",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         // The dashboard as a pure program: model, update, views, keymap, themes.
         .target(
             name: "Dashboard",
@@ -225,6 +235,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Fixtures"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "RedisSourceTests",
+            dependencies: ["RedisSource", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,0 +1,124 @@
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// Why a command got no answer.
+public enum RESPConnectionError: Error, Sendable, CustomStringConvertible {
+    case closed
+    case timedOut(String)
+
+    public var description: String {
+        switch self {
+        case .closed: "closed by the server"
+        case .timedOut(let command): "no answer to \(command) in time"
+        }
+    }
+}
+
+/// One connection to a Redis server or sentinel. Commands are answered in
+/// the order sent (one reader owns the socket); `next` reads a value nobody
+/// asked for (a PSUBSCRIBE message). A timeout closes the connection (a late
+/// answer would be taken for the next command's): connect again.
+/// Credentials given to `auth` are sent once and never kept or logged.
+public final class RESPConnection: Sendable {
+    struct Request: Sendable {
+        /// nil: only read the next value.
+        var command: [String]?
+        var reply: CheckedContinuation<RESPValue, any Error>
+    }
+
+    private let channel: any Channel
+    private let requests: AsyncStream<Request>.Continuation
+    private let runner: Task<Void, Never>
+
+    private init(_ async: NIOAsyncChannel<RESPValue, [String]>) {
+        channel = async.channel
+        let (stream, continuation) = AsyncStream<Request>.makeStream()
+        requests = continuation
+        runner = Task {
+            var pending: Request?
+            do {
+                try await async.executeThenClose { inbound, outbound in
+                    var values = inbound.makeAsyncIterator()
+                    for await request in stream {
+                        pending = request
+                        if let command = request.command { try await outbound.write(command) }
+                        guard let value = try await values.next() else { throw RESPConnectionError.closed }
+                        pending = nil
+                        request.reply.resume(returning: value)
+                    }
+                }
+            } catch {
+                pending?.reply.resume(throwing: RESPConnectionError.closed)
+            }
+            // Whatever is still queued gets no answer.
+            continuation.finish()
+            for await request in stream { request.reply.resume(throwing: RESPConnectionError.closed) }
+        }
+    }
+
+    /// Connects to `host:port` within `timeout`.
+    public static func connect(host: String, port: Int, timeout: TimeAmount = .seconds(2), parser: RESPParser = RESPParser()) async throws
+        -> RESPConnection
+    {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(timeout)
+            .connect(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RESPDecoder(parser: parser)))
+                    try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(RESPCommandEncoder()))
+                    return try NIOAsyncChannel<RESPValue, [String]>(wrappingChannelSynchronously: channel)
+                }
+            }
+        return RESPConnection(channel)
+    }
+
+    /// Sends `command` and returns its answer. An `.error` answer is a value,
+    /// not a throw: `-ERR`, `-MOVED`, `-LOADING` are the server's own words.
+    public func send(_ command: [String], timeout: Duration = .seconds(2)) async throws -> RESPValue {
+        try await exchange(command, timeout: timeout, what: command.first ?? "?")
+    }
+
+    /// The next value the server sends unasked (a pub/sub message).
+    public func next(timeout: Duration) async throws -> RESPValue {
+        try await exchange(nil, timeout: timeout, what: "a message")
+    }
+
+    /// `AUTH` with a password, or a user and a password (ACL).
+    public func auth(user: String?, password: String) async throws -> RESPValue {
+        try await send(user.map { ["AUTH", $0, password] } ?? ["AUTH", password])
+    }
+
+    public func close() async {
+        requests.finish()
+        try? await channel.close()
+        await runner.value
+    }
+
+    private func exchange(_ command: [String]?, timeout: Duration, what: String) async throws -> RESPValue {
+        let channel = self.channel
+        let fired = TimerFlag()
+        let timer = Task {
+            try await Task.sleep(for: timeout)
+            fired.set()
+            channel.close(promise: nil)
+        }
+        defer { timer.cancel() }
+        do {
+            return try await withCheckedThrowingContinuation { reply in
+                if case .terminated = requests.yield(Request(command: command, reply: reply)) {
+                    reply.resume(throwing: RESPConnectionError.closed)
+                }
+            }
+        } catch {
+            throw fired.isSet ? RESPConnectionError.timedOut(what) : error
+        }
+    }
+}
+
+/// Whether a timer went off.
+final class TimerFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func set() { value.store(true, ordering: .relaxed) }
+    var isSet: Bool { value.load(ordering: .relaxed) }
+}
