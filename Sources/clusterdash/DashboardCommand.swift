@@ -121,7 +121,7 @@ struct DashboardCommand: AsyncParsableCommand {
             patroni = PatroniSourceConfig(urls: c.patroni, etcd: c.etcd)
         }
         if patroni != nil, let variable = connection.patroniAuthEnv ?? chosen?.authEnv {
-            patroni?.auth = try ConnectionOptions.patroniAuth(from: variable)
+            patroni?.auth = try PatroniOptions.auth(from: variable)
         }
         if endpoints.isEmpty, patroni == nil, let c = chosen {
             if let ca = c.caFile, !FileManager.default.isReadableFile(atPath: ca) {

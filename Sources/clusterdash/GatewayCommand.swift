@@ -21,16 +21,7 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on, HOST:PORT (port 0 picks a free one).")
     var listen = "127.0.0.1:7480"
 
-    @Option(
-        name: .customLong("patroni"), help: "A Patroni member's REST API (http://host:8008); repeat for several. The others are found from /cluster.")
-    var patroni: [String] = []
-
-    @Option(name: .customLong("etcd"), help: "etcd's HTTP gateway (http://host:2379) holding Patroni's keys: changes are pushed, not only polled.")
-    var etcd: [String] = []
-
-    @Option(
-        name: .customLong("patroni-auth-env"), help: "Environment variable holding user:password for Patroni's REST API. Never printed or logged.")
-    var patroniAuthEnv: String?
+    @OptionGroup var engine: PatroniOptions
 
     @Option(name: .customLong("token-read"), help: "Bearer token that may subscribe (default: CLUSTERDASH_TOKEN_READ).")
     var tokenRead: String?
@@ -46,17 +37,7 @@ struct GatewayCommand: AsyncParsableCommand {
 
     func validate() throws {
         _ = try SimCommand.hostPort(listen)
-        guard !patroni.isEmpty else { throw ValidationError("give the engine to serve: --patroni URL (repeatable)") }
-        _ = try connection().patroniURLs()
-    }
-
-    /// The flags as the dashboard's connection options (one set of checks).
-    func connection() throws -> ConnectionOptions {
-        var c = try ConnectionOptions.parse([])
-        c.patroni = patroni
-        c.etcd = etcd
-        c.patroniAuthEnv = patroniAuthEnv
-        return c
+        guard try engine.urls() != nil else { throw ValidationError("give the engine to serve: --patroni URL (repeatable)") }
     }
 
     func run() async throws {
@@ -70,8 +51,8 @@ struct GatewayCommand: AsyncParsableCommand {
         options.realtime = false
         var logger = Logger(label: "clusterdash.gateway")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
-        var config = PatroniSourceConfig(urls: patroni, etcd: etcd, readOnly: readOnly)
-        if let patroniAuthEnv { config.auth = try ConnectionOptions.patroniAuth(from: patroniAuthEnv) }
+        var config = PatroniSourceConfig(urls: engine.patroni, etcd: engine.etcd, readOnly: readOnly)
+        if let variable = engine.patroniAuthEnv { config.auth = try PatroniOptions.auth(from: variable) }
         let made = try SourceFactory.make(patroni: config, record: nil, logger: logger)
         for w in made.warnings { logger.warning("\(w)") }
         let core = StreamCore(engine: RelayEngine(sink: made.commands, clock: wallClockNow))

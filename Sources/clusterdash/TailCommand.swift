@@ -39,6 +39,30 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "Record every received envelope to this JSON-lines file (replay it with `clusterdash replay`).")
     var record: String?
 
+    @OptionGroup var engine: PatroniOptions
+
+    /// The Patroni members and etcd given by flags, checked; nil without --patroni.
+    func patroniURLs() throws -> (patroni: [String], etcd: [String])? {
+        guard let urls = try engine.urls() else { return nil }
+        if !endpoints.isEmpty { throw ValidationError("give --endpoint or --patroni, not both") }
+        return urls
+    }
+
+    var patroniAuthEnv: String? { engine.patroniAuthEnv }
+
+    func endpointConfigs() throws -> [EndpointConfig] {
+        let token = token ?? ProcessInfo.processInfo.environment["CLUSTERDASH_TOKEN"]
+        return try endpoints.map { url in
+            guard let c = URLComponents(string: url), c.scheme == "ws" || c.scheme == "wss", c.host != nil else {
+                throw ValidationError("--endpoint must be a ws:// or wss:// URL, got \(url)")
+            }
+            return EndpointConfig(url: url, token: token, caFile: caFile)
+        }
+    }
+}
+
+/// The flags that name a Patroni cluster: the dashboard's and the gateway's.
+struct PatroniOptions: ParsableArguments {
     @Option(
         name: .customLong("patroni"), help: "A Patroni member's REST API (http://host:8008); repeat for several. The others are found from /cluster.")
     var patroni: [String] = []
@@ -50,13 +74,12 @@ struct ConnectionOptions: ParsableArguments {
         name: .customLong("patroni-auth-env"), help: "Environment variable holding user:password for Patroni's REST API. Never printed or logged.")
     var patroniAuthEnv: String?
 
-    /// The Patroni members and etcd given by flags, checked; nil without --patroni.
-    func patroniURLs() throws -> (patroni: [String], etcd: [String])? {
+    /// The members and etcd, checked; nil without --patroni.
+    func urls() throws -> (patroni: [String], etcd: [String])? {
         guard !patroni.isEmpty else {
             if !etcd.isEmpty { throw ValidationError("--etcd goes with --patroni") }
             return nil
         }
-        if !endpoints.isEmpty { throw ValidationError("give --endpoint or --patroni, not both") }
         for (flag, urls) in [("--patroni", patroni), ("--etcd", etcd)] {
             for url in urls {
                 guard let c = URLComponents(string: url), c.scheme == "http" || c.scheme == "https", c.host != nil else {
@@ -69,7 +92,7 @@ struct ConnectionOptions: ParsableArguments {
 
     /// Patroni's REST credentials from the environment variable `variable`
     /// (user:password); the value is never printed or logged.
-    static func patroniAuth(from variable: String) throws -> PatroniAuth {
+    static func auth(from variable: String) throws -> PatroniAuth {
         guard let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty else {
             throw ValidationFailure("Patroni credentials: the environment variable \(variable) is not set")
         }
@@ -77,16 +100,6 @@ struct ConnectionOptions: ParsableArguments {
             throw ValidationFailure("Patroni credentials: \(variable) must hold user:password")
         }
         return auth
-    }
-
-    func endpointConfigs() throws -> [EndpointConfig] {
-        let token = token ?? ProcessInfo.processInfo.environment["CLUSTERDASH_TOKEN"]
-        return try endpoints.map { url in
-            guard let c = URLComponents(string: url), c.scheme == "ws" || c.scheme == "wss", c.host != nil else {
-                throw ValidationError("--endpoint must be a ws:// or wss:// URL, got \(url)")
-            }
-            return EndpointConfig(url: url, token: token, caFile: caFile)
-        }
     }
 }
 
