@@ -240,6 +240,7 @@ let package = Package(
         .testTarget(
             name: "RedisSourceTests",
             dependencies: ["RedisSource", .product(name: "NIOCore", package: "swift-nio")],
+            exclude: ["Fixtures"],
             swiftSettings: strict
         ),
         .testTarget(
