@@ -34,7 +34,7 @@ public struct SimServerOptions: Sendable {
     public init() {}
 
     /// Whether any token is configured.
-    var requiresToken: Bool { readToken != nil || operateToken != nil }
+    public var requiresToken: Bool { readToken != nil || operateToken != nil }
 
     /// The scope a request's `Authorization` header grants, nil when it grants none.
     func scope(for authorization: String?) -> TokenScope? {

@@ -65,8 +65,7 @@ enum PatroniBench {
 
     static func run(rest: String, etcd: String, dir: String, switchovers: Int, readers: Int, seconds: Double) async throws -> Result {
         var result = Result()
-        var logger = Logger(label: "bench")
-        logger.logLevel = .critical
+        let logger = benchLogger()
         // Leader change to screen.
         let watched = PatroniSource(config: PatroniSourceConfig(urls: [rest], etcd: [etcd]), clock: wallClockNow, logger: logger)
         let polled = PatroniSource(config: PatroniSourceConfig(urls: [rest]), clock: wallClockNow, logger: logger)
@@ -118,13 +117,8 @@ enum PatroniBench {
             PatroniSource(config: PatroniSourceConfig(urls: [rest], etcd: [etcd]), clock: wallClockNow, logger: logger)
         }
         for s in direct { s.start() }
-        let drain = Task {
-            while !Task.isCancelled {
-                for s in direct { _ = s.queue.take() }
-                try? await Task.sleep(for: .milliseconds(frameMillis))
-            }
-        }
-        let directCPU = try await clusterCPU(pids, seconds: seconds) { direct.map(restRequests).reduce(0, +) }
+        let drain = drainEveryFrame(direct)
+        let directCPU = try await clusterCPU(pids, seconds: seconds) { direct.map(\.restRequests).reduce(0, +) }
         drain.cancel()
         for s in direct { await s.stop() }
         result.loads.append(("\(readers) dashboards polling Patroni", directCPU.requests, directCPU.cpu))
@@ -137,16 +131,11 @@ enum PatroniBench {
         let server = try await StreamServer.serve(core: core, options: options, services: [RelayPump(source: source, core: core)], logger: logger)
         let dashboards = (0..<readers).map { _ in WebSocketSource(endpoints: [EndpointConfig(url: server.url)], clock: wallClockNow, logger: logger) }
         for d in dashboards { d.start() }
-        let read = Task {
-            while !Task.isCancelled {
-                for d in dashboards { _ = d.queue.take() }
-                try? await Task.sleep(for: .milliseconds(frameMillis))
-            }
-        }
+        let read = drainEveryFrame(dashboards)
         try await Task.sleep(for: .seconds(2))
         let live = dashboards.filter { $0.statuses.first?.isLive == true }.count
         guard live == readers else { throw SpawnFailure(description: "only \(live) of \(readers) dashboards reached the gateway") }
-        let gatewayCPU = try await clusterCPU(pids, seconds: seconds) { restRequests(source) }
+        let gatewayCPU = try await clusterCPU(pids, seconds: seconds) { source.restRequests }
         read.cancel()
         for d in dashboards { await d.stop() }
         await server.stop()
@@ -155,8 +144,16 @@ enum PatroniBench {
         return result
     }
 
-    /// REST requests a source has sent to Patroni's members.
-    static func restRequests(_ s: PatroniSource) -> Int { s.restRequests }
+    /// Takes what the sources queued on the dashboard's frame grid, as N
+    /// dashboards would, until cancelled.
+    static func drainEveryFrame(_ sources: [any EventSource]) -> Task<Void, Never> {
+        Task {
+            while !Task.isCancelled {
+                for s in sources { _ = s.queue.take() }
+                try? await Task.sleep(for: .milliseconds(frameMillis))
+            }
+        }
+    }
 
     /// The cluster's CPU over `seconds`, as a percentage of one core, and the
     /// REST requests per second `requests` counted meanwhile.
@@ -166,7 +163,7 @@ enum PatroniBench {
         let t0 = ContinuousClock.now
         try await Task.sleep(for: .seconds(seconds))
         let elapsed = ContinuousClock.now - t0
-        let secs = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let secs = inSeconds(elapsed)
         let cpu = Double(pids.map(IdleCPU.cpuNanos).reduce(0, +) - cpu0) / 1e9 / secs * 100
         return (Double(requests() - r0) / secs, cpu)
     }
@@ -287,9 +284,5 @@ final class KeyWatch: Sendable {
     func putAt(_ leader: String) -> Int64? { puts.withLock { $0[leader] } }
     func forget() { puts.withLock { $0 = [:] } }
 
-    func stop() {
-        kill(pid, SIGTERM)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
-    }
+    func stop() { stopProcess(pid) }
 }

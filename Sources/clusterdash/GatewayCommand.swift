@@ -23,34 +23,19 @@ struct GatewayCommand: AsyncParsableCommand {
 
     @OptionGroup var engine: PatroniOptions
 
-    @Option(name: .customLong("token-read"), help: "Bearer token that may subscribe (default: CLUSTERDASH_TOKEN_READ).")
-    var tokenRead: String?
-
-    @Option(name: .customLong("token-operate"), help: "Bearer token that may also send commands (default: CLUSTERDASH_TOKEN_OPERATE).")
-    var tokenOperate: String?
+    @OptionGroup var flags: ServerFlags
 
     @Flag(name: .customLong("read-only"), help: "Never send a command to the engine: every command is refused.")
     var readOnly = false
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (to stderr).")
-    var logLevel = "notice"
-
     func validate() throws {
-        _ = try SimCommand.hostPort(listen)
+        _ = try flags.options(listen: listen)
         guard try engine.urls() != nil else { throw ValidationError("give the engine to serve: --patroni URL (repeatable)") }
     }
 
     func run() async throws {
-        let (host, port) = try SimCommand.hostPort(listen)
-        let environment = ProcessInfo.processInfo.environment
-        var options = SimServerOptions()
-        options.host = host
-        options.port = port
-        options.readToken = tokenRead ?? environment["CLUSTERDASH_TOKEN_READ"]
-        options.operateToken = tokenOperate ?? environment["CLUSTERDASH_TOKEN_OPERATE"]
-        options.realtime = false
-        var logger = Logger(label: "clusterdash.gateway")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
+        let options = try flags.options(listen: listen)
+        let logger = flags.logger("clusterdash.gateway")
         var config = PatroniSourceConfig(urls: engine.patroni, etcd: engine.etcd, readOnly: readOnly)
         if let variable = engine.patroniAuthEnv { config.auth = try PatroniOptions.auth(from: variable) }
         let made = try SourceFactory.make(patroni: config, record: nil, logger: logger)
@@ -60,7 +45,7 @@ struct GatewayCommand: AsyncParsableCommand {
             core: core, options: options, services: [RelayPump(source: made.source, core: core)], logger: logger,
             signals: [.sigint, .sigterm])
         print("clusterdash gateway: serving \(server.url) for Patroni at \(made.source.endpointNames.joined(separator: ", "))")
-        if options.readToken != nil || options.operateToken != nil { print("  bearer token required") }
+        if options.requiresToken { print("  bearer token required") }
         if readOnly { print("  read-only: commands are refused") }
         fflush(nil)
         try await server.wait()

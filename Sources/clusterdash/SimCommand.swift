@@ -42,11 +42,7 @@ struct SimCommand: AsyncParsableCommand {
     @Flag(help: "Stream lag samples as fast as the socket takes them (benchmarks; commands are not answered).")
     var flood = false
 
-    @Option(name: .customLong("token-read"), help: "Bearer token that may subscribe.")
-    var tokenRead: String?
-
-    @Option(name: .customLong("token-operate"), help: "Bearer token that may also send commands.")
-    var tokenOperate: String?
+    @OptionGroup var flags: ServerFlags
 
     @Flag(name: .customLong("demo-faults"), help: "Scripted trouble every 30 seconds or so.")
     var demoFaults = false
@@ -75,9 +71,6 @@ struct SimCommand: AsyncParsableCommand {
     @Option(name: .customLong("cluster-name"), help: "The cluster's name.")
     var clusterName = "sim"
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (to stderr).")
-    var logLevel = "notice"
-
     func validate() throws {
         guard nodes >= 1, nodes <= 1_000 else { throw ValidationError("--nodes must be 1...1000") }
         guard partitions >= 0, partitions <= 1_000_000 else { throw ValidationError("--partitions must be 0...1000000") }
@@ -85,7 +78,7 @@ struct SimCommand: AsyncParsableCommand {
         guard ["consistent_hash", "round_robin", "weighted"].contains(strategy) else {
             throw ValidationError("--strategy must be consistent_hash, round_robin or weighted")
         }
-        _ = try Self.hostPort(listen)
+        _ = try flags.options(listen: listen)
         for (name, value) in [
             ("--cold-start-window", coldStartWindow), ("--planned-scale-window", plannedScaleWindow), ("--inhibit", inhibit),
             ("--migration-timeout", migrationTimeout),
@@ -93,13 +86,6 @@ struct SimCommand: AsyncParsableCommand {
             guard parseDuration(value) != nil else { throw ValidationError("\(name) \(value) is not a duration (like 500ms, 10s, 1m30s)") }
         }
         if let rate, !(rate >= 0 && rate <= 1_000_000) { throw ValidationError("--rate must be 0...1000000") }
-    }
-
-    /// `--listen`'s HOST:PORT, checked.
-    static func hostPort(_ listen: String) throws -> (String, Int) {
-        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65_535).contains(port)
-        else { throw ValidationError("--listen must be HOST:PORT, got \(listen)") }
-        return (String(listen[..<colon]), port)
     }
 
     func simConfig() -> SimConfig {
@@ -121,12 +107,7 @@ struct SimCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (host, port) = try Self.hostPort(listen)
-        var options = SimServerOptions()
-        options.host = host
-        options.port = port
-        options.readToken = tokenRead
-        options.operateToken = tokenOperate
+        var options = try flags.options(listen: listen)
         options.perNodePorts = perNodePorts
         options.nodePortBase = nodePortBase
         options.flood = flood
@@ -141,8 +122,7 @@ struct SimCommand: AsyncParsableCommand {
                 throw ValidationError("\(scenario): \(error.description)")
             }
         }
-        var logger = Logger(label: "clusterdash.sim")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
+        let logger = flags.logger("clusterdash.sim")
         let config = simConfig()
         let server = try await SimulatorServer.start(
             simulation: config, options: options, start: start, scheduled: scheduled, logger: logger,
@@ -155,9 +135,41 @@ struct SimCommand: AsyncParsableCommand {
         for node in config.nodeIDs {
             if let u = server.nodeURLs[node] { print("  \(node): \(u)") }
         }
-        if tokenRead != nil || tokenOperate != nil { print("  bearer token required") }
+        if options.requiresToken { print("  bearer token required") }
         fflush(nil)
         try await server.wait()
         print("clusterdash sim: stopped")
+    }
+}
+
+/// What every protocol-v1 server of ours takes (`sim`, `gateway`): tokens
+/// and the log level; `--listen` is each command's own (their defaults differ).
+struct ServerFlags: ParsableArguments {
+    @Option(name: .customLong("token-read"), help: "Bearer token that may subscribe (default: CLUSTERDASH_TOKEN_READ).")
+    var tokenRead: String?
+
+    @Option(name: .customLong("token-operate"), help: "Bearer token that may also send commands (default: CLUSTERDASH_TOKEN_OPERATE).")
+    var tokenOperate: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (to stderr).")
+    var logLevel = "notice"
+
+    /// The server's options: `listen` (HOST:PORT, checked) and the tokens.
+    func options(listen: String) throws -> SimServerOptions {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65_535).contains(port)
+        else { throw ValidationError("--listen must be HOST:PORT, got \(listen)") }
+        let environment = ProcessInfo.processInfo.environment
+        var options = SimServerOptions()
+        options.host = String(listen[..<colon])
+        options.port = port
+        options.readToken = tokenRead ?? environment["CLUSTERDASH_TOKEN_READ"]
+        options.operateToken = tokenOperate ?? environment["CLUSTERDASH_TOKEN_OPERATE"]
+        return options
+    }
+
+    func logger(_ label: String) -> Logger {
+        var logger = Logger(label: label)
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
+        return logger
     }
 }
