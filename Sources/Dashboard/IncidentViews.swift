@@ -2,26 +2,41 @@ import ClusterProtocol
 import ClusterState
 import RenderCore
 
-/// One line of an incident timeline: an event or an operator action.
+/// One line of an incident timeline: an event or an operator action. An
+/// event's words are made when read (a frame reads only the rows it shows).
 public struct TimelineItem: Sendable, Hashable {
     public var at: Timestamp
-    public var text: String
     public var severity: LogSeverity
     public var isOperator: Bool
+    private var entry: LogEntry?
+    private var action: String?
+
+    init(entry: LogEntry) {
+        at = entry.at
+        severity = entry.severity
+        isOperator = false
+        self.entry = entry
+    }
+
+    init(at: Timestamp, operatorAction text: String) {
+        self.at = at
+        severity = .notice
+        isOperator = true
+        action = text
+    }
+
+    public var text: String { entry.map { "\($0.source): \($0.text)" } ?? action ?? "" }
 }
 
 /// What happened since the incident began (or in the last 10 minutes when
 /// there is none), events and operator actions merged in time order.
 public func incidentTimeline(_ m: AppModel) -> [TimelineItem] {
     let start = m.incidentStart ?? m.now.adding(millis: -600_000)
-    var items = m.state.log.filter { $0.at >= start && $0.kind.isTimelineWorthy }.map {
-        TimelineItem(at: $0.at, text: "\($0.source): \($0.text)", severity: $0.severity, isOperator: false)
-    }
+    var items = m.state.log.filter { $0.at >= start && $0.kind.isTimelineWorthy }.map(TimelineItem.init(entry:))
     for a in m.operatorActions where a.at >= start {
         items.append(
             TimelineItem(
-                at: a.at, text: "OPERATOR \(a.op) \(a.target) (\(a.confirmation))\(a.requestID.map { " as \($0)" } ?? "")", severity: .notice,
-                isOperator: true))
+                at: a.at, operatorAction: "OPERATOR \(a.op) \(a.target) (\(a.confirmation))\(a.requestID.map { " as \($0)" } ?? "")"))
     }
     return items.sorted { $0.at < $1.at }
 }
