@@ -53,9 +53,10 @@ struct PolledScene {
         var engine = EngineClusterInfo(name: "patroni", lagUnit: "bytes", feed: "polling", accepts: ["promote"], provides: ["roles", "lag"])
         let nodes = [PolledScene.node("pg1", .primary), PolledScene.node("pg2", .replica)]
         s.poll(nodes, engine: engine)
-        var text = s.screen(120, 40).text
+        var text = s.screen(140, 40).text
         #expect(text.contains("this cluster's source reports no partition assignments"), "the engine object says so, not the source")
         #expect(text.contains("patroni (polling)"))
+        #expect(s.screen(120, 40).text.contains("patroni  primary pg1"), "narrower, the engine's name alone")
         #expect(!text.contains("PAUSED"))
         var m = s.model
         _ = update(&m, .key(.char("m")))
@@ -63,7 +64,7 @@ struct PolledScene {
         engine.feed = "etcd watch"
         engine.paused = true
         s.poll(nodes, engine: engine)
-        text = s.screen(120, 40).text
+        text = s.screen(140, 40).text
         #expect(text.contains("patroni (etcd watch)"))
         #expect(text.contains(" PAUSED "))
         // A v1 source with no engine object is taken at its word.

@@ -41,7 +41,7 @@ URL=$(grep -o "ws://[0-9.:]*/v1/stream" "$WORK/gateway.out" | head -n 1)
 [ -n "$URL" ] || { cat "$WORK/gateway.err"; fail "the gateway did not start"; }
 echo "e2e: gateway at $URL"
 
-T new-session -d -s e2e -x 120 -y 40 "env -i HOME=$WORK TERM=xterm-256color LANG=C.UTF-8 PATH=$PATH bash --norc --noprofile"
+T new-session -d -s e2e -x 140 -y 40 "env -i HOME=$WORK TERM=xterm-256color LANG=C.UTF-8 PATH=$PATH bash --norc --noprofile"
 T new-session -d -s wall -x 100 -y 30 "env -i HOME=$WORK TERM=xterm-256color LANG=C.UTF-8 $BIN --wall --endpoint $URL --log-file $WORK/wall.log"
 sleep 0.3
 T send-keys -t e2e "stty -g > $WORK/before; $BIN --patroni $REST --etcd $ETCD --log-file $WORK/log; rc=\$?; stty -g > $WORK/after; echo EXIT=\$rc > $WORK/exit" Enter

@@ -11,8 +11,9 @@ func renderHeader(_ m: AppModel, _ r: Rect, _ b: inout Buffer) {
     left.append(Span("\(m.clusterLabel ?? s.clusterName ?? "—")  ", Style(AppSlot.headerBar, .bold)))
     left.append(Span("term \(s.term)  ", Style(AppSlot.headerBar)))
     if let engine = s.engine {
-        // Which engine, and how its changes arrive (pushed or polled).
-        let feed = engine.feed.map { wide ? " (\($0))" : "" } ?? ""
+        // Which engine, and how its changes arrive (pushed or polled) where
+        // there is room for it after everything else the header says.
+        let feed = engine.feed.map { r.width >= 140 ? " (\($0))" : "" } ?? ""
         left.append(Span("\(engine.name)\(feed)  ", Style(AppSlot.headerBar)))
         if engine.paused {
             left.append(Span(" PAUSED ", Style(AppSlot.alert, [.bold, .reverse])))
