@@ -125,6 +125,10 @@ let package = Package(
         .target(
             name: "RedisSource",
             dependencies: [
+                "ClusterProtocol",
+                "ClusterState",
+                "EventSources",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -172,6 +176,7 @@ let package = Package(
                 "EventSources",
                 "ProtocolV1Source",
                 "PatroniSource",
+                "RedisSource",
                 "Dashboard",
                 "NcursesBackend",
                 "RenderCore",
@@ -239,7 +244,11 @@ let package = Package(
         ),
         .testTarget(
             name: "RedisSourceTests",
-            dependencies: ["RedisSource", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "RedisSource", "EventSources", "ClusterState", "ClusterProtocol", "ClusterdashTesting", "Dashboard", "SimServer",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             exclude: ["Fixtures"],
             swiftSettings: strict
         ),

@@ -47,10 +47,20 @@ public struct EngineNodeInfo: WireObject {
     /// The engine's tags as text (`nofailover`, `failover_priority`, …), in wire order.
     public var tags: [JSONField]
     public var pendingRestart: Bool
+    /// The replication group the node belongs to, where an engine has
+    /// several (Redis Cluster: one per master, named by the master's
+    /// address). One primary per shard is normal; two in one shard is split
+    /// brain. Nil: the whole cluster is one group.
+    public var shard: String?
+    /// Milliseconds since the replica's last acknowledgement reached its
+    /// master (Redis `lag=`): not data behind, which is `lag_bytes`.
+    public var ackAgeMillis: Int64?
+    /// Keys the node holds (a master's load).
+    public var keys: Int64?
 
     public init(
         role: String? = nil, state: String? = nil, lagBytes: Int64? = nil, lagState: LagState? = nil, tags: [JSONField] = [],
-        pendingRestart: Bool = false
+        pendingRestart: Bool = false, shard: String? = nil, ackAgeMillis: Int64? = nil, keys: Int64? = nil
     ) {
         self.role = role
         self.state = state
@@ -58,6 +68,9 @@ public struct EngineNodeInfo: WireObject {
         self.lagState = lagState
         self.tags = tags
         self.pendingRestart = pendingRestart
+        self.shard = shard
+        self.ackAgeMillis = ackAgeMillis
+        self.keys = keys
     }
 
     public init(from r: FieldReader) throws(ProtocolError) {
@@ -67,6 +80,9 @@ public struct EngineNodeInfo: WireObject {
         lagState = try r.optionalWireEnum("lag_state")
         tags = try r.optionalObject("tags")?.object.fields ?? []
         pendingRestart = try r.optionalBool("pending_restart") ?? false
+        shard = try r.optionalString("shard")
+        ackAgeMillis = try r.optionalInt("ack_age_ms")
+        keys = try r.optionalInt("keys")
     }
 
     public var wireValue: JSONValue {
@@ -77,6 +93,9 @@ public struct EngineNodeInfo: WireObject {
         b.put("lag_state", lagState)
         b.put("tags", .object(JSONObject(tags)))
         b.put("pending_restart", pendingRestart)
+        if let shard { b.put("shard", shard) }
+        if let ackAgeMillis { b.put("ack_age_ms", ackAgeMillis) }
+        if let keys { b.put("keys", keys) }
         return b.value
     }
 
@@ -140,12 +159,20 @@ public struct EngineClusterInfo: WireObject {
     /// `migrations` (empty: not said, read as all four). Through a gateway
     /// this is how a dashboard knows that a pane has nothing to show.
     public var provides: [String]
+    /// The engine's own verdict on the cluster (Redis `cluster_state`: `ok`,
+    /// `fail`); nil when it gives none.
+    public var state: String?
+    /// Where the engine's nodes (or sentinels) disagree with each other, one
+    /// line per disagreement, as the connector found it: the divergence alarm.
+    public var divergence: [String]
 
     public init(
         name: String, version: String? = nil, lagUnit: String, feed: String? = nil, paused: Bool = false,
         scheduledSwitchover: ScheduledSwitchover? = nil, maximumLagOnFailover: Int64? = nil, accepts: [String] = [],
-        provides: [String] = []
+        provides: [String] = [], state: String? = nil, divergence: [String] = []
     ) {
+        self.state = state
+        self.divergence = divergence
         self.name = name
         self.version = version
         self.lagUnit = lagUnit
@@ -169,6 +196,8 @@ public struct EngineClusterInfo: WireObject {
         maximumLagOnFailover = try r.optionalInt("maximum_lag_on_failover")
         accepts = try r.value("accepts") == nil ? [] : r.array("accepts").compactMap(\.stringValue)
         provides = try r.value("provides") == nil ? [] : r.array("provides").compactMap(\.stringValue)
+        state = try r.optionalString("state")
+        divergence = try r.value("divergence") == nil ? [] : r.array("divergence").compactMap(\.stringValue)
     }
 
     public var wireValue: JSONValue {
@@ -182,6 +211,8 @@ public struct EngineClusterInfo: WireObject {
         b.put("maximum_lag_on_failover", maximumLagOnFailover)
         b.put("accepts", .array(accepts.map { .string($0) }))
         if !provides.isEmpty { b.put("provides", .array(provides.map { .string($0) })) }
+        if let state { b.put("state", state) }
+        if !divergence.isEmpty { b.put("divergence", .array(divergence.map { .string($0) })) }
         return b.value
     }
 

@@ -137,7 +137,7 @@ extension ClusterState {
             appendLog(e, severity, .roleChanged(node: d.node, from: d.from, to: d.to, term: d.term, reason: d.reason))
             refreshOrders()  // the primaries just changed; the check below reads them
             if isSplitBrain {
-                appendLog(e, .critical, .splitBrain(primaries: primaries), kind: .splitBrain(primaries: primaries))
+                appendLog(e, .critical, .splitBrain(primaries: splitBrainPrimaries), kind: .splitBrain(primaries: splitBrainPrimaries))
             }
 
         case .healthChanged(let d):

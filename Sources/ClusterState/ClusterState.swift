@@ -145,6 +145,8 @@ public struct ClusterState: Sendable {
     var followerOrder: [String] = []
     var presentIDs: Set<String> = []
     var primaryIDs: [String] = []
+    /// Primaries per shard (`engine.shard`; "" for an engine with one group).
+    var shardPrimaries: [String: [String]] = [:]
     /// Kept up to date by `apply` like the orders: recounted after any event
     /// that can change membership, health or the assignment (never after a
     /// lag sample or a heartbeat), so a frame reads them in O(1).
@@ -191,16 +193,38 @@ public struct ClusterState: Sendable {
         followerOrder = followers.keys.sorted(by: naturalLess)
         presentIDs = Set(nodes.values.filter(\.isPresent).map(\.id))
         primaryIDs = nodeOrder.filter { nodes[$0]?.isPresent == true && nodes[$0]?.info.role == .primary }.sorted(by: naturalLess)
+        var shards: [String: [String]] = [:]
+        for id in nodeOrder {
+            guard let n = nodes[id], n.isPresent else { continue }
+            let shard = n.info.engine?.shard ?? ""
+            if n.info.role == .primary { shards[shard, default: []].append(id) } else if shards[shard] == nil { shards[shard] = [] }
+        }
+        shardPrimaries = shards.mapValues { $0.sorted(by: naturalLess) }
     }
 
-    /// Present nodes that claim to be primary.
+    /// Present nodes that claim to be primary (every shard's).
     public var primaries: [String] { primaryIDs }
 
-    /// Two or more primaries at once: the worst thing the dashboard can show.
-    public var isSplitBrain: Bool { primaries.count > 1 }
+    /// Two or more primaries at once in one shard (one replication group):
+    /// the worst thing the dashboard can show. A Redis Cluster has one
+    /// master per shard, which is not split brain.
+    public var isSplitBrain: Bool { shardPrimaries.values.contains { $0.count > 1 } }
 
-    /// Nodes are known but none is primary.
-    public var hasNoPrimary: Bool { !nodes.isEmpty && primaries.isEmpty }
+    /// The primaries of the first shard that has more than one.
+    public var splitBrainPrimaries: [String] {
+        shardPrimaries.keys.sorted(by: naturalLess).lazy.compactMap { self.shardPrimaries[$0] }.first { $0.count > 1 } ?? []
+    }
+
+    /// Nodes are known but some shard has no primary.
+    public var hasNoPrimary: Bool { !nodes.isEmpty && (primaries.isEmpty || shardPrimaries.values.contains { $0.isEmpty }) }
+
+    /// The shards without a primary (named by `engine.shard`).
+    public var shardsWithoutPrimary: [String] { shardPrimaries.filter { $0.value.isEmpty }.keys.sorted(by: naturalLess) }
+
+    /// The primary of `node`'s shard (itself for a primary).
+    public func primary(ofShardOf node: String) -> String? {
+        shardPrimaries[nodes[node]?.info.engine?.shard ?? ""]?.first
+    }
 
     public var quorum: QuorumStatus { quorumCache }
 

@@ -52,8 +52,17 @@ public func currentAlerts(_ m: AppModel) -> [Alert] {
     func add(_ key: String, _ sev: AlertSeverity, _ rank: Int, _ text: String) {
         out.append(Alert(key: key, severity: sev, rank: rank, text: text, since: m.alertSince[key]))
     }
-    if s.isSplitBrain { add("split-brain", .critical, 0, "SPLIT BRAIN: \(s.primaries.joined(separator: " and ")) each claim primary") }
-    if s.hasNoPrimary { add("no-primary", .critical, 1, "no primary (term \(s.term))") }
+    if s.isSplitBrain { add("split-brain", .critical, 0, "SPLIT BRAIN: \(s.splitBrainPrimaries.joined(separator: " and ")) each claim primary") }
+    if s.hasNoPrimary {
+        let shards = s.shardsWithoutPrimary.filter { !$0.isEmpty }
+        add("no-primary", .critical, 1, shards.isEmpty ? "no primary (term \(s.term))" : "no primary in shard \(shards.joined(separator: ", "))")
+    }
+    if let state = s.engine?.state, state != "ok" {
+        add("engine-state", .critical, 1, "\(s.engine?.name ?? "engine") says the cluster is \(state)")
+    }
+    for line in (s.engine?.divergence ?? []).prefix(4) {
+        add("divergence:\(line)", .critical, 2, "views diverge: \(line)")
+    }
     if !s.nodes.isEmpty && !s.quorum.present {
         add("quorum", .critical, 2, "quorum lost: \(s.quorum.serviceable) of \(s.quorum.members) healthy, \(s.quorum.needed) needed")
     }

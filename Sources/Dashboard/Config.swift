@@ -20,7 +20,10 @@ public struct ClusterConfig: Sendable, Equatable {
     /// Patroni members' REST APIs, and etcd's HTTP gateway (engine `patroni`).
     public var patroni: [String] = []
     public var etcd: [String] = []
-    /// The environment variable holding `user:password` for Patroni's REST API.
+    /// Redis Cluster nodes, `host:port` (engine `redis-cluster`).
+    public var redis: [String] = []
+    /// The environment variable holding `user:password` for Patroni's REST
+    /// API, or Redis's `password` / `user:password`.
     public var authEnv: String?
     /// Byte-lag thresholds (engines that measure bytes).
     public var lagWarnBytes: Int64?
@@ -60,10 +63,10 @@ public struct ConfigFile: Sendable {
 
     static let topKeys: Set<String> = ["default_cluster", "theme", "clusters", "keys"]
     static let clusterKeys: Set<String> = [
-        "endpoints", "token_env", "theme", "ca_file", "read_only", "lag_warn", "lag_crit", "engine", "patroni", "etcd", "auth_env",
+        "endpoints", "token_env", "theme", "ca_file", "read_only", "lag_warn", "lag_crit", "engine", "patroni", "etcd", "redis", "auth_env",
         "lag_warn_bytes", "lag_crit_bytes", "promotion_lag_limit_bytes",
     ]
-    static let engines = ["protocol-v1", "patroni"]
+    static let engines = ["protocol-v1", "patroni", "redis-cluster"]
 
     /// Reads the whole file strictly: a key of the wrong type, an unknown
     /// key, a bad URL or duration, or a default cluster that is not there is
@@ -99,9 +102,15 @@ public struct ConfigFile: Sendable {
                     if c["endpoints"] != nil { throw r.error(field: "\(at).endpoints", "engine patroni takes `patroni` (REST URLs), not endpoints") }
                     cc.patroni = try r.httpURLs(c, "patroni", at: at, required: true)
                     cc.etcd = try r.httpURLs(c, "etcd", at: at, required: false)
+                    if c["redis"] != nil { throw r.error(field: "\(at).redis", "only for engine = \"redis-cluster\"") }
+                } else if cc.engine == "redis-cluster" {
+                    for key in ["endpoints", "patroni", "etcd"] where c[key] != nil {
+                        throw r.error(field: "\(at).\(key)", "engine redis-cluster takes `redis` (host:port of its nodes), not \(key)")
+                    }
+                    cc.redis = try r.hostPorts(c, "redis", at: at)
                 } else {
-                    for key in ["patroni", "etcd", "auth_env"] where c[key] != nil {
-                        throw r.error(field: "\(at).\(key)", "only for engine = \"patroni\"")
+                    for key in ["patroni", "etcd", "redis", "auth_env"] where c[key] != nil {
+                        throw r.error(field: "\(at).\(key)", "only for an engine (patroni, redis-cluster)")
                     }
                     cc.endpoints = try r.endpoints(c, at: at)
                 }
@@ -215,6 +224,19 @@ public struct ConfigFile: Sendable {
         guard let s = v.string else { throw wrongType(field, expected: "a size such as \"16MiB\" or a number of bytes", found: v) }
         guard let b = parseByteSize(s) else { throw error(field: field, "not a size (like 1048576, 512KiB, 16MiB)") }
         return b
+    }
+
+    private func hostPorts(_ t: TOMLTable, _ key: String, at: String) throws(ConfigError) -> [String] {
+        let field = "\(at).\(key)"
+        guard t[key] != nil, let list = try stringArray(t, key, at: at) else {
+            throw error(field: field, "missing: engine redis-cluster needs at least one node's host:port")
+        }
+        if list.isEmpty { throw error(field: field, "empty: give at least one host:port") }
+        for (i, a) in list.enumerated() {
+            guard let colon = a.lastIndex(of: ":"), colon != a.startIndex, let port = Int(a[a.index(after: colon)...]), (1...65535).contains(port)
+            else { throw error(field: "\(field)[\(i)]", "not host:port: \(a.prefix(60))") }
+        }
+        return list
     }
 
     private func httpURLs(_ t: TOMLTable, _ key: String, at: String, required: Bool) throws(ConfigError) -> [String] {

@@ -19,6 +19,8 @@ func handleKey(_ m: inout AppModel, _ key: Key) -> [Effect] {
         if let effects = partitionsTyping(&m, p, key) { return effects }
     case .promote(let d):
         if let effects = promoteTyping(&m, d, key) { return effects }
+    case .migrate(let d):
+        if let effects = migrateTyping(&m, d, key) { return effects }
     default:
         break
     }
@@ -167,6 +169,14 @@ func performNormal(_ m: inout AppModel, _ action: Action) -> [Effect] {
             selected = i
         }
         m.overlay = .promote(PromoteDialog(candidates: candidates, selected: selected))
+    case .migrate where m.state.assignment?.strategy == .other("hash_slots"):
+        // Redis Cluster: any hash tag is a tenant; the targets are the masters.
+        let masters = m.state.primaries.filter { m.state.nodes[$0]?.info.health == .healthy }
+        guard !masters.isEmpty else {
+            m.say("no healthy master to move a slot to")
+            return []
+        }
+        m.overlay = .migrate(MigrateDialog(typedTenantTo: masters))
     case .migrate:
         let tenants = m.state.tenants.keys.sorted(by: naturalLess)
         guard !tenants.isEmpty else {

@@ -13,11 +13,16 @@ public struct PolledCluster: Sendable, Hashable {
     /// Why the leader would have changed, when the engine said so (a
     /// switchover key, a command of ours); else the differ tells what it can.
     public var causeHint: String?
+    /// The engine's partition table, when it has one (Redis Cluster's slots).
+    public var assignment: AssignmentTable?
+    /// Moves under way when the poll was taken (for a snapshot).
+    public var migrations: [MigrationInfo] = []
 
     public init(
         name: String, term: Int64, nodes: [NodeInfo], engine: EngineClusterInfo? = nil, history: FailoverHistory? = nil,
-        causeHint: String? = nil
+        causeHint: String? = nil, assignment: AssignmentTable? = nil
     ) {
+        self.assignment = assignment
         self.name = name
         self.term = term
         self.nodes = nodes
@@ -40,8 +45,44 @@ public struct PollDiffer: Sendable {
     public let source: String
     private var stamper: EnvelopeStamper
     private var last: PolledCluster?
-    /// A leader that died or left with no successor yet: the next leader's cause.
-    private var lostLeader: String?
+    /// Per shard, a leader that died or left with no successor yet: the
+    /// next leader's cause.
+    private var lostLeaders: [String: String] = [:]
+
+    struct LeaderChange {
+        var old: String?
+        var new: String?
+        var cause: String
+        var changed: Bool { new != nil && new != old }
+    }
+
+    static func shard(_ n: NodeInfo) -> String { n.engine?.shard ?? "" }
+
+    /// The first primary of each shard, by the order the engine lists them.
+    static func primaryByShard(_ nodes: [NodeInfo]) -> [String: String] {
+        var out: [String: String] = [:]
+        for n in nodes where n.role == .primary && out[shard(n)] == nil { out[shard(n)] = n.id }
+        return out
+    }
+
+    /// The change of an assignment table: the slots that moved when the
+    /// partition set is the same (each once), else the whole table.
+    static func assignmentEvent(from old: AssignmentTable?, to new: AssignmentTable) -> Event {
+        if let old {
+            let before = Dictionary(old.partitions.map { ($0.id, $0.worker) }, uniquingKeysWith: { a, _ in a })
+            let after = Dictionary(new.partitions.map { ($0.id, $0.worker) }, uniquingKeysWith: { a, _ in a })
+            if before.count == old.partitions.count, after.count == new.partitions.count, Set(before.keys) == Set(after.keys),
+                old.partitions.map(\.weight) == new.partitions.map(\.weight)
+            {
+                let moves = new.partitions.compactMap { p -> PartitionMove? in
+                    let from = before[p.id] ?? nil
+                    return from == p.worker ? nil : PartitionMove(partition: p.id, from: from, to: p.worker)
+                }
+                return .assignmentMoved(AssignmentMoved(version: new.version, baseVersion: old.version, moves: moves))
+            }
+        }
+        return .assignmentPublished(AssignmentPublished(version: new.version, strategy: new.strategy, reason: nil, partitions: new.partitions))
+    }
 
     public init(source: String, idPrefix: String) {
         self.source = source
@@ -70,7 +111,8 @@ public struct PollDiffer: Sendable {
 
     static func snapshot(of c: PolledCluster, seq: Int64, source: String) -> ClusterSnapshot {
         ClusterSnapshot(
-            cluster: c.name, term: c.term, leader: c.primaries.first, nodes: c.nodes, assignment: nil, seqs: [source: seq],
+            cluster: c.name, term: c.term, leader: c.primaries.first, nodes: c.nodes, assignment: c.assignment, migrations: c.migrations,
+            seqs: [source: seq],
             engine: c.engine, history: c.history)
     }
 
@@ -89,44 +131,68 @@ public struct PollDiffer: Sendable {
         for old in previous.nodes where after[old.id] == nil {
             emit(.nodeLeft(NodeLeft(node: old.id, reason: .heartbeatExpired)))
         }
-        let oldPrimary = previous.primaries.first
-        let newPrimary = next.primaries.first
-        let leaderChanged = newPrimary != nil && newPrimary != oldPrimary
-        // The cause of a change of leader, as far as it can be told.
-        let oldLeaderAlive = oldPrimary.flatMap { after[$0] }.map { $0.health != .unhealthy } ?? false
-        if let old = oldPrimary, newPrimary == nil, !oldLeaderAlive { lostLeader = old }
-        let cause =
-            next.causeHint
-            ?? (oldPrimary == nil
-                ? lostLeader.map { "failover: leader lost (\($0))" } ?? "leader elected"
-                : oldLeaderAlive ? "switchover" : "failover: leader lost")
-        if newPrimary != nil { lostLeader = nil }
-        for n in next.nodes {
+        // A change of leader is told per shard (one replication group; the
+        // whole cluster for an engine with one).
+        var changes: [String: LeaderChange] = [:]
+        let oldByShard = Self.primaryByShard(previous.nodes)
+        let newByShard = Self.primaryByShard(next.nodes)
+        for shard in Set(oldByShard.keys).union(newByShard.keys).union(next.nodes.map(Self.shard)) {
+            let oldPrimary = oldByShard[shard]
+            let newPrimary = newByShard[shard]
+            // The cause of a change of leader, as far as it can be told.
+            let oldLeaderAlive = oldPrimary.flatMap { after[$0] }.map { $0.health != .unhealthy } ?? false
+            if let old = oldPrimary, newPrimary == nil, !oldLeaderAlive { lostLeaders[shard] = old }
+            let cause =
+                next.causeHint
+                ?? (oldPrimary == nil
+                    ? lostLeaders[shard].map { "failover: leader lost (\($0))" } ?? "leader elected"
+                    : oldLeaderAlive ? "switchover" : "failover: leader lost")
+            if newPrimary != nil { lostLeaders[shard] = nil }
+            changes[shard] = LeaderChange(old: oldPrimary, new: newPrimary, cause: cause)
+        }
+        if lostLeaders.count > 64 { lostLeaders = [:] }
+        // A leader that steps down is told before its successor steps up:
+        // applied in the other order, the two would be primaries at once.
+        let demotedFirst = next.nodes.filter { before[$0.id]?.role == .primary } + next.nodes.filter { before[$0.id]?.role != .primary }
+        for n in demotedFirst {
             guard let old = before[n.id] else {
                 emit(.nodeJoined(NodeJoined(node: n)))
                 continue
             }
+            let change = changes[Self.shard(n)] ?? LeaderChange(old: nil, new: nil, cause: "observed")
             if old.role != n.role {
-                let reason = (old.role == .primary || n.role == .primary) && (leaderChanged || old.role == .primary) ? cause : "observed"
+                let reason =
+                    (old.role == .primary || n.role == .primary) && (change.changed || old.role == .primary) ? change.cause : "observed"
                 emit(.roleChanged(RoleChanged(node: n.id, from: old.role, to: n.role, term: max(n.term, term), reason: reason)))
                 if old.role == .primary {
                     let demotion: DemotionCause =
-                        n.health == .unhealthy ? .health : cause.hasPrefix("switchover") ? .gracefulHandoff : .other(cause)
+                        n.health == .unhealthy ? .health : change.cause.hasPrefix("switchover") ? .gracefulHandoff : .other(change.cause)
                     emit(.demoted(Demoted(node: n.id, cause: demotion, term: max(n.term, term))))
                 }
             }
             if old.health != n.health {
                 emit(.healthChanged(HealthChanged(node: n.id, from: old.health, to: n.health, consecutiveFailures: 0, detail: n.engine?.state)))
             }
-            if Self.engineDetail(old) != Self.engineDetail(n) || old.address != n.address || (old.term != n.term && old.role == n.role) {
+            if Self.engineDetail(old) != Self.engineDetail(n) || old.address != n.address || old.region != n.region
+                || (old.term != n.term && old.role == n.role)
+            {
                 emit(.nodeUpdated(NodeUpdated(node: n)))
             }
         }
-        if leaderChanged, let newPrimary {
-            emit(.authorityTransferred(AuthorityTransferred(requestID: nil, oldPrimary: oldPrimary, newPrimary: newPrimary, term: term)))
+        for (_, change) in changes.sorted(by: { $0.key < $1.key }) where change.changed {
+            if let newPrimary = change.new {
+                emit(.authorityTransferred(AuthorityTransferred(requestID: nil, oldPrimary: change.old, newPrimary: newPrimary, term: term)))
+            }
         }
-        if next.term > previous.term, let leader = newPrimary {
+        // A new term names one leader only where the cluster is one group;
+        // an engine of shards (Redis Cluster's epochs) tells its changes of
+        // master above, shard by shard.
+        let newPrimary = next.primaries.first
+        if next.term > previous.term, let leader = newPrimary, !next.nodes.contains(where: { $0.engine?.shard != nil }) {
             emit(.leaderElected(LeaderElected(term: next.term, leader: leader, votes: 0)))
+        }
+        if let table = next.assignment, table.partitions != previous.assignment?.partitions {
+            emit(Self.assignmentEvent(from: previous.assignment, to: table))
         }
         if let engine = next.engine, engine != previous.engine {
             emit(.engineStatus(engine))

@@ -34,7 +34,7 @@ extension PatroniSource {
                         do throws(PatroniParseError) {
                             message = try EtcdWatchParse.message(line)
                         } catch {
-                            shared.withLock { $0.stats[i].decodeErrors += 1 }
+                            shared.withLock { $0.endpoints.garbage(i) }
                             continue
                         }
                         switch message {

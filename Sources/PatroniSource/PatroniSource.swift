@@ -52,10 +52,7 @@ public final class PatroniSource: EventSource, CommandSink {
     let waker: AsyncStream<Void>.Continuation
 
     struct Shared {
-        var statuses: [EndpointStatus] = []
-        var stats: [EndpointStats] = []
-        var failures: [Int] = []
-        var liveSince: [Timestamp?] = []
+        var endpoints = EndpointBook(count: 0)
         var differ: PollDiffer?
         var mapper: PatroniMapper?
         var scope: String?
@@ -83,16 +80,11 @@ public final class PatroniSource: EventSource, CommandSink {
         rest = PatroniREST(client: client, auth: config.auth)
         (wakes, waker) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let count = config.urls.count + config.etcd.count
-        shared.withLock {
-            $0.statuses = Array(repeating: .connecting(attempt: 1, lastError: nil), count: count)
-            $0.stats = Array(repeating: EndpointStats(), count: count)
-            $0.failures = Array(repeating: 0, count: count)
-            $0.liveSince = Array(repeating: nil, count: count)
-        }
+        shared.withLock { $0.endpoints = EndpointBook(count: count) }
     }
 
-    public var statuses: [EndpointStatus] { shared.withLock { $0.statuses } }
-    public var stats: [EndpointStats] { shared.withLock { $0.stats } }
+    public var statuses: [EndpointStatus] { shared.withLock { $0.endpoints.statuses } }
+    public var stats: [EndpointStats] { shared.withLock { $0.endpoints.stats } }
     public var endpointNames: [String] {
         config.urls.map { "patroni \(Self.display($0))" } + config.etcd.map { "etcd \(Self.display($0))" }
     }
@@ -160,28 +152,12 @@ public final class PatroniSource: EventSource, CommandSink {
 
     func markLive(_ i: Int) {
         let now = clock()
-        shared.withLock { s in
-            guard s.statuses.indices.contains(i) else { return }
-            if s.liveSince[i] == nil {
-                s.liveSince[i] = now
-                s.stats[i].connections += 1
-            }
-            s.failures[i] = 0
-            s.stats[i].frames += 1
-            s.statuses[i] = .live(since: s.liveSince[i] ?? now, lastFrameAt: now)
-        }
+        shared.withLock { $0.endpoints.live(i, at: now) }
     }
 
     func markFailed(_ i: Int, _ reason: String, garbage: Bool = false, retryInMillis: Int64) {
         let now = clock()
-        let first = shared.withLock { s -> Bool in
-            guard s.statuses.indices.contains(i) else { return false }
-            s.liveSince[i] = nil
-            s.failures[i] += 1
-            if garbage { s.stats[i].decodeErrors += 1 }
-            s.statuses[i] = .backingOff(until: now.adding(millis: retryInMillis), attempt: s.failures[i], reason: reason)
-            return s.failures[i] == 1
-        }
+        let first = shared.withLock { $0.endpoints.failed(i, reason, garbage: garbage, retryInMillis: retryInMillis, at: now) }
         if first { logger.warning("\(endpointNames[i]): \(reason)") }
     }
 }

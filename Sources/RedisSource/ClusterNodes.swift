@@ -1,3 +1,5 @@
+import ClusterState
+
 /// One line of `CLUSTER NODES`: a node as the answering node sees it.
 public struct ClusterNode: Sendable, Hashable {
     public var id: String
@@ -33,7 +35,7 @@ public struct ClusterNode: Sendable, Hashable {
 /// `CLUSTER NODES`, read strictly: a line that is not a node line is an error
 /// naming the line, never a node made up.
 public enum ClusterNodes {
-    public static let slotCount = 16_384
+    public static let slotCount = HashSlot.count
 
     public static func parse(_ text: String) throws(RESPError) -> [ClusterNode] {
         var nodes: [ClusterNode] = []
@@ -92,30 +94,6 @@ public enum ClusterNodes {
     static func slotNumber(_ s: Substring) -> Int? {
         guard let n = Int(s), (0..<slotCount).contains(n) else { return nil }
         return n
-    }
-}
-
-/// The hash slot of a key: CRC16 (XMODEM) of the key, or of its hash tag
-/// (what is between the first `{` and the next `}`, when not empty), mod
-/// 16384. A tenant whose keys share `{tenant}` lives in one slot.
-public enum HashSlot {
-    public static func of(_ key: String) -> Int {
-        var bytes = Array(key.utf8)
-        if let open = bytes.firstIndex(of: UInt8(ascii: "{")),
-            let close = bytes[(open + 1)...].firstIndex(of: UInt8(ascii: "}")), close > open + 1
-        {
-            bytes = Array(bytes[(open + 1)..<close])
-        }
-        return Int(crc16(bytes) % UInt16(ClusterNodes.slotCount))
-    }
-
-    static func crc16(_ bytes: [UInt8]) -> UInt16 {
-        var crc: UInt16 = 0
-        for b in bytes {
-            crc ^= UInt16(b) << 8
-            for _ in 0..<8 { crc = crc & 0x8000 != 0 ? (crc << 1) ^ 0x1021 : crc << 1 }
-        }
-        return crc
     }
 }
 

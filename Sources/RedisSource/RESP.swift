@@ -32,6 +32,12 @@ public indirect enum RESPValue: Sendable, Hashable {
         }
     }
 
+    /// An integer reply; nil for anything else.
+    public var int: Int64? {
+        if case .integer(let i) = self { return i }
+        return nil
+    }
+
     /// The elements of an array, set or push; nil for anything else.
     public var elements: [RESPValue]? {
         switch self {
@@ -188,10 +194,15 @@ public struct RESPParser: Sendable {
 
     /// A command as Redis reads it: an array of bulk strings.
     public static func encode(_ command: [String], into b: inout ByteBuffer) {
+        encode(command.map { Array($0.utf8) }, into: &b)
+    }
+
+    /// The same with arguments as bytes (keys need not be UTF-8).
+    public static func encode(_ command: [[UInt8]], into b: inout ByteBuffer) {
         b.writeString("*\(command.count)\r\n")
         for arg in command {
-            b.writeString("$\(arg.utf8.count)\r\n")
-            b.writeString(arg)
+            b.writeString("$\(arg.count)\r\n")
+            b.writeBytes(arg)
             b.writeString("\r\n")
         }
     }
@@ -217,9 +228,9 @@ public struct RESPDecoder: ByteToMessageDecoder, Sendable {
 
 /// Commands out: each an array of bulk strings.
 public struct RESPCommandEncoder: MessageToByteEncoder, Sendable {
-    public typealias OutboundIn = [String]
+    public typealias OutboundIn = [[UInt8]]
     public init() {}
-    public func encode(data: [String], out: inout ByteBuffer) throws {
+    public func encode(data: [[UInt8]], out: inout ByteBuffer) throws {
         RESPParser.encode(data, into: &out)
     }
 }

@@ -23,7 +23,7 @@ public enum RESPConnectionError: Error, Sendable, CustomStringConvertible {
 public final class RESPConnection: Sendable {
     struct Request: Sendable {
         /// nil: only read the next value.
-        var command: [String]?
+        var command: [[UInt8]]?
         var reply: CheckedContinuation<RESPValue, any Error>
     }
 
@@ -31,7 +31,7 @@ public final class RESPConnection: Sendable {
     private let requests: AsyncStream<Request>.Continuation
     private let runner: Task<Void, Never>
 
-    private init(_ async: NIOAsyncChannel<RESPValue, [String]>) {
+    private init(_ async: NIOAsyncChannel<RESPValue, [[UInt8]]>) {
         channel = async.channel
         let (stream, continuation) = AsyncStream<Request>.makeStream()
         requests = continuation
@@ -67,7 +67,7 @@ public final class RESPConnection: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RESPDecoder(parser: parser)))
                     try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(RESPCommandEncoder()))
-                    return try NIOAsyncChannel<RESPValue, [String]>(wrappingChannelSynchronously: channel)
+                    return try NIOAsyncChannel<RESPValue, [[UInt8]]>(wrappingChannelSynchronously: channel)
                 }
             }
         return RESPConnection(channel)
@@ -76,7 +76,13 @@ public final class RESPConnection: Sendable {
     /// Sends `command` and returns its answer. An `.error` answer is a value,
     /// not a throw: `-ERR`, `-MOVED`, `-LOADING` are the server's own words.
     public func send(_ command: [String], timeout: Duration = .seconds(2)) async throws -> RESPValue {
-        try await exchange(command, timeout: timeout, what: command.first ?? "?")
+        try await exchange(command.map { Array($0.utf8) }, timeout: timeout, what: command.first ?? "?")
+    }
+
+    /// The same with arguments as bytes (keys need not be UTF-8); `what`
+    /// names the command in a timeout's message (never an argument).
+    public func send(bytes command: [[UInt8]], what: String, timeout: Duration = .seconds(2)) async throws -> RESPValue {
+        try await exchange(command, timeout: timeout, what: what)
     }
 
     /// The next value the server sends unasked (a pub/sub message).
@@ -95,7 +101,7 @@ public final class RESPConnection: Sendable {
         await runner.value
     }
 
-    private func exchange(_ command: [String]?, timeout: Duration, what: String) async throws -> RESPValue {
+    private func exchange(_ command: [[UInt8]]?, timeout: Duration, what: String) async throws -> RESPValue {
         let channel = self.channel
         let fired = TimerFlag()
         let timer = Task {

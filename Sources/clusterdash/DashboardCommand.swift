@@ -9,6 +9,7 @@ import Logging
 import NcursesBackend
 import PatroniSource
 import ProtocolV1Source
+import RedisSource
 import RenderCore
 import SimServer
 
@@ -76,6 +77,7 @@ struct DashboardCommand: AsyncParsableCommand {
     func validate() throws {
         _ = try connection.endpointConfigs()
         _ = try connection.patroniURLs()
+        _ = try connection.redis.seeds()
         for (name, v) in [("--lag-warn-bytes", lagWarnBytes), ("--lag-crit-bytes", lagCritBytes)] {
             if let v, parseByteSize(v) == nil { throw ValidationError("\(name) \(v) is not a size (like 16MiB)") }
         }
@@ -106,7 +108,8 @@ struct DashboardCommand: AsyncParsableCommand {
         }
         var chosen: ClusterConfig?
         let flagPatroni = try connection.patroniURLs()
-        if let name = cluster ?? (connection.endpoints.isEmpty && flagPatroni == nil ? file.defaultCluster : nil) {
+        let flagRedis = try connection.redis.seeds()
+        if let name = cluster ?? (connection.endpoints.isEmpty && flagPatroni == nil && flagRedis == nil ? file.defaultCluster : nil) {
             guard let c = file.clusters[name] else {
                 throw ValidationFailure("no cluster \(name) in \(configPath) (have: \(file.clusters.keys.sorted().joined(separator: ", ")))")
             }
@@ -123,6 +126,15 @@ struct DashboardCommand: AsyncParsableCommand {
         if patroni != nil, let variable = connection.patroniAuthEnv ?? chosen?.authEnv {
             patroni?.auth = try PatroniOptions.auth(from: variable)
         }
+        // A Redis Cluster: from the flags, or the config's engine = "redis-cluster".
+        var redis: RedisClusterConfig?
+        if let flagRedis {
+            redis = try connection.redis.config(seeds: flagRedis, readOnly: false)
+        } else if patroni == nil, let c = chosen, c.engine == "redis-cluster" {
+            redis = try connection.redis.config(seeds: c.redis, readOnly: false)
+            redis?.name = c.name
+            if connection.redis.authEnv == nil, let variable = c.authEnv { redis?.auth = try RedisOptions.auth(from: variable) }
+        }
         if endpoints.isEmpty, patroni == nil, let c = chosen {
             if let ca = c.caFile, !FileManager.default.isReadableFile(atPath: ca) {
                 throw ValidationFailure("\(file.error(field: "clusters.\(c.name).ca_file", "no readable file at \(ca)"))")
@@ -134,7 +146,7 @@ struct DashboardCommand: AsyncParsableCommand {
         }
         // The parser refuses a cluster without endpoints; this guards the rule
         // that a named cluster is never shown as the demo.
-        if chosen != nil && endpoints.isEmpty && patroni == nil {
+        if chosen != nil && endpoints.isEmpty && patroni == nil && redis == nil {
             throw ValidationFailure("cluster \(chosen?.name ?? ""): no endpoints")
         }
         var thresholds = Thresholds()
@@ -164,7 +176,7 @@ struct DashboardCommand: AsyncParsableCommand {
         }
         // No endpoints: the demo cluster, in-process, over a real WebSocket.
         var demo: SimulatorServer?
-        if endpoints.isEmpty && patroni == nil {
+        if endpoints.isEmpty && patroni == nil && redis == nil {
             var sim = SimConfig()
             sim.clusterName = "demo"
             sim.seed = demoSeed
@@ -191,6 +203,9 @@ struct DashboardCommand: AsyncParsableCommand {
         if var patroni {
             patroni.readOnly = isReadOnly
             made = try SourceFactory.make(patroni: patroni, record: connection.record, logger: logger)
+        } else if var redis {
+            redis.readOnly = isReadOnly
+            made = try SourceFactory.make(redis: redis, record: connection.record, logger: logger)
         } else {
             made = try SourceFactory.make(endpoints, record: connection.record, readOnly: isReadOnly, logger: logger)
         }

@@ -4,6 +4,7 @@ import EventSources
 import Foundation
 import Logging
 import PatroniSource
+import RedisSource
 import SimServer
 
 /// `clusterdash gateway`: one connector, served as protocol v1 to every
@@ -23,6 +24,8 @@ struct GatewayCommand: AsyncParsableCommand {
 
     @OptionGroup var engine: PatroniOptions
 
+    @OptionGroup var redis: RedisOptions
+
     @OptionGroup var flags: ServerFlags
 
     @Flag(name: .customLong("read-only"), help: "Never send a command to the engine: every command is refused.")
@@ -30,21 +33,36 @@ struct GatewayCommand: AsyncParsableCommand {
 
     func validate() throws {
         _ = try flags.options(listen: listen)
-        guard try engine.urls() != nil else { throw ValidationError("give the engine to serve: --patroni URL (repeatable)") }
+        let patroni = try engine.urls() != nil
+        let redisCluster = try redis.seeds() != nil
+        guard patroni != redisCluster else {
+            throw ValidationError(
+                patroni
+                    ? "give one engine: --patroni or --redis-cluster"
+                    : "give the engine to serve: --patroni URL or --redis-cluster HOST:PORT (repeatable)")
+        }
     }
 
     func run() async throws {
         let options = try flags.options(listen: listen)
         let logger = flags.logger("clusterdash.gateway")
-        var config = PatroniSourceConfig(urls: engine.patroni, etcd: engine.etcd, readOnly: readOnly)
-        if let variable = engine.patroniAuthEnv { config.auth = try PatroniOptions.auth(from: variable) }
-        let made = try SourceFactory.make(patroni: config, record: nil, logger: logger)
+        let made: SourceFactory.Made
+        let what: String
+        if let seeds = try redis.seeds() {
+            made = try SourceFactory.make(redis: try redis.config(seeds: seeds, readOnly: readOnly), record: nil, logger: logger)
+            what = "Redis Cluster"
+        } else {
+            var config = PatroniSourceConfig(urls: engine.patroni, etcd: engine.etcd, readOnly: readOnly)
+            if let variable = engine.patroniAuthEnv { config.auth = try PatroniOptions.auth(from: variable) }
+            made = try SourceFactory.make(patroni: config, record: nil, logger: logger)
+            what = "Patroni"
+        }
         for w in made.warnings { logger.warning("\(w)") }
         let core = StreamCore(engine: RelayEngine(sink: made.commands, clock: wallClockNow))
         let server = try await StreamServer.serve(
             core: core, options: options, services: [RelayPump(source: made.source, core: core)], logger: logger,
             signals: [.sigint, .sigterm])
-        print("clusterdash gateway: serving \(server.url) for Patroni at \(made.source.endpointNames.joined(separator: ", "))")
+        print("clusterdash gateway: serving \(server.url) for \(what) at \(made.source.endpointNames.joined(separator: ", "))")
         if options.requiresToken { print("  bearer token required") }
         if readOnly { print("  read-only: commands are refused") }
         fflush(nil)

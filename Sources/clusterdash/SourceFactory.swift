@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import PatroniSource
 import ProtocolV1Source
+import RedisSource
 
 /// The one place a dashboard's source is chosen from the endpoints the
 /// config or flags name: an engine plugs in here by its URL scheme (today
@@ -35,6 +36,19 @@ enum SourceFactory {
         }
         if config.auth != nil, !plain.isEmpty {
             warnings.append("plain http:// to a host that is not loopback: Patroni's password travels unencrypted (use https://)")
+        }
+        return Made(source: source, commands: commands, warnings: warnings)
+    }
+
+    /// A Redis Cluster (`--redis-cluster`, or `engine = "redis-cluster"` in the config).
+    static func make(redis config: RedisClusterConfig, record: String?, logger: Logger) throws -> Made {
+        let r = RedisClusterSource(config: config, clock: wallClockNow, logger: logger)
+        let commands: (any CommandSink)? = config.readOnly ? nil : r
+        let source: any EventSource = try record.map { RecordedSource(r, recorder: try Recorder(path: $0)) } ?? r
+        var warnings: [String] = []
+        let remote = config.seeds.filter { RedisClusterConfig.hostPort($0).map { !EndpointConfig.isLoopback($0.host) } ?? false }
+        if config.auth != nil, !remote.isEmpty {
+            warnings.append("Redis speaks plain TCP to a host that is not loopback: its password travels unencrypted")
         }
         return Made(source: source, commands: commands, warnings: warnings)
     }

@@ -7,6 +7,7 @@ import Foundation
 import Logging
 import PatroniSource
 import ProtocolV1Source
+import RedisSource
 import RenderCore
 import SimServer
 
@@ -41,10 +42,16 @@ struct ConnectionOptions: ParsableArguments {
 
     @OptionGroup var engine: PatroniOptions
 
+    @OptionGroup var redis: RedisOptions
+
     /// The Patroni members and etcd given by flags, checked; nil without --patroni.
     func patroniURLs() throws -> (patroni: [String], etcd: [String])? {
-        guard let urls = try engine.urls() else { return nil }
+        guard let urls = try engine.urls() else {
+            if try redis.seeds() != nil, !endpoints.isEmpty { throw ValidationError("give --endpoint or --redis-cluster, not both") }
+            return nil
+        }
         if !endpoints.isEmpty { throw ValidationError("give --endpoint or --patroni, not both") }
+        if try redis.seeds() != nil { throw ValidationError("give --patroni or --redis-cluster, not both") }
         return urls
     }
 
@@ -98,6 +105,60 @@ struct PatroniOptions: ParsableArguments {
         }
         guard let auth = PatroniAuth(credentials: value) else {
             throw ValidationFailure("Patroni credentials: \(variable) must hold user:password")
+        }
+        return auth
+    }
+}
+
+/// The flags that name a Redis Cluster: the dashboard's and the gateway's.
+struct RedisOptions: ParsableArguments {
+    @Option(
+        name: .customLong("redis-cluster"),
+        help: "A Redis Cluster node, HOST:PORT; repeat for several. The other nodes are found from CLUSTER NODES.")
+    var nodes: [String] = []
+
+    @Option(
+        name: .customLong("redis-auth-env"),
+        help: "Environment variable holding Redis's password (or user:password for an ACL user). Never printed or logged.")
+    var authEnv: String?
+
+    @Option(name: .customLong("migrate-batch"), help: "Keys per MIGRATE when moving a slot (default 100).")
+    var migrateBatch: Int = 100
+
+    @Option(name: .customLong("migrate-pause"), help: "Pause between MIGRATE batches, in milliseconds, to spare a busy cluster (default 0).")
+    var migratePauseMillis: Int = 0
+
+    /// The connector's settings from these flags (and the credentials' variable).
+    func config(seeds: [String], readOnly: Bool) throws -> RedisClusterConfig {
+        var c = RedisClusterConfig(seeds: seeds, readOnly: readOnly)
+        c.migrateBatch = migrateBatch
+        c.migratePause = .milliseconds(migratePauseMillis)
+        if let authEnv { c.auth = try Self.auth(from: authEnv) }
+        return c
+    }
+
+    /// The nodes given, checked; nil without --redis-cluster.
+    func seeds() throws -> [String]? {
+        guard !nodes.isEmpty else {
+            if authEnv != nil { throw ValidationError("--redis-auth-env goes with --redis-cluster") }
+            return nil
+        }
+        guard (1...10_000).contains(migrateBatch) else { throw ValidationError("--migrate-batch takes 1-10000 keys") }
+        guard (0...60_000).contains(migratePauseMillis) else { throw ValidationError("--migrate-pause takes 0-60000 ms") }
+        for a in nodes where RedisClusterConfig.hostPort(a) == nil {
+            throw ValidationError("--redis-cluster takes HOST:PORT, got \(a.prefix(60))")
+        }
+        return nodes
+    }
+
+    /// Redis credentials from the environment variable `variable`; the value
+    /// is never printed or logged.
+    static func auth(from variable: String) throws -> RedisAuth {
+        guard let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty else {
+            throw ValidationFailure("Redis credentials: the environment variable \(variable) is not set")
+        }
+        guard let auth = RedisAuth(credentials: value) else {
+            throw ValidationFailure("Redis credentials: \(variable) must hold password or user:password")
         }
         return auth
     }

@@ -1,3 +1,4 @@
+import ClusterState
 import Foundation
 import RedisSource
 import Testing

@@ -39,7 +39,10 @@ func performCancel(_ m: inout AppModel, _ d: CancelDialog, _ action: Action) -> 
 func renderCancel(_ m: AppModel, _ d: CancelDialog, _ area: Rect, _ b: inout Buffer, _ sym: Symbols) {
     let r = dialogRect(area, width: 56, height: 8)
     let inner = openDialog("Cancel migration", r, &b, sym)
-    var rows: [Line] = [Line("Cancel \(d.migrationID) (\(d.tenant))? Writes resume at the source.", Style(.normal, .bold))]
+    let after =
+        m.state.assignment?.strategy == .other("hash_slots")
+        ? "The keys moved so far go back; the slot stays where it was." : "Writes resume at the source."
+    var rows: [Line] = [Line("Cancel \(d.migrationID) (\(d.tenant))? \(after)", Style(.normal, .bold))]
     if let command = d.command {
         rows.append(resultLine(command))
         rows.append(Line("Esc closes", Style(.dim)))

@@ -17,16 +17,71 @@ public struct MigrateDialog: Sendable, Hashable {
     public var regionIndex = 0
     public var dryRun = false
     public var phase: Phase = .tenant
+    /// Set where the tenant is typed, not chosen: an engine of hash slots
+    /// (Redis Cluster) has no list of tenants, any hash tag or `slot N` is one.
+    public var entry: TextField?
 
     public init(tenants: [String], regions: [String]) {
         self.tenants = tenants
         self.regions = regions
     }
 
+    /// A dialog whose tenant is typed (a hash tag or `slot N`) and whose
+    /// targets are `masters`.
+    public init(typedTenantTo masters: [String]) {
+        tenants = []
+        regions = masters
+        entry = TextField(editing: true)
+    }
+
     var isSent: Bool {
         if case .sent = phase { return true }
         return false
     }
+}
+
+/// The slot a typed tenant lives in and the master that owns it now.
+func hashSlotPlace(_ m: AppModel, _ tenant: String) -> (slot: Int, owner: String?)? {
+    guard let slot = HashSlot.named(by: tenant) else { return nil }
+    let parts = m.state.assignment?.partitions ?? []
+    let p = parts.indices.contains(slot) && parts[slot].id == Int64(slot) ? parts[slot] : parts.first { $0.id == Int64(slot) }
+    return (slot, p?.worker)
+}
+
+/// Where the tenant is now: its placement, or its slot's owner.
+func migrateFrom(_ m: AppModel, _ d: MigrateDialog, _ tenant: String) -> String {
+    if d.entry != nil { return hashSlotPlace(m, tenant)?.owner ?? "?" }
+    return m.state.tenants[tenant] ?? "?"
+}
+
+/// Typing the tenant (nil: not typing).
+func migrateTyping(_ m: inout AppModel, _ d: MigrateDialog, _ key: Key) -> [Effect]? {
+    guard case .tenant = d.phase, var field = d.entry, field.editing else { return nil }
+    var d = d
+    switch field.handle(key, keymap: m.keymap) {
+    case .cleared:
+        m.overlay = nil
+        return []
+    case .committed:
+        let text = field.text.trimmingWhitespace
+        guard let place = hashSlotPlace(m, text) else {
+            field.editing = true
+            m.say(text.isEmpty ? "type a hash tag ({tenant-42}) or slot N" : "\(text) names no slot (slot numbers are 0-16383)")
+            d.entry = field
+            m.overlay = .migrate(d)
+            return []
+        }
+        d.tenants = [text]
+        d.tenantIndex = 0
+        d.phase = .region
+        // Start on the first master that is not the owner.
+        d.regionIndex = d.regions.firstIndex { $0 != place.owner } ?? 0
+    case .edited, .ignored:
+        break
+    }
+    d.entry = field
+    m.overlay = .migrate(d)
+    return []
 }
 
 func performMigrate(_ m: inout AppModel, _ d: MigrateDialog, _ action: Action) -> [Effect] {
@@ -51,7 +106,7 @@ func performMigrate(_ m: inout AppModel, _ d: MigrateDialog, _ action: Action) -
         m.say("migrate \(tenant) -> \(region)\(d.dryRun ? " (dry run)" : "") sent as \(id)")
         let action = OperatorAction(
             at: m.now, key: "m", target: tenant,
-            dialog: ["tenant \(tenant)", "from \(m.state.tenants[tenant] ?? "?")", "to \(region)", "dry run \(d.dryRun ? "yes" : "no")"],
+            dialog: ["tenant \(tenant)", "from \(migrateFrom(m, d, tenant))", "to \(region)", "dry run \(d.dryRun ? "yes" : "no")"],
             confirmation: "y", requestID: id, op: "migrate")
         record(&m, action)
         return [.send(.migrate(requestID: id, tenant: tenant, target: region, dryRun: d.dryRun)), .audit(.action(action))]
@@ -67,7 +122,8 @@ func renderMigrate(_ m: AppModel, _ d: MigrateDialog, _ area: Rect, _ b: inout B
     let inner = openDialog("Migrate a tenant", r, &b, sym)
     var rows: [Line] = []
     let tenant = d.tenants[safe: d.tenantIndex] ?? "?"
-    let from = m.state.tenants[tenant] ?? "?"
+    let from = migrateFrom(m, d, tenant)
+    let slots = d.entry != nil
     switch d.phase {
     case .sent(let command):
         rows.append(
@@ -75,6 +131,19 @@ func renderMigrate(_ m: AppModel, _ d: MigrateDialog, _ area: Rect, _ b: inout B
         rows.append(resultLine(command))
         rows += correlatedLines(m, command.requestID, limit: 8)
         rows.append(Line("progress shows in Migrations; Esc closes", Style(.dim)))
+    case .tenant where slots:
+        let typed = d.entry?.text ?? ""
+        rows.append(Line("1. Tenant: a hash tag or slot N (Enter):", Style(.title, .bold)))
+        rows.append(Line([Span("> "), Span(d.entry?.shown ?? "", Style(.normal, .bold))]))
+        if let place = hashSlotPlace(m, typed), !typed.trimmingWhitespace.isEmpty {
+            rows.append(Line([Span("slot \(place.slot)", Style(.accent, .bold)), Span(", now on \(place.owner ?? "no master")")]))
+        } else {
+            rows.append(Line(" ", Style(.dim)))
+        }
+        rows.append(Line(""))
+        rows.append(Line("Keys of {tenant-42}:orders and {tenant-42}:users share", Style(.dim)))
+        rows.append(Line("one slot (CRC16 of the tag mod 16384); moving the", Style(.dim)))
+        rows.append(Line("tenant moves that slot with every key in it.", Style(.dim)))
     case .tenant:
         rows.append(Line("1. Tenant (j/k, Enter):", Style(.title, .bold)))
         let first = max(0, min(d.tenantIndex - 5, d.tenants.count - 10))
@@ -86,7 +155,10 @@ func renderMigrate(_ m: AppModel, _ d: MigrateDialog, _ area: Rect, _ b: inout B
                 ]))
         }
     case .region:
-        rows.append(Line("2. Target region for \(tenant) (now in \(from)):", Style(.title, .bold)))
+        rows.append(
+            Line(
+                slots ? "2. Target master for \(tenant) (now on \(from)):" : "2. Target region for \(tenant) (now in \(from)):", Style(.title, .bold))
+        )
         for (i, region) in d.regions.enumerated() {
             let same = region == from
             rows.append(
@@ -105,7 +177,9 @@ func renderMigrate(_ m: AppModel, _ d: MigrateDialog, _ area: Rect, _ b: inout B
             Line([
                 Span("dry run "),
                 Span(
-                    d.dryRun ? "yes: validate only, change nothing" : "no: writes pause during the move",
+                    d.dryRun
+                        ? "yes: validate only, change nothing"
+                        : slots ? "no: keys move in batches; clients get ASK meanwhile" : "no: writes pause during the move",
                     Style(d.dryRun ? .normal : AppSlot.lagWarn, .bold)),
             ]))
         if target == from { rows.append(Line("the tenant is already there: the server will reject it", Style(AppSlot.alert, .bold))) }

@@ -40,6 +40,9 @@ extension AppModel {
         if state.engine?.name == "patroni" {
             return PatroniPreview.evaluate(candidate: candidate, state: state, lagLimitBytes: thresholds.promotionLagLimitBytes)
         }
+        if state.engine?.name == "redis-cluster" {
+            return RedisPreview.evaluate(candidate: candidate, state: state, lagLimitBytes: thresholds.promotionLagLimitBytes)
+        }
         return state.promotionPreview(candidate: candidate, now: now, lagLimitMillis: thresholds.promotionLagLimitMillis)
     }
 }
@@ -158,10 +161,11 @@ func renderPromote(_ m: AppModel, _ d: PromoteDialog, _ area: Rect, _ b: inout B
         typed = field.text
     }
     rows.append(Line("Candidates (j/k choose):", Style(.title, .bold)))
+    let nameWidth = min(24, max(12, (d.candidates.map(\.count).max() ?? 0) + 1))
     for (i, c) in d.candidates.enumerated() {
         let verdict = m.promotionVerdict(c)
         let mark = verdict.allowed ? (sym == .ascii ? "ok" : "✓") : (sym == .ascii ? "NO" : "✗")
-        var line = Line([chooser(i == d.selected, sym), Span(c.fitted(to: 12), Style(.normal, i == d.selected ? .bold : []))])
+        var line = Line([chooser(i == d.selected, sym), Span(c.fitted(to: nameWidth), Style(.normal, i == d.selected ? .bold : []))])
         line.append(Span(mark, Style(verdict.allowed ? AppSlot.ok : AppSlot.alert, .bold)))
         rows.append(line)
     }

@@ -45,19 +45,26 @@ func renderAssignments(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbo
     let workers = a.sortedWorkers
     let focused = m.isFocused(.assignments)
     let present = s.presentNodeIDs
+    // An engine that counts its workers' keys (Redis) shows them: its
+    // partitions carry no weight of their own.
+    let keys = workers.compactMap { s.nodes[$0]?.info.engine?.keys }
+    let showKeys = !keys.isEmpty
     let table = Table(
         columns: [
-            Column("WORKER", .min(8)), Column("PARTS", .fixed(6), alignment: .right), Column("WEIGHT", .fixed(8), alignment: .right),
-            Column("MOVED", .fixed(6), alignment: .right),
+            Column("WORKER", .min(8)), Column("PARTS", .fixed(6), alignment: .right),
+            Column(showKeys ? "KEYS" : "WEIGHT", .fixed(showKeys ? 10 : 8), alignment: .right), Column("MOVED", .fixed(6), alignment: .right),
         ],
         rowCount: workers.count, selectedStyle: Style(.selection, focused ? .reverse : []), symbols: sym
     ) { i in
         let w = workers[i]
         guard let load = a.workers[w] else { return [Line(w, Style(.dim))] }
         let gone = !present.contains(w)
+        let weight =
+            showKeys
+            ? (s.nodes[w]?.info.engine?.keys.map { "\($0)" } ?? "?")
+            : load.weight == load.weight.rounded() ? "\(Int(load.weight))" : String(Int((load.weight * 10).rounded())).inserting(decimalAt: 1)
         return [
-            Line(w, Style(gone ? AppSlot.alert : .normal)), Line("\(load.partitions)"),
-            Line(load.weight == load.weight.rounded() ? "\(Int(load.weight))" : String(Int((load.weight * 10).rounded())).inserting(decimalAt: 1)),
+            Line(w, Style(gone ? AppSlot.alert : .normal)), Line("\(load.partitions)"), Line(weight),
             Line(load.movedIn > 0 ? "+\(load.movedIn)" : "0", Style(load.movedIn > 0 ? .accent : .dim)),
         ]
     }

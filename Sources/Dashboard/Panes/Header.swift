@@ -22,11 +22,13 @@ func renderHeader(_ m: AppModel, _ r: Rect, _ b: inout Buffer) {
     }
     let primaries = s.primaries
     if s.isSplitBrain {
-        left.append(Span(" SPLIT BRAIN \(primaries.joined(separator: "+")) ", Style(AppSlot.alert, [.bold, .reverse])))
+        left.append(Span(" SPLIT BRAIN \(s.splitBrainPrimaries.joined(separator: "+")) ", Style(AppSlot.alert, [.bold, .reverse])))
         left.append(Span("  ", Style(AppSlot.headerBar)))
     } else if s.hasNoPrimary {
         left.append(Span(" NO PRIMARY ", Style(AppSlot.alert, [.bold, .reverse])))
         left.append(Span("  ", Style(AppSlot.headerBar)))
+    } else if primaries.count > 1 {
+        left.append(Span("\(primaries.count) primaries  ", Style(AppSlot.headerBar)))
     } else if let p = primaries.first {
         left.append(Span("primary \(p)  ", Style(AppSlot.headerBar)))
     }

@@ -50,12 +50,14 @@ func renderNodes(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
         if let e = n.info.engine {
             // The engine's own words: its role, its state, its tags.
             var words: [String] = []
+            if let shard = e.shard { words.append(shard) }
             if let role = e.role, !["leader", "replica", "master", "primary"].contains(role) { words.append(role.replacingUnderscores) }
             words.append(e.state ?? "?")
             if e.tag("nofailover") == "true" { words.append("nofailover") }
             if let p = e.tag("failover_priority") { words.append("prio \(p)") }
             if e.pendingRestart { words.append("restart pending") }
-            let calm = (e.state == "running" || e.state == "streaming") && !e.pendingRestart
+            if let slots = e.tag("slots") { words.append("\(slots) slots") }
+            let calm = (e.state == "running" || e.state == "streaming" || e.state == "connected") && !e.pendingRestart
             stateCell = Line(words.joined(separator: " "), Style(calm ? .normal : AppSlot.lagWarn))
         } else {
             stateCell = Line(

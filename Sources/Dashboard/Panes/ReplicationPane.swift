@@ -20,9 +20,12 @@ func renderReplication(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbo
         return
     }
     let focused = m.isFocused(.replication)
-    let nameWidth = min(10, max(6, m.state.followerNameWidth))
+    let nameWidth = min(max(10, inner.width / 3), max(6, m.state.followerNameWidth))
     let valueWidth = 12
-    let sparkWidth = max(0, inner.width - nameWidth - valueWidth - 2)
+    // Engines that tell the age of a replica's last ACK (Redis) get it
+    // labelled beside the bytes: it is time, not data behind.
+    let ackWidth = ids.contains { m.state.nodes[$0]?.info.engine?.ackAgeMillis != nil } ? 9 : 0
+    let sparkWidth = max(0, inner.width - nameWidth - valueWidth - ackWidth - 2)
     var state = tableState(m, .replication, selected: focused ? m.row(.replication) : nil)
     state.scrollToSelection(visibleRows: inner.height, rowCount: ids.count)
     let thresholds = m.thresholds
@@ -49,5 +52,10 @@ func renderReplication(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbo
         }
         let vw = min(valueWidth, value.width)
         b.write(value, x: inner.right - vw, y: y, maxWidth: vw)
+        if ackWidth > 0, let ack = m.state.nodes[ids[i]]?.info.engine?.ackAgeMillis {
+            let text = "ack \(ack / 1000)s"
+            let slot: Slot = ack >= 5_000 ? AppSlot.lagWarn : .dim
+            b.write(text, x: inner.right - valueWidth - ackWidth + 1, y: y, maxWidth: ackWidth - 1, style: Style(slot))
+        }
     }
 }

@@ -1,0 +1,403 @@
+import ClusterProtocol
+import ClusterState
+import EventSources
+
+extension RedisClusterSource {
+    /// Takes `promote` (`CLUSTER FAILOVER` on the replica), `migrate` (a
+    /// slot moved for real) and `cancel_migration`; a read-only source
+    /// refuses each at once with a `command.result` that says why.
+    public func send(_ op: ClientOp) -> Bool {
+        guard let requestID = op.requestID else { return false }
+        guard !config.readOnly else {
+            result(requestID, op.op, .rejected, "read-only: this dashboard sends no command")
+            return true
+        }
+        switch op {
+        case .promote(_, let node):
+            Task { await self.promote(requestID: requestID, candidate: node) }
+        case .migrate(_, let tenant, let target, let dryRun):
+            Task { await self.migrate(requestID: requestID, tenant: tenant, target: target, dryRun: dryRun) }
+        case .cancelMigration(_, let migrationID):
+            cancel(requestID: requestID, migrationID: migrationID)
+        case .subscribe, .snapshot:
+            return false
+        }
+        return true
+    }
+
+    func result(_ requestID: String, _ op: String, _ status: CommandStatus, _ reason: String) {
+        emit([.commandResult(CommandResult(requestID: requestID, op: op, status: status, reason: reason))], correlation: requestID)
+    }
+
+    /// A node of the last poll by its name, address or node id (a prefix of
+    /// 8 characters or more will do).
+    static func node(_ name: String, in poll: PolledCluster) -> NodeInfo? {
+        poll.nodes.first { $0.id == name || $0.address == name }
+            ?? poll.nodes.first { n in
+                guard let id = n.engine?.tag("node_id") else { return false }
+                return id == name || (name.count >= 8 && id.hasPrefix(name))
+            }
+    }
+
+    // MARK: Failover
+
+    func promote(requestID: String, candidate: String) async {
+        guard let poll = shared.withLock({ $0.differ.lastPoll }) else {
+            return result(requestID, "promote", .rejected, "nothing is known of the cluster yet")
+        }
+        guard let n = Self.node(candidate, in: poll) else {
+            return result(requestID, "promote", .rejected, "\(candidate) is not a node of the cluster")
+        }
+        guard n.role == .replica, let address = n.address else {
+            return result(requestID, "promote", .rejected, "\(n.id) is not a replica: CLUSTER FAILOVER is sent to a replica")
+        }
+        let master = poll.nodes.first { $0.role == .primary && $0.engine?.shard == n.engine?.shard }
+        let masterDown = master.map { $0.health == .unhealthy } ?? true
+        let command = masterDown ? ["CLUSTER", "FAILOVER", "FORCE"] : ["CLUSTER", "FAILOVER"]
+        let words = command.joined(separator: " ")
+        let now = clock()
+        shared.withLock { $0.causeHint = ("failover to \(n.id) requested from clusterdash (\(words))", now.adding(millis: 60_000)) }
+        emit(
+            [.promotionRequested(PromotionRequested(requestID: requestID, candidate: n.id, requestedBy: "clusterdash (\(words))"))],
+            correlation: requestID)
+        logger.notice("promote \(n.id): \(words) (request \(requestID))")
+        do {
+            _ = try await commandPool.send(command, at: address)
+        } catch {
+            shared.withLock { $0.causeHint = nil }
+            logger.notice("promote \(n.id): \(error)")
+            return result(requestID, "promote", .rejected, "\(words) refused by \(n.id): \(error)")
+        }
+        result(requestID, "promote", .accepted, "\(words) accepted by \(n.id); waiting for it to become master")
+        // The failover runs in the cluster; it is done when a poll says so.
+        let deadline = ContinuousClock.now + config.failoverTimeout
+        while ContinuousClock.now < deadline {
+            wake()
+            try? await Task.sleep(for: .milliseconds(200))
+            if let p = shared.withLock({ $0.differ.lastPoll }), let after = Self.node(n.id, in: p), after.role == .primary {
+                let took = formatDuration(clock().millis(since: now), .compactMillis)
+                logger.notice("promote \(n.id): master after \(took)")
+                return result(requestID, "promote", .completed, "\(n.id) is master of shard \(n.engine?.shard ?? "?") after \(took) (\(words))")
+            }
+        }
+        result(requestID, "promote", .failed, "\(n.id) is still not master \(formatDuration(clock().millis(since: now), .words)) after \(words)")
+    }
+
+    // MARK: Moving a slot
+
+    /// What a move needs, checked against the last poll.
+    struct MovePlan {
+        var slot: Int
+        var tenant: String
+        var source: NodeInfo
+        var target: NodeInfo
+        var sourceID: String
+        var targetID: String
+        var others: [String]
+    }
+
+    static func plan(tenant: String, target: String, poll: PolledCluster?, busy: Set<Int>) -> Result<MovePlan, PlanRefusal> {
+        guard let slot = HashSlot.named(by: tenant) else {
+            return .failure(PlanRefusal("\(tenant.isEmpty ? "an empty tenant" : tenant) names no slot (a hash tag, or slot 0-16383)"))
+        }
+        guard let poll, let table = poll.assignment else { return .failure(PlanRefusal("nothing is known of the cluster yet")) }
+        let label = tenant.lowercased().hasPrefix("slot") ? "slot \(slot)" : "\(tenant) (slot \(slot))"
+        let rows = table.partitions.filter { $0.id == Int64(slot) }
+        guard rows.count == 1, let owner = rows[0].worker else {
+            return .failure(PlanRefusal(rows.count > 1 ? "slot \(slot) is claimed by two masters: settle that first" : "slot \(slot) has no owner"))
+        }
+        guard let source = poll.nodes.first(where: { $0.id == owner }), let sourceID = source.engine?.tag("node_id") else {
+            return .failure(PlanRefusal("the owner of slot \(slot), \(owner), is not in the last poll"))
+        }
+        guard let to = node(target, in: poll), let targetID = to.engine?.tag("node_id") else {
+            return .failure(PlanRefusal("\(target) is not a node of the cluster"))
+        }
+        if to.id == source.id { return .failure(PlanRefusal("\(label) is already on \(to.id)")) }
+        if to.role != .primary { return .failure(PlanRefusal("\(to.id) is not a master: slots live on masters")) }
+        if to.health != .healthy { return .failure(PlanRefusal("\(to.id) is \(to.engine?.state ?? to.health.wire)")) }
+        if source.health != .healthy { return .failure(PlanRefusal("the owner \(source.id) is \(source.engine?.state ?? source.health.wire)")) }
+        if busy.contains(slot) { return .failure(PlanRefusal("slot \(slot) is already being moved")) }
+        if let state = poll.engine?.state, state != "ok" { return .failure(PlanRefusal("cluster_state is \(state)")) }
+        let others = poll.nodes.filter { $0.role == .primary && $0.id != source.id && $0.id != to.id && $0.health == .healthy }.compactMap(\.address)
+        return .success(
+            MovePlan(slot: slot, tenant: label, source: source, target: to, sourceID: sourceID, targetID: targetID, others: others))
+    }
+
+    struct PlanRefusal: Error {
+        var reason: String
+        init(_ reason: String) { self.reason = reason }
+    }
+
+    func migrate(requestID: String, tenant: String, target: String, dryRun: Bool) async {
+        let (poll, busy) = shared.withLock { s in (s.differ.lastPoll, Set(s.moves.keys)) }
+        let plan: MovePlan
+        switch Self.plan(tenant: tenant, target: target, poll: poll, busy: busy) {
+        case .failure(let refusal): return result(requestID, "migrate", .rejected, refusal.reason)
+        case .success(let p): plan = p
+        }
+        guard let sourceAddress = plan.source.address, let targetAddress = plan.target.address else {
+            return result(requestID, "migrate", .rejected, "a node of the move has no address")
+        }
+        let keys: Int64
+        do {
+            keys = try await commandPool.send(["CLUSTER", "COUNTKEYSINSLOT", String(plan.slot)], at: sourceAddress).int ?? 0
+        } catch {
+            return result(requestID, "migrate", .rejected, "\(plan.source.id) did not count the slot's keys: \(error)")
+        }
+        let now = clock()
+        let id = "mv-\(plan.slot)-\(now.millis % 1_000_000)"
+        let info = MigrationInfo(
+            migrationID: id, tenant: plan.tenant, source: plan.source.id, target: plan.target.id, state: .inProgress, phase: .validating,
+            drainedEntries: 0, totalEntries: keys, dryRun: dryRun, startedAt: now)
+        if dryRun {
+            emit([.migrationStarted(MigrationStarted(migration: info))], correlation: requestID)
+            emit([.migrationCompleted(MigrationCompleted(migrationID: id, durationMillis: clock().millis(since: now)))], correlation: requestID)
+            return result(
+                requestID, "migrate", .completed,
+                "dry run: \(plan.tenant) (\(keys) keys) would move from \(plan.source.id) to \(plan.target.id); nothing was changed")
+        }
+        let claimed = shared.withLock { s -> Bool in
+            guard s.moves[plan.slot] == nil else { return false }
+            s.moves[plan.slot] = Move(info: info, slot: plan.slot, ours: true, startedAt: now)
+            return true
+        }
+        guard claimed else { return result(requestID, "migrate", .rejected, "slot \(plan.slot) is already being moved") }
+        emit([.migrationStarted(MigrationStarted(migration: info))], correlation: requestID)
+        result(requestID, "migrate", .accepted, "moving \(plan.tenant), \(keys) keys, from \(plan.source.id) to \(plan.target.id)")
+        logger.notice("migrate \(plan.tenant): \(plan.source.id) -> \(plan.target.id), \(keys) keys (request \(requestID))")
+        // Its own connections: ASKING holds for the next command on the same one.
+        let conns = RESPPool(auth: config.auth, timeout: config.requestTimeout)
+        defer { Task { await conns.closeAll() } }
+        var mover = SlotMover(
+            source: self, conns: conns, plan: plan, sourceAddress: sourceAddress, targetAddress: targetAddress, id: id, requestID: requestID)
+        do {
+            _ = try await conns.send(["CLUSTER", "SETSLOT", String(plan.slot), "IMPORTING", plan.sourceID], at: targetAddress)
+            mover.marked = true
+            _ = try await conns.send(["CLUSTER", "SETSLOT", String(plan.slot), "MIGRATING", plan.targetID], at: sourceAddress)
+            let outcome = try await mover.moveKeys(total: keys)
+            if outcome == .cancelled {
+                try await mover.rollBack()
+                emit([.migrationCancelled(MigrationCancelled(migrationID: id, by: "clusterdash"))], correlation: requestID)
+                finish(plan.slot)
+                logger.notice("migrate \(plan.tenant): cancelled, every key back on \(plan.source.id)")
+                return result(requestID, "migrate", .completed, "cancelled: every key of \(plan.tenant) is back on \(plan.source.id), slot stable")
+            }
+            mover.progress(phase: .updatingPlacement, force: true)
+            // The target first, then the source: each learns the new owner
+            // from us, the other masters too (gossip would tell them later).
+            for address in [targetAddress, sourceAddress] + plan.others {
+                do {
+                    _ = try await conns.send(["CLUSTER", "SETSLOT", String(plan.slot), "NODE", plan.targetID], at: address)
+                } catch  where address != targetAddress && address != sourceAddress {
+                    logger.warning("migrate \(plan.tenant): SETSLOT NODE on \(address): \(error) (gossip will tell it)")
+                }
+            }
+            let took = clock().millis(since: now)
+            emit([.migrationCompleted(MigrationCompleted(migrationID: id, durationMillis: took))], correlation: requestID)
+            finish(plan.slot)
+            wake()
+            logger.notice("migrate \(plan.tenant): done in \(formatDuration(took, .compactMillis)), \(mover.drained) keys")
+            result(
+                requestID, "migrate", .completed,
+                "\(plan.tenant) is on \(plan.target.id): \(mover.drained) keys moved in \(formatDuration(took, .compactMillis))")
+        } catch {
+            let phase = mover.phase
+            let left =
+                mover.marked
+                ? " Slot \(plan.slot) is left \(mover.drained == 0 ? "as it was" : "marked migrating (clients are redirected with ASK); cancel or `redis-cli --cluster fix` settles it")."
+                : ""
+            if mover.drained == 0, mover.marked {
+                _ = try? await conns.send(["CLUSTER", "SETSLOT", String(plan.slot), "STABLE"], at: sourceAddress)
+                _ = try? await conns.send(["CLUSTER", "SETSLOT", String(plan.slot), "STABLE"], at: targetAddress)
+            }
+            let reason = "\(error)\(left)"
+            logger.warning("migrate \(plan.tenant): failed: \(reason)")
+            emit([.migrationFailed(MigrationFailed(migrationID: id, phase: phase, reason: reason))], correlation: requestID)
+            finish(plan.slot)
+            result(requestID, "migrate", .failed, reason)
+        }
+    }
+
+    func finish(_ slot: Int) {
+        let now = clock()
+        shared.withLock { s in
+            s.moves[slot] = nil
+            s.endedOurs[slot] = now
+            if s.endedOurs.count > 256 { s.endedOurs = s.endedOurs.filter { now.millis(since: $0.value) < 5_000 } }
+        }
+    }
+
+    func cancelRequested(_ slot: Int) -> Bool { shared.withLock { $0.moves[slot]?.cancelRequested ?? false } }
+
+    func cancel(requestID: String, migrationID: String) {
+        let found = shared.withLock { s -> Move? in
+            guard let slot = s.moves.first(where: { $0.value.info.migrationID == migrationID })?.key else { return nil }
+            if s.moves[slot]?.ours == true { s.moves[slot]?.cancelRequested = true }
+            return s.moves[slot]
+        }
+        guard let found else { return result(requestID, "cancel_migration", .rejected, "no move \(migrationID) is under way") }
+        guard found.ours else {
+            return result(
+                requestID, "cancel_migration", .rejected,
+                "\(found.info.tenant) is being moved by someone else (redis-cli --cluster reshard?): cancel it there")
+        }
+        result(requestID, "cancel_migration", .accepted, "cancelling \(found.info.tenant): its keys go back to \(found.info.source)")
+    }
+
+    // MARK: Moves seen from the marks
+
+    /// Moves started by someone else show up from the migrating/importing
+    /// marks; they end when the marks go (completed when the slot changed
+    /// hands, else cancelled). Their progress is the keys left at the source.
+    func followMarks(_ marks: [SlotMove], owners: [Int: String]) async {
+        let now = clock()
+        var events: [Event] = []
+        let counting = shared.withLock { s -> [(Int, String)] in
+            let marked = Set(marks.map(\.slot))
+            s.endedOurs = s.endedOurs.filter { now.millis(since: $0.value) < 5_000 }
+            for m in marks where s.moves[m.slot] == nil && s.endedOurs[m.slot] == nil {
+                let info = MigrationInfo(
+                    migrationID: "seen-\(m.slot)-\(now.millis % 1_000_000)", tenant: "slot \(m.slot)", source: m.from, target: m.to,
+                    state: .inProgress,
+                    phase: .other("moving_keys"), startedAt: now)
+                s.moves[m.slot] = Move(info: info, slot: m.slot, ours: false, startedAt: now)
+                events.append(.migrationStarted(MigrationStarted(migration: info)))
+            }
+            for (slot, move) in s.moves where !move.ours && !marked.contains(slot) {
+                if owners[slot] == move.info.target {
+                    events.append(
+                        .migrationCompleted(MigrationCompleted(migrationID: move.info.migrationID, durationMillis: now.millis(since: move.startedAt)))
+                    )
+                } else {
+                    events.append(
+                        .migrationCancelled(
+                            MigrationCancelled(
+                                migrationID: move.info.migrationID, by: "the marks went; slot \(slot) stays on \(owners[slot] ?? "no one")")))
+                }
+                s.moves[slot] = nil
+            }
+            return s.moves.values.filter { !$0.ours }.map { ($0.slot, $0.info.source) }.sorted { $0.0 < $1.0 }.prefix(16).map { $0 }
+        }
+        emit(events)
+        var progress: [Event] = []
+        for (slot, source) in counting {
+            guard let answer = try? await pool.send(["CLUSTER", "COUNTKEYSINSLOT", String(slot)], at: source), let left = answer.int else {
+                continue
+            }
+            let event = shared.withLock { s -> Event? in
+                guard var move = s.moves[slot], !move.ours else { return nil }
+                let total = max(move.info.totalEntries, move.info.drainedEntries + left)
+                let drained = total - left
+                guard total != move.info.totalEntries || drained != move.info.drainedEntries else { return nil }
+                move.info.totalEntries = total
+                move.info.drainedEntries = drained
+                s.moves[slot] = move
+                return .migrationProgress(
+                    MigrationProgress(migrationID: move.info.migrationID, phase: move.info.phase, drainedEntries: drained, totalEntries: total))
+            }
+            if let event { progress.append(event) }
+        }
+        emit(progress)
+    }
+}
+
+/// One move's key loop: batches of `GETKEYSINSLOT` + `MIGRATE` from the
+/// source, progress as it goes, and on cancel the same back from the target.
+struct SlotMover {
+    enum Outcome { case moved, cancelled }
+
+    let source: RedisClusterSource
+    let conns: RESPPool
+    let plan: RedisClusterSource.MovePlan
+    let sourceAddress: String
+    let targetAddress: String
+    let id: String
+    let requestID: String
+    var marked = false
+    var drained: Int64 = 0
+    var total: Int64 = 0
+    var phase: MigrationPhase = .validating
+    var lastProgress = ContinuousClock.now - .seconds(1)
+
+    init(
+        source: RedisClusterSource, conns: RESPPool, plan: RedisClusterSource.MovePlan, sourceAddress: String, targetAddress: String, id: String,
+        requestID: String
+    ) {
+        self.source = source
+        self.conns = conns
+        self.plan = plan
+        self.sourceAddress = sourceAddress
+        self.targetAddress = targetAddress
+        self.id = id
+        self.requestID = requestID
+    }
+
+    /// A progress event, at most five a second unless `force`d.
+    mutating func progress(phase: MigrationPhase, force: Bool = false) {
+        self.phase = phase
+        let now = ContinuousClock.now
+        guard force || now - lastProgress >= .milliseconds(200) else { return }
+        lastProgress = now
+        source.emit(
+            [.migrationProgress(MigrationProgress(migrationID: id, phase: phase, drainedEntries: drained, totalEntries: max(total, drained)))],
+            correlation: requestID)
+    }
+
+    /// `MIGRATE` of `keys` from `from` to `to` (`ASKING` first when `from`
+    /// only imports the slot).
+    func migrate(_ keys: [[UInt8]], from: String, to: String, asking: Bool) async throws {
+        guard let (host, port) = RedisClusterConfig.hostPort(to) else { throw RedisReplyError(text: "ERR not host:port: \(to)") }
+        var command: [[UInt8]] = ["MIGRATE", host, String(port), "", "0", String(source.config.migrateTimeoutMillis)].map { Array($0.utf8) }
+        if let auth = source.config.auth {
+            command += (auth.user.map { ["AUTH2", $0, auth.password] } ?? ["AUTH", auth.password]).map { Array($0.utf8) }
+        }
+        command.append(Array("KEYS".utf8))
+        command += keys
+        let timeout = Duration.milliseconds(source.config.migrateTimeoutMillis) + .seconds(2)
+        if asking { _ = try await conns.send(["ASKING"], at: from) }
+        _ = try await conns.send(bytes: command, what: "MIGRATE", at: from, timeout: timeout)
+    }
+
+    func keysInSlot(at address: String) async throws -> [[UInt8]] {
+        let answer = try await conns.send(["CLUSTER", "GETKEYSINSLOT", String(plan.slot), String(source.config.migrateBatch)], at: address)
+        return (answer.elements ?? []).compactMap { v in
+            if case .bulk(let b?) = v { return b }
+            return v.text.map { Array($0.utf8) }
+        }
+    }
+
+    mutating func moveKeys(total: Int64) async throws -> Outcome {
+        self.total = total
+        progress(phase: .other("moving_keys"), force: true)
+        while true {
+            if source.cancelRequested(plan.slot) { return .cancelled }
+            let keys = try await keysInSlot(at: sourceAddress)
+            if keys.isEmpty { break }
+            try await migrate(keys, from: sourceAddress, to: targetAddress, asking: false)
+            drained += Int64(keys.count)
+            progress(phase: .other("moving_keys"))
+            if source.config.migratePause > .zero { try await Task.sleep(for: source.config.migratePause) }
+        }
+        progress(phase: .other("moving_keys"), force: true)
+        return .moved
+    }
+
+    /// Puts every key moved so far back on the source: the source forgets
+    /// the move first (a source still migrating answers ASK to the keys
+    /// coming back), then the keys return from the target, which still
+    /// imports (ASKING lets it serve MIGRATE), then the target forgets it:
+    /// the slot stays where it was. Until a key is back, the source answers
+    /// that it is missing; the move back runs at full speed (no pause).
+    mutating func rollBack() async throws {
+        progress(phase: .other("moving_keys_back"), force: true)
+        _ = try await conns.send(["CLUSTER", "SETSLOT", String(plan.slot), "STABLE"], at: sourceAddress)
+        while true {
+            let keys = try await keysInSlot(at: targetAddress)
+            if keys.isEmpty { break }
+            try await migrate(keys, from: targetAddress, to: sourceAddress, asking: true)
+            drained = max(0, drained - Int64(keys.count))
+            progress(phase: .other("moving_keys_back"))
+        }
+        _ = try await conns.send(["CLUSTER", "SETSLOT", String(plan.slot), "STABLE"], at: targetAddress)
+    }
+}

@@ -1,0 +1,332 @@
+import ClusterProtocol
+import ClusterState
+import EventSources
+import Logging
+import Synchronization
+
+/// Redis credentials (`AUTH`): a password, or an ACL user and password.
+/// Never printed or logged (the description says only that there are some).
+public struct RedisAuth: Sendable, CustomStringConvertible {
+    public var user: String?
+    public var password: String
+
+    public init(user: String?, password: String) {
+        self.user = user
+        self.password = password
+    }
+
+    /// `password` or `user:password`, as held in an environment variable.
+    public init?(credentials: String) {
+        guard !credentials.isEmpty else { return nil }
+        if let colon = credentials.firstIndex(of: ":") {
+            let user = String(credentials[..<colon])
+            let password = String(credentials[credentials.index(after: colon)...])
+            guard !password.isEmpty else { return nil }
+            self.init(user: user.isEmpty ? nil : user, password: password)
+        } else {
+            self.init(user: nil, password: credentials)
+        }
+    }
+
+    public var description: String { "RedisAuth(redacted)" }
+}
+
+/// Where a Redis Cluster is and how to treat it.
+public struct RedisClusterConfig: Sendable {
+    /// `host:port` of one node or more; the rest are found from `CLUSTER NODES`.
+    public var seeds: [String]
+    public var auth: RedisAuth?
+    /// The cluster's name on screen (Redis gives a cluster none): the
+    /// config's name for it, else the first node given.
+    public var name: String
+    public var pollInterval: Duration = .seconds(1)
+    public var requestTimeout: Duration = .seconds(2)
+    public var readOnly = false
+    /// Keys per `MIGRATE` batch, and a pause between batches (to spare a
+    /// busy production cluster; zero by default).
+    public var migrateBatch = 100
+    public var migratePause: Duration = .zero
+    /// `MIGRATE`'s own timeout, in milliseconds.
+    public var migrateTimeoutMillis = 5_000
+    /// How long a `CLUSTER FAILOVER` may take before it is reported failed.
+    public var failoverTimeout: Duration = .seconds(15)
+
+    public init(seeds: [String], auth: RedisAuth? = nil, readOnly: Bool = false) {
+        self.seeds = seeds
+        self.auth = auth
+        self.readOnly = readOnly
+        name = seeds.first ?? "redis-cluster"
+    }
+
+    /// `host:port` split; nil when it is not of that form.
+    public static func hostPort(_ address: String) -> (host: String, port: Int)? {
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (1...65535).contains(port)
+        else { return nil }
+        let host = String(address[..<colon]).trimmingCharacters(in: "[]")
+        return host.isEmpty ? nil : (host, port)
+    }
+}
+
+extension String {
+    fileprivate func trimmingCharacters(in set: String) -> String {
+        var s = Substring(self)
+        while let f = s.first, set.contains(f) { s = s.dropFirst() }
+        while let l = s.last, set.contains(l) { s = s.dropLast() }
+        return String(s)
+    }
+}
+
+/// The Redis Cluster connector as a source: every node is asked each poll
+/// (every second by default) for its own view (`CLUSTER NODES`), `INFO
+/// replication`, `DBSIZE` and `CLUSTER INFO`; `RedisClusterMapper` then
+/// `PollDiffer` turn that into protocol-v1 envelopes, the slot table
+/// included. Moves under way (ours, or anyone's from the migrating and
+/// importing marks) are migrations. `promote` is `CLUSTER FAILOVER` on the
+/// replica; `migrate` moves a tenant's slot for real; `cancel_migration`
+/// puts the keys back and leaves the slot where it was.
+public final class RedisClusterSource: EventSource, CommandSink {
+    public let queue: EnvelopeQueue
+    public let config: RedisClusterConfig
+    public var provides: SourceCapabilities {
+        config.readOnly ? [.roles, .lag, .assignments, .migrations] : .all
+    }
+    let clock: @Sendable () -> Timestamp
+    let logger: Logger
+    let pool: RESPPool
+    /// Commands (moves, failovers) use their own connections: a poll never
+    /// waits behind a batch of keys.
+    let commandPool: RESPPool
+    let shared: Mutex<Shared>
+    let tasks = Mutex<[Task<Void, Never>]>([])
+    let wakes: AsyncStream<Void>
+    let waker: AsyncStream<Void>.Continuation
+
+    struct Shared {
+        var endpoints = EndpointBook(count: 0)
+        var differ: PollDiffer
+        var mapper: RedisClusterMapper
+        /// Every node's address, from the last `CLUSTER NODES` seen.
+        var known: [String] = []
+        var version: String?
+        var causeHint: (text: String, until: Timestamp)?
+        /// Moves of ours, by slot; moves seen from the marks, by slot.
+        var moves: [Int: Move] = [:]
+        /// Slots whose move of ours ended lately: a poll taken before the end
+        /// may still show its marks, which are not someone else's move.
+        var endedOurs: [Int: Timestamp] = [:]
+        var polls = 0
+        var lastMarks: [SlotMove] = []
+    }
+
+    /// A slot move the dashboard shows: one of ours (with its cancel flag)
+    /// or one seen from the marks.
+    struct Move {
+        var info: MigrationInfo
+        var slot: Int
+        var ours: Bool
+        var cancelRequested = false
+        var startedAt: Timestamp
+    }
+
+    public init(config: RedisClusterConfig, queueCapacity: Int = 100_000, clock: @escaping @Sendable () -> Timestamp, logger: Logger) {
+        self.config = config
+        queue = EnvelopeQueue(capacity: queueCapacity)
+        self.clock = clock
+        self.logger = logger
+        pool = RESPPool(auth: config.auth, timeout: config.requestTimeout)
+        commandPool = RESPPool(auth: config.auth, timeout: config.requestTimeout)
+        (wakes, waker) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let now = clock()
+        var mapper = RedisClusterMapper(name: config.name)
+        if config.readOnly { mapper.accepts = [] }
+        shared = Mutex(
+            Shared(
+                endpoints: EndpointBook(count: config.seeds.count),
+                differ: PollDiffer(source: "redis/\(config.name)", idPrefix: "redis-\(config.name)-\(now.millis)-"), mapper: mapper))
+    }
+
+    public var statuses: [EndpointStatus] { shared.withLock { $0.endpoints.statuses } }
+    public var stats: [EndpointStats] { shared.withLock { $0.endpoints.stats } }
+    public var endpointNames: [String] { config.seeds.map { "redis \($0)" } }
+    /// Commands sent to the cluster's nodes so far (polls and moves).
+    public var commandsSent: Int { pool.sent + commandPool.sent }
+    public var feed: String { "polling" }
+
+    public func start() {
+        tasks.withLock {
+            $0 = [
+                Task { [self] in await self.pollLoop() },
+                Task { [self] in await self.ticker() },
+            ]
+        }
+    }
+
+    public func stop() async {
+        let running = tasks.withLock { t -> [Task<Void, Never>] in
+            defer { t = [] }
+            return t
+        }
+        waker.finish()
+        for t in running { t.cancel() }
+        for t in running { await t.value }
+        await pool.closeAll()
+        await commandPool.closeAll()
+        queue.close()
+    }
+
+    public func requestSnapshot(endpoint: Int) {
+        shared.withLock { $0.differ.resync() }
+        waker.yield()
+    }
+
+    func wake() { waker.yield() }
+
+    private func ticker() async {
+        while !Task.isCancelled {
+            waker.yield()
+            do { try await Task.sleep(for: config.pollInterval) } catch { return }
+        }
+    }
+
+    private func pollLoop() async {
+        for await _ in wakes {
+            if Task.isCancelled { return }
+            await pollOnce()
+        }
+    }
+
+    func push(_ envelopes: [Envelope]) {
+        let now = clock()
+        for e in envelopes { _ = queue.push(Received(envelope: e, endpoint: 0, receivedAt: now)) }
+    }
+
+    /// Stamps events in this source's sequence and queues them.
+    func emit(_ events: [Event], correlation: String? = nil) {
+        guard !events.isEmpty else { return }
+        let now = clock()
+        let envelopes = shared.withLock { s in events.map { s.differ.stamp($0, at: now, correlationID: correlation) } }
+        push(envelopes)
+    }
+
+    // MARK: The poll
+
+    /// What one node said this poll, or why it said nothing.
+    enum NodeAnswer: Sendable {
+        case view(nodes: [ClusterNode], replication: RedisInfo, keys: Int64?, info: RedisInfo, version: String?)
+        case loading
+        case failed(String, garbage: Bool)
+    }
+
+    func ask(_ address: String, wantVersion: Bool) async -> NodeAnswer {
+        do {
+            let text = try await pool.text(["CLUSTER", "NODES"], at: address)
+            let nodes: [ClusterNode]
+            do throws(RESPError) {
+                nodes = try ClusterNodes.parse(text)
+            } catch {
+                return .failed("CLUSTER NODES unreadable: \(error.description)", garbage: true)
+            }
+            let replication = RedisInfo(try await pool.text(["INFO", "replication"], at: address))
+            let keys = try await pool.send(["DBSIZE"], at: address).int
+            let info = RedisInfo(try await pool.text(["CLUSTER", "INFO"], at: address))
+            let version = wantVersion ? RedisInfo(try await pool.text(["INFO", "server"], at: address))["redis_version"] : nil
+            return .view(nodes: nodes, replication: replication, keys: keys, info: info, version: version)
+        } catch let e as RedisReplyError {
+            if e.text.hasPrefix("LOADING") { return .loading }
+            return .failed("answered -\(e.text.prefix(80))", garbage: false)
+        } catch let e as RESPPool.Unexpected {
+            return .failed(e.description, garbage: true)
+        } catch {
+            return .failed("\(error)", garbage: false)
+        }
+    }
+
+    /// One observation of every node, then the diff and the moves on the
+    /// queue. When no node answers nothing is sent: the last good data stays
+    /// on screen with its age, and the statuses say why.
+    func pollOnce() async {
+        let (known, wantVersion) = shared.withLock { s in (s.known, s.version == nil) }
+        var asked = Set<String>()
+        var observation = RedisClusterObservation()
+        var toAsk = config.seeds + known.filter { !config.seeds.contains($0) }
+        // Nodes found in this poll's answers are asked in the same poll.
+        while !toAsk.isEmpty {
+            let batch = toAsk.filter { asked.insert($0).inserted }
+            toAsk = []
+            let answers = await withTaskGroup(of: (String, NodeAnswer).self) { group in
+                for address in batch {
+                    group.addTask { [self] in (address, await ask(address, wantVersion: wantVersion)) }
+                }
+                var out: [(String, NodeAnswer)] = []
+                for await a in group { out.append(a) }
+                return out
+            }
+            for (address, answer) in answers {
+                switch answer {
+                case .view(let nodes, let replication, let keys, let info, let version):
+                    observation.views[address] = nodes
+                    observation.replication[address] = replication
+                    if let keys { observation.keys[address] = keys }
+                    observation.clusterInfo[address] = info
+                    if let version { observation.version = version }
+                    for n in nodes where !n.address.isEmpty && !asked.contains(n.address) && !n.flags.contains("noaddr") {
+                        toAsk.append(n.address)
+                    }
+                case .loading:
+                    observation.loading.insert(address)
+                    observation.unreachable[address] = "loading its data"
+                case .failed(let why, _):
+                    observation.unreachable[address] = why
+                }
+                if let i = config.seeds.firstIndex(of: address) {
+                    switch answer {
+                    case .view: markLive(i)
+                    case .loading: markFailed(i, "LOADING: the node is loading its data", garbage: false)
+                    case .failed(let why, let garbage): markFailed(i, why, garbage: garbage)
+                    }
+                }
+            }
+            toAsk = Array(Set(toAsk)).sorted()
+        }
+        guard !observation.views.isEmpty else { return }
+        let now = clock()
+        let (envelopes, marks, owners) = shared.withLock { s -> ([Envelope], [SlotMove], [Int: String]) in
+            s.polls += 1
+            if let v = observation.version { s.version = v }
+            observation.version = observation.version ?? s.version
+            var seen = Set<String>()
+            for view in observation.views.values {
+                for n in view where !n.address.isEmpty && !n.flags.contains("noaddr") { seen.insert(n.address) }
+            }
+            s.known = seen.sorted(by: naturalLess)
+            if let hint = s.causeHint, hint.until < now { s.causeHint = nil }
+            var (polled, marks) = s.mapper.cluster(observation)
+            polled.causeHint = s.causeHint?.text
+            polled.migrations = s.moves.values.map(\.info).filter { $0.state == .inProgress }
+            let before = Self.primaries(s.differ.lastPoll)
+            let out = s.differ.diff(polled, at: now)
+            if s.causeHint != nil, Self.primaries(polled) != before, !before.isEmpty { s.causeHint = nil }
+            var owners: [Int: String] = [:]
+            for p in polled.assignment?.partitions ?? [] where owners[Int(p.id)] == nil { owners[Int(p.id)] = p.worker }
+            return (out, marks, owners)
+        }
+        push(envelopes)
+        await followMarks(marks, owners: owners)
+    }
+
+    static func primaries(_ c: PolledCluster?) -> Set<String> { Set(c?.primaries ?? []) }
+
+    // MARK: Endpoint status
+
+    func markLive(_ i: Int) {
+        let now = clock()
+        shared.withLock { $0.endpoints.live(i, at: now) }
+    }
+
+    func markFailed(_ i: Int, _ reason: String, garbage: Bool) {
+        let now = clock()
+        let retry = Int64(config.pollInterval.components.seconds * 1000 + config.pollInterval.components.attoseconds / 1_000_000_000_000_000)
+        let first = shared.withLock { $0.endpoints.failed(i, reason, garbage: garbage, retryInMillis: retry, at: now) }
+        if first { logger.warning("\(endpointNames[i]): \(reason)") }
+    }
+}
