@@ -248,6 +248,7 @@ let package = Package(
                 "RedisSource", "EventSources", "ClusterState", "ClusterProtocol", "ClusterdashTesting", "Dashboard", "SimServer",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             exclude: ["Fixtures"],
             swiftSettings: strict

@@ -6,11 +6,14 @@ import Synchronization
 public enum RESPConnectionError: Error, Sendable, CustomStringConvertible {
     case closed
     case timedOut(String)
+    /// What came was not RESP (the connection is closed).
+    case garbage(String)
 
     public var description: String {
         switch self {
         case .closed: "closed by the server"
         case .timedOut(let command): "no answer to \(command) in time"
+        case .garbage(let why): "answered garbage (\(why))"
         }
     }
 }
@@ -48,6 +51,8 @@ public final class RESPConnection: Sendable {
                         request.reply.resume(returning: value)
                     }
                 }
+            } catch let error as RESPError {
+                pending?.reply.resume(throwing: RESPConnectionError.garbage(error.description))
             } catch {
                 pending?.reply.resume(throwing: RESPConnectionError.closed)
             }

@@ -1,4 +1,10 @@
+import NIOCore
+import NIOPosix
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A Redis error reply (`-ERR …`, `-MOVED …`, `-LOADING …`): the server's
 /// own words, thrown by `RESPPool` so a caller that wants a value can `try`.
@@ -14,6 +20,18 @@ final class RESPPool: Sendable {
     /// An answer of a shape the command never gives (garbage).
     struct Unexpected: Error, CustomStringConvertible {
         var description: String
+    }
+
+    /// An error in a few words (a refused connect is "connection refused",
+    /// not NIO's whole record of it).
+    static func words(_ error: any Error) -> String {
+        if let e = error as? NIOConnectionError {
+            let refused = e.connectionErrors.contains { ($0.error as? IOError)?.errnoCode == ECONNREFUSED }
+            return refused ? "connection refused" : "could not connect"
+        }
+        if let e = error as? ChannelError, case .connectTimeout = e { return "connect timed out" }
+        if let e = error as? IOError { return e.description }
+        return "\(error)"
     }
 
     let auth: RedisAuth?

@@ -74,9 +74,6 @@ public struct RedisClusterMapper: Sendable {
         }
         misses = misses.filter { entry in byID.values.contains { $0.address == entry.key } || o.unreachable[entry.key] != nil }
         nameShards(byID)
-        let slotsByShard = Dictionary(
-            grouping: byID.values.filter { $0.isMaster && $0.slotCount > 0 }, by: { shards[$0.id] ?? "" }
-        ).mapValues { $0.count }
 
         // Each view's owner of every slot.
         var claims: [[String?]] = []
@@ -135,12 +132,20 @@ public struct RedisClusterMapper: Sendable {
             }
         }
         divergentPolls = disagreements.isEmpty ? 0 : divergentPolls + 1
+        // Masters that serve slots, per shard, by the resolved owners: a
+        // master whose slots went to another of its shard (a failover just
+        // done, its own view not yet updated) is not a second primary.
+        var served: [String: Int] = [:]
+        for id in owner { if let id { served[id, default: 0] += 1 } }
+        var slotsByShard: [String: Int] = [:]
+        for (id, count) in served where count > 0 { slotsByShard[shards[id] ?? "", default: 0] += 1 }
+
         let diverging = divergentPolls >= divergenceAfter
 
         var nodes: [NodeInfo] = []
         for id in order {
             guard let n = byID[id] else { continue }
-            nodes.append(node(n, byID: byID, o: o, slotsByShard: slotsByShard))
+            nodes.append(node(n, byID: byID, o: o, served: served[id] ?? 0, servingMasters: slotsByShard[shards[id] ?? ""] ?? 0))
         }
 
         // The table: one row per slot, two where views disagree for long.
@@ -207,7 +212,7 @@ public struct RedisClusterMapper: Sendable {
         shards = shards.filter { byID[$0.key] != nil }
     }
 
-    private func node(_ n: ClusterNode, byID: [String: ClusterNode], o: RedisClusterObservation, slotsByShard: [String: Int]) -> NodeInfo {
+    private func node(_ n: ClusterNode, byID: [String: ClusterNode], o: RedisClusterObservation, served: Int, servingMasters: Int) -> NodeInfo {
         let address = n.address
         // What the other nodes say of it (its own line never says fail).
         var othersFail = false
@@ -248,10 +253,11 @@ public struct RedisClusterMapper: Sendable {
         let shard = shards[n.id]
         let role: NodeRole
         if n.isMaster {
-            // A master left with no slots while another master of its shard
-            // serves them (a failed master whose replica took over, or one
-            // back and about to follow it) is not a second primary.
-            let displaced = n.slotCount == 0 && (slotsByShard[shard ?? ""] ?? 0) > 0
+            // A master that serves no slot while another master of its shard
+            // serves them (a failed master whose replica took over, one back
+            // and about to follow it, one whose own view still lags a
+            // failover) is not a second primary.
+            let displaced = served == 0 && servingMasters > 0
             role = displaced ? .unknown : .primary
         } else if n.flags.contains("slave") {
             role = .replica

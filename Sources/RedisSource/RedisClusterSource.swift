@@ -40,7 +40,9 @@ public struct RedisClusterConfig: Sendable {
     /// config's name for it, else the first node given.
     public var name: String
     public var pollInterval: Duration = .seconds(1)
-    public var requestTimeout: Duration = .seconds(2)
+    /// A node that has not answered in this long is missed for this poll
+    /// (a stopped one then holds a poll back no longer).
+    public var requestTimeout: Duration = .seconds(1)
     public var readOnly = false
     /// Keys per `MIGRATE` batch, and a pause between batches (to spare a
     /// busy production cluster; zero by default).
@@ -236,8 +238,11 @@ public final class RedisClusterSource: EventSource, CommandSink {
             return .failed("answered -\(e.text.prefix(80))", garbage: false)
         } catch let e as RESPPool.Unexpected {
             return .failed(e.description, garbage: true)
+        } catch let e as RESPConnectionError {
+            if case .garbage = e { return .failed(e.description, garbage: true) }
+            return .failed(e.description, garbage: false)
         } catch {
-            return .failed("\(error)", garbage: false)
+            return .failed(RESPPool.words(error), garbage: false)
         }
     }
 

@@ -1,5 +1,6 @@
 import ClusterProtocol
 import ClusterState
+import ClusterdashTesting
 import EventSources
 import Foundation
 import Testing

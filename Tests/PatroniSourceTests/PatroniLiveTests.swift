@@ -1,5 +1,6 @@
 import ClusterProtocol
 import ClusterState
+import ClusterdashTesting
 import Dashboard
 import EventSources
 import Foundation
@@ -36,97 +37,17 @@ enum LiveCluster {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// Runs `argv` and waits for that process alone (not for what it leaves
-    /// running); its exit status.
-    static func spawnAndWait(_ argv: [String]) -> Int32 {
-        guard let pid = spawn(argv) else { return -1 }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        return (status >> 8) & 0xff
-    }
+    static func spawnAndWait(_ argv: [String]) -> Int32 { ChildProcess.spawnAndWait(argv) }
 
-    /// Starts `argv` (posix_spawn, no fork of this process); its pid. The
-    /// child gets no blocked signal and default handlers: the test runner's
-    /// threads block some (SIGTERM among them), and a child would inherit
-    /// that mask and outlive every `kill` (a restarted Patroni member too).
-    static func spawn(_ argv: [String]) -> pid_t? {
-        var attr = posix_spawnattr_t()
-        posix_spawnattr_init(&attr)
-        defer { posix_spawnattr_destroy(&attr) }
-        var none = sigset_t()
-        sigemptyset(&none)
-        var all = sigset_t()
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attr, &none)
-        posix_spawnattr_setsigdefault(&attr, &all)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var pid: pid_t = 0
-        var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-        defer { for a in cargs { free(a) } }
-        guard posix_spawn(&pid, argv[0], nil, &attr, &cargs, environ) == 0 else { return nil }
-        return pid
-    }
+    static func spawn(_ argv: [String]) -> pid_t? { ChildProcess.spawn(argv) }
 
-    static func pid(_ file: String) -> Int32? {
-        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return nil }
-        return text.split(whereSeparator: \.isNewline).first.flatMap { Int32($0.trimmingCharacters(in: .whitespaces)) }
-    }
+    static func pid(_ file: String) -> Int32? { ChildProcess.pid(file) }
 }
 
-func quietLogger() -> Logger {
-    var logger = Logger(label: "test")
-    logger.logLevel = .critical
-    return logger
-}
-
-/// Drains a source into a state, the way the dashboard does.
-final class StateWatcher: @unchecked Sendable {
-    let source: PatroniSource
-    private let lock = NSLock()
-    private var _state = ClusterState()
-    private var _results: [CommandResult] = []
-    private var task: Task<Void, Never>?
-
+extension StateWatcher where S == PatroniSource {
     convenience init(etcd: Bool) {
         let config = PatroniSourceConfig(urls: [LiveCluster.rest ?? ""], etcd: etcd ? [LiveCluster.etcd ?? ""].filter { !$0.isEmpty } : [])
         self.init(source: PatroniSource(config: config, clock: wallClockNow, logger: quietLogger()))
-    }
-
-    /// Starts `source` and drains it.
-    init(source: PatroniSource) {
-        self.source = source
-        source.start()
-        task = Task { [self] in
-            while !Task.isCancelled {
-                let batch = source.queue.take()
-                lock.withLock {
-                    for r in batch.items {
-                        _state.apply(r.envelope)
-                        if case .commandResult(let c) = r.envelope.event { _results.append(c) }
-                    }
-                }
-                try? await Task.sleep(for: .milliseconds(20))
-            }
-        }
-    }
-
-    var state: ClusterState { lock.withLock { _state } }
-    var results: [CommandResult] { lock.withLock { _results } }
-
-    func stop() async {
-        task?.cancel()
-        await task?.value
-        await source.stop()
-    }
-
-    /// Waits until `ok` holds of the state, at most `seconds`.
-    func until(_ seconds: Double, _ ok: (ClusterState) -> Bool) async -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if ok(state) { return true }
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        return ok(state)
     }
 }
 

@@ -9,12 +9,6 @@ import Testing
 
 let t0 = Timestamp(millis: 1_795_438_800_000)
 
-func quietLogger() -> Logger {
-    var l = Logger(label: "sim-test")
-    l.logLevel = .critical
-    return l
-}
-
 /// A simulator on an ephemeral loopback port whose time the test moves.
 func startServer(
     _ edit: (inout SimConfig) -> Void = { _ in }, options editOptions: (inout SimServerOptions) -> Void = { _ in },

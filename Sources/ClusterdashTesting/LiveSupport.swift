@@ -1,0 +1,108 @@
+import ClusterProtocol
+import ClusterState
+import EventSources
+import Foundation
+import Logging
+
+/// A logger that says nothing below critical (live tests' sources).
+public func quietLogger() -> Logger {
+    var logger = Logger(label: "test")
+    logger.logLevel = .critical
+    return logger
+}
+
+/// Children of live tests: the real servers' tools and signals.
+public enum ChildProcess {
+    /// Runs `argv` and waits for that process alone (not for what it leaves
+    /// running); its exit status.
+    public static func spawnAndWait(_ argv: [String]) -> Int32 {
+        guard let pid = spawn(argv) else { return -1 }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return (status >> 8) & 0xff
+    }
+
+    /// Starts `argv` (posix_spawn, no fork of this process); its pid. The
+    /// child gets no blocked signal and default handlers: the test runner's
+    /// threads block some (SIGTERM among them), and a child would inherit
+    /// that mask and outlive every `kill`.
+    public static func spawn(_ argv: [String]) -> pid_t? {
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attr, &none)
+        posix_spawnattr_setsigdefault(&attr, &all)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var pid: pid_t = 0
+        var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        defer { for a in cargs { free(a) } }
+        guard posix_spawn(&pid, argv[0], nil, &attr, &cargs, environ) == 0 else { return nil }
+        return pid
+    }
+
+    /// The pid in a pid file (its first line).
+    public static func pid(_ file: String) -> Int32? {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return nil }
+        return text.split(whereSeparator: \.isNewline).first.flatMap { Int32($0.trimmingCharacters(in: .whitespaces)) }
+    }
+}
+
+/// Drains a source into a state, the way the dashboard does, and keeps the
+/// command results and every event type seen.
+public final class StateWatcher<S: EventSource>: @unchecked Sendable {
+    public let source: S
+    private let lock = NSLock()
+    private var _state = ClusterState()
+    private var _results: [CommandResult] = []
+    private var _events: [Event] = []
+    private var task: Task<Void, Never>?
+
+    /// Starts `source` and drains it.
+    public init(source: S) {
+        self.source = source
+        source.start()
+        task = Task { [self] in
+            while !Task.isCancelled {
+                let batch = source.queue.take()
+                lock.withLock {
+                    for r in batch.items {
+                        _state.apply(r.envelope)
+                        if case .commandResult(let c) = r.envelope.event { _results.append(c) }
+                        switch r.envelope.event {
+                        case .migrationStarted, .migrationProgress, .migrationCompleted, .migrationCancelled, .migrationFailed, .roleChanged,
+                            .healthChanged:
+                            if _events.count < 10_000 { _events.append(r.envelope.event) }
+                        default: break
+                        }
+                    }
+                }
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+        }
+    }
+
+    public var state: ClusterState { lock.withLock { _state } }
+    public var results: [CommandResult] { lock.withLock { _results } }
+    /// Migration, role and health events, in the order applied (bounded).
+    public var events: [Event] { lock.withLock { _events } }
+
+    public func stop() async {
+        task?.cancel()
+        await task?.value
+        await source.stop()
+    }
+
+    /// Waits until `ok` holds of the state, at most `seconds`.
+    public func until(_ seconds: Double, _ ok: (ClusterState) -> Bool) async -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if ok(state) { return true }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return ok(state)
+    }
+}
