@@ -185,7 +185,10 @@ public actor StreamCore<Engine: ServedEngine> {
                 let text = EnvelopeCodec.encodeString(e)
                 answered[id] = text
                 if let to = awaiting[id] {
-                    awaiting[id] = nil
+                    // `accepted` is not the last word of a command that runs
+                    // for a while (a slot move): the asker gets each answer
+                    // until the final one.
+                    if r.status != .accepted { awaiting[id] = nil }
                     deliver([text], to: to)
                 }
                 continue

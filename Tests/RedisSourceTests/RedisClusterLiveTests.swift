@@ -44,7 +44,9 @@ enum LiveRedisCluster {
         var config = RedisClusterConfig(seeds: [seed ?? ""])
         config.pollInterval = .milliseconds(500)
         edit(&config)
-        return RedisClusterSource(config: config, clock: wallClockNow, logger: quietLogger())
+        var logger = Logger(label: "redis-test")
+        logger.logLevel = ProcessInfo.processInfo.environment["CLUSTERDASH_TEST_LOG"] == nil ? .critical : .debug
+        return RedisClusterSource(config: config, clock: wallClockNow, logger: logger)
     }
 }
 

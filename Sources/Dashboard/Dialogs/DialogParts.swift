@@ -13,10 +13,13 @@ public enum CommandPhase: Sendable, Hashable {
         }
     }
 
-    /// The phase once `results` holds the answer.
+    /// The phase once `results` holds the answer; a later answer to the
+    /// same request (`accepted`, then `completed` from an engine whose
+    /// command runs for a while) replaces the earlier one.
     func answered(by result: (String) -> CommandResult?) -> CommandPhase {
-        guard case .sent(let id) = self, let r = result(id) else { return self }
-        return .answered(requestID: id, result: r)
+        guard let r = result(requestID) else { return self }
+        if case .answered(_, let held) = self, held == r { return self }
+        return .answered(requestID: requestID, result: r)
     }
 }
 
@@ -26,10 +29,17 @@ extension Overlay {
     func answering(_ result: (String) -> CommandResult?) -> Overlay {
         switch self {
         case .promote(var d):
-            if case .sent(let id, let cand) = d.phase, let r = result(id) { d.phase = .answered(requestID: id, candidate: cand, result: r) }
+            if case .sent(let id, let cand) = d.phase, let r = result(id) {
+                d.phase = .answered(requestID: id, candidate: cand, result: r)
+            } else if case .answered(let id, let cand, let held) = d.phase, let r = result(id), r != held {
+                d.phase = .answered(requestID: id, candidate: cand, result: r)
+            }
             return .promote(d)
         case .migrate(var d):
-            if case .sent(let p) = d.phase { d.phase = .sent(p.answered(by: result)) }
+            if case .sent(let p) = d.phase {
+                let next = p.answered(by: result)
+                if next != p { d.phase = .sent(next) }
+            }
             return .migrate(d)
         case .cancel(var d):
             if let p = d.command { d.command = p.answered(by: result) }

@@ -20,6 +20,9 @@ public struct MigrateDialog: Sendable, Hashable {
     /// Set where the tenant is typed, not chosen: an engine of hash slots
     /// (Redis Cluster) has no list of tenants, any hash tag or `slot N` is one.
     public var entry: TextField?
+    /// Where the tenant was when the command was sent (a finished move
+    /// changes where it is).
+    public var from: String?
 
     public init(tenants: [String], regions: [String]) {
         self.tenants = tenants
@@ -101,6 +104,7 @@ func performMigrate(_ m: inout AppModel, _ d: MigrateDialog, _ action: Action) -
     case (.confirm, .confirm):
         guard let tenant = d.tenants[safe: d.tenantIndex], let region = d.regions[safe: d.regionIndex] else { return [] }
         let id = m.nextRequestID()
+        d.from = migrateFrom(m, d, tenant)
         d.phase = .sent(.sent(requestID: id))
         m.overlay = .migrate(d)
         m.say("migrate \(tenant) -> \(region)\(d.dryRun ? " (dry run)" : "") sent as \(id)")
@@ -122,7 +126,7 @@ func renderMigrate(_ m: AppModel, _ d: MigrateDialog, _ area: Rect, _ b: inout B
     let inner = openDialog("Migrate a tenant", r, &b, sym)
     var rows: [Line] = []
     let tenant = d.tenants[safe: d.tenantIndex] ?? "?"
-    let from = migrateFrom(m, d, tenant)
+    let from = d.from ?? migrateFrom(m, d, tenant)
     let slots = d.entry != nil
     switch d.phase {
     case .sent(let command):
