@@ -190,8 +190,8 @@ let package = Package(
         .executableTarget(
             name: "clusterdash-bench",
             dependencies: [
-                "ClusterProtocol", "ClusterState", "ClusterSim", "SimServer", "EventSources", "ProtocolV1Source", "PatroniSource", "Dashboard",
-                "RenderCore", "NcursesBackend", "CHeap",
+                "ClusterProtocol", "ClusterState", "ClusterSim", "SimServer", "EventSources", "ProtocolV1Source", "PatroniSource", "RedisSource",
+                "Dashboard", "RenderCore", "NcursesBackend", "CHeap",
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "Logging", package: "swift-log"),
             ],

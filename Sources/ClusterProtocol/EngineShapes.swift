@@ -112,6 +112,40 @@ public struct EngineNodeInfo: WireObject {
     }
 }
 
+/// `engine.notice` (extension): something the engine announced that no
+/// other event carries, in its own words: a Sentinel's `+sdown`, `+odown`,
+/// `+try-failover` … `+failover-end`, `+switch-master`. `from` is who said
+/// it (a sentinel's address), `kind` the engine's name for it.
+public struct EngineNotice: WireObject {
+    public var from: String?
+    public var node: String?
+    public var kind: String
+    public var text: String
+
+    public init(from: String?, node: String?, kind: String, text: String) {
+        self.from = from
+        self.node = node
+        self.kind = kind
+        self.text = text
+    }
+
+    public init(from r: FieldReader) throws(ProtocolError) {
+        from = try r.optionalString("from")
+        node = try r.optionalString("node")
+        kind = try r.string("kind")
+        text = try r.optionalString("text") ?? ""
+    }
+
+    public var wireValue: JSONValue {
+        var b = ObjectBuilder()
+        b.put("from", from)
+        b.put("node", node)
+        b.put("kind", kind)
+        b.put("text", text)
+        return b.value
+    }
+}
+
 /// A switchover the engine will run later.
 public struct ScheduledSwitchover: WireObject {
     public var at: Timestamp?
@@ -165,12 +199,22 @@ public struct EngineClusterInfo: WireObject {
     /// Where the engine's nodes (or sentinels) disagree with each other, one
     /// line per disagreement, as the connector found it: the divergence alarm.
     public var divergence: [String]
+    /// Redis Sentinel: the quorum (sentinels that must agree the master is
+    /// down), the sentinels that answered and see the master up, and the
+    /// sentinels known.
+    public var quorum: Int64?
+    public var witnesses: Int64?
+    public var sentinels: Int64?
 
     public init(
         name: String, version: String? = nil, lagUnit: String, feed: String? = nil, paused: Bool = false,
         scheduledSwitchover: ScheduledSwitchover? = nil, maximumLagOnFailover: Int64? = nil, accepts: [String] = [],
-        provides: [String] = [], state: String? = nil, divergence: [String] = []
+        provides: [String] = [], state: String? = nil, divergence: [String] = [], quorum: Int64? = nil, witnesses: Int64? = nil,
+        sentinels: Int64? = nil
     ) {
+        self.quorum = quorum
+        self.witnesses = witnesses
+        self.sentinels = sentinels
         self.state = state
         self.divergence = divergence
         self.name = name
@@ -198,6 +242,9 @@ public struct EngineClusterInfo: WireObject {
         provides = try r.value("provides") == nil ? [] : r.array("provides").compactMap(\.stringValue)
         state = try r.optionalString("state")
         divergence = try r.value("divergence") == nil ? [] : r.array("divergence").compactMap(\.stringValue)
+        quorum = try r.optionalInt("quorum")
+        witnesses = try r.optionalInt("witnesses")
+        sentinels = try r.optionalInt("sentinels")
     }
 
     public var wireValue: JSONValue {
@@ -213,6 +260,9 @@ public struct EngineClusterInfo: WireObject {
         if !provides.isEmpty { b.put("provides", .array(provides.map { .string($0) })) }
         if let state { b.put("state", state) }
         if !divergence.isEmpty { b.put("divergence", .array(divergence.map { .string($0) })) }
+        if let quorum { b.put("quorum", quorum) }
+        if let witnesses { b.put("witnesses", witnesses) }
+        if let sentinels { b.put("sentinels", sentinels) }
         return b.value
     }
 

@@ -33,6 +33,7 @@ public enum Event: Sendable, Hashable {
     case nodeUpdated(NodeUpdated)
     case replicationLagBytes(ReplicationLagBytes)
     case failoverHistory(FailoverHistory)
+    case engineNotice(EngineNotice)
     case unknown(type: String, raw: JSONValue)
 
     /// Every type name the protocol defines, in the order of the contract's table.
@@ -84,6 +85,7 @@ public enum Event: Sendable, Hashable {
         case .nodeUpdated: "node.updated"
         case .replicationLagBytes: "replication.lag_bytes"
         case .failoverHistory: "failover.history"
+        case .engineNotice: "engine.notice"
         case .unknown(let type, _): type
         }
     }
@@ -122,6 +124,7 @@ public enum Event: Sendable, Hashable {
         case "node.updated": return .nodeUpdated(try NodeUpdated(from: r()))
         case "replication.lag_bytes": return .replicationLagBytes(try ReplicationLagBytes(from: r()))
         case "failover.history": return .failoverHistory(try FailoverHistory(from: r()))
+        case "engine.notice": return .engineNotice(try EngineNotice(from: r()))
         default: return .unknown(type: type, raw: data)
         }
     }
@@ -159,6 +162,7 @@ public enum Event: Sendable, Hashable {
         case .nodeUpdated(let d): d.wireValue
         case .replicationLagBytes(let d): d.wireValue
         case .failoverHistory(let d): d.wireValue
+        case .engineNotice(let d): d.wireValue
         case .unknown(_, let raw): raw
         }
     }

@@ -245,7 +245,7 @@ extension ClusterState {
                 nodes[d.node]?.lastHeard = t
             }
 
-        case .engineStatus, .nodeUpdated, .replicationLagBytes, .failoverHistory:
+        case .engineStatus, .nodeUpdated, .replicationLagBytes, .failoverHistory, .engineNotice:
             reduceEngine(e)
 
         case .unknown(let type, _):

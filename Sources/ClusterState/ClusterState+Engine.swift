@@ -44,7 +44,9 @@ extension ClusterState {
                 appendLog(e, .notice, .pendingRestart(node: d.node.id, pending: new.pendingRestart))
             }
             if let new, let old, new.tags != old.tags {
-                appendLog(e, .notice, .tags(node: d.node.id, new.tags))
+                // Only what changed (a slot count, not the node id again).
+                let changed = new.tags.filter { !old.tags.contains($0) }
+                if !changed.isEmpty { appendLog(e, .notice, .tags(node: d.node.id, changed)) }
             }
 
         case .replicationLagBytes(let d):
@@ -57,6 +59,15 @@ extension ClusterState {
                 appendLog(e, .notice, .timelineEnded(term: entry.term, leader: entry.leader, reason: entry.reason))
             }
             engineHistory = Array(d.entries.suffix(ClusterState.engineHistoryCap))
+
+        case .engineNotice(let d):
+            // Bounded: an engine's words are kept to a line.
+            let severity: LogSeverity =
+                ["+odown", "+switch-master", "+try-failover", "-failover-abort-not-elected", "-failover-abort-no-good-slave"].contains(d.kind)
+                ? .warning : .notice
+            appendLog(
+                e, severity,
+                .engineNotice(from: d.from.map { String($0.prefix(64)) }, kind: String(d.kind.prefix(40)), text: String(d.text.prefix(200))))
 
         default:
             break

@@ -92,13 +92,17 @@ public struct StateCounters: Sendable, Hashable {
 public struct QuorumStatus: Sendable, Hashable {
     public var members: Int
     public var serviceable: Int
+    /// Set where the engine says how many it takes (Sentinel's quorum);
+    /// else a majority.
+    public var required: Int?
 
-    public init(members: Int, serviceable: Int) {
+    public init(members: Int, serviceable: Int, required: Int? = nil) {
         self.members = members
         self.serviceable = serviceable
+        self.required = required
     }
 
-    public var needed: Int { members / 2 + 1 }
+    public var needed: Int { required ?? members / 2 + 1 }
     public var present: Bool { members > 0 && serviceable >= needed }
 }
 
@@ -226,7 +230,19 @@ public struct ClusterState: Sendable {
         shardPrimaries[nodes[node]?.info.engine?.shard ?? ""]?.first
     }
 
-    public var quorum: QuorumStatus { quorumCache }
+    /// The nodes' majority; for Redis Sentinel the sentinels that see the
+    /// master against its quorum; for an engine of shards (Redis Cluster) a
+    /// majority of its masters (what a failover there needs).
+    public var quorum: QuorumStatus {
+        if let e = engine, let q = e.quorum {
+            return QuorumStatus(members: Int(e.sentinels ?? 0), serviceable: Int(e.witnesses ?? 0), required: Int(q))
+        }
+        if shardPrimaries.count > 1 || shardPrimaries.keys.contains(where: { !$0.isEmpty }) {
+            let masters = primaryIDs.compactMap { nodes[$0] }
+            return QuorumStatus(members: masters.count, serviceable: masters.filter(\.servesQuorum).count)
+        }
+        return quorumCache
+    }
 
     /// Recounts quorum, orphaned partitions and the follower name width.
     mutating func refreshCounts() {

@@ -43,5 +43,6 @@ public enum LogFacts: Sendable, Hashable {
     case pendingRestart(node: String, pending: Bool)
     case tags(node: String, [JSONField])
     case timelineEnded(term: Int64, leader: String?, reason: String?)
+    case engineNotice(from: String?, kind: String, text: String)
     case unknownType(String)
 }

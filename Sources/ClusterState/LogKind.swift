@@ -35,6 +35,7 @@ public enum LogKind: Sendable, Hashable {
     case nodeUpdated(node: String)
     /// A new entry of the engine's leader history.
     case engineHistory
+    case engineNotice(kind: String)
     case unknown(type: String)
     case other
 
@@ -68,6 +69,7 @@ public enum LogKind: Sendable, Hashable {
         case .engineStatus: self = .engineStatus
         case .nodeUpdated(let d): self = .nodeUpdated(node: d.node.id)
         case .failoverHistory: self = .engineHistory
+        case .engineNotice(let d): self = .engineNotice(kind: String(d.kind.prefix(40)))
         case .unknown(let type, _): self = .unknown(type: String(type.prefix(80)))
         case .replicationLag, .replicationLagBytes, .heartbeat: self = .other
         }
@@ -97,6 +99,7 @@ public enum LogKind: Sendable, Hashable {
         case .engineStatus: "engine"
         case .nodeUpdated: "state"
         case .engineHistory: "timeline"
+        case .engineNotice: "engine"
         case .unknown: "unknown"
         case .other: ""
         }
@@ -116,7 +119,7 @@ public enum LogKind: Sendable, Hashable {
         case .roleChanged, .splitBrain, .demoted, .promotionRequested, .promotionValidated, .promotionDenied, .authorityTransferred,
             .inhibited, .electionStarted, .leaderElected, .nodeLeft, .nodeJoined, .healthChanged, .migrationStarted,
             .migrationCompleted, .migrationFailed, .migrationCancelled, .assignmentPublished, .commandResult, .followerStatus,
-            .engineStatus, .nodeUpdated, .engineHistory:
+            .engineStatus, .nodeUpdated, .engineHistory, .engineNotice:
             true
         default: false
         }

@@ -22,6 +22,9 @@ public struct ClusterConfig: Sendable, Equatable {
     public var etcd: [String] = []
     /// Redis Cluster nodes, `host:port` (engine `redis-cluster`).
     public var redis: [String] = []
+    /// Sentinels, `host:port`, and the master's name (engine `redis-sentinel`).
+    public var sentinels: [String] = []
+    public var master: String?
     /// The environment variable holding `user:password` for Patroni's REST
     /// API, or Redis's `password` / `user:password`.
     public var authEnv: String?
@@ -63,10 +66,11 @@ public struct ConfigFile: Sendable {
 
     static let topKeys: Set<String> = ["default_cluster", "theme", "clusters", "keys"]
     static let clusterKeys: Set<String> = [
-        "endpoints", "token_env", "theme", "ca_file", "read_only", "lag_warn", "lag_crit", "engine", "patroni", "etcd", "redis", "auth_env",
+        "endpoints", "token_env", "theme", "ca_file", "read_only", "lag_warn", "lag_crit", "engine", "patroni", "etcd", "redis", "sentinels",
+        "master", "auth_env",
         "lag_warn_bytes", "lag_crit_bytes", "promotion_lag_limit_bytes",
     ]
-    static let engines = ["protocol-v1", "patroni", "redis-cluster"]
+    static let engines = ["protocol-v1", "patroni", "redis-cluster", "redis-sentinel"]
 
     /// Reads the whole file strictly: a key of the wrong type, an unknown
     /// key, a bad URL or duration, or a default cluster that is not there is
@@ -102,14 +106,25 @@ public struct ConfigFile: Sendable {
                     if c["endpoints"] != nil { throw r.error(field: "\(at).endpoints", "engine patroni takes `patroni` (REST URLs), not endpoints") }
                     cc.patroni = try r.httpURLs(c, "patroni", at: at, required: true)
                     cc.etcd = try r.httpURLs(c, "etcd", at: at, required: false)
-                    if c["redis"] != nil { throw r.error(field: "\(at).redis", "only for engine = \"redis-cluster\"") }
+                    for key in ["redis", "sentinels", "master"] where c[key] != nil {
+                        throw r.error(field: "\(at).\(key)", "not for engine = \"patroni\"")
+                    }
                 } else if cc.engine == "redis-cluster" {
-                    for key in ["endpoints", "patroni", "etcd"] where c[key] != nil {
+                    for key in ["endpoints", "patroni", "etcd", "sentinels", "master"] where c[key] != nil {
                         throw r.error(field: "\(at).\(key)", "engine redis-cluster takes `redis` (host:port of its nodes), not \(key)")
                     }
                     cc.redis = try r.hostPorts(c, "redis", at: at)
+                } else if cc.engine == "redis-sentinel" {
+                    for key in ["endpoints", "patroni", "etcd", "redis"] where c[key] != nil {
+                        throw r.error(field: "\(at).\(key)", "engine redis-sentinel takes `sentinels` (host:port) and `master`, not \(key)")
+                    }
+                    cc.sentinels = try r.hostPorts(c, "sentinels", at: at)
+                    guard let master = try r.string(c, "master", at: at), !master.isEmpty else {
+                        throw r.error(field: "\(at).master", "missing: the master's name the sentinels monitor")
+                    }
+                    cc.master = master
                 } else {
-                    for key in ["patroni", "etcd", "redis", "auth_env"] where c[key] != nil {
+                    for key in ["patroni", "etcd", "redis", "sentinels", "master", "auth_env"] where c[key] != nil {
                         throw r.error(field: "\(at).\(key)", "only for an engine (patroni, redis-cluster)")
                     }
                     cc.endpoints = try r.endpoints(c, at: at)
@@ -229,7 +244,7 @@ public struct ConfigFile: Sendable {
     private func hostPorts(_ t: TOMLTable, _ key: String, at: String) throws(ConfigError) -> [String] {
         let field = "\(at).\(key)"
         guard t[key] != nil, let list = try stringArray(t, key, at: at) else {
-            throw error(field: field, "missing: engine redis-cluster needs at least one node's host:port")
+            throw error(field: field, "missing: give at least one host:port")
         }
         if list.isEmpty { throw error(field: field, "empty: give at least one host:port") }
         for (i, a) in list.enumerated() {

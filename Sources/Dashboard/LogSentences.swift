@@ -95,6 +95,8 @@ extension LogFacts {
             return "\(node) tags: \(text.isEmpty ? "none" : text)"
         case .timelineEnded(let term, let leader, let reason):
             return "timeline \(term) ended: \(leader ?? "?") leads timeline \(term + 1)\(reason.map { ": \($0)" } ?? "")"
+        case .engineNotice(let from, let kind, let text):
+            return "\(from.map { "\($0): " } ?? "")\(kind)\(text.isEmpty ? "" : " \(text)")"
         case .unknownType(let type):
             return "unknown event type \(type)"
         }

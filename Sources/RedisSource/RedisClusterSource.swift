@@ -153,6 +153,10 @@ public final class RedisClusterSource: EventSource, CommandSink {
     /// Commands sent to the cluster's nodes so far (polls and moves).
     public var commandsSent: Int { pool.sent + commandPool.sent }
     public var feed: String { "polling" }
+    /// The last poll, as mapped (nil before the first).
+    public var lastPoll: PolledCluster? { shared.withLock { $0.differ.lastPoll } }
+    /// Nodes the last `CLUSTER NODES` named.
+    public var knownNodes: Int { shared.withLock { $0.known.count } }
 
     public func start() {
         tasks.withLock {

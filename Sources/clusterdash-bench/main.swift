@@ -11,6 +11,11 @@ if args.first == "patroni" {
     try await PatroniBench.main(Array(args.dropFirst()))
     exit(0)
 }
+// `redis`: measured on the real cluster of scripts/redis-cluster-up (not a default phase).
+if args.first == "redis" {
+    try await RedisBench.main(Array(args.dropFirst()))
+    exit(0)
+}
 let quick = args.contains("--quick")
 let json = args.contains("--json")
 // The bench's pipeline stands in for the dashboard process: the same

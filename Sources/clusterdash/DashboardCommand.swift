@@ -78,6 +78,7 @@ struct DashboardCommand: AsyncParsableCommand {
         _ = try connection.endpointConfigs()
         _ = try connection.patroniURLs()
         _ = try connection.redis.seeds()
+        _ = try connection.redis.sentinelConfig(readOnly: false)
         for (name, v) in [("--lag-warn-bytes", lagWarnBytes), ("--lag-crit-bytes", lagCritBytes)] {
             if let v, parseByteSize(v) == nil { throw ValidationError("\(name) \(v) is not a size (like 16MiB)") }
         }
@@ -109,7 +110,10 @@ struct DashboardCommand: AsyncParsableCommand {
         var chosen: ClusterConfig?
         let flagPatroni = try connection.patroniURLs()
         let flagRedis = try connection.redis.seeds()
-        if let name = cluster ?? (connection.endpoints.isEmpty && flagPatroni == nil && flagRedis == nil ? file.defaultCluster : nil) {
+        let flagSentinel = try connection.redis.sentinelConfig(readOnly: false)
+        if let name = cluster
+            ?? (connection.endpoints.isEmpty && flagPatroni == nil && flagRedis == nil && flagSentinel == nil ? file.defaultCluster : nil)
+        {
             guard let c = file.clusters[name] else {
                 throw ValidationFailure("no cluster \(name) in \(configPath) (have: \(file.clusters.keys.sorted().joined(separator: ", ")))")
             }
@@ -135,6 +139,12 @@ struct DashboardCommand: AsyncParsableCommand {
             redis?.name = c.name
             if connection.redis.authEnv == nil, let variable = c.authEnv { redis?.auth = try RedisOptions.auth(from: variable) }
         }
+        // Redis Sentinel: from the flags, or the config's engine = "redis-sentinel".
+        var sentinel = flagSentinel
+        if sentinel == nil, patroni == nil, redis == nil, let c = chosen, c.engine == "redis-sentinel", let master = c.master {
+            sentinel = RedisSentinelConfig(sentinels: c.sentinels, master: master)
+            if let variable = connection.redis.authEnv ?? c.authEnv { sentinel?.auth = try RedisOptions.auth(from: variable) }
+        }
         if endpoints.isEmpty, patroni == nil, let c = chosen {
             if let ca = c.caFile, !FileManager.default.isReadableFile(atPath: ca) {
                 throw ValidationFailure("\(file.error(field: "clusters.\(c.name).ca_file", "no readable file at \(ca)"))")
@@ -146,7 +156,7 @@ struct DashboardCommand: AsyncParsableCommand {
         }
         // The parser refuses a cluster without endpoints; this guards the rule
         // that a named cluster is never shown as the demo.
-        if chosen != nil && endpoints.isEmpty && patroni == nil && redis == nil {
+        if chosen != nil && endpoints.isEmpty && patroni == nil && redis == nil && sentinel == nil {
             throw ValidationFailure("cluster \(chosen?.name ?? ""): no endpoints")
         }
         var thresholds = Thresholds()
@@ -176,7 +186,7 @@ struct DashboardCommand: AsyncParsableCommand {
         }
         // No endpoints: the demo cluster, in-process, over a real WebSocket.
         var demo: SimulatorServer?
-        if endpoints.isEmpty && patroni == nil && redis == nil {
+        if endpoints.isEmpty && patroni == nil && redis == nil && sentinel == nil {
             var sim = SimConfig()
             sim.clusterName = "demo"
             sim.seed = demoSeed
@@ -206,6 +216,9 @@ struct DashboardCommand: AsyncParsableCommand {
         } else if var redis {
             redis.readOnly = isReadOnly
             made = try SourceFactory.make(redis: redis, record: connection.record, logger: logger)
+        } else if var sentinel {
+            sentinel.readOnly = isReadOnly
+            made = try SourceFactory.make(sentinel: sentinel, record: connection.record, logger: logger)
         } else {
             made = try SourceFactory.make(endpoints, record: connection.record, readOnly: isReadOnly, logger: logger)
         }

@@ -33,13 +33,12 @@ struct GatewayCommand: AsyncParsableCommand {
 
     func validate() throws {
         _ = try flags.options(listen: listen)
-        let patroni = try engine.urls() != nil
-        let redisCluster = try redis.seeds() != nil
-        guard patroni != redisCluster else {
+        let given = [try engine.urls() != nil, try redis.seeds() != nil, try redis.sentinelConfig(readOnly: false) != nil].filter { $0 }.count
+        guard given == 1 else {
             throw ValidationError(
-                patroni
-                    ? "give one engine: --patroni or --redis-cluster"
-                    : "give the engine to serve: --patroni URL or --redis-cluster HOST:PORT (repeatable)")
+                given > 1
+                    ? "give one engine: --patroni, --redis-cluster or --sentinel"
+                    : "give the engine to serve: --patroni URL, --redis-cluster HOST:PORT or --sentinel HOST:PORT --master NAME (repeatable)")
         }
     }
 
@@ -48,7 +47,10 @@ struct GatewayCommand: AsyncParsableCommand {
         let logger = flags.logger("clusterdash.gateway")
         let made: SourceFactory.Made
         let what: String
-        if let seeds = try redis.seeds() {
+        if let sentinel = try redis.sentinelConfig(readOnly: readOnly) {
+            made = try SourceFactory.make(sentinel: sentinel, record: nil, logger: logger)
+            what = "Redis Sentinel (\(sentinel.master))"
+        } else if let seeds = try redis.seeds() {
             made = try SourceFactory.make(redis: try redis.config(seeds: seeds, readOnly: readOnly), record: nil, logger: logger)
             what = "Redis Cluster"
         } else {

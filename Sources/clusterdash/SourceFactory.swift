@@ -53,6 +53,14 @@ enum SourceFactory {
         return Made(source: source, commands: commands, warnings: warnings)
     }
 
+    /// Redis Sentinel (`--sentinel … --master NAME`, or `engine = "redis-sentinel"`).
+    static func make(sentinel config: RedisSentinelConfig, record: String?, logger: Logger) throws -> Made {
+        let r = RedisSentinelSource(config: config, clock: wallClockNow, logger: logger)
+        let commands: (any CommandSink)? = config.readOnly ? nil : r
+        let source: any EventSource = try record.map { RecordedSource(r, recorder: try Recorder(path: $0)) } ?? r
+        return Made(source: source, commands: commands, warnings: [])
+    }
+
     static func make(
         _ endpoints: [EndpointConfig], record: String?, readOnly: Bool, logger: Logger
     ) throws -> Made {

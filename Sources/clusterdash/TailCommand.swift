@@ -48,6 +48,9 @@ struct ConnectionOptions: ParsableArguments {
     func patroniURLs() throws -> (patroni: [String], etcd: [String])? {
         guard let urls = try engine.urls() else {
             if try redis.seeds() != nil, !endpoints.isEmpty { throw ValidationError("give --endpoint or --redis-cluster, not both") }
+            if try redis.sentinelConfig(readOnly: false) != nil, !endpoints.isEmpty {
+                throw ValidationError("give --endpoint or --sentinel, not both")
+            }
             return nil
         }
         if !endpoints.isEmpty { throw ValidationError("give --endpoint or --patroni, not both") }
@@ -122,6 +125,28 @@ struct RedisOptions: ParsableArguments {
         help: "Environment variable holding Redis's password (or user:password for an ACL user). Never printed or logged.")
     var authEnv: String?
 
+    @Option(name: .customLong("sentinel"), help: "A Redis Sentinel, HOST:PORT; repeat for each (every one is asked). Needs --master.")
+    var sentinels: [String] = []
+
+    @Option(name: .customLong("master"), help: "The master's name the sentinels watch (sentinel monitor NAME …).")
+    var master: String?
+
+    /// The sentinels and the master's name, checked; nil without --sentinel.
+    func sentinelConfig(readOnly: Bool) throws -> RedisSentinelConfig? {
+        guard !sentinels.isEmpty else {
+            if master != nil { throw ValidationError("--master goes with --sentinel") }
+            return nil
+        }
+        guard let master, !master.isEmpty else { throw ValidationError("--sentinel needs --master NAME (the name the sentinels monitor)") }
+        if !nodes.isEmpty { throw ValidationError("give --redis-cluster or --sentinel, not both") }
+        for a in sentinels where RedisClusterConfig.hostPort(a) == nil {
+            throw ValidationError("--sentinel takes HOST:PORT, got \(a.prefix(60))")
+        }
+        var c = RedisSentinelConfig(sentinels: sentinels, master: master, readOnly: readOnly)
+        if let authEnv { c.auth = try Self.auth(from: authEnv) }
+        return c
+    }
+
     @Option(name: .customLong("migrate-batch"), help: "Keys per MIGRATE when moving a slot (default 100).")
     var migrateBatch: Int = 100
 
@@ -140,7 +165,7 @@ struct RedisOptions: ParsableArguments {
     /// The nodes given, checked; nil without --redis-cluster.
     func seeds() throws -> [String]? {
         guard !nodes.isEmpty else {
-            if authEnv != nil { throw ValidationError("--redis-auth-env goes with --redis-cluster") }
+            if authEnv != nil && sentinels.isEmpty { throw ValidationError("--redis-auth-env goes with --redis-cluster or --sentinel") }
             return nil
         }
         guard (1...10_000).contains(migrateBatch) else { throw ValidationError("--migrate-batch takes 1-10000 keys") }

@@ -34,11 +34,27 @@ public struct PromoteDialog: Sendable, Hashable {
 }
 
 extension AppModel {
+    /// The replica Sentinel would most likely pick: not down, priority not 0,
+    /// the lowest priority, then the fewest bytes behind.
+    var sentinelChoice: String? {
+        state.orderedNodes.filter { n in
+            n.isPresent && n.info.role == .replica && n.info.health == .healthy && n.info.engine?.tag("replica_priority") != "0"
+        }.min { a, b in
+            let pa = Int(a.info.engine?.tag("replica_priority") ?? "100") ?? 100
+            let pb = Int(b.info.engine?.tag("replica_priority") ?? "100") ?? 100
+            if pa != pb { return pa < pb }
+            return (state.followers[a.id]?.lagBytes ?? .max) < (state.followers[b.id]?.lagBytes ?? .max)
+        }?.id
+    }
+
     /// The validator's verdict on promoting `candidate`, with the configured
     /// lag limit: the one call every screen and key uses.
     public func promotionVerdict(_ candidate: String) -> PromotionVerdict {
         if state.engine?.name == "patroni" {
             return PatroniPreview.evaluate(candidate: candidate, state: state, lagLimitBytes: thresholds.promotionLagLimitBytes)
+        }
+        if state.engine?.name == "redis-sentinel" {
+            return SentinelPreview.evaluate(candidate: candidate, state: state, likely: sentinelChoice)
         }
         if state.engine?.name == "redis-cluster" {
             return RedisPreview.evaluate(candidate: candidate, state: state, lagLimitBytes: thresholds.promotionLagLimitBytes)

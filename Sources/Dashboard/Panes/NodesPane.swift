@@ -9,9 +9,18 @@ func renderNodes(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
     let ids = m.state.nodeIDs
     let records = m.state.nodes
     let q = m.state.quorum
-    let block = paneBlock(
-        m, .nodes,
-        trailing: Line([Span("quorum \(q.serviceable)/\(q.members)", Style(q.present ? AppSlot.ok : AppSlot.alert, q.present ? [] : .bold))]), sym)
+    let trailing: Line
+    if let e = m.state.engine, let quorum = e.quorum {
+        // Redis Sentinel: how many sentinels see the master, and the quorum.
+        let seeing = e.witnesses ?? 0
+        let ok = seeing >= quorum
+        trailing = Line([
+            Span("sentinels \(seeing)/\(e.sentinels ?? 0) see it, quorum \(quorum)", Style(ok ? AppSlot.ok : AppSlot.alert, ok ? [] : .bold))
+        ])
+    } else {
+        trailing = Line([Span("quorum \(q.serviceable)/\(q.members)", Style(q.present ? AppSlot.ok : AppSlot.alert, q.present ? [] : .bold))])
+    }
+    let block = paneBlock(m, .nodes, trailing: trailing, sym)
     block.render(r, &b)
     let inner = block.inner(r)
     let now = m.now
@@ -53,11 +62,12 @@ func renderNodes(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
             if let shard = e.shard { words.append(shard) }
             if let role = e.role, !["leader", "replica", "master", "primary"].contains(role) { words.append(role.replacingUnderscores) }
             words.append(e.state ?? "?")
-            if e.tag("nofailover") == "true" { words.append("nofailover") }
+            if e.tag("nofailover") == "true", e.tag("replica_priority") == nil { words.append("nofailover") }
             if let p = e.tag("failover_priority") { words.append("prio \(p)") }
+            if let p = e.tag("replica_priority") { words.append(p == "0" ? "never promoted" : "prio \(p)") }
             if e.pendingRestart { words.append("restart pending") }
             if let slots = e.tag("slots") { words.append("\(slots) slots") }
-            let calm = (e.state == "running" || e.state == "streaming" || e.state == "connected") && !e.pendingRestart
+            let calm = (e.state == "running" || e.state == "streaming" || e.state == "connected" || e.state == "ok") && !e.pendingRestart
             stateCell = Line(words.joined(separator: " "), Style(calm ? .normal : AppSlot.lagWarn))
         } else {
             stateCell = Line(

@@ -1,0 +1,337 @@
+import ClusterProtocol
+import ClusterState
+import EventSources
+import Logging
+import Synchronization
+
+/// Where the sentinels are and which master they watch.
+public struct RedisSentinelConfig: Sendable {
+    /// `host:port` of each sentinel (every one is asked).
+    public var sentinels: [String]
+    /// The master's name in the sentinels' config (`sentinel monitor <name> …`).
+    public var master: String
+    /// Credentials for the master (its `INFO`) and the sentinels alike.
+    public var auth: RedisAuth?
+    public var pollInterval: Duration = .seconds(1)
+    public var requestTimeout: Duration = .seconds(1)
+    public var readOnly = false
+    /// How long a `SENTINEL FAILOVER` may take before it is reported failed.
+    public var failoverTimeout: Duration = .seconds(30)
+
+    public init(sentinels: [String], master: String, auth: RedisAuth? = nil, readOnly: Bool = false) {
+        self.sentinels = sentinels
+        self.master = master
+        self.auth = auth
+        self.readOnly = readOnly
+    }
+}
+
+/// The Redis Sentinel connector as a source: every sentinel is asked each
+/// poll for the master and its replicas, the master for its offsets;
+/// `RedisSentinelMapper` then `PollDiffer` make the events. `PSUBSCRIBE *`
+/// on every sentinel brings its announcements (`+sdown`, `+odown`,
+/// `+try-failover` … `+failover-end`, `+switch-master`, `+role-change`,
+/// `+convert-to-slave`) as `engine.notice` events, and a poll at once.
+/// `promote` is `SENTINEL FAILOVER`: Sentinel chooses the replica.
+public final class RedisSentinelSource: EventSource, CommandSink {
+    public let queue: EnvelopeQueue
+    public let config: RedisSentinelConfig
+    public var provides: SourceCapabilities { config.readOnly ? [.roles, .lag] : [.roles, .lag, .promote] }
+    let clock: @Sendable () -> Timestamp
+    let logger: Logger
+    let pool: RESPPool
+    let shared: Mutex<Shared>
+    let tasks = Mutex<[Task<Void, Never>]>([])
+    let wakes: AsyncStream<Void>
+    let waker: AsyncStream<Void>.Continuation
+
+    struct Shared {
+        var endpoints: EndpointBook
+        var differ: PollDiffer
+        var mapper: RedisSentinelMapper
+        var version: String?
+        var causeHint: (text: String, until: Timestamp)?
+        /// Sentinels whose PSUBSCRIBE is up.
+        var pushing: Set<String> = []
+        /// Announcements lately logged (several sentinels say the same).
+        var recent: [String: Timestamp] = [:]
+    }
+
+    public init(config: RedisSentinelConfig, queueCapacity: Int = 100_000, clock: @escaping @Sendable () -> Timestamp, logger: Logger) {
+        self.config = config
+        queue = EnvelopeQueue(capacity: queueCapacity)
+        self.clock = clock
+        self.logger = logger
+        pool = RESPPool(auth: config.auth, timeout: config.requestTimeout)
+        (wakes, waker) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let now = clock()
+        var mapper = RedisSentinelMapper(name: config.master)
+        if config.readOnly { mapper.accepts = [] }
+        shared = Mutex(
+            Shared(
+                endpoints: EndpointBook(count: config.sentinels.count),
+                differ: PollDiffer(source: "sentinel/\(config.master)", idPrefix: "sentinel-\(config.master)-\(now.millis)-"), mapper: mapper))
+    }
+
+    public var statuses: [EndpointStatus] { shared.withLock { $0.endpoints.statuses } }
+    public var stats: [EndpointStats] { shared.withLock { $0.endpoints.stats } }
+    public var endpointNames: [String] { config.sentinels.map { "sentinel \($0)" } }
+    public var lastPoll: PolledCluster? { shared.withLock { $0.differ.lastPoll } }
+
+    public func start() {
+        var started = [
+            Task { [self] in await self.pollLoop() },
+            Task { [self] in await self.ticker() },
+        ]
+        for s in config.sentinels { started.append(Task { [self] in await self.listen(s) }) }
+        tasks.withLock { $0 = started }
+    }
+
+    public func stop() async {
+        let running = tasks.withLock { t -> [Task<Void, Never>] in
+            defer { t = [] }
+            return t
+        }
+        waker.finish()
+        for t in running { t.cancel() }
+        for t in running { await t.value }
+        await pool.closeAll()
+        queue.close()
+    }
+
+    public func requestSnapshot(endpoint: Int) {
+        shared.withLock { $0.differ.resync() }
+        waker.yield()
+    }
+
+    private func ticker() async {
+        while !Task.isCancelled {
+            waker.yield()
+            do { try await Task.sleep(for: config.pollInterval) } catch { return }
+        }
+    }
+
+    private func pollLoop() async {
+        for await _ in wakes {
+            if Task.isCancelled { return }
+            await pollOnce()
+        }
+    }
+
+    func emit(_ events: [Event], correlation: String? = nil) {
+        guard !events.isEmpty else { return }
+        let now = clock()
+        let envelopes = shared.withLock { s in events.map { s.differ.stamp($0, at: now, correlationID: correlation) } }
+        for e in envelopes { _ = queue.push(Received(envelope: e, endpoint: 0, receivedAt: now)) }
+    }
+
+    // MARK: The poll
+
+    func pollOnce() async {
+        let name = config.master
+        let answers = await withTaskGroup(of: (Int, Result<RedisSentinelObservation.SentinelView, SentinelFailure>).self) { group in
+            for (i, s) in config.sentinels.enumerated() {
+                group.addTask { [pool] in
+                    do {
+                        let master = try await pool.send(["SENTINEL", "MASTER", name], at: s)
+                        let replicas = try await pool.send(["SENTINEL", "REPLICAS", name], at: s)
+                        guard let m = Self.textFields(master) else {
+                            return (i, .failure(SentinelFailure("SENTINEL MASTER: not a field list", garbage: true)))
+                        }
+                        let rs = (replicas.elements ?? []).compactMap(Self.textFields)
+                        return (i, .success(RedisSentinelObservation.SentinelView(master: m, replicas: rs)))
+                    } catch let e as RedisReplyError {
+                        return (i, .failure(SentinelFailure("answered \(e.description.prefix(80))", garbage: false)))
+                    } catch let e as RESPConnectionError {
+                        if case .garbage = e { return (i, .failure(SentinelFailure(e.description, garbage: true))) }
+                        return (i, .failure(SentinelFailure(e.description, garbage: false)))
+                    } catch {
+                        return (i, .failure(SentinelFailure(RESPPool.words(error), garbage: false)))
+                    }
+                }
+            }
+            var out: [(Int, Result<RedisSentinelObservation.SentinelView, SentinelFailure>)] = []
+            for await a in group { out.append(a) }
+            return out
+        }
+        var o = RedisSentinelObservation()
+        let now = clock()
+        for (i, answer) in answers {
+            let s = config.sentinels[i]
+            switch answer {
+            case .success(let view):
+                o.views[s] = view
+                shared.withLock { $0.endpoints.live(i, at: now) }
+            case .failure(let f):
+                o.unreachable[s] = f.reason
+                let retry = config.pollInterval.components.seconds * 1000
+                let first = shared.withLock { $0.endpoints.failed(i, f.reason, garbage: f.garbage, retryInMillis: retry, at: now) }
+                if first { logger.warning("sentinel \(s): \(f.reason)") }
+            }
+        }
+        guard !o.views.isEmpty else { return }
+        if let master = RedisSentinelMapper.agreedMaster(o.views) {
+            o.masterInfo = (try? await pool.text(["INFO", "replication"], at: master)).map(RedisInfo.init)
+            if shared.withLock({ $0.version == nil }), let server = try? await pool.text(["INFO", "server"], at: master) {
+                o.version = RedisInfo(server)["redis_version"]
+            }
+        }
+        let envelopes = shared.withLock { s -> [Envelope] in
+            if let v = o.version { s.version = v }
+            o.version = s.version
+            o.pushLive = !s.pushing.isEmpty
+            if let hint = s.causeHint, hint.until < now { s.causeHint = nil }
+            var polled = s.mapper.cluster(o)
+            polled.causeHint = s.causeHint?.text
+            let before = s.differ.lastPoll?.primaries
+            let out = s.differ.diff(polled, at: now)
+            if s.causeHint != nil, let before, !before.isEmpty, polled.primaries != before, !polled.primaries.isEmpty { s.causeHint = nil }
+            return out
+        }
+        for e in envelopes { _ = queue.push(Received(envelope: e, endpoint: 0, receivedAt: now)) }
+    }
+
+    struct SentinelFailure: Error {
+        var reason: String
+        var garbage: Bool
+        init(_ reason: String, garbage: Bool) {
+            self.reason = reason
+            self.garbage = garbage
+        }
+    }
+
+    /// A flat key/value list (RESP2) or a map (RESP3) with text values.
+    static func textFields(_ v: RESPValue) -> [String: String]? {
+        guard let f = v.fields else { return nil }
+        var out: [String: String] = [:]
+        for (k, value) in f { if let t = value.text ?? value.int.map(String.init) { out[k] = t } }
+        return out
+    }
+
+    // MARK: The sentinels' announcements
+
+    /// `PSUBSCRIBE *` on sentinel `address`, reconnected after any failure
+    /// (and after a minute of silence: a quiet sentinel is asked again).
+    func listen(_ address: String) async {
+        while !Task.isCancelled {
+            var connection: RESPConnection?
+            do {
+                guard let (host, port) = RedisClusterConfig.hostPort(address) else { return }
+                let c = try await RESPConnection.connect(host: host, port: port, timeout: .seconds(2))
+                connection = c
+                if let auth = config.auth, case .error(let text) = try await c.auth(user: auth.user, password: auth.password) {
+                    throw RedisReplyError(text: text)
+                }
+                _ = try await c.send(["PSUBSCRIBE", "*"])
+                shared.withLock { _ = $0.pushing.insert(address) }
+                while !Task.isCancelled {
+                    let message = try await c.next(timeout: .seconds(60))
+                    guard let parts = message.elements, parts.count == 4, parts[0].text == "pmessage", let channel = parts[2].text else { continue }
+                    announce(from: address, kind: channel, text: parts[3].text ?? "")
+                }
+            } catch {
+                // The poll says what is wrong with the sentinel; this only retries.
+            }
+            shared.withLock { _ = $0.pushing.remove(address) }
+            await connection?.close()
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+
+    /// The announcements worth the failover log (not `__sentinel__:hello`),
+    /// each once though several sentinels say it.
+    static let logged: Set<String> = [
+        "+sdown", "-sdown", "+odown", "-odown", "+new-epoch", "+try-failover", "+vote-for-leader", "+elected-leader",
+        "+failover-state-select-slave", "+selected-slave", "+failover-state-send-slaveof-noone", "+failover-state-wait-promotion",
+        "+promoted-slave", "+failover-state-reconf-slaves", "+slave-reconf-sent", "+slave-reconf-inprog", "+slave-reconf-done",
+        "+failover-end", "+failover-end-for-timeout", "-failover-abort-not-elected", "-failover-abort-no-good-slave", "+switch-master",
+        "+role-change", "-role-change", "+convert-to-slave", "+reset-master", "+tilt", "-tilt",
+    ]
+
+    func announce(from sentinel: String, kind: String, text: String) {
+        guard Self.logged.contains(kind) else { return }
+        let now = clock()
+        let fresh = shared.withLock { s -> Bool in
+            let key = "\(kind) \(text)"
+            s.recent = s.recent.filter { now.millis(since: $0.value) < 10_000 }
+            if s.recent.count > 256 { s.recent = [:] }
+            guard s.recent[key] == nil else { return false }
+            s.recent[key] = now
+            // What the next change of master is told as.
+            if kind == "+odown" || kind == "+try-failover" || kind == "+switch-master" {
+                let ours = s.causeHint?.text.contains("clusterdash") ?? false
+                if !ours { s.causeHint = ("failover by Sentinel (\(kind) \(text.prefix(80)))", now.adding(millis: 60_000)) }
+            }
+            return true
+        }
+        if fresh { emit([.engineNotice(EngineNotice(from: "sentinel \(sentinel)", node: nil, kind: kind, text: text))]) }
+        waker.yield()
+    }
+
+    // MARK: Failover
+
+    public func send(_ op: ClientOp) -> Bool {
+        guard let requestID = op.requestID else { return false }
+        guard !config.readOnly else {
+            result(requestID, op.op, .rejected, "read-only: this dashboard sends no command")
+            return true
+        }
+        guard case .promote(_, let node) = op else {
+            result(requestID, op.op, .rejected, "Redis Sentinel has no \(op.op.replacingUnderscores): nothing was sent")
+            return true
+        }
+        Task { await self.failover(requestID: requestID, asked: node) }
+        return true
+    }
+
+    func result(_ requestID: String, _ op: String, _ status: CommandStatus, _ reason: String) {
+        emit([.commandResult(CommandResult(requestID: requestID, op: op, status: status, reason: reason))], correlation: requestID)
+    }
+
+    /// `SENTINEL FAILOVER <master>`: Sentinel takes no candidate; the
+    /// replica the operator chose is what the dashboard expected, and the
+    /// result says which one Sentinel picked.
+    func failover(requestID: String, asked: String) async {
+        guard let poll = lastPoll else { return result(requestID, "promote", .rejected, "nothing is known of the master yet") }
+        guard let old = poll.primaries.first else { return result(requestID, "promote", .rejected, "the sentinels name no master") }
+        let likely = RedisSentinelMapper.likelyChoice(poll.nodes)
+        let now = clock()
+        shared.withLock { $0.causeHint = ("SENTINEL FAILOVER requested from clusterdash", now.adding(millis: 60_000)) }
+        emit(
+            [.promotionRequested(PromotionRequested(requestID: requestID, candidate: asked, requestedBy: "clusterdash (SENTINEL FAILOVER)"))],
+            correlation: requestID)
+        logger.notice("promote: SENTINEL FAILOVER \(config.master) (asked for \(asked), Sentinel will likely pick \(likely ?? "none"))")
+        var refusal = "no sentinel answered"
+        var sent = false
+        for s in config.sentinels {
+            do {
+                _ = try await pool.send(["SENTINEL", "FAILOVER", config.master], at: s)
+                sent = true
+                break
+            } catch let e as RedisReplyError {
+                refusal = "\(s) answered \(e.description)"
+                break
+            } catch {
+                refusal = "\(s): \(RESPPool.words(error))"
+            }
+        }
+        guard sent else {
+            shared.withLock { $0.causeHint = nil }
+            return result(requestID, "promote", .rejected, "SENTINEL FAILOVER refused: \(refusal)")
+        }
+        result(requestID, "promote", .accepted, "SENTINEL FAILOVER accepted; Sentinel chooses the replica (likely \(likely ?? "?"))")
+        let deadline = ContinuousClock.now + config.failoverTimeout
+        while ContinuousClock.now < deadline {
+            waker.yield()
+            try? await Task.sleep(for: .milliseconds(200))
+            if let p = lastPoll, let master = p.primaries.first, master != old, p.nodes.first(where: { $0.id == master })?.health == .healthy {
+                let took = formatDuration(clock().millis(since: now), .compactMillis)
+                let which = master == asked ? "\(master), as asked" : "\(master) (you chose \(asked): Sentinel picks by priority and offset)"
+                return result(requestID, "promote", .completed, "Sentinel promoted \(which) after \(took)")
+            }
+        }
+        result(
+            requestID, "promote", .failed,
+            "the sentinels still name \(old) \(formatDuration(clock().millis(since: now), .words)) after SENTINEL FAILOVER")
+    }
+}
