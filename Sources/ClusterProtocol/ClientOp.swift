@@ -4,7 +4,10 @@ public enum ClientOp: Sendable, Hashable {
     case subscribe(resume: [String: Int64]?)
     /// Ask for a fresh `cluster.snapshot` (after a gap or a delta mismatch).
     case snapshot
-    case promote(requestID: String, node: String)
+    /// `mode` (extension, optional): how an engine that has several kinds
+    /// of failover runs it (Redis Cluster: `force`, `takeover`); a source
+    /// that has no such kind refuses a mode rather than ignore it.
+    case promote(requestID: String, node: String, mode: String? = nil)
     case migrate(requestID: String, tenant: String, target: String, dryRun: Bool)
     case cancelMigration(requestID: String, migrationID: String)
 
@@ -22,7 +25,7 @@ public enum ClientOp: Sendable, Hashable {
     public var requestID: String? {
         switch self {
         case .subscribe, .snapshot: nil
-        case .promote(let r, _), .migrate(let r, _, _, _), .cancelMigration(let r, _): r
+        case .promote(let r, _, _), .migrate(let r, _, _, _), .cancelMigration(let r, _): r
         }
     }
 
@@ -76,7 +79,7 @@ public enum ClientOpCodec {
             case "snapshot":
                 return .snapshot
             case "promote":
-                return .promote(requestID: try r.string("request_id"), node: try r.string("node"))
+                return .promote(requestID: try r.string("request_id"), node: try r.string("node"), mode: try r.optionalString("mode"))
             case "migrate":
                 return .migrate(
                     requestID: try r.string("request_id"), tenant: try r.string("tenant"),
@@ -101,9 +104,10 @@ public enum ClientOpCodec {
             }
         case .snapshot:
             break
-        case .promote(let requestID, let node):
+        case .promote(let requestID, let node, let mode):
             b.put("request_id", requestID)
             b.put("node", node)
+            if let mode { b.put("mode", mode) }
         case .migrate(let requestID, let tenant, let target, let dryRun):
             b.put("request_id", requestID)
             b.put("tenant", tenant)

@@ -24,7 +24,12 @@ extension SimCluster {
             result = CommandResult(requestID: requestID, op: op.op, status: .rejected, reason: RejectionReason.readOnlyToken.rawValue)
         } else {
             switch op {
-            case .promote(_, let node):
+            case .promote(_, _, let mode?):
+                // The simulated cluster has one kind of failover.
+                result = CommandResult(
+                    requestID: requestID, op: op.op, status: .rejected,
+                    reason: "\(RejectionReason.invalidRequest.rawValue): no failover mode \(mode.prefix(20)) here")
+            case .promote(_, let node, nil):
                 result = promote(requestID: requestID, candidate: node, requestedBy: requestedBy)
             case .migrate(_, let tenant, let target, let dryRun):
                 result = migrate(requestID: requestID, tenant: tenant, target: target, dryRun: dryRun)

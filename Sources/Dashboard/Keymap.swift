@@ -4,7 +4,7 @@ import RenderCore
 public enum Action: String, Sendable, Hashable, CaseIterable {
     case quit, help, focusNext, focusPrevious, down, up, top, bottom, pageDown, pageUp, drill, back, filter
     case promote, migrate, cancelMigration, snapshot, nextTheme
-    case confirm, dismiss, toggleDryRun, nextField
+    case confirm, dismiss, toggleDryRun, nextField, toggleTakeover
     case incidentView, exportBundle
     case rewindBack, rewindForward, rewindBackMinute, rewindForwardMinute
     case replayPause, replayFaster, replaySlower, replayStep
@@ -102,6 +102,7 @@ public struct Keymap: Sendable {
         KeyBinding(.dialog, [.char("k"), .up], .up, "previous choice"),
         KeyBinding(.dialog, [.enter, .tab], .nextField, "next step", status: "next"),
         KeyBinding(.dialog, [.char("d")], .toggleDryRun, "dry run on/off (migrate)", status: "dry run"),
+        KeyBinding(.dialog, [.char("t")], .toggleTakeover, "FORCE / TAKEOVER (Redis Cluster failover, master down)"),
         KeyBinding(.overlay, [.escape, .char("q"), .char("?")], .dismiss, "close", status: "close"),
         KeyBinding(.overlay, [.char("j"), .down], .down, "scroll down", status: "scroll"),
         KeyBinding(.overlay, [.char("k"), .up], .up, "scroll up"),

@@ -12,8 +12,12 @@ extension PatroniSource {
             result(requestID, op.op, .rejected, "read-only: this dashboard sends no command")
             return true
         }
-        guard case .promote(_, let node) = op else {
+        guard case .promote(_, let node, let mode) = op else {
             result(requestID, op.op, .rejected, "Patroni has no \(op.op.replacingUnderscores): nothing was sent")
+            return true
+        }
+        if let mode {
+            result(requestID, op.op, .rejected, "Patroni has no failover mode \(mode.prefix(20)): nothing was sent")
             return true
         }
         Task { await self.promote(requestID: requestID, candidate: node) }

@@ -13,8 +13,12 @@ extension RedisClusterSource {
             return true
         }
         switch op {
-        case .promote(_, let node):
-            Task { await self.promote(requestID: requestID, candidate: node) }
+        case .promote(_, let node, let mode):
+            guard mode == nil || mode == "force" || mode == "takeover" else {
+                result(requestID, "promote", .rejected, "CLUSTER FAILOVER has no mode \(mode?.prefix(20) ?? ""): force or takeover")
+                return true
+            }
+            Task { await self.promote(requestID: requestID, candidate: node, mode: mode) }
         case .migrate(_, let tenant, let target, let dryRun):
             Task { await self.migrate(requestID: requestID, tenant: tenant, target: target, dryRun: dryRun) }
         case .cancelMigration(_, let migrationID):
@@ -41,7 +45,10 @@ extension RedisClusterSource {
 
     // MARK: Failover
 
-    func promote(requestID: String, candidate: String) async {
+    /// `CLUSTER FAILOVER` on the replica: plain while its master is up (no
+    /// write lost), `FORCE` when it is down (or asked), `TAKEOVER` only when
+    /// asked (no vote at all).
+    func promote(requestID: String, candidate: String, mode: String?) async {
         guard let poll = shared.withLock({ $0.differ.lastPoll }) else {
             return result(requestID, "promote", .rejected, "nothing is known of the cluster yet")
         }
@@ -53,7 +60,9 @@ extension RedisClusterSource {
         }
         let master = poll.nodes.first { $0.role == .primary && $0.engine?.shard == n.engine?.shard }
         let masterDown = master.map { $0.health == .unhealthy } ?? true
-        let command = masterDown ? ["CLUSTER", "FAILOVER", "FORCE"] : ["CLUSTER", "FAILOVER"]
+        let command =
+            mode == "takeover"
+            ? ["CLUSTER", "FAILOVER", "TAKEOVER"] : mode == "force" || masterDown ? ["CLUSTER", "FAILOVER", "FORCE"] : ["CLUSTER", "FAILOVER"]
         let words = command.joined(separator: " ")
         let now = clock()
         shared.withLock { $0.causeHint = ("failover to \(n.id) requested from clusterdash (\(words))", now.adding(millis: 60_000)) }

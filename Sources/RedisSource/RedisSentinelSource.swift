@@ -276,8 +276,12 @@ public final class RedisSentinelSource: EventSource, CommandSink {
             result(requestID, op.op, .rejected, "read-only: this dashboard sends no command")
             return true
         }
-        guard case .promote(_, let node) = op else {
+        guard case .promote(_, let node, let mode) = op else {
             result(requestID, op.op, .rejected, "Redis Sentinel has no \(op.op.replacingUnderscores): nothing was sent")
+            return true
+        }
+        if let mode {
+            result(requestID, op.op, .rejected, "SENTINEL FAILOVER has no mode \(mode.prefix(20)): nothing was sent")
             return true
         }
         Task { await self.failover(requestID: requestID, asked: node) }

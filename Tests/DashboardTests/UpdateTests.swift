@@ -91,7 +91,7 @@ import Testing
         #expect(d.candidates == ["node-2", "node-3", "node-4", "node-5"])
         #expect(s.press(.char("j")).isEmpty)
         let effects = s.press(.char("y"))
-        guard case .send(.promote(let id, let node))? = effects.first else {
+        guard case .send(.promote(let id, let node, nil))? = effects.first else {
             Issue.record("nothing sent: \(effects)")
             return
         }
@@ -120,7 +120,7 @@ import Testing
         #expect(s.press(.char("n"), .char("o"), .char("d"), .char("e"), .char("-"), .char("5"), .enter).isEmpty, "a wrong name sends nothing")
         for _ in 0..<6 { _ = s.press(.backspace) }
         let effects = s.press(.char("n"), .char("o"), .char("d"), .char("e"), .char("-"), .char("4"), .enter)
-        guard case .send(.promote(_, "node-4"))? = effects.first else {
+        guard case .send(.promote(_, "node-4", nil))? = effects.first else {
             Issue.record("not sent: \(effects)")
             return
         }

@@ -16,6 +16,9 @@ public struct PromoteDialog: Sendable, Hashable {
     public var candidates: [String]
     public var selected: Int
     public var phase: Phase = .choosing
+    /// Redis Cluster with the candidate's master down: `CLUSTER FAILOVER
+    /// TAKEOVER` instead of `FORCE` (`t` toggles).
+    public var takeover = false
 
     public init(candidates: [String], selected: Int, phase: Phase = .choosing) {
         self.candidates = candidates
@@ -34,6 +37,14 @@ public struct PromoteDialog: Sendable, Hashable {
 }
 
 extension AppModel {
+    /// Redis Cluster: the replica's master is down (a failover is then
+    /// FORCE or TAKEOVER).
+    func redisMasterDown(of candidate: String) -> Bool {
+        guard state.engine?.name == "redis-cluster", state.nodes[candidate]?.info.role == .replica else { return false }
+        guard let master = state.primary(ofShardOf: candidate), master != candidate else { return true }
+        return state.nodes[master]?.info.health == .unhealthy
+    }
+
     /// The replica Sentinel would most likely pick: not down, priority not 0,
     /// the lowest priority, then the fewest bytes behind.
     var sentinelChoice: String? {
@@ -117,6 +128,13 @@ func performPromote(_ m: inout AppModel, _ d: PromoteDialog, _ action: Action) -
         d.selected = max(0, d.selected - 1)
         d.phase = .choosing
         m.overlay = .promote(d)
+    case .toggleTakeover where d.isOpen:
+        guard let cand = d.candidate, m.redisMasterDown(of: cand) else {
+            m.say("TAKEOVER is for a replica whose master is down (Redis Cluster)")
+            return []
+        }
+        d.takeover.toggle()
+        m.overlay = .promote(d)
     case .confirm where d.isOpen:
         guard let cand = d.candidate else { return [] }
         guard m.promotionVerdict(cand).allowed else {
@@ -134,15 +152,17 @@ func sendPromotion(_ m: inout AppModel, _ d: PromoteDialog, _ candidate: String,
     let id = m.nextRequestID()
     let verdict = m.promotionVerdict(candidate)
     let dialog = verdict.checks.map { "\($0.ok ? "ok" : "FAIL") \($0.invariant.wire): \($0.detail ?? "")" }
-    let action = OperatorAction(
+    var action = OperatorAction(
         at: m.now, key: "p", target: candidate, dialog: dialog,
         confirmation: typed.map { "typed \($0) despite failing checks" } ?? "y", requestID: id, op: "promote")
     var d = d
     d.phase = .sent(requestID: id, candidate: candidate)
     m.overlay = .promote(d)
-    m.say("promote \(candidate) sent as \(id)")
+    let mode: String? = m.redisMasterDown(of: candidate) ? (d.takeover ? "takeover" : "force") : nil
+    m.say("promote \(candidate)\(mode.map { " (\($0))" } ?? "") sent as \(id)")
+    if let mode { action.dialog.append("mode \(mode)") }
     record(&m, action)
-    return [.send(.promote(requestID: id, node: candidate)), .audit(.action(action))]
+    return [.send(.promote(requestID: id, node: candidate, mode: mode)), .audit(.action(action))]
 }
 
 // MARK: View
@@ -191,6 +211,19 @@ func renderPromote(_ m: AppModel, _ d: PromoteDialog, _ area: Rect, _ b: inout B
     rows.append(Line("Why (or why not) \(cand), by the dashboard's own data:", Style(.title, .bold)))
     for c in verdict.checks { rows.append(checkLine(c, sym)) }
     rows.append(Line(""))
+    if m.redisMasterDown(of: cand) {
+        // Its master is down: the two kinds Redis offers, spelled out.
+        rows.append(
+            Line([
+                Span(d.takeover ? "  " : "▸ ", Style(.accent)), Span("FORCE", Style(.normal, d.takeover ? [] : .bold)),
+                Span(": no handshake with the dead master; a majority of masters still vote"),
+            ]))
+        rows.append(
+            Line([
+                Span(d.takeover ? "▸ " : "  ", Style(.accent)), Span("TAKEOVER", Style(AppSlot.alert, d.takeover ? .bold : [])),
+                Span(": no vote at all; only when most masters are down (t)"),
+            ]))
+    }
     if verdict.allowed {
         rows.append(
             Line([Span("y", Style(AppSlot.key, .bold)), Span(" sends the promotion  "), Span("Esc", Style(AppSlot.key, .bold)), Span(" cancels")]))
