@@ -112,6 +112,16 @@ final class RESPPool: Sendable {
         await gone?.close()
     }
 
+    /// Closes the connections to addresses not in `keep` (nodes gone from the cluster).
+    func retain(only keep: Set<String>) async {
+        let gone = connections.withLock { all -> [RESPConnection] in
+            let out = all.filter { !keep.contains($0.key) }.map(\.value)
+            all = all.filter { keep.contains($0.key) }
+            return out
+        }
+        for c in gone { await c.close() }
+    }
+
     func closeAll() async {
         let all = connections.withLock { all -> [RESPConnection] in
             defer { all = [:] }

@@ -279,7 +279,8 @@ public final class RedisClusterSource: EventSource, CommandSink {
                     observation.clusterInfo[address] = info
                     if let version { observation.version = version }
                     for n in nodes where !n.address.isEmpty && !asked.contains(n.address) && !n.flags.contains("noaddr") {
-                        toAsk.append(n.address)
+                        // Bounded: Redis Cluster's own ceiling is about 1000 nodes.
+                        if asked.count + toAsk.count < Self.maxNodes { toAsk.append(n.address) }
                     }
                 case .loading:
                     observation.loading.insert(address)
@@ -298,6 +299,7 @@ public final class RedisClusterSource: EventSource, CommandSink {
             toAsk = Array(Set(toAsk)).sorted()
         }
         guard !observation.views.isEmpty else { return }
+        await pool.retain(only: Set(config.seeds).union(asked))
         let now = clock()
         let (envelopes, marks, owners) = shared.withLock { s -> ([Envelope], [SlotMove], [Int: String]) in
             s.polls += 1
@@ -307,7 +309,7 @@ public final class RedisClusterSource: EventSource, CommandSink {
             for view in observation.views.values {
                 for n in view where !n.address.isEmpty && !n.flags.contains("noaddr") { seen.insert(n.address) }
             }
-            s.known = seen.sorted(by: naturalLess)
+            s.known = Array(seen.sorted(by: naturalLess).prefix(Self.maxNodes))
             if let hint = s.causeHint, hint.until < now { s.causeHint = nil }
             var (polled, marks) = s.mapper.cluster(observation)
             polled.causeHint = s.causeHint?.text
@@ -324,6 +326,9 @@ public final class RedisClusterSource: EventSource, CommandSink {
     }
 
     static func primaries(_ c: PolledCluster?) -> Set<String> { Set(c?.primaries ?? []) }
+
+    /// The most nodes asked in one poll.
+    static let maxNodes = 1_000
 
     // MARK: Endpoint status
 

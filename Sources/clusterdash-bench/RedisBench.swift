@@ -104,8 +104,13 @@ enum RedisBench {
         var out: [Double] = []
         for i in 0..<moves {
             let to = i % 2 == 0 ? masters[1] : masters[0]
+            // Settled: every view agrees before the next hand-over.
+            try await Task.sleep(for: .milliseconds(1_500))
             _ = source.queue.take()
-            // The new owner first (it bumps its epoch), then the old, then the rest.
+            // A hand-over as a move makes it (the slot is empty): the marks,
+            // then the new owner first (it bumps its epoch), the old, the rest.
+            _ = try await conns[to.address]?.send(["CLUSTER", "SETSLOT", String(slot), "IMPORTING", owner.id])
+            _ = try await conns[owner.address]?.send(["CLUSTER", "SETSLOT", String(slot), "MIGRATING", to.id])
             let order = [to.address, owner.address] + masters.map(\.address).filter { $0 != to.address && $0 != owner.address }
             for a in order { _ = try await conns[a]?.send(["CLUSTER", "SETSLOT", String(slot), "NODE", to.id]) }
             let changed = ContinuousClock.now
@@ -123,7 +128,8 @@ enum RedisBench {
             }
             if let shown { out.append(inSeconds(shown) * 1000) }
             owner = to
-            try await Task.sleep(for: .milliseconds(Int64.random(in: 100...600)))
+            // A random phase against the 1 s poll: the figure is not an artefact of the cadence.
+            try await Task.sleep(for: .milliseconds(Int64.random(in: 0...1_000)))
         }
         for c in conns.values { await c.close() }
         return out
