@@ -99,10 +99,10 @@ public enum SentinelPreview {
         let majority = total / 2 + 1
         record(
             .quorumPresent, seeing >= majority,
-            "\(seeing)/\(total) sentinels up; quorum \(quorum), majority \(majority)", .noQuorum)
+            "\(seeing)/\(total) sentinels see it; quorum \(quorum), majority \(majority)", .noQuorum)
         record(
             .other("sentinel_chooses"), true,
-            "it picks by priority, offset: likely \(likely ?? "none")" + (likely == candidate || likely == nil ? "" : " (not this one)"),
+            "picks itself: likely \(likely ?? "none")" + (likely == candidate || likely == nil ? "" : " (not this)"),
             .notAReplica)
         return PromotionVerdict(checks: checks, rejection: rejection)
     }

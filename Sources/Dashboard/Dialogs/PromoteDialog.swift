@@ -197,6 +197,10 @@ func renderPromote(_ m: AppModel, _ d: PromoteDialog, _ area: Rect, _ b: inout B
         typed = field.text
     }
     rows.append(Line("Candidates (j/k choose):", Style(.title, .bold)))
+    if m.state.engine?.name == "redis-sentinel" {
+        rows.append(Line("SENTINEL FAILOVER takes no candidate: Sentinel picks the replica", Style(AppSlot.lagWarn, .bold)))
+        rows.append(Line("itself (priority, then offset); choosing here only previews.", Style(AppSlot.lagWarn)))
+    }
     let nameWidth = min(24, max(12, (d.candidates.map(\.count).max() ?? 0) + 1))
     for (i, c) in d.candidates.enumerated() {
         let verdict = m.promotionVerdict(c)
