@@ -8,14 +8,11 @@ extension PatroniSource {
     /// once with a `command.result` that says why. A read-only source sends nothing.
     public func send(_ op: ClientOp) -> Bool {
         guard let requestID = op.requestID else { return false }
-        guard !config.readOnly else {
-            result(requestID, op.op, .rejected, "read-only: this dashboard sends no command")
+        if let why = commandRefusal(op, engine: "Patroni", readOnly: config.readOnly, accepts: ["promote"]) {
+            result(requestID, op.op, .rejected, why)
             return true
         }
-        guard case .promote(_, let node, let mode) = op else {
-            result(requestID, op.op, .rejected, "Patroni has no \(op.op.replacingUnderscores): nothing was sent")
-            return true
-        }
+        guard case .promote(_, let node, let mode) = op else { return false }
         if let mode {
             result(requestID, op.op, .rejected, "Patroni has no failover mode \(mode.prefix(20)): nothing was sent")
             return true

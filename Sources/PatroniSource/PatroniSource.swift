@@ -47,9 +47,7 @@ public final class PatroniSource: EventSource, CommandSink {
     let watchClient: HTTPClient
     let rest: PatroniREST
     let shared = Mutex(Shared())
-    let tasks = Mutex<[Task<Void, Never>]>([])
-    let wakes: AsyncStream<Void>
-    let waker: AsyncStream<Void>.Continuation
+    let driver = PollDriver()
 
     struct Shared {
         var endpoints = EndpointBook(count: 0)
@@ -78,7 +76,6 @@ public final class PatroniSource: EventSource, CommandSink {
         watchClient = HTTPClient(
             eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: .init(timeout: .init(connect: .seconds(1), read: nil)))
         rest = PatroniREST(client: client, auth: config.auth)
-        (wakes, waker) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let count = config.urls.count + config.etcd.count
         shared.withLock { $0.endpoints = EndpointBook(count: count) }
     }
@@ -98,24 +95,13 @@ public final class PatroniSource: EventSource, CommandSink {
     static func display(_ url: String) -> String { EndpointConfig(url: url).displayName }
 
     public func start() {
-        var started = [
-            Task { [self] in await self.pollLoop() },
-            Task { [self] in await self.ticker() },
-        ]
-        for (i, url) in config.etcd.enumerated() {
-            started.append(Task { [self] in await self.watchLoop(endpoint: config.urls.count + i, url: url) })
+        let watches = config.etcd.enumerated().map { i, url in { @Sendable [self] in await self.watchLoop(endpoint: config.urls.count + i, url: url) }
         }
-        tasks.withLock { $0 = started }
+        driver.start(every: .nanoseconds(config.pollInterval.nanoseconds), poll: { [self] in await pollOnce() }, others: watches)
     }
 
     public func stop() async {
-        let running = tasks.withLock { t -> [Task<Void, Never>] in
-            defer { t = [] }
-            return t
-        }
-        waker.finish()
-        for t in running { t.cancel() }
-        for t in running { await t.value }
+        await driver.stop()
         try? await client.shutdown()
         try? await watchClient.shutdown()
         queue.close()
@@ -123,25 +109,11 @@ public final class PatroniSource: EventSource, CommandSink {
 
     public func requestSnapshot(endpoint: Int) {
         shared.withLock { $0.differ?.resync() }
-        waker.yield()
+        driver.wake()
     }
 
     /// Asks for a poll now (a watched key changed, a command finished).
-    func wake() { waker.yield() }
-
-    private func ticker() async {
-        while !Task.isCancelled {
-            waker.yield()
-            do { try await Task.sleep(for: .nanoseconds(config.pollInterval.nanoseconds)) } catch { return }
-        }
-    }
-
-    private func pollLoop() async {
-        for await _ in wakes {
-            if Task.isCancelled { return }
-            await pollOnce()
-        }
-    }
+    func wake() { driver.wake() }
 
     func push(_ envelopes: [Envelope], endpoint: Int) {
         let now = clock()

@@ -8,8 +8,8 @@ extension RedisClusterSource {
     /// refuses each at once with a `command.result` that says why.
     public func send(_ op: ClientOp) -> Bool {
         guard let requestID = op.requestID else { return false }
-        guard !config.readOnly else {
-            result(requestID, op.op, .rejected, "read-only: this dashboard sends no command")
+        if let why = commandRefusal(op, engine: "Redis Cluster", readOnly: config.readOnly, accepts: ["promote", "migrate", "cancel_migration"]) {
+            result(requestID, op.op, .rejected, why)
             return true
         }
         switch op {

@@ -99,9 +99,7 @@ public final class RedisClusterSource: EventSource, CommandSink {
     /// waits behind a batch of keys.
     let commandPool: RESPPool
     let shared: Mutex<Shared>
-    let tasks = Mutex<[Task<Void, Never>]>([])
-    let wakes: AsyncStream<Void>
-    let waker: AsyncStream<Void>.Continuation
+    let driver = PollDriver()
 
     struct Shared {
         var endpoints = EndpointBook(count: 0)
@@ -137,7 +135,6 @@ public final class RedisClusterSource: EventSource, CommandSink {
         self.logger = logger
         pool = RESPPool(auth: config.auth, timeout: config.requestTimeout)
         commandPool = RESPPool(auth: config.auth, timeout: config.requestTimeout)
-        (wakes, waker) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let now = clock()
         var mapper = RedisClusterMapper(name: config.name)
         if config.readOnly { mapper.accepts = [] }
@@ -159,22 +156,11 @@ public final class RedisClusterSource: EventSource, CommandSink {
     public var knownNodes: Int { shared.withLock { $0.known.count } }
 
     public func start() {
-        tasks.withLock {
-            $0 = [
-                Task { [self] in await self.pollLoop() },
-                Task { [self] in await self.ticker() },
-            ]
-        }
+        driver.start(every: config.pollInterval) { [self] in await pollOnce() }
     }
 
     public func stop() async {
-        let running = tasks.withLock { t -> [Task<Void, Never>] in
-            defer { t = [] }
-            return t
-        }
-        waker.finish()
-        for t in running { t.cancel() }
-        for t in running { await t.value }
+        await driver.stop()
         await pool.closeAll()
         await commandPool.closeAll()
         queue.close()
@@ -182,24 +168,10 @@ public final class RedisClusterSource: EventSource, CommandSink {
 
     public func requestSnapshot(endpoint: Int) {
         shared.withLock { $0.differ.resync() }
-        waker.yield()
+        driver.wake()
     }
 
-    func wake() { waker.yield() }
-
-    private func ticker() async {
-        while !Task.isCancelled {
-            waker.yield()
-            do { try await Task.sleep(for: config.pollInterval) } catch { return }
-        }
-    }
-
-    private func pollLoop() async {
-        for await _ in wakes {
-            if Task.isCancelled { return }
-            await pollOnce()
-        }
-    }
+    func wake() { driver.wake() }
 
     func push(_ envelopes: [Envelope]) {
         let now = clock()

@@ -41,9 +41,7 @@ public final class RedisSentinelSource: EventSource, CommandSink {
     let logger: Logger
     let pool: RESPPool
     let shared: Mutex<Shared>
-    let tasks = Mutex<[Task<Void, Never>]>([])
-    let wakes: AsyncStream<Void>
-    let waker: AsyncStream<Void>.Continuation
+    let driver = PollDriver()
 
     struct Shared {
         var endpoints: EndpointBook
@@ -63,7 +61,6 @@ public final class RedisSentinelSource: EventSource, CommandSink {
         self.clock = clock
         self.logger = logger
         pool = RESPPool(auth: config.auth, timeout: config.requestTimeout)
-        (wakes, waker) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let now = clock()
         var mapper = RedisSentinelMapper(name: config.master)
         if config.readOnly { mapper.accepts = [] }
@@ -79,43 +76,19 @@ public final class RedisSentinelSource: EventSource, CommandSink {
     public var lastPoll: PolledCluster? { shared.withLock { $0.differ.lastPoll } }
 
     public func start() {
-        var started = [
-            Task { [self] in await self.pollLoop() },
-            Task { [self] in await self.ticker() },
-        ]
-        for s in config.sentinels { started.append(Task { [self] in await self.listen(s) }) }
-        tasks.withLock { $0 = started }
+        driver.start(
+            every: config.pollInterval, poll: { [self] in await pollOnce() }, others: config.sentinels.map { s in { [self] in await listen(s) } })
     }
 
     public func stop() async {
-        let running = tasks.withLock { t -> [Task<Void, Never>] in
-            defer { t = [] }
-            return t
-        }
-        waker.finish()
-        for t in running { t.cancel() }
-        for t in running { await t.value }
+        await driver.stop()
         await pool.closeAll()
         queue.close()
     }
 
     public func requestSnapshot(endpoint: Int) {
         shared.withLock { $0.differ.resync() }
-        waker.yield()
-    }
-
-    private func ticker() async {
-        while !Task.isCancelled {
-            waker.yield()
-            do { try await Task.sleep(for: config.pollInterval) } catch { return }
-        }
-    }
-
-    private func pollLoop() async {
-        for await _ in wakes {
-            if Task.isCancelled { return }
-            await pollOnce()
-        }
+        driver.wake()
     }
 
     func emit(_ events: [Event], correlation: String? = nil) {
@@ -265,21 +238,18 @@ public final class RedisSentinelSource: EventSource, CommandSink {
             return true
         }
         if fresh { emit([.engineNotice(EngineNotice(from: "sentinel \(sentinel)", node: nil, kind: kind, text: text))]) }
-        waker.yield()
+        driver.wake()
     }
 
     // MARK: Failover
 
     public func send(_ op: ClientOp) -> Bool {
         guard let requestID = op.requestID else { return false }
-        guard !config.readOnly else {
-            result(requestID, op.op, .rejected, "read-only: this dashboard sends no command")
+        if let why = commandRefusal(op, engine: "Redis Sentinel", readOnly: config.readOnly, accepts: ["promote"]) {
+            result(requestID, op.op, .rejected, why)
             return true
         }
-        guard case .promote(_, let node, let mode) = op else {
-            result(requestID, op.op, .rejected, "Redis Sentinel has no \(op.op.replacingUnderscores): nothing was sent")
-            return true
-        }
+        guard case .promote(_, let node, let mode) = op else { return false }
         if let mode {
             result(requestID, op.op, .rejected, "SENTINEL FAILOVER has no mode \(mode.prefix(20)): nothing was sent")
             return true
@@ -326,7 +296,7 @@ public final class RedisSentinelSource: EventSource, CommandSink {
         result(requestID, "promote", .accepted, "SENTINEL FAILOVER accepted; Sentinel chooses the replica (likely \(likely ?? "?"))")
         let deadline = ContinuousClock.now + config.failoverTimeout
         while ContinuousClock.now < deadline {
-            waker.yield()
+            driver.wake()
             try? await Task.sleep(for: .milliseconds(200))
             if let p = lastPoll, let master = p.primaries.first, master != old, p.nodes.first(where: { $0.id == master })?.health == .healthy {
                 let took = formatDuration(clock().millis(since: now), .compactMillis)
