@@ -8,15 +8,11 @@ import ClusterProtocol
 /// word that counts: the preview only says what it will most likely say.
 public enum PatroniPreview {
     public static func evaluate(candidate: String, state s: ClusterState, lagLimitBytes: Int64?) -> PromotionVerdict {
-        var checks: [ValidationCheck] = []
-        var rejection: RejectionReason?
-        func record(_ inv: Invariant, _ ok: Bool, _ detail: String, _ reason: RejectionReason) {
-            checks.append(ValidationCheck(invariant: inv, ok: ok, detail: detail))
-            if !ok, rejection == nil { rejection = reason }
-        }
+        var v = VerdictBuilder()
+        func record(_ inv: Invariant, _ ok: Bool, _ detail: String, _ reason: RejectionReason) { v.record(inv, ok, detail, reason) }
         guard let n = s.nodes[candidate], n.isPresent else {
             record(.candidateIsReplica, false, "\(candidate) is not a member", .unknownNode)
-            return PromotionVerdict(checks: checks, rejection: rejection)
+            return v.verdict
         }
         let engine = n.info.engine
         let state = engine?.state ?? "unknown"
@@ -60,6 +56,20 @@ public enum PatroniPreview {
         } else if leader == nil {
             record(.singleWriter, true, "no healthy leader: sent as a failover to \(candidate)", .alreadyPrimary)
         }
-        return PromotionVerdict(checks: checks, rejection: rejection)
+        return v.verdict
     }
+}
+
+/// The checks of an engine's promotion preview as they are recorded: the
+/// first failing one gives the rejection.
+struct VerdictBuilder {
+    private var checks: [ValidationCheck] = []
+    private var rejection: RejectionReason?
+
+    mutating func record(_ inv: Invariant, _ ok: Bool, _ detail: String, _ reason: RejectionReason) {
+        checks.append(ValidationCheck(invariant: inv, ok: ok, detail: detail))
+        if !ok, rejection == nil { rejection = reason }
+    }
+
+    var verdict: PromotionVerdict { PromotionVerdict(checks: checks, rejection: rejection) }
 }

@@ -13,15 +13,11 @@ public enum RedisPreview {
     public static let defaultLagLimitBytes: Int64 = 1 << 20
 
     public static func evaluate(candidate: String, state s: ClusterState, lagLimitBytes: Int64?) -> PromotionVerdict {
-        var checks: [ValidationCheck] = []
-        var rejection: RejectionReason?
-        func record(_ inv: Invariant, _ ok: Bool, _ detail: String, _ reason: RejectionReason) {
-            checks.append(ValidationCheck(invariant: inv, ok: ok, detail: detail))
-            if !ok, rejection == nil { rejection = reason }
-        }
+        var v = VerdictBuilder()
+        func record(_ inv: Invariant, _ ok: Bool, _ detail: String, _ reason: RejectionReason) { v.record(inv, ok, detail, reason) }
         guard let n = s.nodes[candidate], n.isPresent else {
             record(.candidateIsReplica, false, "\(candidate) is not a node of the cluster", .unknownNode)
-            return PromotionVerdict(checks: checks, rejection: rejection)
+            return v.verdict
         }
         let engine = n.info.engine
         let shard = engine?.shard ?? "?"
@@ -61,7 +57,7 @@ public enum RedisPreview {
                 ? "sent as CLUSTER FAILOVER FORCE: the master is down, the replica asks the other masters for the shard"
                 : "CLUSTER FAILOVER: \(master?.id ?? "the master") stops writes until \(candidate) has caught up, then hands over",
             .alreadyPrimary)
-        return PromotionVerdict(checks: checks, rejection: rejection)
+        return v.verdict
     }
 }
 
@@ -72,15 +68,11 @@ public enum RedisPreview {
 /// at all (enough of them see each other: the quorum and a majority).
 public enum SentinelPreview {
     public static func evaluate(candidate: String, state s: ClusterState, likely: String?) -> PromotionVerdict {
-        var checks: [ValidationCheck] = []
-        var rejection: RejectionReason?
-        func record(_ inv: Invariant, _ ok: Bool, _ detail: String, _ reason: RejectionReason) {
-            checks.append(ValidationCheck(invariant: inv, ok: ok, detail: detail))
-            if !ok, rejection == nil { rejection = reason }
-        }
+        var v = VerdictBuilder()
+        func record(_ inv: Invariant, _ ok: Bool, _ detail: String, _ reason: RejectionReason) { v.record(inv, ok, detail, reason) }
         guard let n = s.nodes[candidate], n.isPresent else {
             record(.candidateIsReplica, false, "\(candidate) is not a node of the master \(s.clusterName ?? "")", .unknownNode)
-            return PromotionVerdict(checks: checks, rejection: rejection)
+            return v.verdict
         }
         let engine = n.info.engine
         switch n.info.role {
@@ -104,6 +96,6 @@ public enum SentinelPreview {
             .other("sentinel_chooses"), true,
             "picks itself: likely \(likely ?? "none")" + (likely == candidate || likely == nil ? "" : " (not this)"),
             .notAReplica)
-        return PromotionVerdict(checks: checks, rejection: rejection)
+        return v.verdict
     }
 }

@@ -34,12 +34,7 @@ sys.exit(0 if ok else 1)'; }
 deadline=$(( $(date +%s) + 60 ))
 until healthy; do [ "$(date +%s)" -lt "$deadline" ] || fail "the cluster is not healthy"; sleep 0.5; done
 
-"$BIN" gateway --patroni "$REST" --etcd "$ETCD" --listen 127.0.0.1:0 > "$WORK/gateway.out" 2> "$WORK/gateway.err" &
-GATEWAY=$!
-for _ in $(seq 1 100); do grep -q "serving" "$WORK/gateway.out" && break; sleep 0.1; done
-URL=$(grep -o "ws://[0-9.:]*/v1/stream" "$WORK/gateway.out" | head -n 1)
-[ -n "$URL" ] || { cat "$WORK/gateway.err"; fail "the gateway did not start"; }
-echo "e2e: gateway at $URL"
+start_gateway --patroni "$REST" --etcd "$ETCD"
 
 T new-session -d -s e2e -x 140 -y 40 "env -i HOME=$WORK TERM=xterm-256color LANG=C.UTF-8 PATH=$PATH bash --norc --noprofile"
 T new-session -d -s wall -x 100 -y 30 "env -i HOME=$WORK TERM=xterm-256color LANG=C.UTF-8 $BIN --wall --endpoint $URL --log-file $WORK/wall.log"
@@ -73,13 +68,5 @@ wait_for "primary $candidate" 15
 wait_for "★ $candidate" 15
 TARGET=wall wait_for "primary $candidate" 15
 
-echo "e2e: quit"
-T send-keys -t e2e "q"
-wait_file "$WORK/exit" 15
-[ "$(cat "$WORK/exit")" = "EXIT=0" ] || fail "exit status $(cat "$WORK/exit")"
-cmp -s "$WORK/before" "$WORK/after" || fail "terminal settings changed"
-kill -TERM "$GATEWAY"
-wait "$GATEWAY" || fail "the gateway did not stop cleanly on SIGTERM"
-GATEWAY=""
-grep -q "stopped" "$WORK/gateway.out" || fail "the gateway did not say it stopped"
+quit_and_stop_gateway
 echo "e2e: against the real Patroni cluster: leader $old shown, switched over to $candidate with y; the dashboard, the wall behind the gateway and /cluster agree"

@@ -51,12 +51,7 @@ for i in range($KEYS):
 [ "$(redis-cli -p "${FROM##*:}" cluster countkeysinslot "$SLOT")" = "$KEYS" ] || fail "the $KEYS keys are not on $FROM"
 echo "e2e: tenant {$TENANT}: slot $SLOT on $FROM with $KEYS keys"
 
-"$BIN" gateway --redis-cluster "$SEED" --listen 127.0.0.1:0 > "$WORK/gateway.out" 2> "$WORK/gateway.err" &
-GATEWAY=$!
-for _ in $(seq 1 100); do grep -q "serving" "$WORK/gateway.out" && break; sleep 0.1; done
-URL=$(grep -o "ws://[0-9.:]*/v1/stream" "$WORK/gateway.out" | head -n 1)
-[ -n "$URL" ] || { cat "$WORK/gateway.err"; fail "the gateway did not start"; }
-echo "e2e: gateway at $URL"
+start_gateway --redis-cluster "$SEED"
 
 T new-session -d -s e2e -x 150 -y 45 "env -i HOME=$WORK TERM=xterm-256color LANG=C.UTF-8 PATH=$PATH bash --norc --noprofile"
 T new-session -d -s wall -x 100 -y 30 "env -i HOME=$WORK TERM=xterm-256color LANG=C.UTF-8 $BIN --wall --endpoint $URL --log-file $WORK/wall.log"
@@ -100,14 +95,6 @@ wait_for "is on $TO: $KEYS keys moved" 5
 echo "e2e: CLUSTER NODES gives slot $SLOT to $TO, with its $KEYS keys"
 TARGET=wall wait_for "3 primaries" 5
 
-echo "e2e: quit"
-T send-keys -t e2e "q"
-wait_file "$WORK/exit" 15
-[ "$(cat "$WORK/exit")" = "EXIT=0" ] || fail "exit status $(cat "$WORK/exit")"
-cmp -s "$WORK/before" "$WORK/after" || fail "terminal settings changed"
-kill -TERM "$GATEWAY"
-wait "$GATEWAY" || fail "the gateway did not stop cleanly on SIGTERM"
-GATEWAY=""
-grep -q "stopped" "$WORK/gateway.out" || fail "the gateway did not say it stopped"
+quit_and_stop_gateway
 for i in $(seq 0 $((KEYS - 1))); do printf 'DEL {%s}:k%d\n' "$TENANT" "$i"; done | redis-cli -p "${TO##*:}" > /dev/null
 echo "e2e: against the real Redis Cluster: five panes of real data, tenant {$TENANT} moved $FROM -> $TO with m; the screen and CLUSTER NODES agree"

@@ -29,3 +29,28 @@ wait_gone() {
     sleep 0.1
   done
 }
+
+# Starts `clusterdash gateway` with the engine's flags ($@) on a free port;
+# sets GATEWAY (its pid) and URL (its stream). Needs BIN.
+start_gateway() {
+  "$BIN" gateway "$@" --listen 127.0.0.1:0 > "$WORK/gateway.out" 2> "$WORK/gateway.err" &
+  GATEWAY=$!
+  for _ in $(seq 1 100); do grep -q "serving" "$WORK/gateway.out" && break; sleep 0.1; done
+  URL=$(grep -o "ws://[0-9.:]*/v1/stream" "$WORK/gateway.out" | head -n 1)
+  [ -n "$URL" ] || { cat "$WORK/gateway.err"; fail "the gateway did not start"; }
+  echo "e2e: gateway at $URL"
+}
+
+# q in the dashboard: exit status 0 and the terminal as it was; then the
+# gateway stops cleanly on SIGTERM and says so.
+quit_and_stop_gateway() {
+  echo "e2e: quit"
+  T send-keys -t e2e "q"
+  wait_file "$WORK/exit" 15
+  [ "$(cat "$WORK/exit")" = "EXIT=0" ] || fail "exit status $(cat "$WORK/exit")"
+  cmp -s "$WORK/before" "$WORK/after" || fail "terminal settings changed"
+  kill -TERM "$GATEWAY"
+  wait "$GATEWAY" || fail "the gateway did not stop cleanly on SIGTERM"
+  GATEWAY=""
+  grep -q "stopped" "$WORK/gateway.out" || fail "the gateway did not say it stopped"
+}
