@@ -9,8 +9,7 @@ import Testing
 /// its own (a password, then an ACL user), started here and stopped by PID.
 /// The right ones open the connection; wrong ones are the server's refusal,
 /// and no message or description ever holds the password.
-@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["CLUSTERDASH_REDIS_PORT"] != nil, "needs redis-server (.ci/run)"))
-struct RedisAuthLiveTests {
+@Suite(.serialized, .enabled(if: LiveRedisCluster.env["CLUSTERDASH_REDIS_PORT"] != nil, "needs redis-server")) struct RedisAuthLiveTests {
     /// Starts `redis-server --requirepass password` on a free loopback port.
     func server(password: String) async throws -> (pid: pid_t, address: String, dir: String) {
         let dir = NSTemporaryDirectory() + "clusterdash-auth-\(UInt32.random(in: 0...UInt32.max))"
