@@ -100,6 +100,13 @@ public final class RESPConnection: Sendable {
         try await send(user.map { ["AUTH", $0, password] } ?? ["AUTH", password])
     }
 
+    /// Closes the connection without waiting: whatever waits for an answer
+    /// (a `next` on a quiet pub/sub connection) gets `closed` at once. For
+    /// a task's cancellation handler.
+    public func closeNow() {
+        channel.close(promise: nil)
+    }
+
     public func close() async {
         requests.finish()
         try? await channel.close()

@@ -166,11 +166,14 @@ extension RedisClusterSource {
                 "dry run: \(plan.tenant) (\(keys) keys) would move from \(plan.source.id) to \(plan.target.id); nothing was changed")
         }
         let claimed = shared.withLock { s -> Bool in
-            guard s.moves[plan.slot] == nil else { return false }
+            guard s.moves[plan.slot] == nil, !s.stopping else { return false }
             s.moves[plan.slot] = Move(info: info, slot: plan.slot, ours: true, startedAt: now)
             return true
         }
-        guard claimed else { return result(requestID, "migrate", .rejected, "slot \(plan.slot) is already being moved") }
+        guard claimed else {
+            let why = shared.withLock(\.stopping) ? "the dashboard is stopping" : "slot \(plan.slot) is already being moved"
+            return result(requestID, "migrate", .rejected, why)
+        }
         emit([.migrationStarted(MigrationStarted(migration: info))], correlation: requestID)
         result(requestID, "migrate", .accepted, "moving \(plan.tenant), \(keys) keys, from \(plan.source.id) to \(plan.target.id)")
         logger.notice("migrate \(plan.tenant): \(plan.source.id) -> \(plan.target.id), \(keys) keys (request \(requestID))")

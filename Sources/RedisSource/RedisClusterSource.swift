@@ -114,6 +114,8 @@ public final class RedisClusterSource: EventSource, CommandSink {
         /// Slots whose move of ours ended lately: a poll taken before the end
         /// may still show its marks, which are not someone else's move.
         var endedOurs: [Int: Timestamp] = [:]
+        /// Set by `stop`: no new move starts.
+        var stopping = false
         var polls = 0
         var lastMarks: [SlotMove] = []
     }
@@ -160,6 +162,18 @@ public final class RedisClusterSource: EventSource, CommandSink {
     }
 
     public func stop() async {
+        // Moves of ours are cancelled (every key goes back) and waited for:
+        // quitting never leaves a slot half moved.
+        let moving = shared.withLock { s -> Int in
+            s.stopping = true
+            for (slot, move) in s.moves where move.ours { s.moves[slot]?.cancelRequested = true }
+            return s.moves.values.filter(\.ours).count
+        }
+        if moving > 0 { logger.notice("stopping: \(moving) move(s) of ours cancelled, their keys going back") }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while shared.withLock({ $0.moves.values.contains(where: \.ours) }), ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
         await driver.stop()
         await pool.closeAll()
         await commandPool.closeAll()

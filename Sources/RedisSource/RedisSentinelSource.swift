@@ -197,10 +197,18 @@ public final class RedisSentinelSource: EventSource, CommandSink {
                 }
                 _ = try await c.send(["PSUBSCRIBE", "*"])
                 shared.withLock { _ = $0.pushing.insert(address) }
-                while !Task.isCancelled {
-                    let message = try await c.next(timeout: .seconds(60))
-                    guard let parts = message.elements, parts.count == 4, parts[0].text == "pmessage", let channel = parts[2].text else { continue }
-                    announce(from: address, kind: channel, text: parts[3].text ?? "")
+                // A wait for the next message ends when the task is
+                // cancelled (stop): the connection is closed under it.
+                try await withTaskCancellationHandler {
+                    while !Task.isCancelled {
+                        let message = try await c.next(timeout: .seconds(60))
+                        guard let parts = message.elements, parts.count == 4, parts[0].text == "pmessage", let channel = parts[2].text else {
+                            continue
+                        }
+                        announce(from: address, kind: channel, text: parts[3].text ?? "")
+                    }
+                } onCancel: {
+                    c.closeNow()
                 }
             } catch {
                 // The poll says what is wrong with the sentinel; this only retries.

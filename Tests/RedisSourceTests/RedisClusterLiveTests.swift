@@ -222,6 +222,31 @@ enum LiveRedisCluster {
         try await deleteKeys(tag, count: 10_000, at: source)
     }
 
+    @Test("stopping the source (quitting) mid-move cancels the move: every key back, the slot stable where it was")
+    func stoppingMidMoveLeavesNoSlotHalfMoved() async throws {
+        let source = LiveRedisCluster.source {
+            $0.migrateBatch = 10
+            $0.migratePause = .milliseconds(20)
+        }
+        let w = StateWatcher(source: source)
+        #expect(await steady(w))
+        let tag = "cd-quit-\(UInt32.random(in: 0...UInt32.max))"
+        let slot = HashSlot.of(tag)
+        let from = try #require(owner(slot, in: w.state))
+        let to = try #require(topology(w.state).map(\.master).first { $0 != from })
+        try await writeKeys(tag, count: 2_000, at: from)
+        #expect(source.send(.migrate(requestID: "quit-1", tenant: tag, target: to, dryRun: false)))
+        #expect(await w.until(30) { s in s.migrations.values.contains { $0.info.state == .inProgress && $0.info.drainedEntries >= 100 } })
+        await w.stop()
+        #expect(try await readable(tag, count: 2_000, at: from) == 2_000, "every key back at the source")
+        #expect(try await LiveRedisCluster.ask(to, ["CLUSTER", "COUNTKEYSINSLOT", String(slot)]).int == 0)
+        for address in [from, to] {
+            let me = try #require(try await LiveRedisCluster.nodes(address).first(where: \.isMyself))
+            #expect(me.migrating.isEmpty && me.importing.isEmpty, "\(address) has no mark left")
+        }
+        try await deleteKeys(tag, count: 2_000, at: from)
+    }
+
     @Test("a failover from the connector is what CLUSTER NODES then says")
     func failoverFromTheConnector() async throws {
         let w = StateWatcher(source: LiveRedisCluster.source())

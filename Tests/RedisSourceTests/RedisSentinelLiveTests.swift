@@ -126,4 +126,16 @@ enum LiveSentinel {
         let back = await w.until(40) { s in s.nodes[old]?.info.role == .replica && s.nodes[old]?.info.health == .healthy }
         #expect(back, "\(old) back as a replica")
     }
+
+    /// A quiet sentinel's event connection waits up to a minute for a
+    /// message; stopping the source (quitting the dashboard, SIGTERM to the
+    /// gateway) must not wait with it.
+    @Test func stoppingDoesNotWaitForAQuietSentinel() async throws {
+        let source = LiveSentinel.source()
+        let w = StateWatcher(source: source)
+        #expect(await w.until(20) { $0.engine?.feed == "sentinel events" })
+        let started = ContinuousClock.now
+        await w.stop()
+        #expect(ContinuousClock.now - started < .seconds(10), "stopped in \(ContinuousClock.now - started)")
+    }
 }
