@@ -26,7 +26,37 @@ public struct Alert: Sendable, Hashable {
     public var rank: Int
     public var text: String
     public var since: Timestamp?
+    /// Times it came back after clearing within `flapWindowMillis`: one
+    /// alert with a count, not a new one each time.
+    public var flaps = 0
+    /// When the flapping began (its first occurrence); nil when it never flapped.
+    public var flappingSince: Timestamp?
+    /// Set while a flapping alert is clear (it stays listed, dim, for the window).
+    public var clearedAt: Timestamp?
+    /// Who acknowledged it (`a`), and when.
+    public var ack: AlertAck?
 }
+
+/// An acknowledgement of an alert by the person at the console.
+public struct AlertAck: Sendable, Hashable {
+    public var by: String
+    public var at: Timestamp
+}
+
+/// What is remembered of an alert between refreshes: when it first came,
+/// when it last cleared, how often it came back, its last words.
+public struct AlertMemory: Sendable, Hashable {
+    /// The start of this occurrence, and of the first one of the series.
+    public var since: Timestamp
+    public var firstSince: Timestamp
+    public var clearedAt: Timestamp?
+    public var flaps = 0
+    public var last: Alert
+    public var ack: AlertAck?
+}
+
+/// An alert that clears and comes back within this long is the same alert, flapping.
+public let flapWindowMillis: Int64 = 60_000
 
 /// Nodes may work from different assignment versions this long (a rebalance spreading).
 public let versionGraceMillis: Int64 = 30_000
@@ -50,7 +80,11 @@ public func currentAlerts(_ m: AppModel) -> [Alert] {
     let t = m.thresholds
     var out: [Alert] = []
     func add(_ key: String, _ sev: AlertSeverity, _ rank: Int, _ text: String) {
-        out.append(Alert(key: key, severity: sev, rank: rank, text: text, since: m.alertSince[key]))
+        let memory = m.alertMemory[key]
+        out.append(
+            Alert(
+                key: key, severity: sev, rank: rank, text: text, since: memory?.since, flaps: memory?.flaps ?? 0,
+                flappingSince: (memory?.flaps ?? 0) > 0 ? memory?.firstSince : nil, clearedAt: nil, ack: memory?.ack))
     }
     if s.isSplitBrain { add("split-brain", .critical, 0, "SPLIT BRAIN: \(s.splitBrainPrimaries.joined(separator: " and ")) each claim primary") }
     if s.hasNoPrimary {
@@ -144,12 +178,70 @@ func refreshAlerts(_ m: inout AppModel) {
     }
     live.versionsDisagreeSince = m.versionsDisagreeSince
     let alerts = currentAlerts(live)
-    var since: [String: Timestamp] = [:]
-    for a in alerts { since[a.key] = m.alertSince[a.key] ?? m.now }
-    m.alertSince = since
+    var memory = m.alertMemory
+    let now = m.now
+    for a in alerts {
+        if var kept = memory[a.key] {
+            // Back after clearing within the window: the same alert, once more.
+            if kept.clearedAt != nil {
+                kept.flaps += 1
+                kept.clearedAt = nil
+                kept.since = now
+            }
+            kept.last = a
+            memory[a.key] = kept
+        } else {
+            memory[a.key] = AlertMemory(since: now, firstSince: now, last: a)
+        }
+    }
+    let present = Set(alerts.map(\.key))
+    for (key, kept) in memory where !present.contains(key) && kept.clearedAt == nil { memory[key]?.clearedAt = now }
+    // Forgotten once clear for the whole window; bounded.
+    memory = memory.filter { $0.value.clearedAt.map { now.millis(since: $0) <= flapWindowMillis } ?? true }
+    if memory.count > 512 {
+        memory = memory.filter { $0.value.clearedAt == nil }
+    }
+    m.alertMemory = memory
     let serious = alerts.contains { $0.severity >= .warning }
     if serious, m.incidentStart == nil { m.incidentStart = m.now }
     if !serious { m.incidentStart = nil }
+}
+
+/// What the incident view lists: the alerts now, and the flapping ones
+/// that are clear at the moment (dim, with their count) so a toggling
+/// health or a lag around its threshold is one line, not a new alert each
+/// time it comes back.
+public func listedAlerts(_ m: AppModel) -> [Alert] {
+    var out = currentAlerts(m)
+    let present = Set(out.map(\.key))
+    for (key, kept) in m.alertMemory.sorted(by: { $0.key < $1.key }) where !present.contains(key) && kept.flaps > 0 {
+        var a = kept.last
+        a.since = kept.since
+        a.flaps = kept.flaps
+        a.flappingSince = kept.firstSince
+        a.clearedAt = kept.clearedAt
+        a.ack = kept.ack
+        out.append(a)
+    }
+    return out
+}
+
+/// `a`: every alert listed now is acknowledged by the person at the
+/// console (kept while the alert lives, flaps included); one audited action.
+func acknowledgeAlerts(_ m: inout AppModel) -> [Effect] {
+    let open = listedAlerts(m).filter { $0.ack == nil }
+    guard !open.isEmpty else {
+        m.say(m.alertMemory.isEmpty ? "no alert to acknowledge" : "every alert is acknowledged already")
+        return []
+    }
+    let ack = AlertAck(by: m.operatorName, at: m.now)
+    for a in open { m.alertMemory[a.key]?.ack = ack }
+    let action = OperatorAction(
+        at: m.now, key: "a", target: open.map(\.key).joined(separator: ","), dialog: open.map { "\($0.severity.label) \($0.text)" },
+        confirmation: "a", requestID: nil, op: "acknowledge")
+    record(&m, action)
+    m.say("\(open.count) alert\(open.count == 1 ? "" : "s") acknowledged by \(ack.by)")
+    return [.audit(.action(action))]
 }
 
 /// The one word the wall shows.

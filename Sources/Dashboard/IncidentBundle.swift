@@ -57,9 +57,18 @@ public enum IncidentBundle {
         if !demotions.isEmpty { md += "Demotions: \(demotions.joined(separator: "; ")).\n" }
         if !elections.isEmpty { md += "Elections: \(elections.joined(separator: "; ")).\n" }
         md += "\n## Alerts now\n\n"
+        let listed = listedAlerts(m)
         md +=
-            alerts.isEmpty
-            ? "none\n" : alerts.map { "- **\($0.severity.label)** since \($0.since?.clockTime ?? "?"): \($0.text)" }.joined(separator: "\n") + "\n"
+            listed.isEmpty
+            ? "none\n"
+            : listed.map { a in
+                let flaps =
+                    a.flaps > 0
+                    ? ", flapping \(a.flaps + 1)x since \(a.flappingSince?.clockTime ?? "?")\(a.clearedAt.map { ", clear since \($0.clockTime)" } ?? "")"
+                    : ""
+                let ack = a.ack.map { ", acknowledged by \($0.by) at \($0.at.clockTime)" } ?? ""
+                return "- **\(a.severity.label)** since \(a.since?.clockTime ?? "?"): \(a.text)\(flaps)\(ack)"
+            }.joined(separator: "\n") + "\n"
         md += "\n## Roles at the start\n\n"
         let before = stateAt(m.incidentStart ?? start, m)
         md += before.hasSnapshot ? roleTable(before) : "(the recent history does not reach back to the start)\n"

@@ -55,14 +55,21 @@ func alertLines(_ m: AppModel, _ alerts: [Alert]) -> [Line] {
         if let since = a.since {
             line.append(Span(" \(since.clockTime) (\(formatDuration(m.now.millis(since: since), .compact))) ", Style(.dim)))
         }
-        line.append(Span(a.text, Style(alertSlot(a.severity), a.severity == .critical ? .bold : [])))
+        let quiet = a.clearedAt != nil || a.ack != nil
+        line.append(Span(a.text, Style(quiet ? .dim : alertSlot(a.severity), a.severity == .critical && !quiet ? .bold : [])))
+        if a.flaps > 0 {
+            let state = a.clearedAt.map { ", clear for \(formatDuration(m.now.millis(since: $0), .compact))" } ?? ""
+            let from = a.flappingSince.map { " since \($0.clockTime)" } ?? ""
+            line.append(Span("  flapping \(a.flaps + 1)x\(from)\(state)", Style(AppSlot.lagWarn, .bold)))
+        }
+        if let ack = a.ack { line.append(Span("  ack \(ack.by) \(ack.at.clockTime)", Style(.dim))) }
         return line
     }
 }
 
 /// The on-call incident view: alerts worst first, then the timeline.
 func renderIncident(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
-    let alerts = currentAlerts(m)
+    let alerts = listedAlerts(m)
     let alertsHeight = min(max(3, alerts.count + 2), max(3, r.height / 2))
     let parts = Layout.split(r, .vertical, [.fixed(alertsHeight), .fill(1)])
     let worst = alerts.first?.severity

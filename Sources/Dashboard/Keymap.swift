@@ -5,7 +5,7 @@ public enum Action: String, Sendable, Hashable, CaseIterable {
     case quit, help, focusNext, focusPrevious, down, up, top, bottom, pageDown, pageUp, drill, back, filter
     case promote, migrate, cancelMigration, snapshot, nextTheme
     case confirm, dismiss, toggleDryRun, nextField, toggleTakeover
-    case incidentView, exportBundle
+    case incidentView, exportBundle, acknowledge
     case rewindBack, rewindForward, rewindBackMinute, rewindForwardMinute
     case replayPause, replayFaster, replaySlower, replayStep
     case commitText, clearText, deleteChar
@@ -92,6 +92,7 @@ public struct Keymap: Sendable {
         KeyBinding(.normal, [.char("{")], .rewindBackMinute, "rewind: a minute back"),
         KeyBinding(.normal, [.char("}")], .rewindForwardMinute, "rewind: a minute forward"),
         KeyBinding(.normal, [.char("e")], .exportBundle, "export an incident bundle (incident view)"),
+        KeyBinding(.normal, [.char("a")], .acknowledge, "acknowledge the alerts listed (incident view; audited)"),
         KeyBinding(.normal, [.char(" ")], .replayPause, "replay: pause/resume"),
         KeyBinding(.normal, [.char("+")], .replayFaster, "replay: faster"),
         KeyBinding(.normal, [.char("-")], .replaySlower, "replay: slower"),

@@ -153,7 +153,8 @@ public struct AppModel: Sendable {
     /// Kiosk walls: not even `q` quits.
     public var noQuitKey = false
     /// When each current alert started (by alert key).
-    public var alertSince: [String: Timestamp] = [:]
+    /// Every alert seen lately, by key: its start, flaps, ack (bounded).
+    public var alertMemory: [String: AlertMemory] = [:]
     /// When the current incident (any alert of warning or worse) began.
     public var incidentStart: Timestamp?
     public var lastResyncAt: Timestamp?

@@ -145,6 +145,12 @@ func performNormal(_ m: inout AppModel, _ action: Action) -> [Effect] {
         m.overlay = .endpoints
     case .incidentView:
         m.view = m.view == .incident ? .dashboard : .incident
+    case .acknowledge:
+        guard m.view == .incident else {
+            m.say("a acknowledges from the incident view (i)")
+            return []
+        }
+        return acknowledgeAlerts(&m)
     case .exportBundle:
         guard m.view == .incident else {
             m.say("e exports from the incident view (i)")
