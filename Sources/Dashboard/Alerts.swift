@@ -229,9 +229,10 @@ public func listedAlerts(_ m: AppModel) -> [Alert] {
 /// `a`: every alert listed now is acknowledged by the person at the
 /// console (kept while the alert lives, flaps included); one audited action.
 func acknowledgeAlerts(_ m: inout AppModel) -> [Effect] {
-    let open = listedAlerts(m).filter { $0.ack == nil }
+    let listed = listedAlerts(m)
+    let open = listed.filter { $0.ack == nil }
     guard !open.isEmpty else {
-        m.say(m.alertMemory.isEmpty ? "no alert to acknowledge" : "every alert is acknowledged already")
+        m.say(listed.isEmpty ? "no alert to acknowledge" : "every alert is acknowledged already")
         return []
     }
     let ack = AlertAck(by: m.operatorName, at: m.now)

@@ -71,5 +71,11 @@ import Testing
         toggle(&s, &stamper, to: .unhealthy, from: .healthy)
         #expect(listed(s).first?.ack != nil)
         #expect(s.press(.char("a")).isEmpty)
+        #expect(s.model.message == "every alert is acknowledged already")
+        // Nothing listed: nothing to acknowledge, and it says so.
+        var calm = Scene.healthy()
+        _ = calm.press(.char("i"))
+        #expect(calm.press(.char("a")).isEmpty)
+        #expect(calm.model.message == "no alert to acknowledge")
     }
 }
