@@ -61,3 +61,8 @@ public func commandRefusal(_ op: ClientOp, engine: String, readOnly: Bool, accep
     if !accepts.contains(op.op) { return "\(engine) has no \(op.op.replacingUnderscores): nothing was sent" }
     return nil
 }
+
+extension Duration {
+    /// Whole milliseconds (truncated), as the protocol counts time.
+    public var wholeMilliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
+}

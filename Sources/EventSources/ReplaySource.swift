@@ -39,7 +39,7 @@ public final class ReplaySource: EventSource {
                 let now = ContinuousClock.now
                 let elapsed = now - last
                 last = now
-                let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+                let ms = elapsed.wholeMilliseconds
                 let due = cursor.withLock { $0.advance(wallMillis: ms) }
                 push(due)
             }

@@ -50,7 +50,7 @@ final class RESPPool: Sendable {
     func connection(_ address: String) async throws -> RESPConnection {
         if let c = connections.withLock({ $0[address] }) { return c }
         guard let (host, port) = RedisClusterConfig.hostPort(address) else { throw Unexpected(description: "not host:port: \(address)") }
-        let c = try await RESPConnection.connect(host: host, port: port, timeout: .milliseconds(Int64(timeout.components.seconds * 1000 + 500)))
+        let c = try await RESPConnection.connect(host: host, port: port, timeout: .milliseconds(timeout.wholeMilliseconds + 500))
         if let auth {
             counter.add(1, ordering: .relaxed)
             let answer = try await c.auth(user: auth.user, password: auth.password)

@@ -148,12 +148,15 @@ public struct RedisClusterMapper: Sendable {
             nodes.append(node(n, byID: byID, o: o, served: served[id] ?? 0, servingMasters: slotsByShard[shards[id] ?? ""] ?? 0))
         }
 
-        // The table: one row per slot, two where views disagree for long.
+        // The table: one row per slot, in slot order (row i is slot i), and
+        // after them a second row for each slot views disagree on for long.
         var partitions: [PartitionAssignment] = []
         partitions.reserveCapacity(HashSlot.count)
         for s in 0..<HashSlot.count {
             partitions.append(PartitionAssignment(id: Int64(s), worker: owner[s].flatMap { byID[$0] }.map(Self.nodeName)))
-            if diverging, let others = disputed[s] {
+        }
+        if diverging {
+            for (s, others) in disputed.sorted(by: { $0.key < $1.key }) {
                 for id in others.sorted() where id != owner[s] {
                     partitions.append(PartitionAssignment(id: Int64(s), worker: byID[id].map(Self.nodeName) ?? id))
                 }

@@ -261,7 +261,9 @@ extension RedisClusterSource {
     /// Moves started by someone else show up from the migrating/importing
     /// marks; they end when the marks go (completed when the slot changed
     /// hands, else cancelled). Their progress is the keys left at the source.
-    func followMarks(_ marks: [SlotMove], owners: [Int: String]) async {
+    func followMarks(_ marks: [SlotMove], table: [PartitionAssignment]) async {
+        // Row i of the mapper's table is slot i (disputed claims come after).
+        func owner(_ slot: Int) -> String? { table.indices.contains(slot) && table[slot].id == Int64(slot) ? table[slot].worker : nil }
         let now = clock()
         var events: [Event] = []
         let counting = shared.withLock { s -> [(Int, String)] in
@@ -276,7 +278,7 @@ extension RedisClusterSource {
                 events.append(.migrationStarted(MigrationStarted(migration: info)))
             }
             for (slot, move) in s.moves where !move.ours && !marked.contains(slot) {
-                if owners[slot] == move.info.target {
+                if owner(slot) == move.info.target {
                     events.append(
                         .migrationCompleted(MigrationCompleted(migrationID: move.info.migrationID, durationMillis: now.millis(since: move.startedAt)))
                     )
@@ -284,7 +286,8 @@ extension RedisClusterSource {
                     events.append(
                         .migrationCancelled(
                             MigrationCancelled(
-                                migrationID: move.info.migrationID, by: "the marks went; slot \(slot) stays on \(owners[slot] ?? "no one")")))
+                                migrationID: move.info.migrationID,
+                                by: "someone else (the marks went; slot \(slot) stays on \(owner(slot) ?? "no one"))")))
                 }
                 s.moves[slot] = nil
             }

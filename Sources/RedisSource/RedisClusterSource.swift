@@ -287,7 +287,7 @@ public final class RedisClusterSource: EventSource, CommandSink {
         guard !observation.views.isEmpty else { return }
         await pool.retain(only: Set(config.seeds).union(asked))
         let now = clock()
-        let (envelopes, marks, owners) = shared.withLock { s -> ([Envelope], [SlotMove], [Int: String]) in
+        let (envelopes, marks, table) = shared.withLock { s -> ([Envelope], [SlotMove], [PartitionAssignment]) in
             s.polls += 1
             if let v = observation.version { s.version = v }
             observation.version = observation.version ?? s.version
@@ -303,12 +303,10 @@ public final class RedisClusterSource: EventSource, CommandSink {
             let before = Self.primaries(s.differ.lastPoll)
             let out = s.differ.diff(polled, at: now)
             if s.causeHint != nil, Self.primaries(polled) != before, !before.isEmpty { s.causeHint = nil }
-            var owners: [Int: String] = [:]
-            for p in polled.assignment?.partitions ?? [] where owners[Int(p.id)] == nil { owners[Int(p.id)] = p.worker }
-            return (out, marks, owners)
+            return (out, marks, polled.assignment?.partitions ?? [])
         }
         push(envelopes)
-        await followMarks(marks, owners: owners)
+        await followMarks(marks, table: table)
     }
 
     static func primaries(_ c: PolledCluster?) -> Set<String> { Set(c?.primaries ?? []) }
@@ -325,8 +323,9 @@ public final class RedisClusterSource: EventSource, CommandSink {
 
     func markFailed(_ i: Int, _ reason: String, garbage: Bool) {
         let now = clock()
-        let retry = Int64(config.pollInterval.components.seconds * 1000 + config.pollInterval.components.attoseconds / 1_000_000_000_000_000)
-        let first = shared.withLock { $0.endpoints.failed(i, reason, garbage: garbage, retryInMillis: retry, at: now) }
+        let first = shared.withLock {
+            $0.endpoints.failed(i, reason, garbage: garbage, retryInMillis: config.pollInterval.wholeMilliseconds, at: now)
+        }
         if first { logger.warning("\(endpointNames[i]): \(reason)") }
     }
 }

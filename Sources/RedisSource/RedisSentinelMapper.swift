@@ -174,21 +174,14 @@ public struct RedisSentinelMapper: Sendable {
         return PolledCluster(name: name, term: term, nodes: nodes, engine: info)
     }
 
-    /// The replica Sentinel will most likely pick: not down or disconnected,
-    /// link up, priority not 0; the lowest priority, then the largest
-    /// offset (the fewest bytes behind), then the first by name (Sentinel
-    /// breaks the last tie by run id).
+    /// The replica Sentinel will most likely pick, from a poll's nodes
+    /// (`SentinelChoice` holds the rule).
     public static func likelyChoice(_ nodes: [NodeInfo]) -> String? {
-        nodes.filter { n in
-            n.role == .replica && n.health == .healthy && n.engine?.tag("replica_priority") != "0"
-        }.sorted { a, b in
-            let pa = Int64(a.engine?.tag("replica_priority") ?? "100") ?? 100
-            let pb = Int64(b.engine?.tag("replica_priority") ?? "100") ?? 100
-            if pa != pb { return pa < pb }
-            let la = a.engine?.lagBytes ?? Int64.max
-            let lb = b.engine?.lagBytes ?? Int64.max
-            if la != lb { return la < lb }
-            return naturalLess(a.id, b.id)
-        }.first?.id
+        SentinelChoice.likely(
+            nodes.filter { $0.role == .replica }.map { n in
+                SentinelChoice.Replica(
+                    id: n.id, healthy: n.health == .healthy, priority: n.engine?.tag("replica_priority").flatMap { Int($0) },
+                    lagBytes: n.engine?.lagBytes)
+            })
     }
 }

@@ -137,8 +137,9 @@ public final class RedisSentinelSource: EventSource, CommandSink {
                 shared.withLock { $0.endpoints.live(i, at: now) }
             case .failure(let f):
                 o.unreachable[s] = f.reason
-                let retry = config.pollInterval.components.seconds * 1000
-                let first = shared.withLock { $0.endpoints.failed(i, f.reason, garbage: f.garbage, retryInMillis: retry, at: now) }
+                let first = shared.withLock {
+                    $0.endpoints.failed(i, f.reason, garbage: f.garbage, retryInMillis: config.pollInterval.wholeMilliseconds, at: now)
+                }
                 if first { logger.warning("sentinel \(s): \(f.reason)") }
             }
         }
@@ -186,15 +187,12 @@ public final class RedisSentinelSource: EventSource, CommandSink {
     /// `PSUBSCRIBE *` on sentinel `address`, reconnected after any failure
     /// (and after a minute of silence: a quiet sentinel is asked again).
     func listen(_ address: String) async {
+        // Its own connection (connected and authenticated as the poll's are):
+        // in subscribe mode it answers nothing else.
+        let subscriber = RESPPool(auth: config.auth, timeout: .seconds(2))
         while !Task.isCancelled {
-            var connection: RESPConnection?
             do {
-                guard let (host, port) = RedisClusterConfig.hostPort(address) else { return }
-                let c = try await RESPConnection.connect(host: host, port: port, timeout: .seconds(2))
-                connection = c
-                if let auth = config.auth, case .error(let text) = try await c.auth(user: auth.user, password: auth.password) {
-                    throw RedisReplyError(text: text)
-                }
+                let c = try await subscriber.connection(address)
                 _ = try await c.send(["PSUBSCRIBE", "*"])
                 shared.withLock { _ = $0.pushing.insert(address) }
                 // A wait for the next message ends when the task is
@@ -214,7 +212,7 @@ public final class RedisSentinelSource: EventSource, CommandSink {
                 // The poll says what is wrong with the sentinel; this only retries.
             }
             shared.withLock { _ = $0.pushing.remove(address) }
-            await connection?.close()
+            await subscriber.closeAll()
             try? await Task.sleep(for: .seconds(1))
         }
     }

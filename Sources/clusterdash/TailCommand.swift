@@ -332,7 +332,7 @@ struct ReplayCommand: AsyncParsableCommand {
                 let now = clock.now
                 let elapsed = now - last
                 last = now
-                let ms = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+                let ms = elapsed.wholeMilliseconds
                 for e in cursor.advance(wallMillis: ms) { state.apply(e) }
                 printer.printNew(state)
             }

@@ -13,16 +13,9 @@ ETCD=${CLUSTERDASH_ETCD_URL:?set by .ci/run: etcd of the scripts/patroni-up clus
 WORK=$(mktemp -d)
 SOCKET="clusterdash-patroni-e2e-$$"
 GATEWAY=""
-cleanup() {
-  local rc=$?
-  T kill-server 2>/dev/null || true
-  if [ -n "$GATEWAY" ]; then kill "$GATEWAY" 2>/dev/null || true; wait "$GATEWAY" 2>/dev/null || true; fi
-  rm -rf "$WORK" 2>/dev/null || true
-  exit "$rc"
-}
-trap cleanup EXIT
 # shellcheck source=tmux-lib.sh
 . "$(dirname "$0")/tmux-lib.sh"
+trap cleanup_with_gateway EXIT
 
 # The leader as Patroni's REST API says (never the human patronictl table).
 leader() { curl -fsS --max-time 2 "$REST/cluster" | python3 -c 'import json,sys; print(next((m["name"] for m in json.load(sys.stdin)["members"] if m["role"] in ("leader","master","standby_leader")), ""))'; }

@@ -16,16 +16,9 @@ SOCKET="clusterdash-redis-e2e-$$"
 GATEWAY=""
 TENANT="e2e-$$"
 KEYS=2000
-cleanup() {
-  local rc=$?
-  T kill-server 2>/dev/null || true
-  if [ -n "$GATEWAY" ]; then kill "$GATEWAY" 2>/dev/null || true; wait "$GATEWAY" 2>/dev/null || true; fi
-  rm -rf "$WORK" 2>/dev/null || true
-  exit "$rc"
-}
-trap cleanup EXIT
 # shellcheck source=tmux-lib.sh
 . "$(dirname "$0")/tmux-lib.sh"
+trap cleanup_with_gateway EXIT
 
 # The master that serves slot $1, as CLUSTER NODES (asked of $2) says.
 owner() {

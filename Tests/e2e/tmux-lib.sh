@@ -30,6 +30,16 @@ wait_gone() {
   done
 }
 
+# On exit: the tmux server, the gateway if one runs (GATEWAY), the work
+# folder; the script's exit status is kept.
+cleanup_with_gateway() {
+  local rc=$?
+  T kill-server 2>/dev/null || true
+  if [ -n "${GATEWAY:-}" ]; then kill "$GATEWAY" 2>/dev/null || true; wait "$GATEWAY" 2>/dev/null || true; fi
+  rm -rf "$WORK" 2>/dev/null || true
+  exit "$rc"
+}
+
 # Starts `clusterdash gateway` with the engine's flags ($@) on a free port;
 # sets GATEWAY (its pid) and URL (its stream). Needs BIN.
 start_gateway() {

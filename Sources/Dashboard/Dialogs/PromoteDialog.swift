@@ -48,14 +48,12 @@ extension AppModel {
     /// The replica Sentinel would most likely pick: not down, priority not 0,
     /// the lowest priority, then the fewest bytes behind.
     var sentinelChoice: String? {
-        state.orderedNodes.filter { n in
-            n.isPresent && n.info.role == .replica && n.info.health == .healthy && n.info.engine?.tag("replica_priority") != "0"
-        }.min { a, b in
-            let pa = Int(a.info.engine?.tag("replica_priority") ?? "100") ?? 100
-            let pb = Int(b.info.engine?.tag("replica_priority") ?? "100") ?? 100
-            if pa != pb { return pa < pb }
-            return (state.followers[a.id]?.lagBytes ?? .max) < (state.followers[b.id]?.lagBytes ?? .max)
-        }?.id
+        SentinelChoice.likely(
+            state.orderedNodes.filter { $0.isPresent && $0.info.role == .replica }.map { n in
+                SentinelChoice.Replica(
+                    id: n.id, healthy: n.info.health == .healthy, priority: n.info.engine?.tag("replica_priority").flatMap { Int($0) },
+                    lagBytes: state.followers[n.id]?.lagBytes)
+            })
     }
 
     /// The validator's verdict on promoting `candidate`, with the configured
