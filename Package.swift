@@ -103,6 +103,35 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The NATS client protocol (ours: the mirror has no client): the
+        // parser, a connection over TCP or NATS's WebSocket listener, and the
+        // little of JetStream's API clusterdash uses.
+        .target(
+            name: "NATSClient",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "WSClient", package: "swift-websocket"),
+            ],
+            swiftSettings: strict
+        ),
+        // The protocol-v1 stream on NATS JetStream: a server's stream
+        // published (`--publish`), and read back by a dashboard (`nats://`).
+        .target(
+            name: "NATSStream",
+            dependencies: [
+                "ClusterProtocol",
+                "ClusterState",
+                "EventSources",
+                "NATSClient",
+                "SimServer",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         // The Patroni connector: /cluster polled, Patroni's keys in etcd
         // watched, both diffed into protocol-v1 envelopes; promotions become
         // POST /switchover or /failover. The pure half (parse, diff, preview)
@@ -177,6 +206,8 @@ let package = Package(
                 "ProtocolV1Source",
                 "PatroniSource",
                 "RedisSource",
+                "NATSClient",
+                "NATSStream",
                 "Dashboard",
                 "NcursesBackend",
                 "RenderCore",
@@ -251,6 +282,15 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             exclude: ["Fixtures"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "NATSTests",
+            dependencies: [
+                "NATSClient", "NATSStream", "EventSources", "ClusterState", "ClusterProtocol", "ClusterSim", "ClusterdashTesting", "SimServer",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

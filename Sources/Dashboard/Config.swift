@@ -274,15 +274,25 @@ public struct ConfigFile: Sendable {
     private func endpoints(_ t: TOMLTable, at: String) throws(ConfigError) -> [String] {
         let field = "\(at).endpoints"
         guard t["endpoints"] != nil else {
-            throw error(field: field, "missing: a cluster needs at least one ws:// or wss:// URL")
+            throw error(field: field, "missing: a cluster needs at least one ws://, wss:// or nats:// URL")
         }
         guard let urls = try stringArray(t, "endpoints", at: at) else { return [] }
-        if urls.isEmpty { throw error(field: field, "empty: a cluster needs at least one ws:// or wss:// URL") }
+        if urls.isEmpty { throw error(field: field, "empty: a cluster needs at least one ws://, wss:// or nats:// URL") }
+        var families: Set<String> = []
         for (i, url) in urls.enumerated() {
-            guard let c = URLComponents(string: url), c.scheme == "ws" || c.scheme == "wss", let host = c.host, !host.isEmpty else {
+            guard let c = URLComponents(string: url), let scheme = c.scheme, ["ws", "wss", "nats", "nats+ws"].contains(scheme),
+                let host = c.host, !host.isEmpty
+            else {
                 // Shown only when it cannot carry a password.
                 let shown = url.contains("@") ? "" : ": \(url)"
-                throw error(field: "\(field)[\(i)]", "not a ws:// or wss:// URL\(shown)")
+                throw error(field: "\(field)[\(i)]", "not a ws://, wss://, nats:// or nats+ws:// URL\(shown)")
+            }
+            if scheme.hasPrefix("nats"), c.user != nil || c.password != nil {
+                throw error(field: "\(field)[\(i)]", "NATS credentials do not go in the URL (CLUSTERDASH_NATS_USER/_PASSWORD or _TOKEN)")
+            }
+            families.insert(scheme.hasPrefix("nats") ? "NATS" : "protocol-v1 WebSocket")
+            if families.count > 1 {
+                throw error(field: "\(field)[\(i)]", "one cluster's endpoints are all NATS servers or all protocol-v1 WebSocket URLs, not both")
             }
         }
         return urls

@@ -222,10 +222,10 @@ extension StreamServer where Engine == SimCluster {
     /// Starts listeners for an existing core: a restarted endpoint keeps the
     /// cluster (and its replay history) it had.
     public static func start(
-        core: SimulatorCore, options: SimServerOptions, logger: Logger, signals: [UnixSignal] = []
+        core: SimulatorCore, options: SimServerOptions, logger: Logger, signals: [UnixSignal] = [], services extra: [any Service] = []
     ) async throws -> SimulatorServer {
         let driver: [any Service] = options.realtime ? [Driver(core: core, tickMillis: options.tickMillis)] : []
-        return try await serve(core: core, options: options, services: driver, logger: logger, signals: signals)
+        return try await serve(core: core, options: options, services: driver + extra, logger: logger, signals: signals)
     }
 }
 

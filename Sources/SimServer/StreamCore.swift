@@ -143,6 +143,12 @@ public actor StreamCore<Engine: ServedEngine> {
         deliver([EnvelopeCodec.encodeString(snap)], to: id)
     }
 
+    /// Wakes subscriber `id` with an empty batch: an in-process reader (the
+    /// NATS publisher) looks at its timers even while the cluster is quiet.
+    public func nudge(_ id: Int) {
+        deliver([], to: id)
+    }
+
     /// Counts a client frame (the read-only proof of issue 6 rests on this).
     public func received(isCommand: Bool) {
         stats.framesReceived += 1

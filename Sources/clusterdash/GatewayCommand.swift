@@ -28,11 +28,14 @@ struct GatewayCommand: AsyncParsableCommand {
 
     @OptionGroup var flags: ServerFlags
 
+    @OptionGroup var publish: PublishOptions
+
     @Flag(name: .customLong("read-only"), help: "Never send a command to the engine: every command is refused.")
     var readOnly = false
 
     func validate() throws {
         _ = try flags.options(listen: listen)
+        _ = try publish.config(fallbackCluster: nil, readOnly: readOnly)
         let given = [try engine.urls() != nil, try redis.seeds() != nil, try redis.sentinelConfig(readOnly: false) != nil].filter { $0 }.count
         guard given == 1 else {
             throw ValidationError(
@@ -61,10 +64,12 @@ struct GatewayCommand: AsyncParsableCommand {
         }
         for w in made.warnings { logger.warning("\(w)") }
         let core = StreamCore(engine: RelayEngine(sink: made.commands, clock: wallClockNow))
+        let published = try publish.services(core: core, fallbackCluster: nil, readOnly: readOnly, logger: logger)
         let server = try await StreamServer.serve(
-            core: core, options: options, services: [RelayPump(source: made.source, core: core)], logger: logger,
+            core: core, options: options, services: [RelayPump(source: made.source, core: core)] + published.services, logger: logger,
             signals: [.sigint, .sigterm])
         print("clusterdash gateway: serving \(server.url) for \(what) at \(made.source.endpointNames.joined(separator: ", "))")
+        if let summary = published.summary { print(summary) }
         if options.requiresToken { print("  bearer token required") }
         if readOnly { print("  read-only: commands are refused") }
         fflush(nil)

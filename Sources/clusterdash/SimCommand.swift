@@ -44,6 +44,8 @@ struct SimCommand: AsyncParsableCommand {
 
     @OptionGroup var flags: ServerFlags
 
+    @OptionGroup var publish: PublishOptions
+
     @Flag(name: .customLong("demo-faults"), help: "Scripted trouble every 30 seconds or so.")
     var demoFaults = false
 
@@ -86,6 +88,7 @@ struct SimCommand: AsyncParsableCommand {
             guard parseDuration(value) != nil else { throw ValidationError("\(name) \(value) is not a duration (like 500ms, 10s, 1m30s)") }
         }
         if let rate, !(rate >= 0 && rate <= 1_000_000) { throw ValidationError("--rate must be 0...1000000") }
+        _ = try publish.config(fallbackCluster: clusterName, readOnly: false)
     }
 
     func simConfig() -> SimConfig {
@@ -124,9 +127,11 @@ struct SimCommand: AsyncParsableCommand {
         }
         let logger = flags.logger("clusterdash.sim")
         let config = simConfig()
+        let core = SimulatorCore(config: config, start: start)
+        for (fault, at) in scheduled { await core.schedule(fault, at: at) }
+        let published = try publish.services(core: core, fallbackCluster: config.clusterName, readOnly: false, logger: logger)
         let server = try await SimulatorServer.start(
-            simulation: config, options: options, start: start, scheduled: scheduled, logger: logger,
-            signals: [.sigint, .sigterm])
+            core: core, options: options, logger: logger, signals: [.sigint, .sigterm], services: published.services)
         if flood {
             // The flood continues from a settled cluster: run the cold start first.
             await server.core.advance(to: start.adding(millis: config.coldStartWindowMillis + 2_000))
@@ -136,6 +141,7 @@ struct SimCommand: AsyncParsableCommand {
             if let u = server.nodeURLs[node] { print("  \(node): \(u)") }
         }
         if options.requiresToken { print("  bearer token required") }
+        if let summary = published.summary { print(summary) }
         fflush(nil)
         try await server.wait()
         print("clusterdash sim: stopped")

@@ -2,13 +2,16 @@ import ClusterState
 import EventSources
 import Foundation
 import Logging
+import NATSClient
+import NATSStream
 import PatroniSource
 import ProtocolV1Source
 import RedisSource
 
 /// The one place a dashboard's source is chosen from the endpoints the
-/// config or flags name: an engine plugs in here by its URL scheme (today
-/// `ws://` and `wss://`, protocol v1). Recording wraps whichever it is.
+/// config or flags name: an engine plugs in here by its URL scheme
+/// (`ws://` and `wss://`: protocol v1; `nats://` and `nats+ws://`: the same
+/// stream carried by NATS JetStream). Recording wraps whichever it is.
 enum SourceFactory {
     struct Made {
         var source: any EventSource
@@ -18,7 +21,7 @@ enum SourceFactory {
         var warnings: [String] = []
     }
 
-    static let schemes = ["ws", "wss"]
+    static let schemes = ["ws", "wss"] + NATSAddress.schemes
 
     static func warnings(_ endpoints: [EndpointConfig]) -> [String] {
         endpoints.compactMap(\.cleartextWarning)
@@ -72,9 +75,41 @@ enum SourceFactory {
                 )
             }
         }
+        let nats = endpoints.filter { NATSAddress.schemes.contains(URLComponents(string: $0.url)?.scheme ?? "") }
+        if !nats.isEmpty {
+            guard nats.count == endpoints.count else {
+                throw ValidationFailure("give NATS servers or protocol-v1 WebSocket endpoints, not both")
+            }
+            return try make(nats: nats.map(\.url), record: record, readOnly: readOnly, logger: logger)
+        }
         let ws = WebSocketSource(endpoints: endpoints, clock: wallClockNow, logger: logger)
         let commands: (any CommandSink)? = readOnly || ws.provides.isDisjoint(with: .commands) ? nil : ws
         let source: any EventSource = try record.map { RecordedSource(ws, recorder: try Recorder(path: $0)) } ?? ws
         return Made(source: source, commands: commands, warnings: warnings(endpoints))
+    }
+
+    /// The stream read from NATS JetStream (`nats://HOST:PORT[/CLUSTER]`, repeatable).
+    static func make(nats urls: [String], record: String?, readOnly: Bool, logger: Logger) throws -> Made {
+        let servers: [NATSAddress]
+        do {
+            servers = try urls.map { url throws(NATSError) in try NATSAddress(url: url) }
+        } catch {
+            throw ValidationFailure(error.description)
+        }
+        let named = Set(servers.compactMap(\.cluster))
+        guard named.count <= 1 else { throw ValidationFailure("the NATS URLs name different clusters: \(named.sorted().joined(separator: ", "))") }
+        if let name = named.first, ClusterSubjects(cluster: name) == nil {
+            throw ValidationFailure("\(name) is not a cluster name (1-64 letters, digits, - and _)")
+        }
+        var config = NATSSourceConfig(servers: servers)
+        config.credentials = NATSCredentials.fromEnvironment()
+        config.readOnly = readOnly
+        let n = NATSSource(config: config, clock: wallClockNow, logger: logger)
+        let source: any EventSource = try record.map { RecordedSource(n, recorder: try Recorder(path: $0)) } ?? n
+        var warnings: [String] = []
+        if servers.contains(where: { !EndpointConfig.isLoopback($0.host) }) {
+            warnings.append("NATS without TLS to a host that is not loopback: its credentials and the events travel unencrypted")
+        }
+        return Made(source: source, commands: readOnly ? nil : n, warnings: warnings)
     }
 }

@@ -28,7 +28,13 @@ struct LogPrinter {
 
 /// Where to connect and how: shared by the commands that watch a cluster.
 struct ConnectionOptions: ParsableArguments {
-    @Option(name: .customLong("endpoint"), help: "A protocol-v1 WebSocket URL (ws:// or wss://); repeat for several.")
+    @Option(
+        name: .customLong("endpoint"),
+        help: """
+            A protocol-v1 WebSocket URL (ws:// or wss://), or a NATS server carrying the stream \
+            (nats://HOST:PORT[/CLUSTER], nats+ws://); repeat for several.
+            """
+    )
     var endpoints: [String] = []
 
     @Option(help: "Bearer token (default: the environment variable CLUSTERDASH_TOKEN). Never printed or logged.")
@@ -63,8 +69,8 @@ struct ConnectionOptions: ParsableArguments {
     func endpointConfigs() throws -> [EndpointConfig] {
         let token = token ?? ProcessInfo.processInfo.environment["CLUSTERDASH_TOKEN"]
         return try endpoints.map { url in
-            guard let c = URLComponents(string: url), c.scheme == "ws" || c.scheme == "wss", c.host != nil else {
-                throw ValidationError("--endpoint must be a ws:// or wss:// URL, got \(url)")
+            guard let c = URLComponents(string: url), let scheme = c.scheme, SourceFactory.schemes.contains(scheme), c.host != nil else {
+                throw ValidationError("--endpoint must be a ws://, wss://, nats:// or nats+ws:// URL, got \(url)")
             }
             return EndpointConfig(url: url, token: token, caFile: caFile)
         }

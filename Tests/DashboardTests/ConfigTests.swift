@@ -71,15 +71,18 @@ import Testing
             (prod + "endpoints = 1\n", "/etc/cd.toml:5: clusters.prod.endpoints: expected an array of strings, found an integer"),
             (prod + "endpoints = \"ws://a/v1/stream\"\n", "/etc/cd.toml:5: clusters.prod.endpoints: expected an array of strings, found a string"),
             (prod + "endpoints = [\"ws://a/v1/stream\", 7]\n", "/etc/cd.toml:5: clusters.prod.endpoints[1]: expected a string, found an integer"),
-            (prod + "endpoints = []\n", "/etc/cd.toml:5: clusters.prod.endpoints: empty: a cluster needs at least one ws:// or wss:// URL"),
-            (prod + "token_env = \"T\"\n", "/etc/cd.toml:4: clusters.prod.endpoints: missing: a cluster needs at least one ws:// or wss:// URL"),
+            (prod + "endpoints = []\n", "/etc/cd.toml:5: clusters.prod.endpoints: empty: a cluster needs at least one ws://, wss:// or nats:// URL"),
+            (
+                prod + "token_env = \"T\"\n",
+                "/etc/cd.toml:4: clusters.prod.endpoints: missing: a cluster needs at least one ws://, wss:// or nats:// URL"
+            ),
             (
                 prod + "endpoints = [\"http://a/v1/stream\"]\n",
-                "/etc/cd.toml:5: clusters.prod.endpoints[0]: not a ws:// or wss:// URL: http://a/v1/stream"
+                "/etc/cd.toml:5: clusters.prod.endpoints[0]: not a ws://, wss://, nats:// or nats+ws:// URL: http://a/v1/stream"
             ),
             (
                 prod + "endpoints = [\"ws://u:secret@a/v1/stream\", \"x://u:secret@a\"]\n",
-                "/etc/cd.toml:5: clusters.prod.endpoints[1]: not a ws:// or wss:// URL"
+                "/etc/cd.toml:5: clusters.prod.endpoints[1]: not a ws://, wss://, nats:// or nats+ws:// URL"
             ),
             (
                 prod + "endpoints = [\"ws://a/v1/stream\"]\nread_only = \"yes\"\n",

@@ -1,0 +1,486 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// Why a NATS exchange failed.
+public enum NATSError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The connection is gone (the server's last `-ERR`, if any, says why).
+    case closed(String)
+    case timedOut(String)
+    /// A request nobody subscribes to (the server's immediate 503).
+    case noResponders(String)
+    /// The server refused the connection (`-ERR 'Authorization Violation'`).
+    case refused(String)
+    case invalid(String)
+
+    public var description: String {
+        switch self {
+        case .closed(let why): "connection closed (\(why))"
+        case .timedOut(let what): "no answer to \(what) in time"
+        case .noResponders(let subject): "no responders on \(subject)"
+        case .refused(let why): "refused by the server: \(why)"
+        case .invalid(let why): why
+        }
+    }
+}
+
+/// Who connects: a user and password, or a token. Never printed or logged.
+public struct NATSCredentials: Sendable, Hashable, CustomStringConvertible {
+    public var user: String?
+    public var password: String?
+    public var token: String?
+
+    public init(user: String? = nil, password: String? = nil, token: String? = nil) {
+        self.user = user
+        self.password = password
+        self.token = token
+    }
+
+    public var isEmpty: Bool { user == nil && password == nil && token == nil }
+    public var description: String { isEmpty ? "none" : "(credentials)" }
+
+    /// `CLUSTERDASH_NATS_USER` / `_PASSWORD` or `CLUSTERDASH_NATS_TOKEN`.
+    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) -> NATSCredentials {
+        NATSCredentials(user: env["CLUSTERDASH_NATS_USER"], password: env["CLUSTERDASH_NATS_PASSWORD"], token: env["CLUSTERDASH_NATS_TOKEN"])
+    }
+}
+
+/// A NATS server to connect to: `nats://HOST:PORT` (TCP) or
+/// `nats+ws://HOST:PORT` (the server's WebSocket listener), with an optional
+/// path naming the cluster (`nats://127.0.0.1:4222/prod-eu`).
+public struct NATSAddress: Sendable, Hashable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+    public var webSocket: Bool
+    /// The path's first component, if any.
+    public var cluster: String?
+
+    public init(host: String, port: Int, webSocket: Bool = false, cluster: String? = nil) {
+        self.host = host
+        self.port = port
+        self.webSocket = webSocket
+        self.cluster = cluster
+    }
+
+    public static let schemes = ["nats", "nats+ws"]
+
+    /// Parses a URL; credentials in it are refused (they would be shown).
+    public init(url: String) throws(NATSError) {
+        guard let c = URLComponents(string: url), let scheme = c.scheme, Self.schemes.contains(scheme) else {
+            throw .invalid("\(url): not a nats:// or nats+ws:// URL")
+        }
+        guard c.user == nil, c.password == nil else {
+            throw .invalid("\(scheme)://…: credentials do not go in the URL (CLUSTERDASH_NATS_USER/_PASSWORD or _TOKEN)")
+        }
+        guard let host = c.host, !host.isEmpty else { throw .invalid("\(url): no host") }
+        let path = c.path.split(separator: "/").first.map(String.init)
+        self.init(host: host, port: c.port ?? (scheme == "nats" ? 4222 : 8080), webSocket: scheme == "nats+ws", cluster: path)
+    }
+
+    public var description: String {
+        "\(webSocket ? "nats+ws" : "nats")://\(host.contains(":") ? "[\(host)]" : host):\(port)\(cluster.map { "/\($0)" } ?? "")"
+    }
+}
+
+/// Bytes out, for a transport.
+protocol NATSTransport: Sendable {
+    func write(_ bytes: ByteBuffer)
+    func close()
+}
+
+/// One connection to a NATS server: subscriptions as bounded streams,
+/// publishes, request/reply through one inbox subscription, PING/PONG both
+/// ways. A subscriber that falls `subscriptionBuffer` messages behind closes
+/// the connection (a reconnect resumes; memory never grows).
+public final class NATSConnection: Sendable {
+    struct State {
+        var subscriptions: [String: AsyncStream<NATSMessage>.Continuation] = [:]
+        var nextSID = 1
+        var pongs: [CheckedContinuation<Void, any Error>] = []
+        var requests: [String: CheckedContinuation<NATSMessage, any Error>] = [:]
+        var nextRequest = 0
+        var infoText: String?
+        var infoWaiter: CheckedContinuation<String, any Error>?
+        var lastError: String?
+        var closedReason: String?
+    }
+
+    private let transport: any NATSTransport
+    private let state = Mutex(State())
+    private let reader = Mutex<Task<Void, Never>?>(nil)
+    public let address: NATSAddress
+    /// Unique to this connection: replies come to `<inbox>.<n>`.
+    public let inbox: String
+    public let subscriptionBuffer: Int
+
+    init(transport: any NATSTransport, address: NATSAddress, subscriptionBuffer: Int) {
+        self.transport = transport
+        self.address = address
+        self.subscriptionBuffer = subscriptionBuffer
+        inbox = "_INBOX.\(NATSConnection.randomToken())"
+    }
+
+    static func randomToken() -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        return String((0..<22).map { _ in alphabet[Int.random(in: 0..<alphabet.count)] })
+    }
+
+    /// Connects, reads INFO, sends CONNECT (headers and no-responders on)
+    /// and waits for the PONG that proves it was accepted.
+    public static func connect(
+        _ address: NATSAddress, credentials: NATSCredentials = NATSCredentials(), name: String = "clusterdash",
+        timeout: Duration = .seconds(3), subscriptionBuffer: Int = 200_000, logger: Logger
+    ) async throws -> NATSConnection {
+        let (ops, sink) = AsyncStream<NATSServerOp>.makeStream(bufferingPolicy: .bufferingOldest(subscriptionBuffer))
+        let closed = ClosedReason()
+        let transport: any NATSTransport
+        if address.webSocket {
+            transport = try await NATSWebSocketTransport.connect(address, ops: sink, closed: closed, timeout: timeout, logger: logger)
+        } else {
+            transport = try await NATSTCPTransport.connect(address, ops: sink, closed: closed, timeout: timeout)
+        }
+        let connection = NATSConnection(transport: transport, address: address, subscriptionBuffer: subscriptionBuffer)
+        connection.startReading(ops, closed: closed)
+        do {
+            _ = try await connection.withTimeout(timeout, what: "INFO") {
+                try await withCheckedThrowingContinuation { (c: CheckedContinuation<String, any Error>) in
+                    connection.state.withLock { s in
+                        if let info = s.infoText {
+                            c.resume(returning: info)
+                        } else if let why = s.closedReason {
+                            c.resume(throwing: NATSError.closed(why))
+                        } else {
+                            s.infoWaiter = c
+                        }
+                    }
+                }
+            }
+            var fields: [String: Any] = [
+                "verbose": false, "pedantic": false, "headers": true, "no_responders": true, "protocol": 1, "lang": "swift",
+                "version": "0.1", "name": name,
+            ]
+            if let user = credentials.user { fields["user"] = user }
+            if let password = credentials.password { fields["pass"] = password }
+            if let token = credentials.token { fields["auth_token"] = token }
+            let json = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
+            var out = ByteBuffer()
+            out.writeStaticString("CONNECT ")
+            out.writeBytes(json)
+            out.writeStaticString("\r\n")
+            transport.write(out)
+            do {
+                try await connection.flush(timeout: timeout)
+            } catch {
+                let err = connection.state.withLock { $0.lastError }
+                if let err { throw NATSError.refused(err) }
+                throw error
+            }
+            return connection
+        } catch {
+            connection.close()
+            throw error
+        }
+    }
+
+    /// The server's INFO, as JSON text.
+    public var serverInfo: String? { state.withLock { $0.infoText } }
+    /// The last `-ERR` the server sent.
+    public var lastError: String? { state.withLock { $0.lastError } }
+    /// Why the connection ended; nil while it is open.
+    public var closedReason: String? { state.withLock { $0.closedReason } }
+
+    public func close() {
+        transport.close()
+    }
+
+    /// Waits until the reader has seen the connection end.
+    public func closed() async {
+        let task = reader.withLock { $0 }
+        await task?.value
+    }
+
+    // MARK: Operations
+
+    public func publish(_ subject: String, replyTo: String? = nil, headers: [NATSHeader] = [], payload: [UInt8]) {
+        var out = ByteBuffer()
+        NATSClientOps.pub(subject: subject, replyTo: replyTo, headers: headers, payload: payload, into: &out)
+        transport.write(out)
+    }
+
+    /// Several publishes in one write.
+    public func publish(batch: [(subject: String, replyTo: String?, headers: [NATSHeader], payload: [UInt8])]) {
+        guard !batch.isEmpty else { return }
+        var out = ByteBuffer()
+        for p in batch { NATSClientOps.pub(subject: p.subject, replyTo: p.replyTo, headers: p.headers, payload: p.payload, into: &out) }
+        transport.write(out)
+    }
+
+    public struct Subscription: Sendable {
+        public let sid: String
+        public let messages: AsyncStream<NATSMessage>
+    }
+
+    /// Subscribes; the stream ends when the connection does or on `unsubscribe`.
+    public func subscribe(_ subject: String, queue: String? = nil) -> Subscription {
+        let (stream, continuation) = AsyncStream<NATSMessage>.makeStream(bufferingPolicy: .bufferingOldest(subscriptionBuffer))
+        let sid: String? = state.withLock { s in
+            if s.closedReason != nil { return nil }
+            let sid = String(s.nextSID)
+            s.nextSID += 1
+            s.subscriptions[sid] = continuation
+            return sid
+        }
+        guard let sid else {
+            continuation.finish()
+            return Subscription(sid: "0", messages: stream)
+        }
+        var out = ByteBuffer()
+        NATSClientOps.sub(subject: subject, queue: queue, sid: sid, into: &out)
+        transport.write(out)
+        return Subscription(sid: sid, messages: stream)
+    }
+
+    public func unsubscribe(_ sid: String) {
+        let c = state.withLock { $0.subscriptions.removeValue(forKey: sid) }
+        c?.finish()
+        var out = ByteBuffer()
+        NATSClientOps.unsub(sid: sid, into: &out)
+        transport.write(out)
+    }
+
+    /// PING, and wait for the PONG: everything sent before is processed.
+    public func flush(timeout: Duration = .seconds(3)) async throws {
+        try await withTimeout(timeout, what: "PING") {
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+                let ok = self.state.withLock { s -> Bool in
+                    if s.closedReason != nil { return false }
+                    s.pongs.append(c)
+                    return true
+                }
+                if ok {
+                    var out = ByteBuffer()
+                    out.writeStaticString("PING\r\n")
+                    self.transport.write(out)
+                } else {
+                    c.resume(throwing: NATSError.closed(self.closedReason ?? "closed"))
+                }
+            }
+        }
+    }
+
+    /// Publishes with a reply subject of this connection's inbox and waits
+    /// for the first answer. No responders is an immediate error.
+    public func request(_ subject: String, headers: [NATSHeader] = [], payload: [UInt8], timeout: Duration = .seconds(5)) async throws
+        -> NATSMessage
+    {
+        ensureInbox()
+        let token: String = state.withLock { s in
+            s.nextRequest += 1
+            return String(s.nextRequest)
+        }
+        do {
+            let answer = try await withTimeout(timeout, what: subject) {
+                try await withCheckedThrowingContinuation { (c: CheckedContinuation<NATSMessage, any Error>) in
+                    let ok = self.state.withLock { s -> Bool in
+                        if s.closedReason != nil { return false }
+                        s.requests[token] = c
+                        return true
+                    }
+                    if ok {
+                        self.publish(subject, replyTo: "\(self.inbox).\(token)", headers: headers, payload: payload)
+                    } else {
+                        c.resume(throwing: NATSError.closed(self.closedReason ?? "closed"))
+                    }
+                }
+            }
+            if answer.status == 503 { throw NATSError.noResponders(subject) }
+            return answer
+        } catch {
+            _ = state.withLock { $0.requests.removeValue(forKey: token) }?.resume(throwing: error)
+            throw error
+        }
+    }
+
+    private let inboxSID = Mutex<String?>(nil)
+
+    private func ensureInbox() {
+        let needed = inboxSID.withLock { sid -> Bool in
+            if sid != nil { return false }
+            sid = "inbox"
+            return true
+        }
+        guard needed else { return }
+        var out = ByteBuffer()
+        NATSClientOps.sub(subject: "\(inbox).*", queue: nil, sid: "inbox", into: &out)
+        transport.write(out)
+    }
+
+    // MARK: Reading
+
+    private func startReading(_ ops: AsyncStream<NATSServerOp>, closed: ClosedReason) {
+        let task = Task { [self] in
+            for await op in ops {
+                switch op {
+                case .ping:
+                    var out = ByteBuffer()
+                    out.writeStaticString("PONG\r\n")
+                    transport.write(out)
+                case .pong:
+                    let c = state.withLock { s in s.pongs.isEmpty ? nil : s.pongs.removeFirst() }
+                    c?.resume()
+                case .ok:
+                    break
+                case .info(let text):
+                    let waiter = state.withLock { s in
+                        s.infoText = text
+                        defer { s.infoWaiter = nil }
+                        return s.infoWaiter
+                    }
+                    waiter?.resume(returning: text)
+                case .err(let text):
+                    state.withLock { $0.lastError = text }
+                case .message(let m):
+                    if m.sid == "inbox" {
+                        let token = m.subject.split(separator: ".").last.map(String.init) ?? ""
+                        let c = state.withLock { $0.requests.removeValue(forKey: token) }
+                        c?.resume(returning: m)
+                        continue
+                    }
+                    let c = state.withLock { $0.subscriptions[m.sid] }
+                    if let c, case .dropped = c.yield(m) {
+                        closed.set("a subscription fell \(subscriptionBuffer) messages behind")
+                        transport.close()
+                    }
+                }
+            }
+            // The stream ended: the connection is gone.
+            let why = closed.value ?? state.withLock { $0.lastError } ?? "closed by the server"
+            let s = state.withLock { s -> State in
+                s.closedReason = why
+                let copy = s
+                s.subscriptions = [:]
+                s.pongs = []
+                s.requests = [:]
+                s.infoWaiter = nil
+                return copy
+            }
+            for c in s.subscriptions.values { c.finish() }
+            for c in s.pongs { c.resume(throwing: NATSError.closed(why)) }
+            for c in s.requests.values { c.resume(throwing: NATSError.closed(why)) }
+            s.infoWaiter?.resume(throwing: NATSError.closed(why))
+        }
+        reader.withLock { $0 = task }
+    }
+
+    /// Runs `body`; after `timeout` the connection is closed (a late answer
+    /// can never be taken for another's) and `timedOut` thrown.
+    private func withTimeout<T: Sendable>(_ timeout: Duration, what: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let fired = Atomic<Bool>(false)
+        let transport = self.transport
+        let timer = Task {
+            try await Task.sleep(for: timeout)
+            fired.store(true, ordering: .relaxed)
+            transport.close()
+        }
+        defer { timer.cancel() }
+        do {
+            return try await body()
+        } catch {
+            if fired.load(ordering: .relaxed) { throw NATSError.timedOut(what) }
+            throw error
+        }
+    }
+}
+
+/// Why a transport ended, when we know better than "closed".
+final class ClosedReason: Sendable {
+    private let reason = Mutex<String?>(nil)
+    func set(_ why: String) { reason.withLock { if $0 == nil { $0 = why } } }
+    var value: String? { reason.withLock { $0 } }
+}
+
+/// TCP: the decoder in the pipeline, operations forwarded to the reader.
+struct NATSTCPTransport: NATSTransport {
+    let channel: any Channel
+
+    static func connect(_ address: NATSAddress, ops: AsyncStream<NATSServerOp>.Continuation, closed: ClosedReason, timeout: Duration) async throws
+        -> NATSTCPTransport
+    {
+        let millis = Int64(timeout.components.seconds * 1_000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        do {
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(.milliseconds(millis))
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(NATSDecoder()))
+                        try channel.pipeline.syncOperations.addHandler(OpForwarder(ops: ops, closed: closed))
+                    }
+                }
+                .connect(host: address.host, port: address.port)
+                .get()
+            return NATSTCPTransport(channel: channel)
+        } catch {
+            ops.finish()
+            throw NATSError.closed(NATSConnectErrors.describe(error))
+        }
+    }
+
+    func write(_ bytes: ByteBuffer) { channel.writeAndFlush(bytes, promise: nil) }
+    func close() { channel.close(promise: nil) }
+}
+
+/// Hands decoded operations to the connection's reader.
+final class OpForwarder: ChannelInboundHandler, Sendable {
+    typealias InboundIn = NATSServerOp
+    let ops: AsyncStream<NATSServerOp>.Continuation
+    let closed: ClosedReason
+
+    init(ops: AsyncStream<NATSServerOp>.Continuation, closed: ClosedReason) {
+        self.ops = ops
+        self.closed = closed
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .dropped = ops.yield(unwrapInboundIn(data)) {
+            closed.set("the reader fell behind")
+            context.close(promise: nil)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        ops.finish()
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let e = error as? NATSProtocolError {
+            closed.set("answered garbage (\(e.description))")
+        } else {
+            closed.set("\(error)")
+        }
+        context.close(promise: nil)
+    }
+}
+
+/// Names a failed connect the way an operator reads it.
+enum NATSConnectErrors {
+    static func describe(_ error: any Error) -> String {
+        if let e = error as? NIOConnectionError {
+            if let first = e.connectionErrors.first { return describe(first.error) }
+            if e.dnsAAAAError != nil || e.dnsAError != nil { return "no such host" }
+        }
+        if let e = error as? IOError {
+            switch e.errnoCode {
+            case ECONNREFUSED: return "refused"
+            case ETIMEDOUT: return "timed out"
+            case EHOSTUNREACH, ENETUNREACH: return "unreachable"
+            default: return "\(e)"
+            }
+        }
+        if error is ChannelError { return "timed out" }
+        return "\(error)"
+    }
+}

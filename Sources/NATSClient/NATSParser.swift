@@ -1,0 +1,281 @@
+import NIOCore
+
+/// A header of an `HMSG`, in wire order (a name may repeat).
+public struct NATSHeader: Sendable, Hashable {
+    public var name: String
+    public var value: String
+
+    public init(_ name: String, _ value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// One message delivered to a subscription (`MSG` or `HMSG`).
+public struct NATSMessage: Sendable, Hashable {
+    public var subject: String
+    public var sid: String
+    public var replyTo: String?
+    /// The status of an `HMSG` whose header line carries one (`NATS/1.0 503`
+    /// is "no responders", `100` a heartbeat or a flow-control request).
+    public var status: Int?
+    public var statusText: String?
+    public var headers: [NATSHeader]
+    public var payload: [UInt8]
+
+    public init(
+        subject: String, sid: String, replyTo: String? = nil, status: Int? = nil, statusText: String? = nil, headers: [NATSHeader] = [],
+        payload: [UInt8]
+    ) {
+        self.subject = subject
+        self.sid = sid
+        self.replyTo = replyTo
+        self.status = status
+        self.statusText = statusText
+        self.headers = headers
+        self.payload = payload
+    }
+
+    /// The first header of that name (case-insensitive, as NATS reads them).
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+    }
+}
+
+/// What the server sends.
+public enum NATSServerOp: Sendable, Hashable {
+    /// `INFO {json}`: the JSON text.
+    case info(String)
+    case message(NATSMessage)
+    case ping
+    case pong
+    case ok
+    /// `-ERR 'text'`: the text without its quotes.
+    case err(String)
+}
+
+/// Why bytes are not the NATS protocol.
+public struct NATSProtocolError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The NATS client protocol's server half, read from a byte stream however it
+/// was cut (a TCP read, a WebSocket frame: NATS's WebSocket listener cuts
+/// anywhere). Whole operations out; an incomplete one stays in the buffer.
+/// Bounded: a control line longer than `maxControlLine` or a payload larger
+/// than `maxPayload` is an error, never a buffer that grows.
+public struct NATSParser: Sendable {
+    public var maxControlLine: Int
+    public var maxPayload: Int
+
+    public init(maxControlLine: Int = 4_096, maxPayload: Int = 64 << 20) {
+        self.maxControlLine = maxControlLine
+        self.maxPayload = maxPayload
+    }
+
+    /// The next operation, or nil (the buffer untouched) when it is not all there.
+    public func parse(_ buffer: inout ByteBuffer) throws(NATSProtocolError) -> NATSServerOp? {
+        let start = buffer.readerIndex
+        guard let lineEnd = Self.crlf(in: buffer, from: start, limit: maxControlLine + 2) else {
+            if buffer.readableBytes > maxControlLine + 2 { throw NATSProtocolError("a control line longer than \(maxControlLine) bytes") }
+            return nil
+        }
+        let lineLength = lineEnd - start
+        guard lineLength <= maxControlLine else { throw NATSProtocolError("a control line longer than \(maxControlLine) bytes") }
+        let line = buffer.getBytes(at: start, length: lineLength) ?? []
+        let afterLine = lineEnd + 2
+        let (verb, rest) = Self.verb(line)
+        switch verb {
+        case "PING":
+            buffer.moveReaderIndex(to: afterLine)
+            return .ping
+        case "PONG":
+            buffer.moveReaderIndex(to: afterLine)
+            return .pong
+        case "+OK":
+            buffer.moveReaderIndex(to: afterLine)
+            return .ok
+        case "-ERR":
+            buffer.moveReaderIndex(to: afterLine)
+            var text = Self.text(rest).trimmingSpaces
+            if text.hasPrefix("'"), text.hasSuffix("'"), text.count >= 2 { text = String(text.dropFirst().dropLast()) }
+            return .err(text)
+        case "INFO":
+            buffer.moveReaderIndex(to: afterLine)
+            return .info(Self.text(rest).trimmingSpaces)
+        case "MSG", "HMSG":
+            let args = Self.fields(rest)
+            let withHeaders = verb == "HMSG"
+            let counts = withHeaders ? 2 : 1
+            guard args.count == 2 + counts || args.count == 3 + counts else {
+                throw NATSProtocolError("\(verb) with \(args.count) fields")
+            }
+            let subject = args[0]
+            let sid = args[1]
+            let replyTo = args.count == 3 + counts ? args[2] : nil
+            guard let total = Int(args[args.count - 1]), total >= 0, total <= maxPayload else {
+                throw NATSProtocolError("\(verb) with a size that is not 0...\(maxPayload): \(args[args.count - 1].prefix(20))")
+            }
+            var headerBytes = 0
+            if withHeaders {
+                guard let h = Int(args[args.count - 2]), h >= 0, h <= total else {
+                    throw NATSProtocolError("HMSG with a header size that is not 0...\(total)")
+                }
+                headerBytes = h
+            }
+            // The payload and its CRLF must all be there.
+            guard buffer.writerIndex - afterLine >= total + 2 else { return nil }
+            guard buffer.getInteger(at: afterLine + total, as: UInt8.self) == 13, buffer.getInteger(at: afterLine + total + 1, as: UInt8.self) == 10
+            else { throw NATSProtocolError("\(verb) payload not followed by CRLF") }
+            var message = NATSMessage(subject: subject, sid: sid, replyTo: replyTo, payload: [])
+            if withHeaders {
+                let block = buffer.getBytes(at: afterLine, length: headerBytes) ?? []
+                try Self.readHeaders(block, into: &message)
+            }
+            message.payload = buffer.getBytes(at: afterLine + headerBytes, length: total - headerBytes) ?? []
+            buffer.moveReaderIndex(to: afterLine + total + 2)
+            return .message(message)
+        default:
+            throw NATSProtocolError("unknown operation \(String(decoding: verb.utf8.prefix(16), as: UTF8.self))")
+        }
+    }
+
+    // MARK: Pieces
+
+    /// Where the next CRLF starts, searching at most `limit` bytes.
+    static func crlf(in buffer: ByteBuffer, from start: Int, limit: Int) -> Int? {
+        let end = min(buffer.writerIndex, start + limit)
+        return buffer.withUnsafeReadableBytes { raw -> Int? in
+            let base = start - buffer.readerIndex
+            var i = base
+            while i + 1 < end - buffer.readerIndex {
+                if raw[i] == 13, raw[i + 1] == 10 { return i + buffer.readerIndex }
+                i += 1
+            }
+            return nil
+        }
+    }
+
+    static func verb(_ line: [UInt8]) -> (String, ArraySlice<UInt8>) {
+        var i = 0
+        while i < line.count, line[i] != 32, line[i] != 9 { i += 1 }
+        return (String(decoding: line[0..<i], as: UTF8.self).uppercased(), line[i...])
+    }
+
+    static func text(_ bytes: ArraySlice<UInt8>) -> String { String(decoding: bytes, as: UTF8.self) }
+
+    /// Fields split on runs of spaces and tabs (a server's MSG line can hold two spaces).
+    static func fields(_ bytes: ArraySlice<UInt8>) -> [String] {
+        bytes.split(whereSeparator: { $0 == 32 || $0 == 9 }).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// `NATS/1.0[ status[ text]]\r\n` then `Name: value\r\n` lines, then `\r\n`.
+    static func readHeaders(_ block: [UInt8], into message: inout NATSMessage) throws(NATSProtocolError) {
+        var lines = String(decoding: block, as: UTF8.self).components(separatedByCRLF: ())
+        guard let first = lines.first, first.hasPrefix("NATS/") else { throw NATSProtocolError("HMSG headers without a NATS/1.0 line") }
+        lines.removeFirst()
+        let statusFields = first.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true)
+        if statusFields.count >= 2, let code = Int(statusFields[1]) {
+            message.status = code
+            if statusFields.count == 3 { message.statusText = String(statusFields[2]) }
+        }
+        for line in lines where !line.isEmpty {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let name = String(line[..<colon]).trimmingSpaces
+            let value = String(line[line.index(after: colon)...]).trimmingSpaces
+            message.headers.append(NATSHeader(name, value))
+        }
+    }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var s = Substring(self)
+        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
+        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
+        return String(s)
+    }
+
+    /// Lines of a CRLF-separated text (the `()` keeps it apart from Foundation's).
+    func components(separatedByCRLF: Void) -> [String] {
+        var out: [String] = []
+        var current = ""
+        var previousCR = false
+        for scalar in unicodeScalars {
+            if previousCR {
+                previousCR = false
+                if scalar == "\n" {
+                    out.append(current)
+                    current = ""
+                    continue
+                }
+                current.unicodeScalars.append("\r")
+            }
+            if scalar == "\r" {
+                previousCR = true
+                continue
+            }
+            current.unicodeScalars.append(scalar)
+        }
+        if previousCR { current.unicodeScalars.append("\r") }
+        out.append(current)
+        return out
+    }
+}
+
+/// The parser in a channel pipeline (the TCP transport).
+public struct NATSDecoder: ByteToMessageDecoder, Sendable {
+    public typealias InboundOut = NATSServerOp
+    let parser: NATSParser
+
+    public init(parser: NATSParser = NATSParser()) { self.parser = parser }
+
+    public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        guard let op = try parser.parse(&buffer) else { return .needMoreData }
+        context.fireChannelRead(wrapInboundOut(op))
+        return .continue
+    }
+
+    public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+        try decode(context: context, buffer: &buffer)
+    }
+}
+
+/// What the client sends, encoded.
+public enum NATSClientOps {
+    public static func pub(subject: String, replyTo: String?, headers: [NATSHeader], payload: [UInt8], into out: inout ByteBuffer) {
+        if headers.isEmpty {
+            out.writeString("PUB \(subject) \(replyTo.map { "\($0) " } ?? "")\(payload.count)\r\n")
+        } else {
+            var block = "NATS/1.0\r\n"
+            for h in headers { block += "\(h.name): \(h.value)\r\n" }
+            block += "\r\n"
+            let h = block.utf8.count
+            out.writeString("HPUB \(subject) \(replyTo.map { "\($0) " } ?? "")\(h) \(h + payload.count)\r\n")
+            out.writeString(block)
+        }
+        out.writeBytes(payload)
+        out.writeStaticString("\r\n")
+    }
+
+    public static func sub(subject: String, queue: String?, sid: String, into out: inout ByteBuffer) {
+        out.writeString("SUB \(subject) \(queue.map { "\($0) " } ?? "")\(sid)\r\n")
+    }
+
+    public static func unsub(sid: String, into out: inout ByteBuffer) {
+        out.writeString("UNSUB \(sid)\r\n")
+    }
+
+    /// Whether `subject` may be published to: tokens of printable ASCII
+    /// without spaces, none empty.
+    public static func isValidSubject(_ subject: String, wildcards: Bool = false) -> Bool {
+        guard !subject.isEmpty, subject.utf8.count <= 1_024 else { return false }
+        for token in subject.split(separator: ".", omittingEmptySubsequences: false) {
+            guard !token.isEmpty else { return false }
+            if !wildcards, token == "*" || token == ">" { return false }
+            for b in token.utf8 where b <= 32 || b >= 127 { return false }
+        }
+        return true
+    }
+}
