@@ -222,7 +222,7 @@ let package = Package(
             name: "clusterdash-bench",
             dependencies: [
                 "ClusterProtocol", "ClusterState", "ClusterSim", "SimServer", "EventSources", "ProtocolV1Source", "PatroniSource", "RedisSource",
-                "Dashboard", "RenderCore", "NcursesBackend", "CHeap",
+                "NATSClient", "NATSStream", "Dashboard", "RenderCore", "NcursesBackend", "CHeap",
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "Logging", package: "swift-log"),
             ],

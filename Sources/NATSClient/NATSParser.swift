@@ -38,7 +38,9 @@ public struct NATSMessage: Sendable, Hashable {
 
     /// The first header of that name (case-insensitive, as NATS reads them).
     public func header(_ name: String) -> String? {
-        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+        if let exact = headers.first(where: { $0.name == name }) { return exact.value }
+        let lower = name.lowercased()
+        return headers.first { $0.name.lowercased() == lower }?.value
     }
 }
 
@@ -170,23 +172,39 @@ public struct NATSParser: Sendable {
         bytes.split(whereSeparator: { $0 == 32 || $0 == 9 }).map { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// `NATS/1.0[ status[ text]]\r\n` then `Name: value\r\n` lines, then `\r\n`.
+    /// `NATS/1.0[ status[ text]]\r\n` then `Name: value\r\n` lines, then `\r\n`
+    /// (read as bytes: a JetStream delivery carries headers on every message).
     static func readHeaders(_ block: [UInt8], into message: inout NATSMessage) throws(NATSProtocolError) {
-        var lines = String(decoding: block, as: UTF8.self).components(separatedByCRLF: ())
-        guard let first = lines.first, first.hasPrefix("NATS/") else { throw NATSProtocolError("HMSG headers without a NATS/1.0 line") }
-        lines.removeFirst()
-        let statusFields = first.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: true)
-        if statusFields.count >= 2, let code = Int(statusFields[1]) {
-            message.status = code
-            if statusFields.count == 3 { message.statusText = String(statusFields[2]) }
+        var lines: [ArraySlice<UInt8>] = []
+        var start = 0
+        var i = 0
+        while i + 1 < block.count {
+            if block[i] == 13, block[i + 1] == 10 {
+                lines.append(block[start..<i])
+                i += 2
+                start = i
+            } else {
+                i += 1
+            }
         }
-        for line in lines where !line.isEmpty {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            let name = String(line[..<colon]).trimmingSpaces
-            let value = String(line[line.index(after: colon)...]).trimmingSpaces
+        if start < block.count { lines.append(block[start...]) }
+        guard let first = lines.first, first.starts(with: Self.natsSlash) else {
+            throw NATSProtocolError("HMSG headers without a NATS/1.0 line")
+        }
+        let statusFields = first.split(separator: 32, maxSplits: 2, omittingEmptySubsequences: true)
+        if statusFields.count >= 2, let code = Int(String(decoding: statusFields[1], as: UTF8.self)) {
+            message.status = code
+            if statusFields.count == 3 { message.statusText = String(decoding: statusFields[2], as: UTF8.self) }
+        }
+        for line in lines.dropFirst() where !line.isEmpty {
+            guard let colon = line.firstIndex(of: 58) else { continue }
+            let name = String(decoding: line[..<colon], as: UTF8.self).trimmingSpaces
+            let value = String(decoding: line[(colon + 1)...], as: UTF8.self).trimmingSpaces
             message.headers.append(NATSHeader(name, value))
         }
     }
+
+    static let natsSlash: [UInt8] = Array("NATS/".utf8)
 }
 
 extension String {
@@ -195,32 +213,6 @@ extension String {
         while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
         while let l = s.last, l == " " || l == "\t" { s.removeLast() }
         return String(s)
-    }
-
-    /// Lines of a CRLF-separated text (the `()` keeps it apart from Foundation's).
-    func components(separatedByCRLF: Void) -> [String] {
-        var out: [String] = []
-        var current = ""
-        var previousCR = false
-        for scalar in unicodeScalars {
-            if previousCR {
-                previousCR = false
-                if scalar == "\n" {
-                    out.append(current)
-                    current = ""
-                    continue
-                }
-                current.unicodeScalars.append("\r")
-            }
-            if scalar == "\r" {
-                previousCR = true
-                continue
-            }
-            current.unicodeScalars.append(scalar)
-        }
-        if previousCR { current.unicodeScalars.append("\r") }
-        out.append(current)
-        return out
     }
 }
 

@@ -18,7 +18,7 @@ public struct NATSPublishConfig: Sendable {
     public var replicas = 3
     /// Events older than this are dropped by JetStream (a snapshot is published often enough to stay).
     public var maxAge: Duration = .seconds(3_600)
-    public var maxBytes: Int64 = 256 << 20
+    public var maxBytes: Int64 = 64 << 20
     /// A fresh snapshot at least this often (and whenever publishing starts).
     public var snapshotEvery: Duration = .seconds(10)
     /// Envelopes published but not yet acknowledged, at most.

@@ -16,6 +16,11 @@ if args.first == "redis" {
     try await RedisBench.main(Array(args.dropFirst()))
     exit(0)
 }
+// `nats`: measured on the cluster of scripts/nats-up (not a default phase).
+if args.first == "nats" {
+    try await NATSBench.main(Array(args.dropFirst()))
+    exit(0)
+}
 let quick = args.contains("--quick")
 let json = args.contains("--json")
 // The bench's pipeline stands in for the dashboard process: the same

@@ -26,7 +26,7 @@ struct PublishOptions: ParsableArguments {
     var maxAge = "1h"
 
     @Option(name: .customLong("publish-max-mb"), help: "The most the stream holds, in MiB (the oldest go first).")
-    var maxMB = 256
+    var maxMB = 64
 
     @Option(name: .customLong("publish-instance"), help: "This publisher's name in the active/standby lease (default: host-pid).")
     var instance: String?

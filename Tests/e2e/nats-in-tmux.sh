@@ -21,7 +21,7 @@ GATEWAY=""
 . "$(dirname "$0")/tmux-lib.sh"
 trap cleanup_with_gateway EXIT
 
-"$BIN" sim --listen 127.0.0.1:0 --cold-start-window 2s --inhibit 1s --publish "nats://$N1" --publish "nats://$N2" \
+"$BIN" sim --listen 127.0.0.1:0 --cold-start-window 2s --inhibit 1s --publish "nats://$N1" --publish "nats://$N2" --publish-max-mb 8 \
   --publish-cluster "$CLUSTER" > "$WORK/gateway.out" 2> "$WORK/gateway.err" &
 GATEWAY=$!
 for _ in $(seq 1 100); do grep -q "active for $CLUSTER" "$WORK/gateway.err" && break; sleep 0.1; done
