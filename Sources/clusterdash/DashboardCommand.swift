@@ -6,6 +6,8 @@ import Dashboard
 import EventSources
 import Foundation
 import Logging
+import NATSClient
+import NATSStream
 import NcursesBackend
 import PatroniSource
 import ProtocolV1Source
@@ -68,6 +70,12 @@ struct DashboardCommand: AsyncParsableCommand {
     @Flag(help: "Start in the on-call incident view (alerts by severity and the timeline; i toggles).")
     var incident = false
 
+    @Flag(
+        help:
+            "Every cluster published on the NATS servers given with --endpoint nats://…: one line each (primary, worst alert, data age); Enter opens one, Esc comes back."
+    )
+    var fleet = false
+
     @Option(name: .customLong("lag-warn-bytes"), help: "Byte-lag warning threshold, for engines that measure bytes (default 1MiB).")
     var lagWarnBytes: String?
 
@@ -76,6 +84,14 @@ struct DashboardCommand: AsyncParsableCommand {
 
     func validate() throws {
         _ = try connection.endpointConfigs()
+        if fleet {
+            let nats = connection.endpoints.filter { NATSAddress.schemes.contains(URLComponents(string: $0)?.scheme ?? "") }
+            guard !nats.isEmpty, nats.count == connection.endpoints.count else {
+                throw ValidationError("--fleet reads NATS: give the servers with --endpoint nats://HOST:PORT (repeatable)")
+            }
+            if wall { throw ValidationError("--fleet has its own screen; --wall shows one cluster") }
+            if connection.record != nil { throw ValidationError("--record records one cluster; open it without --fleet") }
+        }
         _ = try connection.patroniURLs()
         _ = try connection.redis.seeds()
         _ = try connection.redis.sentinelConfig(readOnly: false)
@@ -210,7 +226,18 @@ struct DashboardCommand: AsyncParsableCommand {
 
         let isReadOnly = readOnly || wall || (chosen?.readOnly ?? false)
         let made: SourceFactory.Made
-        if var patroni {
+        var fleetSource: FleetSource?
+        if fleet {
+            let servers: [NATSAddress]
+            do {
+                servers = try endpoints.map { e throws(NATSError) in try NATSAddress(url: e.url) }
+            } catch {
+                throw ValidationFailure(error.description)
+            }
+            let f = FleetSource(servers: servers, credentials: NATSCredentials.fromEnvironment(), readOnly: isReadOnly, logger: logger)
+            fleetSource = f
+            made = SourceFactory.Made(source: f, commands: nil)
+        } else if var patroni {
             patroni.readOnly = isReadOnly
             made = try SourceFactory.make(patroni: patroni, record: connection.record, logger: logger)
         } else if var redis {
@@ -250,6 +277,12 @@ struct DashboardCommand: AsyncParsableCommand {
         let runtime = DashboardRuntime(
             model: model, source: source, commands: made.commands, themes: library, theme: loaded, colorMode: colorMode, ascii: ascii, logger: logger,
             signals: signals)
+        if let fleetSource {
+            var clusterSetup = setup
+            clusterSetup.provides = .all
+            clusterSetup.notice = nil
+            runtime.fleet = FleetDriver(source: fleetSource, setup: clusterSetup, readOnly: isReadOnly, now: wallClockNow())
+        }
         let ended = await runtime.run()
         await source.stop()
         if let demo { await demo.stop() }

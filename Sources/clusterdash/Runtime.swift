@@ -21,9 +21,12 @@ final class DashboardRuntime: @unchecked Sendable {
     // @unchecked: every field is touched only from the curses thread, after
     // `run` hands the object to it.
     var model: AppModel
-    let source: any EventSource
+    /// The source shown; in the fleet, the open cluster's (the fleet's own while none is).
+    var source: any EventSource
     /// Nil in read-only mode: the command path does not exist.
-    let commands: (any CommandSink)?
+    var commands: (any CommandSink)?
+    /// `--fleet`: every cluster on NATS, each with its own source and model.
+    var fleet: FleetDriver?
     let themes: ThemeLibrary
     var theme: Theme
     let colorMode: ColorMode
@@ -98,14 +101,50 @@ final class DashboardRuntime: @unchecked Sendable {
                 case .resize:
                     terminal.invalidate()
                     _ = update(&model, .resize(terminal.backend.size))
+                    fleet?.resize(terminal.backend.size)
                 case .key(let k):
+                    if let f = fleet {
+                        if f.model.opened == nil {
+                            switch f.model.key(k) {
+                            case .quit: quit = true
+                            case .open(let name): open(name, terminal.backend.size)
+                            case .none: break
+                            }
+                            dirty = true
+                            continue
+                        }
+                        // Esc with nothing open over the dashboard: back to the fleet.
+                        if k == .escape, model.overlay == nil, !model.editingFilter, model.rewind == nil {
+                            closeCluster()
+                            dirty = true
+                            continue
+                        }
+                    }
                     quit = perform(update(&model, .key(k)), &terminal) || quit
                 }
                 dirty = true
             }
             if quit { return nil }
             let now = ContinuousClock.now
-            if pacer.due(at: now) {
+            // `due` moves the pacer on: asked once per turn.
+            let due = pacer.due(at: now)
+            if due, let f = fleet {
+                // Every cluster's feed moves on, shown or not.
+                f.discover(now: clock())
+                for name in f.model.names {
+                    guard let s = f.sources[name] else { continue }
+                    var batch = s.queue.take()
+                    let views = zip(s.endpointNames, s.statuses).map { EndpointView(name: $0.0, status: $0.1, stats: s.stats.first) }
+                    if name == f.model.opened {
+                        if perform(update(&model, .batch(batch, views, at: clock())), &terminal) { return nil }
+                    } else if var m = f.model.models[name] {
+                        _ = update(&m, .batch(batch, views, at: clock()))
+                        f.model.models[name] = m
+                    }
+                    s.queue.recycle(&batch)
+                }
+                dirty = true
+            } else if due {
                 var batch = source.queue.take()
                 let statuses = source.statuses
                 if !batch.items.isEmpty || batch.dropped > 0 || statuses != lastStatuses {
@@ -124,6 +163,7 @@ final class DashboardRuntime: @unchecked Sendable {
                 lastTick = now
                 let t = clock()
                 _ = update(&model, .tick(t))
+                fleet?.tick(t)
                 if t.millis / 1000 != lastSecond {
                     lastSecond = t.millis / 1000
                     dirty = true
@@ -132,9 +172,35 @@ final class DashboardRuntime: @unchecked Sendable {
             if dirty {
                 dirty = false
                 let m = model
-                terminal.draw { buffer in render(m, into: &buffer, symbols: symbols) }
+                if let f = fleet, f.model.opened == nil {
+                    let fm = f.model
+                    terminal.draw { buffer in renderFleet(fm, into: &buffer, symbols: symbols) }
+                } else {
+                    terminal.draw { buffer in render(m, into: &buffer, symbols: symbols) }
+                }
             }
         }
+    }
+
+    /// Opens a cluster of the fleet: its live model and source become the ones shown.
+    private func open(_ name: String, _ size: Size) {
+        guard let f = fleet, let m = f.model.models[name], let s = f.sources[name] else { return }
+        f.model.opened = name
+        model = m
+        _ = update(&model, .resize(size))
+        source = s
+        commands = f.readOnly ? nil : s
+        logger.info("fleet: opened \(name)")
+    }
+
+    /// Back to the fleet screen; the cluster's model goes on in the background.
+    private func closeCluster() {
+        guard let f = fleet, let name = f.model.opened else { return }
+        f.model.models[name] = model
+        f.model.opened = nil
+        source = f.source
+        commands = nil
+        logger.info("fleet: back from \(name)")
     }
 
     private func replayBadge(_ r: ReplaySource) -> String {

@@ -252,6 +252,7 @@ final class Truth: Sendable {
         #expect(await Self.waitUntil(20) { b.stats.active })
         let takeover = ContinuousClock.now - died
         #expect(takeover < .seconds(10), "standby took over in \(takeover)")
+        if ProcessInfo.processInfo.environment["CLUSTERDASH_PRINT_TAKEOVER"] != nil { print("takeover: \(takeover)") }
         // The reader follows the new publisher to the core's state.
         let final = await core.seqs
         _ = final

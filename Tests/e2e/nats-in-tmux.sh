@@ -4,8 +4,8 @@
 # in a real terminal (tmux) reads it over nats:// and a wall display over
 # NATS's WebSocket listener (nats+ws://). p promotes by NATS request/reply;
 # the NATS server the dashboard reads from is SIGKILLed and it carries on
-# from another, and a second promotion shows on both screens; q restores
-# the terminal. Needs CLUSTERDASH_NATS and CLUSTERDASH_NATS_DIR (.ci/run sets them).
+# from another, and a second promotion shows on both screens; --fleet lists
+# the cluster, Enter opens it and Esc comes back; q restores the terminal. Needs CLUSTERDASH_NATS and CLUSTERDASH_NATS_DIR (.ci/run sets them).
 set -euo pipefail
 BIN=${1:-.build/debug/clusterdash}
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
@@ -76,5 +76,24 @@ wait_for "endpoints 1/1" 15
 TARGET=wall wait_for "primary $new" 15
 CLUSTERDASH_NATS_DIR=$NATS_DIR bash "$HERE/scripts/nats-up" 3 > /dev/null
 
+echo "e2e: --fleet lists $CLUSTER with its primary; Enter opens it, Esc comes back"
+T new-session -d -s fleet -x 150 -y 30 "env -i HOME=$WORK TERM=xterm-256color LANG=C.UTF-8 $BIN --fleet --endpoint nats://$N2 --log-file $WORK/fleet.log"
+TARGET=fleet wait_for "clusterdash fleet" 10
+TARGET=fleet wait_for " $CLUSTER " 15
+deadline=$(( $(date +%s) + 15 ))
+until TARGET=fleet screen | grep -F " $CLUSTER " | grep -qF "$new "; do
+  [ "$(date +%s)" -lt "$deadline" ] || TARGET=fleet fail "the fleet does not show $new as $CLUSTER's primary"
+  sleep 0.2
+done
+header=$(TARGET=fleet screen | grep -n "CLUSTER  " | head -n 1 | cut -d: -f1)
+row=$(TARGET=fleet screen | grep -nF " $CLUSTER " | head -n 1 | cut -d: -f1)
+for _ in $(seq 1 $(( row - header - 1 ))); do T send-keys -t fleet "j"; done
+T send-keys -t fleet Enter
+TARGET=fleet wait_for "clusterdash $CLUSTER" 10
+TARGET=fleet wait_for "Failover log" 5
+T send-keys -t fleet Escape
+TARGET=fleet wait_for "clusterdash fleet" 5
+T send-keys -t fleet "q"
+
 quit_and_stop_gateway
-echo "e2e: through NATS JetStream: a dashboard (nats://) and a wall (nats+ws://) showed the simulator's stream, two promotions went by request/reply, one across a SIGKILLed NATS server"
+echo "e2e: through NATS JetStream: a dashboard (nats://) and a wall (nats+ws://) showed the simulator's stream, two promotions went by request/reply, one across a SIGKILLed NATS server; the fleet listed it and opened it"

@@ -1,0 +1,175 @@
+import ClusterProtocol
+import ClusterState
+import EventSources
+import RenderCore
+
+/// `clusterdash --fleet`: every cluster found on NATS, one line each, each
+/// from its own live model (its own feed, its own alerts), so one cluster's
+/// trouble never hides another's. Enter opens that cluster's dashboard (the
+/// same model, already live); Esc there comes back.
+public struct FleetModel: Sendable {
+    /// The clusters, by name, in the order shown (by name).
+    public private(set) var names: [String] = []
+    public var models: [String: AppModel] = [:]
+    public var selected = 0
+    /// The cluster whose dashboard is open; nil on the fleet screen.
+    public var opened: String?
+    /// Where the clusters are looked for, and how that goes.
+    public var discovery = "looking for clusters"
+    public var now: Timestamp
+    public var size = Size(width: 80, height: 24)
+
+    public init(now: Timestamp) { self.now = now }
+
+    /// Set once a key moved the selection (until then it stays on the first line).
+    var moved = false
+
+    /// Adds a cluster (kept in name order; a selection made stays on its cluster).
+    public mutating func add(_ name: String, model: AppModel) {
+        guard models[name] == nil else { return }
+        let current: String? = moved && names.indices.contains(selected) ? names[selected] : nil
+        models[name] = model
+        names.append(name)
+        names.sort(by: naturalLess)
+        if let current, let i = names.firstIndex(where: { $0 == current }) { selected = i }
+    }
+
+    public var selectedName: String? { names.indices.contains(selected) ? names[selected] : nil }
+
+    public enum Action: Equatable {
+        case none
+        case open(String)
+        case quit
+    }
+
+    /// A key on the fleet screen.
+    public mutating func key(_ k: Key) -> Action {
+        if [.char("j"), .down, .char("k"), .up, .home, .char("g"), .end, .char("G")].contains(k) { moved = true }
+        switch k {
+        case .char("j"), .down:
+            selected = min(max(0, names.count - 1), selected + 1)
+        case .char("k"), .up:
+            selected = max(0, selected - 1)
+        case .home, .char("g"):
+            selected = 0
+        case .end, .char("G"):
+            selected = max(0, names.count - 1)
+        case .enter:
+            if let name = selectedName { return .open(name) }
+        case .char("q"), .ctrl("c"):
+            return .quit
+        default:
+            break
+        }
+        return .none
+    }
+}
+
+/// One cluster's line on the fleet screen.
+public struct FleetRow: Sendable, Equatable {
+    public var name: String
+    public var engine: String
+    public var primary: String
+    public var nodes: String
+    public var worst: AlertSeverity?
+    public var alert: String
+    public var age: String
+    public var stale: Bool
+    public var feed: String
+}
+
+public func fleetRow(_ name: String, _ m: AppModel) -> FleetRow {
+    let s = m.state
+    let primary: String
+    if s.nodes.isEmpty {
+        primary = "—"
+    } else if s.isSplitBrain {
+        primary = "SPLIT BRAIN \(s.splitBrainPrimaries.joined(separator: "+"))"
+    } else if s.hasNoPrimary {
+        primary = "NO PRIMARY"
+    } else {
+        primary = s.primaries.count > 1 ? "\(s.primaries.count) primaries" : s.primaries.first ?? "—"
+    }
+    let present = s.nodes.values.filter(\.isPresent)
+    let healthy = present.filter { $0.info.health == .healthy }.count
+    let alerts = currentAlerts(m)
+    let worst = alerts.map(\.severity).max()
+    let top = alerts.filter { $0.severity == worst }.first
+    let feed = m.endpoints.first.map { e in
+        if case .live = e.status { return "live" }
+        if case .backingOff(_, _, let why) = e.status { return "retrying: \(why)" }
+        if case .failed(let why) = e.status { return "failed: \(why)" }
+        return e.status.label
+    }
+    return FleetRow(
+        name: name, engine: s.engine?.name ?? (s.nodes.isEmpty ? "—" : "protocol v1"), primary: primary,
+        nodes: s.nodes.isEmpty ? "—" : "\(healthy)/\(present.count) healthy", worst: worst,
+        alert: top.map { "\($0.text)\(alerts.count > 1 ? " (+\(alerts.count - 1))" : "")" } ?? (s.nodes.isEmpty ? "no data yet" : "ok"),
+        age: dataAge(m), stale: isStale(m),
+        feed: feed ?? "connecting")
+}
+
+/// The fleet screen.
+public func renderFleet(_ f: FleetModel, into b: inout Buffer, symbols: Symbols = .unicode) {
+    b.ellipsis = symbols.ellipsis
+    let area = b.area
+    b.fill(area, with: .blank)
+    guard area.width >= 40, area.height >= 5 else {
+        b.write("too small for the fleet", x: area.x, y: area.y, maxWidth: area.width)
+        return
+    }
+    b.fill(Rect(x: area.x, y: area.y, width: area.width, height: 1), with: Cell(" ", style: Style(AppSlot.headerBar)))
+    var head = Line([Span(" clusterdash fleet  ", Style(AppSlot.headerBar, .bold))])
+    let rows = f.names.map { fleetRow($0, f.models[$0] ?? AppModel(now: f.now)) }
+    let troubled = rows.filter { $0.worst == .critical }.count
+    head.append(Span("\(rows.count) cluster\(rows.count == 1 ? "" : "s")  ", Style(AppSlot.headerBar)))
+    if troubled > 0 { head.append(Span(" \(troubled) CRITICAL ", Style(AppSlot.alert, [.bold, .reverse]))) }
+    _ = b.write(head, x: area.x, y: area.y, maxWidth: area.width - 10)
+    b.write(" \(f.now.clockTime) ", x: area.x + area.width - 10, y: area.y, maxWidth: 10, style: Style(AppSlot.headerBar, .bold))
+
+    // Columns: name, engine, primary, nodes, age, feed; the alert takes the rest.
+    let widths = [16, 12, 18, 13, 7]
+    let titles = ["CLUSTER", "ENGINE", "PRIMARY", "NODES", "AGE"]
+    var x = area.x + 1
+    let y0 = area.y + 2
+    for (w, t) in zip(widths, titles) {
+        b.write(t, x: x, y: y0, maxWidth: w, style: Style(.normal, .bold))
+        x += w + 1
+    }
+    let alertX = x
+    let alertWidth = max(10, area.x + area.width - alertX - 1)
+    b.write("WORST ALERT · FEED", x: alertX, y: y0, maxWidth: alertWidth, style: Style(.normal, .bold))
+    if rows.isEmpty {
+        b.write(f.discovery, x: area.x + 1, y: y0 + 2, maxWidth: area.width - 2)
+    }
+    let visible = max(0, area.height - 5)
+    let first = max(0, min(f.selected - visible + 1, rows.count - visible))
+    for (i, row) in rows.enumerated().dropFirst(first).prefix(visible) {
+        let y = y0 + 1 + i - first
+        let selected = i == f.selected
+        let base: Style = selected ? Style(.normal, .reverse) : Style(.normal)
+        if selected { b.fill(Rect(x: area.x, y: y, width: area.width, height: 1), with: Cell(" ", style: base)) }
+        let primaryStyle: Style =
+            row.primary.hasPrefix("SPLIT") || row.primary.hasPrefix("NO ") ? Style(AppSlot.alert, .bold) : Style(AppSlot.rolePrimary)
+        let alertStyle: Style =
+            switch row.worst {
+            case .critical: Style(AppSlot.alert, .bold)
+            case .warning: Style(AppSlot.lagWarn)
+            default: Style(AppSlot.ok)
+            }
+        let cells: [(String, Style)] = [
+            (row.name, Style(.normal, .bold)), (row.engine, .normal), (row.primary, primaryStyle), (row.nodes, .normal),
+            (row.age, row.stale ? Style(AppSlot.alert, .bold) : .normal),
+        ]
+        var cx = area.x + 1
+        for ((text, style), w) in zip(cells, widths) {
+            b.write(text, x: cx, y: y, maxWidth: w, style: selected ? style.reversed : style)
+            cx += w + 1
+        }
+        let alert = "\(row.worst.map { "\($0.label) " } ?? "")\(row.alert) · \(row.feed)"
+        b.write(alert, x: alertX, y: y, maxWidth: alertWidth, style: selected ? alertStyle.reversed : alertStyle)
+    }
+    let footer = Rect(x: area.x, y: area.y + area.height - 1, width: area.width, height: 1)
+    b.fill(footer, with: Cell(" ", style: Style(AppSlot.statusBar)))
+    b.write(" j/k move  Enter open (Esc comes back)  q quit", x: area.x, y: footer.y, maxWidth: area.width, style: Style(AppSlot.statusBar))
+}

@@ -1,0 +1,68 @@
+import ClusterProtocol
+import ClusterSim
+import ClusterState
+import ClusterdashTesting
+import Dashboard
+import EventSources
+import RenderCore
+import Testing
+
+@Suite struct FleetTests {
+    /// Three clusters: a healthy one, one in trouble, one not heard from yet.
+    static func fleet() -> FleetModel {
+        var f = FleetModel(now: t0)
+        var healthy = Scene { $0.clusterName = "prod-west" }
+        healthy.run(seconds: 60)
+        let troubled = Scene.incident()
+        var quiet = AppModel(now: t0)
+        quiet.clusterLabel = "staging"
+        // Added out of order: shown by name.
+        f.add("staging", model: quiet)
+        f.add("prod-west", model: healthy.model)
+        f.add("prod-east", model: troubled.model)
+        f.now = troubled.model.now
+        return f
+    }
+
+    @Test func oneLineEachByNameAndTroubleNeverHidden() {
+        let f = Self.fleet()
+        #expect(f.names == ["prod-east", "prod-west", "staging"])
+        // Until a key moves it, the selection is the first line, whatever was found first.
+        #expect(f.selectedName == "prod-east")
+        var b = Buffer(size: Size(width: 130, height: 12))
+        renderFleet(f, into: &b)
+        let result = golden.check(b, named: "fleet-three-clusters")
+        #expect(result.matches, "\(result.message)")
+        let east = fleetRow("prod-east", f.models["prod-east"] ?? AppModel(now: t0))
+        #expect(east.worst == .critical)
+        let west = fleetRow("prod-west", f.models["prod-west"] ?? AppModel(now: t0))
+        #expect(west.worst == nil)
+        #expect(west.primary.hasPrefix("node-"))
+    }
+
+    @Test func keysMoveOpenAndQuit() {
+        var f = Self.fleet()
+        #expect(f.key(.char("j")) == .none)
+        #expect(f.selectedName == "prod-west")
+        #expect(f.key(.down) == .none)
+        #expect(f.key(.down) == .none)
+        #expect(f.selectedName == "staging")
+        #expect(f.key(.enter) == .open("staging"))
+        #expect(f.key(.char("g")) == .none)
+        #expect(f.selectedName == "prod-east")
+        // A cluster found later keeps the selection on its cluster.
+        f.add("alpha", model: AppModel(now: t0))
+        #expect(f.selectedName == "prod-east")
+        #expect(f.key(.char("q")) == .quit)
+        var empty = FleetModel(now: t0)
+        #expect(empty.key(.enter) == .none)
+        var b = Buffer(size: Size(width: 80, height: 10))
+        empty.discovery = "looking for clusters on nats://127.0.0.1:4222"
+        renderFleet(empty, into: &b)
+        #expect(b.text.contains("looking for clusters on nats://127.0.0.1:4222"))
+        // Too small a terminal says so instead of drawing over itself.
+        var tiny = Buffer(size: Size(width: 20, height: 3))
+        renderFleet(Self.fleet(), into: &tiny)
+        #expect(tiny.text.contains("too small"))
+    }
+}
