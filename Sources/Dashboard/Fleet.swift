@@ -90,13 +90,23 @@ public func fleetRow(_ name: String, _ m: AppModel) -> FleetRow {
     } else {
         primary = s.primaries.count > 1 ? "\(s.primaries.count) primaries" : s.primaries.first ?? "—"
     }
+    // The data's age by the events' own time as well as their arrival: a
+    // cluster whose publisher is gone shows its last event's age, not when
+    // its history was read.
+    let ages = [m.lastEventReceivedAt, s.lastEventAt].compactMap { $0.map { m.now.millis(since: $0) } }
+    let age = ages.max()
     let present = s.nodes.values.filter(\.isPresent)
     let healthy = present.filter { $0.info.health == .healthy }.count
-    let alerts = currentAlerts(m)
+    var alerts = currentAlerts(m)
+    // Read from NATS: nobody holding the publishing lease means nothing new comes.
+    if m.endpoints.first?.stats?.detail?.hasSuffix("active publisher none") == true {
+        alerts.append(
+            Alert(key: "fleet.no-publisher", severity: .warning, rank: 0, text: "no active publisher (its gateway is down?)"))
+    }
     let worst = alerts.map(\.severity).max()
     let top = alerts.filter { $0.severity == worst }.first
     let feed = m.endpoints.first.map { e in
-        if case .live = e.status { return "live" }
+        if case .live = e.status { return e.stats?.detail.map { "live, \($0)" } ?? "live" }
         if case .backingOff(_, _, let why) = e.status { return "retrying: \(why)" }
         if case .failed(let why) = e.status { return "failed: \(why)" }
         return e.status.label
@@ -105,7 +115,7 @@ public func fleetRow(_ name: String, _ m: AppModel) -> FleetRow {
         name: name, engine: s.engine?.name ?? (s.nodes.isEmpty ? "—" : "protocol v1"), primary: primary,
         nodes: s.nodes.isEmpty ? "—" : "\(healthy)/\(present.count) healthy", worst: worst,
         alert: top.map { "\($0.text)\(alerts.count > 1 ? " (+\(alerts.count - 1))" : "")" } ?? (s.nodes.isEmpty ? "no data yet" : "ok"),
-        age: dataAge(m), stale: isStale(m),
+        age: age.map { formatDuration($0, .compact) } ?? "none", stale: (age ?? .max) > 5_000,
         feed: feed ?? "connecting")
 }
 

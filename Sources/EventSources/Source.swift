@@ -92,6 +92,9 @@ public struct EndpointStats: Sendable, Hashable {
     /// The last envelope's source and seq.
     public var lastSource: String?
     public var lastSeq: Int64?
+    /// A few words on what carries the endpoint now (NATS: the server and
+    /// the active publisher), for the endpoints overlay.
+    public var detail: String?
 
     public init() {}
 }

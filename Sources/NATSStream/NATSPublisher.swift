@@ -45,10 +45,13 @@ public struct NATSPublishConfig: Sendable {
         ]
     }
 
+    /// The stream of every cluster's lease.
+    public static let leaseStream = "CLUSTERDASH_LEASES"
+
     /// The leases' stream: one message per cluster, gone after `lease`.
     var leaseStreamConfig: [String: Any] {
         [
-            "name": "CLUSTERDASH_LEASES", "subjects": ["clusterdash.*.active"], "retention": "limits", "storage": "memory",
+            "name": Self.leaseStream, "subjects": ["clusterdash.*.active"], "retention": "limits", "storage": "memory",
             "num_replicas": replicas, "max_age": JetStream.nanos(lease), "max_msgs_per_subject": 1, "discard": "old",
             "duplicate_window": JetStream.nanos(.seconds(1)),
         ]

@@ -195,6 +195,16 @@ public final class NATSSource: EventSource, CommandSink {
             let commandReplies = connection.subscribe("\(connection.inbox).cmd.*")
             let replies = Task { await forwardReplies(commandReplies, endpoint: i) }
             defer { replies.cancel() }
+            // Which publisher (gateway) is active, read from its lease every few seconds.
+            let lease = Task { [self] in
+                while !Task.isCancelled {
+                    let holder = try? await js.lastMessage(stream: NATSPublishConfig.leaseStream, subject: subjects.active)
+                    let name = holder.map { String(decoding: $0.data.prefix(80), as: UTF8.self) }
+                    self.shared.withLock { $0.stats[0].detail = "via \(address.host):\(address.port), active publisher \(name ?? "none")" }
+                    try? await Task.sleep(for: .seconds(3))
+                }
+            }
+            defer { lease.cancel() }
             shared.withLock {
                 $0.connection = connection
                 $0.stats[0].connections += 1

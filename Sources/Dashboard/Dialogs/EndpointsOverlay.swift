@@ -25,7 +25,9 @@ func renderEndpoints(_ m: AppModel, _ area: Rect, _ b: inout Buffer, _ sym: Symb
         }
         counters.append(Span("  resyncs \(m.feed.resyncsByEndpoint[i] ?? 0)"))
         rows.append(counters)
-        rows.append(Line([Span("  "), Span(endpointExplanation(e.status, now: m.now), Style(live ? AppSlot.ok : AppSlot.alert, live ? [] : .bold))]))
+        var state = Line([Span("  "), Span(endpointExplanation(e.status, now: m.now), Style(live ? AppSlot.ok : AppSlot.alert, live ? [] : .bold))])
+        if let detail = e.stats?.detail { state.append(Span("  · \(detail)", Style(.dim))) }
+        rows.append(state)
         rows.append(Line(""))
     }
     Paragraph(rows).render(inner, &b)
