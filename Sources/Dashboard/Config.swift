@@ -124,10 +124,13 @@ public struct ConfigFile: Sendable {
                     }
                     cc.master = master
                 } else {
-                    for key in ["patroni", "etcd", "redis", "sentinels", "master", "auth_env"] where c[key] != nil {
+                    for key in ["patroni", "etcd", "redis", "sentinels", "master"] where c[key] != nil {
                         throw r.error(field: "\(at).\(key)", "only for an engine (patroni, redis-cluster)")
                     }
                     cc.endpoints = try r.endpoints(c, at: at)
+                    if c["auth_env"] != nil, !cc.endpoints.allSatisfy({ $0.hasPrefix("nats") }) {
+                        throw r.error(field: "\(at).auth_env", "only for an engine or nats:// endpoints (ws:// endpoints take token_env)")
+                    }
                 }
                 cc.authEnv = try r.string(c, "auth_env", at: at)
                 cc.lagWarnBytes = try r.byteSize(c, "lag_warn_bytes", at: at)

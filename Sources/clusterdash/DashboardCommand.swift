@@ -234,7 +234,8 @@ struct DashboardCommand: AsyncParsableCommand {
             } catch {
                 throw ValidationFailure(error.description)
             }
-            let f = FleetSource(servers: servers, credentials: NATSCredentials.fromEnvironment(), readOnly: isReadOnly, logger: logger)
+            let credentials = try chosen?.authEnv.map { try SourceFactory.natsCredentials(from: $0) } ?? NATSCredentials.fromEnvironment()
+            let f = FleetSource(servers: servers, credentials: credentials, readOnly: isReadOnly, logger: logger)
             fleetSource = f
             made = SourceFactory.Made(source: f, commands: nil)
         } else if var patroni {
@@ -247,7 +248,8 @@ struct DashboardCommand: AsyncParsableCommand {
             sentinel.readOnly = isReadOnly
             made = try SourceFactory.make(sentinel: sentinel, record: connection.record, logger: logger)
         } else {
-            made = try SourceFactory.make(endpoints, record: connection.record, readOnly: isReadOnly, logger: logger)
+            let nats = try chosen?.authEnv.map { try SourceFactory.natsCredentials(from: $0) }
+            made = try SourceFactory.make(endpoints, record: connection.record, readOnly: isReadOnly, natsCredentials: nats, logger: logger)
         }
         let source = made.source
         for w in made.warnings {

@@ -65,7 +65,7 @@ enum SourceFactory {
     }
 
     static func make(
-        _ endpoints: [EndpointConfig], record: String?, readOnly: Bool, logger: Logger
+        _ endpoints: [EndpointConfig], record: String?, readOnly: Bool, natsCredentials: NATSCredentials? = nil, logger: Logger
     ) throws -> Made {
         for e in endpoints {
             let scheme = URLComponents(string: e.url)?.scheme ?? ""
@@ -80,7 +80,7 @@ enum SourceFactory {
             guard nats.count == endpoints.count else {
                 throw ValidationFailure("give NATS servers or protocol-v1 WebSocket endpoints, not both")
             }
-            return try make(nats: nats.map(\.url), record: record, readOnly: readOnly, logger: logger)
+            return try make(nats: nats.map(\.url), record: record, readOnly: readOnly, credentials: natsCredentials, logger: logger)
         }
         let ws = WebSocketSource(endpoints: endpoints, clock: wallClockNow, logger: logger)
         let commands: (any CommandSink)? = readOnly || ws.provides.isDisjoint(with: .commands) ? nil : ws
@@ -89,7 +89,8 @@ enum SourceFactory {
     }
 
     /// The stream read from NATS JetStream (`nats://HOST:PORT[/CLUSTER]`, repeatable).
-    static func make(nats urls: [String], record: String?, readOnly: Bool, logger: Logger) throws -> Made {
+    /// Credentials: `credentials` (a config's `auth_env`), else CLUSTERDASH_NATS_USER/_PASSWORD or _TOKEN.
+    static func make(nats urls: [String], record: String?, readOnly: Bool, credentials: NATSCredentials?, logger: Logger) throws -> Made {
         let servers: [NATSAddress]
         do {
             servers = try urls.map { url throws(NATSError) in try NATSAddress(url: url) }
@@ -102,7 +103,7 @@ enum SourceFactory {
             throw ValidationFailure("\(name) is not a cluster name (1-64 letters, digits, - and _)")
         }
         var config = NATSSourceConfig(servers: servers)
-        config.credentials = NATSCredentials.fromEnvironment()
+        config.credentials = credentials ?? NATSCredentials.fromEnvironment()
         config.readOnly = readOnly
         let n = NATSSource(config: config, clock: wallClockNow, logger: logger)
         let source: any EventSource = try record.map { RecordedSource(n, recorder: try Recorder(path: $0)) } ?? n
@@ -111,5 +112,15 @@ enum SourceFactory {
             warnings.append("NATS without TLS to a host that is not loopback: its credentials and the events travel unencrypted")
         }
         return Made(source: source, commands: readOnly ? nil : n, warnings: warnings)
+    }
+
+    /// NATS credentials from the variable a config names (`auth_env`):
+    /// `user:password`, or a token (no colon).
+    static func natsCredentials(from variable: String) throws -> NATSCredentials {
+        guard let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty else {
+            throw ValidationFailure("NATS credentials: the environment variable \(variable) is not set")
+        }
+        guard let colon = value.firstIndex(of: ":") else { return NATSCredentials(token: value) }
+        return NATSCredentials(user: String(value[..<colon]), password: String(value[value.index(after: colon)...]))
     }
 }

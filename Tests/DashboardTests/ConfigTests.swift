@@ -85,6 +85,18 @@ import Testing
                 "/etc/cd.toml:5: clusters.prod.endpoints[1]: not a ws://, wss://, nats:// or nats+ws:// URL"
             ),
             (
+                prod + "endpoints = [\"nats://a:4222/prod\", \"ws://a/v1/stream\"]\n",
+                "/etc/cd.toml:5: clusters.prod.endpoints[1]: one cluster's endpoints are all NATS servers or all protocol-v1 WebSocket URLs, not both"
+            ),
+            (
+                prod + "endpoints = [\"nats://u:secret@a:4222\"]\n",
+                "/etc/cd.toml:5: clusters.prod.endpoints[0]: NATS credentials do not go in the URL (CLUSTERDASH_NATS_USER/_PASSWORD or _TOKEN)"
+            ),
+            (
+                prod + "endpoints = [\"ws://a/v1/stream\"]\nauth_env = \"NATS_CREDS\"\n",
+                "/etc/cd.toml:6: clusters.prod.auth_env: only for an engine or nats:// endpoints (ws:// endpoints take token_env)"
+            ),
+            (
                 prod + "endpoints = [\"ws://a/v1/stream\"]\nread_only = \"yes\"\n",
                 "/etc/cd.toml:6: clusters.prod.read_only: expected true or false, found a string"
             ),

@@ -141,3 +141,51 @@ enum LiveNATS {
         await #expect(throws: JetStream.APIError.self) { _ = try await js.streamInfo(name + "_MISSING") }
     }
 }
+
+extension NATSClientLiveTests {
+    /// A NATS server of its own with credentials (nats-server starts in milliseconds).
+    static func serverWithAuth(_ args: [String]) async throws -> (pid: pid_t, address: NATSAddress) {
+        let port = Int.random(in: 24_000..<28_000)
+        let pid = try #require(ChildProcess.spawn(["/usr/sbin/nats-server", "-a", "127.0.0.1", "-p", String(port)] + args))
+        for _ in 0..<100 {
+            if let c = try? await NATSConnection.connect(NATSAddress(host: "127.0.0.1", port: port), logger: quietLogger()) {
+                c.close()
+                break
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return (pid, NATSAddress(host: "127.0.0.1", port: port))
+    }
+
+    static func stop(_ pid: pid_t) {
+        kill(pid, SIGTERM)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+    }
+
+    @Test func credentialsAreSentAndARefusalSaysSoWithoutThem() async throws {
+        let secret = "tok-\(UInt64.random(in: 0...UInt64.max))"
+        let (pid, address) = try await Self.serverWithAuth(["--auth", secret])
+        defer { Self.stop(pid) }
+        let good = try await NATSConnection.connect(address, credentials: NATSCredentials(token: secret), logger: quietLogger())
+        try await good.flush()
+        good.close()
+        do {
+            _ = try await NATSConnection.connect(address, credentials: NATSCredentials(token: "wrong"), logger: quietLogger())
+            Issue.record("a wrong token was accepted")
+        } catch let e as NATSError {
+            #expect(e.description.contains("Authorization Violation"), "\(e)")
+            #expect(!e.description.contains(secret))
+        }
+        #expect(!"\(NATSCredentials(token: secret))".contains(secret))
+
+        let (pid2, address2) = try await Self.serverWithAuth(["--user", "dash", "--pass", secret])
+        defer { Self.stop(pid2) }
+        let user = try await NATSConnection.connect(address2, credentials: NATSCredentials(user: "dash", password: secret), logger: quietLogger())
+        try await user.flush()
+        user.close()
+        await #expect(throws: NATSError.self) {
+            _ = try await NATSConnection.connect(address2, credentials: NATSCredentials(user: "dash", password: "no"), logger: quietLogger())
+        }
+    }
+}
