@@ -267,30 +267,48 @@ public final class NATSPublisher<Engine: ServedEngine>: Sendable {
             defer { commandTask?.cancel() }
             var lastSnapshot = ContinuousClock.now
             var wasActive = false
+            var wasAnswering = false
             while !Task.isCancelled {
                 if let why = connection.closedReason { return .connectionLost(why) }
-                let active = lease.isActive
+                let standing = lease.standing
+                let active = standing == .holding
                 if active != wasActive {
                     wasActive = active
                     publisher.shared.withLock { $0.stats.active = active }
                     if active {
                         publisher.logger.notice("active for \(config.subjects.cluster): publishing and answering commands")
-                        // What was not acknowledged goes again (stored once).
-                        republish(&unacked, nextAck: &nextAck, box: box)
                         if epoch.skipped || !epoch.started {
                             // Events went by unpublished (or nothing was
                             // published yet): a new epoch, which opens with a
                             // snapshot; readers that see it start again there.
+                            // What waited for an acknowledgement is in that
+                            // snapshot: sent again it would only come after it.
+                            unacked.removeAll()
                             epoch.renew()
                             publisher.shared.withLock { $0.stats.epochs += 1 }
+                        } else {
+                            // What was not acknowledged goes again (stored once, by its id).
+                            republish(&unacked, nextAck: &nextAck, box: box)
                         }
                         await publisher.core.sendSnapshot(to: subscriber)
                         lastSnapshot = .now
-                        let sub = connection.subscribe(config.subjects.commands)
+                    } else if standing == .unsure {
+                        publisher.logger.notice("the lease of \(config.subjects.cluster) is not renewed: events wait until it is")
+                    } else {
+                        publisher.logger.notice("standby for \(config.subjects.cluster): another gateway holds the lease")
+                    }
+                }
+                // Commands are answered while the lease is held, even while
+                // JetStream cannot renew it (they need no JetStream); in a
+                // queue group, so that two gateways never both get one.
+                let answering = standing != .standby
+                if answering != wasAnswering {
+                    wasAnswering = answering
+                    if answering {
+                        let sub = connection.subscribe(config.subjects.commands, queue: "clusterdash-gateways")
                         commands = sub
                         commandTask = Task { await serveCommands(sub, subscriber: subscriber) }
                     } else {
-                        publisher.logger.notice("standby for \(config.subjects.cluster): another gateway holds the lease")
                         if let c = commands { connection.unsubscribe(c.sid) }
                         commandTask?.cancel()
                         commands = nil

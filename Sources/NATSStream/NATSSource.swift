@@ -64,6 +64,8 @@ public final class NATSSource: EventSource, CommandSink {
         /// The live connection, for commands.
         var connection: NATSConnection?
         var cluster: String?
+        /// Consumers made so far (each delivers to a subject of its own).
+        var consumers = 0
         var pendingCommands = BoundedDictionary<String, (requestID: String, op: String)>(capacity: 1_000)
         var nextCommand = 0
     }
@@ -304,7 +306,10 @@ public final class NATSSource: EventSource, CommandSink {
     private func consume(_ js: JetStream, subjects: ClusterSubjects, endpoint i: Int) async throws {
         guard let start = shared.withLock({ $0.lastStreamSeq }) else { throw Restart.fromSnapshot("no position") }
         let connection = js.connection
-        let deliverTo = "\(connection.inbox).deliver"
+        // A subject of its own per consumer: a replaced consumer's last
+        // deliveries (its deletion is not instant) reach nobody.
+        let deliverTo = "\(connection.inbox).deliver.\(shared.withLock { s -> Int in s.consumers += 1
+return s.consumers })"
         let sub = connection.subscribe(deliverTo)
         defer { connection.unsubscribe(sub.sid) }
         let consumer = try await js.createConsumer(
@@ -335,6 +340,14 @@ public final class NATSSource: EventSource, CommandSink {
             if m.status == 100 {
                 // Flow control asks for an answer; a heartbeat says the consumer lives.
                 if let reply = m.replyTo { connection.publish(reply, payload: []) }
+                // A heartbeat of a consumer stalled on a flow-control answer
+                // that never arrived names where to send it.
+                if let stalled = m.header("Nats-Consumer-Stalled") { connection.publish(stalled, payload: []) }
+                // A heartbeat also says what the consumer last delivered: more
+                // than arrived here is a gap (a delivery lost on the way).
+                if m.replyTo == nil, let last = m.header("Nats-Last-Consumer").flatMap(UInt64.init), last >= expected {
+                    throw Restart.resume("the consumer delivered \(last), \(expected - 1) arrived")
+                }
                 continue
             }
             guard let reply = m.replyTo, let at = DeliveryInfo(replySubject: reply) else { continue }

@@ -23,14 +23,25 @@ final class FleetDriver: @unchecked Sendable {
         model.discovery = "looking for clusters on \(source.endpointNames.joined()) (clusterdash gateway --publish …)"
     }
 
-    /// Picks up the clusters found since the last frame.
-    func discover(now: Timestamp) {
+    /// Applies `message` to a cluster's model in place (taken out of the
+    /// dictionary first, so its state is not copied).
+    func update(_ name: String, _ message: Msg) {
+        guard var m = model.models.removeValue(forKey: name) else { return }
+        _ = Dashboard.update(&m, message)
+        model.models[name] = m
+    }
+
+    /// Picks up the clusters found since the last frame; true when there were any.
+    @discardableResult
+    func discover(now: Timestamp) -> Bool {
+        var found = false
         for (name, s) in source.clusters where sources[name] == nil {
+            found = true
             sources[name] = s
             var setup = self.setup
             setup.clusterLabel = name
             var m = AppModel(now: now, setup: setup)
-            _ = update(&m, .resize(model.size))
+            _ = Dashboard.update(&m, .resize(model.size))
             model.add(name, model: m)
         }
         if let status = source.statuses.first, case .backingOff(_, _, let why) = status, model.names.isEmpty {
@@ -38,25 +49,16 @@ final class FleetDriver: @unchecked Sendable {
         }
         let ignored = source.ignored
         if ignored > 0 { model.discovery = "\(ignored) more clusters not shown (at most \(source.limit))" }
+        return found
     }
 
     func resize(_ size: Size) {
         model.size = size
-        for name in model.names where name != model.opened {
-            if var m = model.models[name] {
-                _ = update(&m, .resize(size))
-                model.models[name] = m
-            }
-        }
+        for name in model.names where name != model.opened { update(name, .resize(size)) }
     }
 
     func tick(_ t: Timestamp) {
         model.now = t
-        for name in model.names where name != model.opened {
-            if var m = model.models[name] {
-                _ = update(&m, .tick(t))
-                model.models[name] = m
-            }
-        }
+        for name in model.names where name != model.opened { update(name, .tick(t)) }
     }
 }

@@ -129,21 +129,22 @@ final class DashboardRuntime: @unchecked Sendable {
             // `due` moves the pacer on: asked once per turn.
             let due = pacer.due(at: now)
             if due, let f = fleet {
-                // Every cluster's feed moves on, shown or not.
-                f.discover(now: clock())
+                // Every cluster's feed moves on, shown or not; the screen is
+                // drawn again when one of them brought something.
+                if f.discover(now: clock()) { dirty = true }
                 for name in f.model.names {
                     guard let s = f.sources[name] else { continue }
                     var batch = s.queue.take()
+                    defer { s.queue.recycle(&batch) }
+                    guard !batch.items.isEmpty || batch.dropped > 0 else { continue }
+                    dirty = true
                     let views = zip(s.endpointNames, s.statuses).map { EndpointView(name: $0.0, status: $0.1, stats: s.stats.first) }
                     if name == f.model.opened {
                         if perform(update(&model, .batch(batch, views, at: clock())), &terminal) { return nil }
-                    } else if var m = f.model.models[name] {
-                        _ = update(&m, .batch(batch, views, at: clock()))
-                        f.model.models[name] = m
+                    } else {
+                        f.update(name, .batch(batch, views, at: clock()))
                     }
-                    s.queue.recycle(&batch)
                 }
-                dirty = true
             } else if due {
                 var batch = source.queue.take()
                 let statuses = source.statuses
