@@ -308,8 +308,11 @@ public final class NATSSource: EventSource, CommandSink {
         let connection = js.connection
         // A subject of its own per consumer: a replaced consumer's last
         // deliveries (its deletion is not instant) reach nobody.
-        let deliverTo = "\(connection.inbox).deliver.\(shared.withLock { s -> Int in s.consumers += 1
-return s.consumers })"
+        let n = shared.withLock { s -> Int in
+            s.consumers += 1
+            return s.consumers
+        }
+        let deliverTo = "\(connection.inbox).deliver.\(n)"
         let sub = connection.subscribe(deliverTo)
         defer { connection.unsubscribe(sub.sid) }
         let consumer = try await js.createConsumer(
