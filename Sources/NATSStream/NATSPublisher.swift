@@ -68,6 +68,10 @@ public struct NATSPublisherStats: Sendable, Equatable {
     public var publishErrors = 0
     public var connections = 0
     public var commands = 0
+    /// Publishes JetStream answered "no responders" (no stream leader).
+    public var noResponders = 0
+    /// Envelopes waiting for an acknowledgement now.
+    public var unacknowledged = 0
     /// Epochs begun (1 for a publisher that never lost its place).
     public var epochs = 0
     public var active = false
@@ -242,22 +246,29 @@ public final class NATSPublisher<Engine: ServedEngine>: Sendable {
                 for await m in acks.messages {
                     guard let n = Int(m.subject.split(separator: ".").last ?? "") else { continue }
                     if m.status == 503 {
-                        // No stream takes the subject (deleted?): made again on the next connection.
-                        publisher.prepared.store(false, ordering: .relaxed)
-                        publisher.note(error: "no stream stores \(publisher.config.subjects.events)")
+                        // No stream answered (a leader being elected, or the
+                        // stream is gone): a new connection publishes again.
+                        publisher.shared.withLock { $0.stats.noResponders += 1 }
+                        publisher.note(error: "no stream answered a publish to \(publisher.config.subjects.events)")
                         connection.close()
                         continue
                     }
-                    box.acknowledged(n)
-                    publisher.shared.withLock { s in
-                        do {
-                            let a = try JetStream.pubAck(m.payload)
+                    do {
+                        let a = try JetStream.pubAck(m.payload)
+                        box.acknowledged(n)
+                        publisher.shared.withLock { s in
                             s.stats.acknowledged += 1
                             if a.duplicate { s.stats.duplicates += 1 }
-                        } catch {
+                        }
+                    } catch {
+                        // Not stored ("JetStream system temporarily
+                        // unavailable" while a leader is elected): it stays
+                        // unacknowledged and a new connection publishes it again.
+                        publisher.shared.withLock { s in
                             s.stats.publishErrors += 1
                             s.stats.lastError = "\(error)"
                         }
+                        connection.close()
                     }
                 }
             }
@@ -316,6 +327,7 @@ public final class NATSPublisher<Engine: ServedEngine>: Sendable {
                 }
                 // Acknowledged ones leave the window.
                 while let first = unacked.first, box.take(first.ack) { unacked.removeFirst() }
+                publisher.shared.withLock { $0.stats.unacknowledged = unacked.count }
                 if let oldest = unacked.first, let age = box.age(of: oldest.ack), age > .seconds(5) {
                     return .connectionLost("no acknowledgement for 5 s")
                 }
