@@ -157,6 +157,9 @@ public func currentAlerts(_ m: AppModel) -> [Alert] {
         default:
             break
         }
+        // What the source warns of behind a live connection (NATS: nobody
+        // holds the publishing lease, so nothing new comes).
+        if let w = e.stats?.warning { add("endpoint:\(i):warning", .warning, 11, w) }
     }
     if let why = m.feed.lastResync, m.feed.resyncRequests > 0, let at = m.lastResyncAt, now.millis(since: at) < 60_000 {
         add("gap", .info, 12, "resynchronised: \(why)")

@@ -97,12 +97,7 @@ public func fleetRow(_ name: String, _ m: AppModel) -> FleetRow {
     let age = ages.max()
     let present = s.nodes.values.filter(\.isPresent)
     let healthy = present.filter { $0.info.health == .healthy }.count
-    var alerts = currentAlerts(m)
-    // Read from NATS: nobody holding the publishing lease means nothing new comes.
-    if m.endpoints.first?.stats?.detail?.hasSuffix("active publisher none") == true {
-        alerts.append(
-            Alert(key: "fleet.no-publisher", severity: .warning, rank: 0, text: "no active publisher (its gateway is down?)"))
-    }
+    let alerts = currentAlerts(m)
     let worst = alerts.map(\.severity).max()
     let top = alerts.filter { $0.severity == worst }.first
     let feed = m.endpoints.first.map { e in

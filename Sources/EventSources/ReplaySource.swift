@@ -48,12 +48,7 @@ public final class ReplaySource: EventSource {
     }
 
     public func stop() async {
-        let t = task.withLock { t -> Task<Void, Never>? in
-            defer { t = nil }
-            return t
-        }
-        t?.cancel()
-        await t?.value
+        await task.cancelAndWait()
         queue.close()
     }
 

@@ -1,5 +1,6 @@
 import ClusterProtocol
 import Foundation
+import Synchronization
 
 /// Wall-clock time as a protocol timestamp.
 public func wallClockNow() -> Timestamp {
@@ -95,6 +96,9 @@ public struct EndpointStats: Sendable, Hashable {
     /// A few words on what carries the endpoint now (NATS: the server and
     /// the active publisher), for the endpoints overlay.
     public var detail: String?
+    /// Something wrong behind the endpoint that the source can tell while
+    /// connected (NATS: no publisher holds the lease), shown as an alert.
+    public var warning: String?
 
     public init() {}
 }
@@ -125,4 +129,17 @@ extension EventSource {
 public protocol CommandSink: Sendable {
     /// Sends a command; false when no endpoint is live (nothing was sent).
     func send(_ op: ClientOp) -> Bool
+}
+
+extension Mutex where Value == Task<Void, Never>? {
+    /// Takes the task out (a second stop finds none), cancels it and waits
+    /// for it to end: how a source's `stop` ends its loop.
+    public func cancelAndWait() async {
+        let t = withLock { t -> Task<Void, Never>? in
+            defer { t = nil }
+            return t
+        }
+        t?.cancel()
+        await t?.value
+    }
 }

@@ -55,7 +55,7 @@ public struct JetStream: Sendable {
         }
     }
 
-    public struct StreamState: Sendable, Equatable {
+    public struct StreamState: Sendable {
         public var firstSeq: UInt64
         public var lastSeq: UInt64
         public var messages: UInt64
@@ -65,10 +65,6 @@ public struct JetStream: Sendable {
         /// The stream's leader and its replicas (name, current, lag), for a clustered stream.
         public var leader: String?
         public var replicas: [(name: String, current: Bool, lag: UInt64)]
-
-        public static func == (a: StreamState, b: StreamState) -> Bool {
-            a.firstSeq == b.firstSeq && a.lastSeq == b.lastSeq && a.messages == b.messages && a.created == b.created && a.leader == b.leader
-        }
     }
 
     public func streamInfo(_ name: String) async throws -> StreamState {

@@ -50,12 +50,7 @@ public final class FleetSource: EventSource {
     }
 
     public func stop() async {
-        let t = task.withLock { t -> Task<Void, Never>? in
-            defer { t = nil }
-            return t
-        }
-        t?.cancel()
-        await t?.value
+        await task.cancelAndWait()
         for s in clusters.values { await s.stop() }
         queue.close()
     }

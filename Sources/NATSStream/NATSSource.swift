@@ -105,12 +105,7 @@ public final class NATSSource: EventSource, CommandSink {
     }
 
     public func stop() async {
-        let t = task.withLock { t -> Task<Void, Never>? in
-            defer { t = nil }
-            return t
-        }
-        t?.cancel()
-        await t?.value
+        await task.cancelAndWait()
         queue.close()
     }
 
@@ -171,6 +166,13 @@ public final class NATSSource: EventSource, CommandSink {
         }
     }
 
+    /// What one delivery comes to.
+    enum Step {
+        case skip
+        case newEpoch(String)
+        case apply
+    }
+
     enum Restart: Error {
         /// Start again from the latest snapshot.
         case fromSnapshot(String)
@@ -202,7 +204,10 @@ public final class NATSSource: EventSource, CommandSink {
                 while !Task.isCancelled {
                     let holder = try? await js.lastMessage(stream: NATSPublishConfig.leaseStream, subject: subjects.active)
                     let name = holder.map { String(decoding: $0.data.prefix(80), as: UTF8.self) }
-                    self.shared.withLock { $0.stats[0].detail = "via \(address.host):\(address.port), active publisher \(name ?? "none")" }
+                    self.shared.withLock {
+                        $0.stats[0].detail = "via \(address.host):\(address.port), active publisher \(name ?? "none")"
+                        $0.stats[0].warning = name == nil ? "no active publisher (its gateway is down?)" : nil
+                    }
                     try? await Task.sleep(for: .seconds(3))
                 }
             }
@@ -324,12 +329,19 @@ public final class NATSSource: EventSource, CommandSink {
             ])
         defer { Task { try? await js.deleteConsumer(stream: subjects.stream, name: consumer) } }
         // A watchdog: a consumer that says nothing (not even a heartbeat) is gone.
-        let heard = Mutex(ContinuousClock.now)
+        // Counted, not timed, per message: the watchdog sees whether it moved.
+        let heard = Atomic<Int>(0)
         let timeout = config.heartbeatTimeout
         let watchdog = Task {
+            var seen = -1
+            var since = ContinuousClock.now
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(500))
-                if ContinuousClock.now - heard.withLock({ $0 }) > timeout {
+                let now = heard.load(ordering: .relaxed)
+                if now != seen {
+                    seen = now
+                    since = .now
+                } else if ContinuousClock.now - since > timeout {
                     connection.close()
                     return
                 }
@@ -339,7 +351,7 @@ public final class NATSSource: EventSource, CommandSink {
         var expected: UInt64 = 1
         var lastStatus = clock()
         for await m in sub.messages {
-            heard.withLock { $0 = .now }
+            heard.add(1, ordering: .relaxed)
             if m.status == 100 {
                 // Flow control asks for an answer; a heartbeat says the consumer lives.
                 if let reply = m.replyTo { connection.publish(reply, payload: []) }
@@ -356,8 +368,24 @@ public final class NATSSource: EventSource, CommandSink {
             guard let reply = m.replyTo, let at = DeliveryInfo(replySubject: reply) else { continue }
             guard at.consumerSeq == expected else { throw Restart.resume("consumer sequence \(at.consumerSeq), expected \(expected)") }
             expected += 1
-            let last = shared.withLock { $0.lastStreamSeq } ?? 0
-            guard at.streamSeq > last else { continue }
+            // One look at the position and the epoch decides, before anything is decoded.
+            let epoch = m.header(Self.epochHeader)
+            let step = shared.withLock { s -> Step in
+                guard at.streamSeq > s.lastStreamSeq ?? 0 else { return .skip }
+                if let epoch, s.retired.contains(epoch) {
+                    // A publisher that lost its place, late: its events are in the snapshot applied.
+                    s.lastStreamSeq = at.streamSeq
+                    return .skip
+                }
+                if let epoch, let known = s.epoch, epoch != known { return .newEpoch(epoch) }
+                if s.epoch == nil { s.epoch = epoch }
+                return .apply
+            }
+            switch step {
+            case .skip: continue
+            case .newEpoch(let epoch): throw Restart.fromSnapshot("a new epoch of publishing (\(epoch.prefix(40)))")
+            case .apply: break
+            }
             let envelope: Envelope
             do {
                 envelope = try EnvelopeCodec.decode(m.payload)
@@ -369,17 +397,6 @@ public final class NATSSource: EventSource, CommandSink {
                 logger.warning("NATS: stream message \(at.streamSeq) is not protocol v1: \(error.message)")
                 continue
             }
-            let epoch = m.header(Self.epochHeader)
-            let (known, retired) = shared.withLock { ($0.epoch, $0.retired) }
-            if let epoch, retired.contains(epoch) {
-                // A publisher that lost its place, late: its events are in the snapshot applied.
-                shared.withLock { $0.lastStreamSeq = at.streamSeq }
-                continue
-            }
-            if let epoch, let known, epoch != known {
-                throw Restart.fromSnapshot("a new epoch of publishing (\(epoch.prefix(40)))")
-            }
-            if known == nil, let epoch { shared.withLock { $0.epoch = epoch } }
             deliver(envelope, streamSeq: at.streamSeq, endpoint: i)
             let now = clock()
             if now.millis(since: lastStatus) >= 1_000 {

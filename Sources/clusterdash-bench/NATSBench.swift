@@ -127,33 +127,16 @@ struct PublishingSim {
     let cluster: String
 
     static func start(rate: Int, servers: [NATSAddress]) throws -> PublishingSim {
-        let exe = try siblingBinary("clusterdash")
         let cluster = "bench-\(getpid())-\(rate)"
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { throw SpawnFailure(description: "pipe failed: errno \(errno)") }
-        let devnull = open("/dev/null", O_RDWR)
-        defer { close(devnull) }
-        let argv =
+        let (pid, url) = try startSim(
             [
-                "clusterdash", "sim", "--listen", "127.0.0.1:0", "--rate", String(rate), "--cold-start-window", "1s", "--publish-cluster", cluster,
-                "--publish-max-mb", "32",
+                "--listen", "127.0.0.1:0", "--rate", String(rate), "--cold-start-window", "1s", "--publish-cluster", cluster, "--publish-max-mb",
+                "32",
                 "--publish-max-age", "10m",
-            ]
-            + servers.flatMap { ["--publish", $0.description] }
-        let pid = try spawnProcess(exe, argv, env: ["LANG=C.UTF-8", "PATH=/usr/bin:/bin"], stdio: (devnull, fds[1], devnull), newSession: false)
-        close(fds[1])
-        defer { close(fds[0]) }
-        var line: [UInt8] = []
-        var byte: UInt8 = 0
-        while read(fds[0], &byte, 1) == 1, byte != 10 { line.append(byte) }
-        let text = String(decoding: line, as: UTF8.self)
-        guard let r = text.range(of: "ws://") else {
-            stopProcess(pid)
-            throw SpawnFailure(description: "clusterdash sim said: \(text)")
-        }
+            ] + servers.flatMap { ["--publish", $0.description] })
         // The publisher's first snapshot is on NATS within a second or two.
         usleep(2_000_000)
-        return PublishingSim(pid: pid, url: String(text[r.lowerBound...]).trimmingCharacters(in: .whitespaces), cluster: cluster)
+        return PublishingSim(pid: pid, url: url, cluster: cluster)
     }
 
     func stop() { stopProcess(pid) }

@@ -52,29 +52,36 @@ struct FloodProcess {
     let url: String
 
     static func start() throws -> FloodProcess {
-        let exe = try siblingBinary("clusterdash")
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { throw SpawnFailure(description: "pipe failed: errno \(errno)") }
-        let devnull = open("/dev/null", O_RDWR)
-        defer { close(devnull) }
-        let pid = try spawnProcess(
-            exe, ["clusterdash", "sim", "--flood", "--listen", "127.0.0.1:0", "--cold-start-window", "1s"],
-            env: ["LANG=C.UTF-8", "PATH=/usr/bin:/bin"], stdio: (devnull, fds[1], devnull), newSession: false)
-        close(fds[1])
-        defer { close(fds[0]) }
-        // The first line says where it serves: "clusterdash sim: serving ws://...".
-        var line: [UInt8] = []
-        var byte: UInt8 = 0
-        while read(fds[0], &byte, 1) == 1, byte != 10 { line.append(byte) }
-        let text = String(decoding: line, as: UTF8.self)
-        guard let r = text.range(of: "ws://") else {
-            stopProcess(pid)
-            throw SpawnFailure(description: "clusterdash sim --flood said: \(text)")
-        }
-        return FloodProcess(pid: pid, url: String(text[r.lowerBound...]).trimmingCharacters(in: .whitespaces))
+        let (pid, url) = try startSim(["--flood", "--listen", "127.0.0.1:0", "--cold-start-window", "1s"])
+        return FloodProcess(pid: pid, url: url)
     }
 
     func stop() { stopProcess(pid) }
+}
+
+/// `clusterdash sim` with `arguments`, from this bench's build folder; its
+/// pid and the URL its first line says it serves.
+func startSim(_ arguments: [String]) throws -> (pid: pid_t, url: String) {
+    let exe = try siblingBinary("clusterdash")
+    var fds: [Int32] = [0, 0]
+    guard pipe(&fds) == 0 else { throw SpawnFailure(description: "pipe failed: errno \(errno)") }
+    let devnull = open("/dev/null", O_RDWR)
+    defer { close(devnull) }
+    let pid = try spawnProcess(
+        exe, ["clusterdash", "sim"] + arguments, env: ["LANG=C.UTF-8", "PATH=/usr/bin:/bin"], stdio: (devnull, fds[1], devnull),
+        newSession: false)
+    close(fds[1])
+    defer { close(fds[0]) }
+    // The first line says where it serves: "clusterdash sim: serving ws://...".
+    var line: [UInt8] = []
+    var byte: UInt8 = 0
+    while read(fds[0], &byte, 1) == 1, byte != 10 { line.append(byte) }
+    let text = String(decoding: line, as: UTF8.self)
+    guard let r = text.range(of: "ws://") else {
+        stopProcess(pid)
+        throw SpawnFailure(description: "clusterdash sim said: \(text)")
+    }
+    return (pid, String(text[r.lowerBound...]).trimmingCharacters(in: .whitespaces))
 }
 
 /// SIGTERM, then up to 5 s to exit, then SIGKILL; always reaps.

@@ -40,6 +40,20 @@ import Testing
         #expect(west.primary.hasPrefix("node-"))
     }
 
+    /// A source's own warning (NATS: no publisher holds the lease) is an
+    /// alert on the fleet line and in the cluster's own dashboard.
+    @Test func aSourceWarningIsAnAlert() {
+        var s = Scene.healthy()
+        var stats = EndpointStats()
+        stats.warning = "no active publisher (its gateway is down?)"
+        let views = [EndpointView(name: "nats://127.0.0.1:4222/prod-west", status: .live(since: t0, lastFrameAt: s.sim.now), stats: stats)]
+        _ = update(&s.model, .batch(Batch(items: [Received](), dropped: 0, backlog: 0), views, at: s.sim.now))
+        #expect(currentAlerts(s.model).contains { $0.severity == .warning && $0.text == "no active publisher (its gateway is down?)" })
+        let row = fleetRow("prod-west", s.model)
+        #expect(row.worst == .warning)
+        #expect(row.alert.hasPrefix("no active publisher"))
+    }
+
     @Test func keysMoveOpenAndQuit() {
         var f = Self.fleet()
         #expect(f.key(.char("j")) == .none)

@@ -27,6 +27,7 @@ func renderEndpoints(_ m: AppModel, _ area: Rect, _ b: inout Buffer, _ sym: Symb
         rows.append(counters)
         var state = Line([Span("  "), Span(endpointExplanation(e.status, now: m.now), Style(live ? AppSlot.ok : AppSlot.alert, live ? [] : .bold))])
         if let detail = e.stats?.detail { state.append(Span("  · \(detail)", Style(.dim))) }
+        if let warning = e.stats?.warning { state.append(Span("  · \(warning)", Style(AppSlot.alert, .bold))) }
         rows.append(state)
         rows.append(Line(""))
     }
