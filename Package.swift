@@ -64,9 +64,11 @@ let package = Package(
                 "EventSources",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -103,12 +105,21 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // The NATS client protocol (ours: the mirror has no client): the
-        // parser, a connection over TCP or NATS's WebSocket listener, and the
-        // little of JetStream's API clusterdash uses.
+        // The NATS client protocol's server half, parsed from bytes cut
+        // anywhere; and what the client sends, encoded. Pure but for NIOCore's
+        // ByteBuffer (the fuzzer builds it alone).
+        .target(
+            name: "NATSProtocol",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict
+        ),
+        // The NATS client (ours: the mirror has no client): a connection over
+        // TCP or NATS's WebSocket listener, and the little of JetStream's API
+        // clusterdash uses.
         .target(
             name: "NATSClient",
             dependencies: [
+                "NATSProtocol",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -132,6 +143,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Patroni's REST answers and etcd's watch lines, read (pure: the
+        // fuzzer builds it alone).
+        .target(
+            name: "PatroniProtocol",
+            dependencies: ["ClusterProtocol"],
+            swiftSettings: strict
+        ),
         // The Patroni connector: /cluster polled, Patroni's keys in etcd
         // watched, both diffed into protocol-v1 envelopes; promotions become
         // POST /switchover or /failover. The pure half (parse, diff, preview)
@@ -140,6 +158,7 @@ let package = Package(
             name: "PatroniSource",
             dependencies: [
                 "ClusterProtocol",
+                "PatroniProtocol",
                 "ClusterState",
                 "EventSources",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -307,3 +326,22 @@ let package = Package(
         ),
     ]
 )
+
+// The libFuzzer targets (docs/RELIABILITY.md, scripts/fuzz): only when
+// CLUSTERDASH_FUZZ=1, built with `--sanitize fuzzer --sanitize address` in a
+// build folder of their own. libFuzzer brings `main`, so a normal build
+// cannot link them and never sees them.
+if Context.environment["CLUSTERDASH_FUZZ"] == "1" {
+    let fuzzers: [(String, [Target.Dependency])] = [
+        ("fuzz-envelope", ["ClusterProtocol"]),
+        ("fuzz-nats", ["NATSProtocol", .product(name: "NIOCore", package: "swift-nio")]),
+        ("fuzz-resp", ["RedisSource", .product(name: "NIOCore", package: "swift-nio")]),
+        ("fuzz-patroni", ["PatroniProtocol"]),
+    ]
+    for (name, dependencies) in fuzzers {
+        package.targets.append(
+            .executableTarget(
+                name: name, dependencies: dependencies, path: "Fuzz/\(name.dropFirst(5))",
+                swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]))
+    }
+}

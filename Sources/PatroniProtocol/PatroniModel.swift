@@ -1,5 +1,4 @@
 import ClusterProtocol
-import EventSources
 
 /// A member's lag as Patroni's `/cluster` gives it: a number of bytes, the
 /// string `unknown`, or nothing at all (the leader; a member with no position).

@@ -174,7 +174,7 @@ public struct NATSParser: Sendable {
 
     /// `NATS/1.0[ status[ text]]\r\n` then `Name: value\r\n` lines, then `\r\n`
     /// (read as bytes: a JetStream delivery carries headers on every message).
-    static func readHeaders(_ block: [UInt8], into message: inout NATSMessage) throws(NATSProtocolError) {
+    public static func readHeaders(_ block: [UInt8], into message: inout NATSMessage) throws(NATSProtocolError) {
         var lines: [ArraySlice<UInt8>] = []
         var start = 0
         var i = 0

@@ -7,6 +7,12 @@ public struct EtcdKeyEvent: Sendable, Hashable {
     public var kind: Kind
     public var key: String
     public var value: String
+
+    public init(kind: Kind, key: String, value: String) {
+        self.kind = kind
+        self.key = key
+        self.value = value
+    }
 }
 
 /// Reads etcd's HTTP gateway watch stream: one JSON object per line,

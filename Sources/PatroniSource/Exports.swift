@@ -1,0 +1,3 @@
+// The REST and watch readers live in PatroniProtocol (no HTTP client: what
+// the fuzzer builds); a user of the source gets them with this module.
+@_exported import PatroniProtocol
