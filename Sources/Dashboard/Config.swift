@@ -14,6 +14,9 @@ public struct ClusterConfig: Sendable, Equatable {
     public var lagWarnMillis: Int64?
     public var lagCritMillis: Int64?
     public var caFile: String?
+    /// The name the `wss://` servers' certificates carry when the URLs give
+    /// bare IP addresses (`tls_server_name`).
+    public var tlsServerName: String?
     public var readOnly = false
     /// `protocol-v1` (the default: `endpoints`) or `patroni` (`patroni`, `etcd`).
     public var engine = "protocol-v1"
@@ -66,8 +69,8 @@ public struct ConfigFile: Sendable {
 
     static let topKeys: Set<String> = ["default_cluster", "theme", "clusters", "keys"]
     static let clusterKeys: Set<String> = [
-        "endpoints", "token_env", "theme", "ca_file", "read_only", "lag_warn", "lag_crit", "engine", "patroni", "etcd", "redis", "sentinels",
-        "master", "auth_env",
+        "endpoints", "token_env", "theme", "ca_file", "tls_server_name", "read_only", "lag_warn", "lag_crit", "engine", "patroni", "etcd",
+        "redis", "sentinels", "master", "auth_env",
         "lag_warn_bytes", "lag_crit_bytes", "promotion_lag_limit_bytes",
     ]
     static let engines = ["protocol-v1", "patroni", "redis-cluster", "redis-sentinel"]
@@ -142,6 +145,7 @@ public struct ConfigFile: Sendable {
                 cc.tokenEnv = try r.string(c, "token_env", at: at)
                 cc.theme = try r.string(c, "theme", at: at)
                 cc.caFile = try r.string(c, "ca_file", at: at)
+                cc.tlsServerName = try r.string(c, "tls_server_name", at: at)
                 cc.readOnly = try r.bool(c, "read_only", at: at) ?? false
                 cc.lagWarnMillis = try r.duration(c, "lag_warn", at: at)
                 cc.lagCritMillis = try r.duration(c, "lag_crit", at: at)

@@ -14,11 +14,38 @@ public struct EndpointConfig: Sendable, Hashable {
     public var token: String?
     /// PEM file of a private CA for `wss://`.
     public var caFile: String?
+    /// The name a `wss://` server's certificate must carry (and TLS's SNI),
+    /// when it is not the URL's host: a bare IP address behind a certificate
+    /// for a name.
+    public var tlsServerName: String?
 
-    public init(url: String, token: String? = nil, caFile: String? = nil) {
+    public init(url: String, token: String? = nil, caFile: String? = nil, tlsServerName: String? = nil) {
         self.url = url
         self.token = token
         self.caFile = caFile
+        self.tlsServerName = tlsServerName
+    }
+
+    /// The server name TLS sends (SNI) and checks the certificate's DNS names
+    /// against: `tlsServerName`, else nil (the URL's host). A bare IP address
+    /// may not be sent as SNI, so one without `tlsServerName` sends
+    /// `ipEndpointServerName`, a name under `.invalid` (RFC 6761) that no
+    /// certificate carries: the certificate is then accepted only for an IP
+    /// address entry equal to the address connected to.
+    public var sniHostname: String? {
+        if let tlsServerName { return tlsServerName }
+        guard let host = URLComponents(string: url)?.host, EndpointConfig.isIPAddress(host) else { return nil }
+        return EndpointConfig.ipEndpointServerName
+    }
+
+    public static let ipEndpointServerName = "ip-address-endpoint.clusterdash.invalid"
+
+    /// Whether `host` (as URLComponents gives it) is an IPv4 or IPv6 address.
+    public static func isIPAddress(_ host: String) -> Bool {
+        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        if bare.contains(":") { return true }
+        let parts = bare.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts.allSatisfy { p in !p.isEmpty && p.count <= 3 && p.allSatisfy(\.isNumber) }
     }
 
     /// Set when the URL is plain `ws://` to a host that is not loopback: the

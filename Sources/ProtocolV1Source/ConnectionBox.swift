@@ -7,6 +7,10 @@ extension WebSocketSource {
     func tlsConfiguration(for config: EndpointConfig) throws -> TLSConfiguration? {
         guard config.url.hasPrefix("wss://") else { return nil }
         var tls = TLSConfiguration.makeClientConfiguration()
+        // Closing waits this long for the server's close_notify; a server that
+        // no longer reads (its WebSocket ended) never sends one, and stopping
+        // (quitting the dashboard) took NIOSSL's default of 5 s.
+        tls.shutdownTimeout = .milliseconds(300)
         if let ca = config.caFile {
             tls.trustRoots = .file(ca)
         }

@@ -1,3 +1,4 @@
+import EventSources
 import Foundation
 import NIOCore
 import NIOPosix
@@ -8,7 +9,7 @@ import Synchronization
 /// status it answers. The WebSocket client only reports "upgrade failed";
 /// this tells a 401 (show "unauthorized", retry slowly) from other refusals.
 enum HTTPProbe {
-    static func status(url: String, token: String?, tls: TLSConfiguration?) async -> Int? {
+    static func status(url: String, token: String?, tls: TLSConfiguration?, serverName: String? = nil) async -> Int? {
         guard let c = URLComponents(string: url), let host = c.host else { return nil }
         let secure = c.scheme == "wss" || c.scheme == "https"
         let port = c.port ?? (secure ? 443 : 80)
@@ -25,7 +26,8 @@ enum HTTPProbe {
                     channel.eventLoop.makeCompletedFuture {
                         if secure, let tls {
                             let context = try NIOSSLContext(configuration: tls)
-                            let handler = try NIOSSLClientHandler(context: context, serverHostname: host.first?.isNumber == true ? nil : host)
+                            let name = serverName ?? (EndpointConfig.isIPAddress(host) ? nil : host)
+                            let handler = try NIOSSLClientHandler(context: context, serverHostname: name)
                             try channel.pipeline.syncOperations.addHandler(handler)
                         }
                         try channel.pipeline.syncOperations.addHandler(collector)

@@ -137,7 +137,8 @@ public final class WebSocketSource: EventSource, CommandSink {
         var headers = HTTPFields()
         if let token = config.token { headers[.authorization] = "Bearer \(token)" }
         let wsConfig = WebSocketClientConfiguration(
-            maxFrameSize: EnvelopeCodec.maxFrameBytes, additionalHeaders: headers, autoPing: .enabled(timePeriod: .seconds(10)))
+            maxFrameSize: EnvelopeCodec.maxFrameBytes, additionalHeaders: headers, autoPing: .enabled(timePeriod: .seconds(10)),
+            sniHostname: config.sniHostname)
         let tls: TLSConfiguration?
         do {
             tls = try tlsConfiguration(for: config)
@@ -289,7 +290,8 @@ public final class WebSocketSource: EventSource, CommandSink {
             if clock() > deadline {
                 connection.cancel()
                 machine = box.machine
-                return .closed("handshake timed out")
+                // A plain ws:// server says nothing to a TLS hello: name it.
+                return .closed(tls == nil ? "handshake timed out" : "handshake timed out (TLS: no answer to the TLS hello; a ws:// server?)")
             }
             if box.finished { break }
             try? await Task.sleep(for: .milliseconds(10))
@@ -309,7 +311,7 @@ public final class WebSocketSource: EventSource, CommandSink {
             if case ConnectionEnd.tooLarge = error { return .closed("a fragmented message over \(EnvelopeCodec.maxFrameBytes) bytes") }
             if let e = error as? WebSocketClientError, e == .webSocketUpgradeFailed {
                 // The client does not say why; ask the server with a plain request.
-                let status = await HTTPProbe.status(url: config.url, token: config.token, tls: tls)
+                let status = await HTTPProbe.status(url: config.url, token: config.token, tls: tls, serverName: config.tlsServerName)
                 if status == 401 { return .unauthorized }
                 return .closed(status.map { "upgrade refused: HTTP \($0)" } ?? "WebSocket upgrade refused")
             }

@@ -5,9 +5,11 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
+import HummingbirdTLS
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import NIOSSL
 import ServiceLifecycle
 import UnixSignals
 
@@ -30,6 +32,9 @@ public struct SimServerOptions: Sendable {
     public var flood = false
     /// Largest client frame accepted.
     public var maxClientFrameBytes = 1 << 20
+    /// Serve TLS (`wss://`, `https://`) with this certificate and key, on
+    /// every listener (`ServerTLS.configuration` reads them from PEM files).
+    public var tls: TLSConfiguration?
 
     public init() {}
 
@@ -54,7 +59,7 @@ public struct SimServerOptions: Sendable {
 /// `clusterdash gateway` (`RelayEngine`).
 public final class StreamServer<Engine: ServedEngine>: Sendable {
     public let core: StreamCore<Engine>
-    /// `ws://host:port/v1/stream` of the main (gateway) listener.
+    /// `ws://host:port/v1/stream` (`wss://` with TLS) of the main (gateway) listener.
     public let url: String
     public let port: Int
     /// Per-node listeners, when enabled.
@@ -81,13 +86,13 @@ public final class StreamServer<Engine: ServedEngine>: Sendable {
         await core.reopen()
         let ports = PortCollector()
         var services: [any Service] = []
-        let main = makeApplication(core: core, options: options, node: nil, port: options.port, ports: ports, logger: logger)
+        let main = try makeApplication(core: core, options: options, node: nil, port: options.port, ports: ports, logger: logger)
         services.append(main)
         let nodeIDs = await core.nodeIDs
         if options.perNodePorts {
             for (i, node) in nodeIDs.enumerated() {
                 let port = options.nodePortBase == 0 ? 0 : options.nodePortBase + i
-                services.append(makeApplication(core: core, options: options, node: node, port: port, ports: ports, logger: logger))
+                services.append(try makeApplication(core: core, options: options, node: node, port: port, ports: ports, logger: logger))
             }
         }
         services += extra
@@ -97,12 +102,13 @@ public final class StreamServer<Engine: ServedEngine>: Sendable {
         let expected = 1 + (options.perNodePorts ? nodeIDs.count : 0)
         let bound = try await ports.wait(for: expected, runner: runner)
         guard let mainPort = bound["main"] else { throw SimServerError.didNotStart }
+        let scheme = options.tls == nil ? "ws" : "wss"
         var nodeURLs: [String: String] = [:]
         for node in nodeIDs {
-            if let p = bound[node] { nodeURLs[node] = "ws://\(options.host):\(p)/v1/stream" }
+            if let p = bound[node] { nodeURLs[node] = "\(scheme)://\(options.host):\(p)/v1/stream" }
         }
         return StreamServer(
-            core: core, url: "ws://\(options.host):\(mainPort)/v1/stream", port: mainPort, nodeURLs: nodeURLs, group: group,
+            core: core, url: "\(scheme)://\(options.host):\(mainPort)/v1/stream", port: mainPort, nodeURLs: nodeURLs, group: group,
             runner: runner)
     }
 
@@ -122,7 +128,7 @@ public final class StreamServer<Engine: ServedEngine>: Sendable {
 
     static func makeApplication(
         core: StreamCore<Engine>, options: SimServerOptions, node: String?, port: Int, ports: PortCollector, logger: Logger
-    ) -> some Service {
+    ) throws -> some Service {
         let router = Router()
         // Requests that were not upgraded land here: say why.
         router.get("/v1/stream") { request, _ -> Response in
@@ -155,7 +161,7 @@ public final class StreamServer<Engine: ServedEngine>: Sendable {
             return nil
         }
         let upgrade = HTTP1WebSocketUpgradeChannel.Configuration(ws: wsConfig)
-        let server = HTTPServerBuilder { responder in
+        let plain = HTTPServerBuilder { responder in
             GatedChildChannel(
                 base: HTTP1WebSocketUpgradeChannel(responder: responder, configuration: upgrade) { request, channel, _ in
                     guard request.path?.split(separator: "?").first == "/v1/stream" else { return .dontUpgrade }
@@ -169,6 +175,7 @@ public final class StreamServer<Engine: ServedEngine>: Sendable {
                 },
                 decide: decide)
         }
+        let server = try options.tls.map { try HTTPServerBuilder.tls(plain, tlsConfiguration: $0) } ?? plain
         return Application(
             router: router,
             server: server,

@@ -168,7 +168,10 @@ struct DashboardCommand: AsyncParsableCommand {
             let token =
                 connection.token ?? c.tokenEnv.flatMap { ProcessInfo.processInfo.environment[$0] }
                 ?? ProcessInfo.processInfo.environment["CLUSTERDASH_TOKEN"]
-            endpoints = c.endpoints.map { EndpointConfig(url: $0, token: token, caFile: connection.caFile ?? c.caFile) }
+            endpoints = c.endpoints.map {
+                EndpointConfig(
+                    url: $0, token: token, caFile: connection.caFile ?? c.caFile, tlsServerName: connection.tlsServerName ?? c.tlsServerName)
+            }
         }
         // The parser refuses a cluster without endpoints; this guards the rule
         // that a named cluster is never shown as the demo.

@@ -149,7 +149,7 @@ struct SimCommand: AsyncParsableCommand {
 }
 
 /// What every protocol-v1 server of ours takes (`sim`, `gateway`): tokens
-/// and the log level; `--listen` is each command's own (their defaults differ).
+/// TLS and the log level; `--listen` is each command's own (their defaults differ).
 struct ServerFlags: ParsableArguments {
     @Option(name: .customLong("token-read"), help: "Bearer token that may subscribe (default: CLUSTERDASH_TOKEN_READ).")
     var tokenRead: String?
@@ -159,6 +159,12 @@ struct ServerFlags: ParsableArguments {
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (to stderr).")
     var logLevel = "notice"
+
+    @Option(name: .customLong("tls-cert"), help: "Serve TLS (wss://) with this PEM certificate (chain); needs --tls-key.")
+    var tlsCert: String?
+
+    @Option(name: .customLong("tls-key"), help: "The PEM private key of --tls-cert.")
+    var tlsKey: String?
 
     /// The server's options: `listen` (HOST:PORT, checked) and the tokens.
     func options(listen: String) throws -> SimServerOptions {
@@ -170,6 +176,17 @@ struct ServerFlags: ParsableArguments {
         options.port = port
         options.readToken = tokenRead ?? environment["CLUSTERDASH_TOKEN_READ"]
         options.operateToken = tokenOperate ?? environment["CLUSTERDASH_TOKEN_OPERATE"]
+        switch (tlsCert, tlsKey) {
+        case (nil, nil): break
+        case (let cert?, let key?):
+            do {
+                options.tls = try ServerTLS.configuration(certFile: cert, keyFile: key)
+            } catch {
+                throw ValidationError(error.description)
+            }
+        case (nil, _?): throw ValidationError("--tls-key needs --tls-cert (the certificate it goes with)")
+        case (_?, nil): throw ValidationError("--tls-cert needs --tls-key (the certificate's private key)")
+        }
         return options
     }
 

@@ -43,6 +43,11 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .customLong("ca-file"), help: "PEM file of a private CA for wss:// endpoints.")
     var caFile: String?
 
+    @Option(
+        name: .customLong("tls-server-name"),
+        help: "The name the wss:// server's certificate must carry, when the URL gives another (a bare IP address).")
+    var tlsServerName: String?
+
     @Option(help: "Record every received envelope to this JSON-lines file (replay it with `clusterdash replay`).")
     var record: String?
 
@@ -72,7 +77,7 @@ struct ConnectionOptions: ParsableArguments {
             guard let c = URLComponents(string: url), let scheme = c.scheme, SourceFactory.schemes.contains(scheme), c.host != nil else {
                 throw ValidationError("--endpoint must be a ws://, wss://, nats:// or nats+ws:// URL, got \(url)")
             }
-            return EndpointConfig(url: url, token: token, caFile: caFile)
+            return EndpointConfig(url: url, token: token, caFile: caFile, tlsServerName: tlsServerName)
         }
     }
 }
