@@ -47,7 +47,18 @@ extension ClusterState {
         // A health change moves quorum by at most one: counted, not recounted.
         var servedBefore = false
         if case .healthChanged(let d) = e.event { servedBefore = nodes[d.node].map(\.servesQuorum) ?? false }
-        let disposition = reduce(e)
+        // A snapshot that covers only some of the sources seen (a per-node
+        // endpoint's) is authoritative for those alone (docs/PROTOCOL.md).
+        var partial: Set<String>?
+        if case .snapshot(let s) = e.event, !s.seqs.isEmpty {
+            let covered = Set(s.seqs.keys).union([e.source])
+            if seqTracker.last.keys.contains(where: { !covered.contains($0) }) { partial = covered }
+        }
+        let disposition = partial == nil ? reduce(e) : reducePartialSnapshot(e, covering: partial ?? [])
+        if e.seq > 0, !e.isSnapshot, disposition.0 == .applied {
+            recent.append(e)
+            if recent.count > limits.replayWindow { recent.removeFirst() }
+        }
         switch e.event {
         case .snapshot, .nodeJoined, .nodeLeft, .roleChanged, .electionStarted, .demoted, .authorityTransferred:
             refreshOrders()
@@ -112,9 +123,15 @@ extension ClusterState {
             appendLog(e, .notice, .joined(node: d.node.id, role: d.node.role, region: d.node.region))
 
         case .nodeLeft(let d):
-            if var record = nodes[d.node] {
+            // Another node's report that arrives after the node itself spoke
+            // again (merged endpoints: the reporter's endpoint lagged) is old
+            // news: logged, not applied.
+            if var record = nodes[d.node], record.lastHeard.map({ $0 <= t }) ?? true {
                 record.departure = NodeRecord.Departure(reason: d.reason, at: t)
-                if record.info.role == .primary { record.info.role = .unknown }
+                if record.info.role == .primary {
+                    record.info.role = .unknown
+                    record.info.calculatorState = nil
+                }
                 nodes[d.node] = record
                 pruneDeparted()
             }
@@ -122,17 +139,22 @@ extension ClusterState {
             appendLog(e, severity, .left(node: d.node, reason: d.reason))
 
         case .roleChanged(let d):
+            // Only news of the newest term moves the leader: an endpoint that
+            // lags (merged endpoints) may bring a change of an older term late.
+            let current = d.term >= term
             raiseTerm(d.term)
             ensureNode(d.node, at: t)
             nodes[d.node]?.info.role = d.to
             nodes[d.node]?.info.term = d.term
             if d.to == .primary {
-                leader = d.node
+                if current { leader = d.node }
                 // A primary has no lag: its follower history ends here.
                 nodes[d.node]?.info.lagMillis = nil
                 followers[d.node] = nil
             }
-            if d.from == .primary, leader == d.node, d.to != .primary { leader = nil }
+            if d.from == .primary, leader == d.node, d.to != .primary, current { leader = nil }
+            // The calculator runs on the leader only (its state is null elsewhere).
+            if d.from == .primary, d.to != .primary { nodes[d.node]?.info.calculatorState = nil }
             let severity: LogSeverity = (d.to == .primary || d.from == .primary) ? .warning : .notice
             appendLog(e, severity, .roleChanged(node: d.node, from: d.from, to: d.to, term: d.term, reason: d.reason))
             refreshOrders()  // the primaries just changed; the check below reads them
@@ -179,8 +201,8 @@ extension ClusterState {
             appendLog(e, .warning, .electionStarted(term: d.term, candidate: d.candidate))
 
         case .leaderElected(let d):
+            if d.term >= term { leader = d.leader }
             raiseTerm(d.term)
-            leader = d.leader
             // A poll of an engine sees the new leader, not the votes: none is said then.
             appendLog(e, .notice, .leaderElected(leader: d.leader, term: d.term, votes: d.votes))
 
@@ -240,6 +262,10 @@ extension ClusterState {
         case .heartbeat(let d):
             // A sign of life, not news: no log line. Roles come from role events.
             nodes[d.node]?.info.lastHeartbeat = t
+            // The node's own word on its term (a term never goes back): the
+            // node table would otherwise show a follower's term from before
+            // the last election until a snapshot came.
+            if let held = nodes[d.node]?.info.term, d.term > held { nodes[d.node]?.info.term = d.term }
             if let v = d.assignmentVersion { nodes[d.node]?.assignmentVersion = v }
             if d.node != e.source, let n = nodes[d.node], n.lastHeard.map({ t > $0 }) ?? true {
                 nodes[d.node]?.lastHeard = t
@@ -260,5 +286,12 @@ extension String {
     /// `quorum_loss` -> `quorum loss`, for text meant to be read.
     public var replacingUnderscores: String {
         String(map { $0 == "_" ? " " : $0 })
+    }
+}
+
+extension Envelope {
+    var isSnapshot: Bool {
+        if case .snapshot = event { return true }
+        return false
     }
 }

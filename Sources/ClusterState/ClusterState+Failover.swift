@@ -33,8 +33,8 @@ extension ClusterState {
             appendLog(e, .warning, .promotionEnded(p))
 
         case .authorityTransferred(let d):
+            if d.term >= term { leader = d.newPrimary }
             raiseTerm(d.term)
-            leader = d.newPrimary
             if let id = d.requestID ?? e.correlationID, var p = promotions[id] {
                 p.oldPrimary = d.oldPrimary ?? p.oldPrimary
                 p.newPrimary = d.newPrimary
@@ -48,10 +48,11 @@ extension ClusterState {
             }
 
         case .demoted(let d):
+            let current = d.term >= term
             raiseTerm(d.term)
             ensureNode(d.node, at: t)
             if nodes[d.node]?.info.role == .primary { nodes[d.node]?.info.role = .replica }
-            if leader == d.node { leader = nil }
+            if leader == d.node, current { leader = nil }
             let severity: LogSeverity = d.cause == .gracefulHandoff ? .notice : .critical
             appendLog(e, severity, .demoted(node: d.node, cause: d.cause, term: d.term))
 

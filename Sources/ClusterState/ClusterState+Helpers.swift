@@ -4,22 +4,32 @@ import DequeModule
 extension ClusterState {
     // MARK: Helpers
 
-    mutating func applySnapshot(_ s: ClusterSnapshot, envelope e: Envelope) {
+    /// A full snapshot replaces the nodes, followers, assignment, migrations
+    /// and tenants. A `partial` one (it covers only some of the sources seen)
+    /// replaces what it lists and keeps the rest: nodes, followers and
+    /// migrations it does not list, a higher term, a newer assignment
+    /// (`reducePartialSnapshot` then applies the other sources' newer events
+    /// again).
+    mutating func applySnapshot(_ s: ClusterSnapshot, envelope e: Envelope, partial: Bool = false) {
         counters.snapshots += 1
         hasSnapshot = true
         clusterName = s.cluster
-        term = s.term
-        leader = s.leader
-        var fresh: [String: NodeRecord] = [:]
+        if !partial || s.term >= term {
+            term = s.term
+            leader = s.leader
+        }
+        var fresh: [String: NodeRecord] = partial ? nodes : [:]
         for n in s.nodes.prefix(limits.nodes) {
             var r = NodeRecord(info: n, lastHeard: nodes[n.id]?.lastHeard)
             r.consecutiveFailures = nodes[n.id]?.consecutiveFailures ?? 0
             r.healthDetail = nodes[n.id]?.healthDetail
+            // Heartbeats' news that a snapshot does not carry.
+            r.assignmentVersion = nodes[n.id]?.assignmentVersion
             fresh[n.id] = r
         }
         nodes = fresh
         // Lag history is ours to keep for followers that still exist.
-        followers = followers.filter { fresh[$0.key] != nil }
+        if !partial { followers = followers.filter { fresh[$0.key] != nil } }
         for n in s.nodes where n.role != .primary {
             if let lag = n.lagMillis { followers[n.id, default: FollowerRecord(follower: n.id)].lagMillis = lag }
             if let eng = n.engine, let state = eng.lagState {
@@ -30,16 +40,18 @@ extension ClusterState {
                 followers[n.id] = f
             }
         }
-        engine = s.engine
+        if !partial || s.engine != nil { engine = s.engine }
         if let h = s.history { engineHistory = Array(h.entries.suffix(ClusterState.engineHistoryCap)) }
-        if let a = s.assignment {
+        if partial, let held = assignment, s.assignment.map({ $0.version < held.version }) ?? true {
+            // Ours is newer (or the snapshot has none): kept.
+        } else if let a = s.assignment {
             assignment = AssignmentState(
                 version: a.version, strategy: a.strategy, reason: assignment?.reason, publishedAt: e.timestamp,
                 partitions: a.partitions, previous: nil)
         } else {
             assignment = nil
         }
-        var kept = BoundedDictionary<String, MigrationRecord>(capacity: limits.migrations)
+        var kept = partial ? migrations : BoundedDictionary<String, MigrationRecord>(capacity: limits.migrations)
         for m in s.migrations {
             var r = migrations[m.migrationID] ?? MigrationRecord(info: m)
             r.info = m
@@ -47,12 +59,33 @@ extension ClusterState {
             kept[m.migrationID] = r
         }
         migrations = kept
-        tenants = Dictionary(s.tenants.map { ($0.tenant, $0.region) }, uniquingKeysWith: { _, last in last })
+        let listed = Dictionary(s.tenants.map { ($0.tenant, $0.region) }, uniquingKeysWith: { _, last in last })
+        tenants = partial ? tenants.merging(listed) { _, snapshot in snapshot } : listed
         // The snapshot's seqs hold the sources it covers; others keep theirs
         // (a per-node endpoint's snapshot covers that node only).
         seqTracker.cover(s.seqs, source: e.source, seq: e.seq)
         let primary = s.nodes.filter { $0.role == .primary }.map(\.id).sorted(by: naturalLess)
         appendLog(e, .info, .snapshot(cluster: s.cluster, nodes: s.nodes.count, term: s.term, primaries: primary))
+    }
+
+    /// A partial snapshot (see `applySnapshot`), then the events of the
+    /// sources it does not cover that are as new as it or newer, applied
+    /// again on top: it was made before they happened (or as they did), so
+    /// what they said stands. Their log lines and counts were written when
+    /// they first came and are not written twice.
+    mutating func reducePartialSnapshot(_ e: Envelope, covering covered: Set<String>) -> (ApplyOutcome.Disposition, ResyncReason?) {
+        guard case .snapshot(let s) = e.event else { return reduce(e) }
+        applySnapshot(s, envelope: e, partial: true)
+        let again = recent.filter { !covered.contains($0.source) && $0.timestamp >= e.timestamp }
+        guard !again.isEmpty else { return (.applied, nil) }
+        let keptLog = log
+        let keptAppended = logAppended
+        let keptCounters = counters
+        for r in again { _ = reduce(r) }
+        log = keptLog
+        logAppended = keptAppended
+        counters = keptCounters
+        return (.applied, nil)
     }
 
     mutating func promotionFromCommand(_ d: CommandResult) -> PromotionRecord? {

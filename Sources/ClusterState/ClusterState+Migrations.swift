@@ -63,6 +63,9 @@ extension ClusterState {
         case .migrationFailed(let d):
             if var m = migrations[d.migrationID] {
                 m.info.state = .failed
+                // A finished migration has no phase (the contract's and a
+                // snapshot's view); where it stopped stays in `phases`.
+                m.info.phase = nil
                 m.failureReason = d.reason
                 m.finishedAt = t
                 if m.writePauseStartedAt != nil, m.writePauseEndedAt == nil { m.writePauseEndedAt = t }
@@ -74,6 +77,7 @@ extension ClusterState {
         case .migrationCancelled(let d):
             if var m = migrations[d.migrationID] {
                 m.info.state = .cancelled
+                m.info.phase = nil
                 m.cancelledBy = d.by
                 m.finishedAt = t
                 if m.writePauseStartedAt != nil, m.writePauseEndedAt == nil { m.writePauseEndedAt = t }

@@ -22,6 +22,10 @@ public struct StateLimits: Sendable, Hashable {
     public var sources = 4_096
     /// Nodes held at most (a flood of made-up node ids must not grow memory).
     public var nodes = 4_096
+    /// Recent events kept to be applied again on top of a partial snapshot
+    /// (one that covers only some sources: a per-node endpoint's), so that it
+    /// never rolls back what the other sources said after it was made.
+    public var replayWindow = 2_048
 
     public init() {}
 }
@@ -143,6 +147,9 @@ public struct ClusterState: Sendable {
     public internal(set) var hasSnapshot = false
     public internal(set) var counters = StateCounters()
     var seenIDs: RecentIDs
+    /// The newest events of the sequence applied, oldest first (bounded by
+    /// `limits.replayWindow`): what a partial snapshot applies again.
+    var recent: Deque<Envelope> = []
     /// Orders kept up to date by `apply` (sorted only when membership or
     /// roles change, never per frame).
     var nodeOrder: [String] = []

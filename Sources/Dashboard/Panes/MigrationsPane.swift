@@ -58,7 +58,10 @@ func renderMigrations(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbol
 
 /// `✓✓●○○`: the five phases of a migration as a step line.
 func phaseSteps(_ mig: MigrationRecord, _ sym: Symbols) -> Line {
-    let current = mig.info.phase?.ordinal
+    // A failed or cancelled migration has no phase left: it stopped in the
+    // last one it entered.
+    let stopped = mig.info.state == .failed || mig.info.state == .cancelled
+    let current = mig.info.phase?.ordinal ?? (stopped ? mig.phases.last?.phase.ordinal : nil)
     var line = Line([])
     for (k, _) in MigrationPhase.allCases.enumerated() {
         let done =
