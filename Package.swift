@@ -276,6 +276,10 @@ let package = Package(
             name: "EventSourcesTests",
             dependencies: [
                 "EventSources", "ProtocolV1Source", "SimServer", "ClusterSim", "ClusterState", "ClusterProtocol", "ClusterdashTesting",
+                "Dashboard", "RenderCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -44,6 +44,7 @@ extension ClusterState {
 
         let nodeCount = nodes.count
         let followerCount = followers.count
+        addedNode = nil
         // A health change moves quorum by at most one: counted, not recounted.
         var servedBefore = false
         if case .healthChanged(let d) = e.event { servedBefore = nodes[d.node].map(\.servesQuorum) ?? false }
@@ -59,7 +60,16 @@ extension ClusterState {
             recent.append(e)
             if recent.count > limits.replayWindow { recent.removeFirst() }
         }
+        // One node added (and at most its follower record): taken into the
+        // orders in place when it can be.
+        let oneAdded =
+            nodes.count == nodeCount + 1 && followers.count <= followerCount + 1
+            && (followers.count == followerCount || addedNode.map { followers[$0] != nil } == true)
         switch e.event {
+        case .nodeJoined where oneAdded && addedNode.map({ insertIntoOrders($0) }) == true:
+            refreshCounts()
+        case .nodeJoined(let d) where nodes[d.node.id] == nil:
+            break  // refused by the node cap: nothing changed
         case .snapshot, .nodeJoined, .nodeLeft, .roleChanged, .electionStarted, .demoted, .authorityTransferred:
             refreshOrders()
             refreshCounts()
@@ -74,7 +84,9 @@ extension ClusterState {
             // Everything else changes no membership, role or assignment (a
             // health change is counted below); only a node or follower that
             // appeared or was dropped by a cap needs the full recount.
-            if nodes.count != nodeCount || followers.count != followerCount {
+            if oneAdded, let id = addedNode, insertIntoOrders(id) {
+                refreshCounts()
+            } else if nodes.count != nodeCount || followers.count != followerCount {
                 refreshOrders()
                 refreshCounts()
             } else if case .healthChanged(let d) = e.event, let n = nodes[d.node], n.isMember, n.servesQuorum != servedBefore {

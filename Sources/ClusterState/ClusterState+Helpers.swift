@@ -102,11 +102,31 @@ extension ClusterState {
         guard nodes[id] == nil else { return }
         guard nodes.count < limits.nodes else { return }
         nodes[id] = NodeRecord(info: NodeInfo(id: id, role: .unknown, health: .healthy, term: term, managerState: .other("unknown")))
+        addedNode = id
     }
 
     mutating func upsert(_ record: NodeRecord) {
         guard nodes[record.id] != nil || nodes.count < limits.nodes else { return }
+        if nodes[record.id] == nil { addedNode = record.id }
         nodes[record.id] = record
+    }
+
+    /// After an event that added one node (`id`, and perhaps its follower
+    /// record): the cached orders take it in place, by binary search, rather
+    /// than being sorted again; a stream naming thousands of new nodes would
+    /// otherwise sort them all once per event. False (nothing changed) when
+    /// the node is a primary or has left: those move more than one order.
+    mutating func insertIntoOrders(_ id: String) -> Bool {
+        guard let record = nodes[id], record.isPresent, record.info.role != .primary else { return false }
+        let at = nodeOrder.firstIndex(sortedWhere: { other in nodes[other].map { ClusterState.orderLess(record, $0) } ?? true })
+        nodeOrder.insert(id, at: at)
+        presentIDs.insert(id)
+        let shard = record.info.engine?.shard ?? ""
+        if shardPrimaries[shard] == nil { shardPrimaries[shard] = [] }
+        if followers[id] != nil, !followerOrder.contains(id) {
+            followerOrder.insert(id, at: followerOrder.firstIndex(sortedWhere: { naturalLess(id, $0) }))
+        }
+        return true
     }
 
     mutating func pruneDeparted() {
@@ -136,5 +156,20 @@ extension ClusterState {
                 correlationID: e.correlationID))
         logAppended += 1
         if log.count > limits.logCapacity { log.removeFirst() }
+    }
+}
+
+extension Array {
+    /// The first index whose element satisfies `belongsAfter`, in an array
+    /// where the elements that do all come after those that do not (binary
+    /// search; `count` when none does).
+    func firstIndex(sortedWhere belongsAfter: (Element) -> Bool) -> Int {
+        var low = 0
+        var high = count
+        while low < high {
+            let mid = (low + high) / 2
+            if belongsAfter(self[mid]) { high = mid } else { low = mid + 1 }
+        }
+        return low
     }
 }

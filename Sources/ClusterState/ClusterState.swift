@@ -150,6 +150,8 @@ public struct ClusterState: Sendable {
     /// The newest events of the sequence applied, oldest first (bounded by
     /// `limits.replayWindow`): what a partial snapshot applies again.
     var recent: Deque<Envelope> = []
+    /// The node the event being applied added, if it added one.
+    var addedNode: String?
     /// Orders kept up to date by `apply` (sorted only when membership or
     /// roles change, never per frame).
     var nodeOrder: [String] = []
@@ -192,15 +194,18 @@ public struct ClusterState: Sendable {
     /// The longest follower id, in characters.
     public var followerNameWidth: Int { followerNameWidthCache }
 
+    /// The node table's order: present nodes first, primaries first, then by name.
+    static func orderLess(_ a: NodeRecord, _ b: NodeRecord) -> Bool {
+        if a.isPresent != b.isPresent { return a.isPresent }
+        let ap = a.info.role == .primary
+        let bp = b.info.role == .primary
+        if ap != bp { return ap }
+        return naturalLess(a.id, b.id)
+    }
+
     /// Recomputes the cached orders (after a change of membership or roles).
     mutating func refreshOrders() {
-        nodeOrder = nodes.values.sorted { a, b in
-            if a.isPresent != b.isPresent { return a.isPresent }
-            let ap = a.info.role == .primary
-            let bp = b.info.role == .primary
-            if ap != bp { return ap }
-            return naturalLess(a.id, b.id)
-        }.map(\.id)
+        nodeOrder = nodes.values.sorted(by: ClusterState.orderLess).map(\.id)
         followerOrder = followers.keys.sorted(by: naturalLess)
         presentIDs = Set(nodes.values.filter(\.isPresent).map(\.id))
         primaryIDs = nodeOrder.filter { nodes[$0]?.isPresent == true && nodes[$0]?.info.role == .primary }.sorted(by: naturalLess)

@@ -21,6 +21,11 @@ if args.first == "nats" {
     try await NATSBench.main(Array(args.dropFirst()))
     exit(0)
 }
+// `restarts [N]`: the server under a source SIGKILLed and restarted N times (docs/RELIABILITY.md).
+if args.first == "restarts" {
+    try await Restarts.main(Array(args.dropFirst()))
+    exit(0)
+}
 let quick = args.contains("--quick")
 let json = args.contains("--json")
 // The bench's pipeline stands in for the dashboard process: the same

@@ -5,7 +5,8 @@ import Synchronization
     import Glibc
 #endif
 
-/// Signals that end the dashboard: SIGINT, SIGTERM, SIGHUP. They only set a
+/// Signals that end the dashboard: SIGINT, SIGTERM, SIGHUP, SIGQUIT (whose
+/// default would dump core and leave the terminal raw). They only set a
 /// flag; the curses thread sees it and restores the terminal.
 final class QuitSignals: @unchecked Sendable {
     // @unchecked: `sources` is written once, by `install`, before any thread
@@ -15,7 +16,7 @@ final class QuitSignals: @unchecked Sendable {
 
     func install() {
         var made: [any DispatchSourceSignal] = []
-        for sig in [SIGINT, SIGTERM, SIGHUP] {
+        for sig in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] {
             _ = Glibc.signal(sig, SIG_IGN)
             let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             s.setEventHandler { [self] in self.raised.store(sig, ordering: .relaxed) }

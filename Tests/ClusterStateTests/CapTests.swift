@@ -1,7 +1,8 @@
 import ClusterProtocol
-import ClusterState
 import ClusterdashTesting
 import Testing
+
+@testable import ClusterState
 
 @Suite struct CapTests {
     @Test func everythingStaysBounded() {
@@ -37,6 +38,36 @@ import Testing
         // The newest entries are the ones kept.
         #expect(s.commandResults["x-999"] != nil)
         #expect(s.commandResults["x-0"] == nil)
+    }
+
+    /// Nodes that appear one by one are put into the cached orders in place
+    /// (not sorted again per event: 10,000 made-up ids took minutes); the
+    /// orders are exactly what a full sort gives.
+    @Test func ordersTakenInPlaceEqualAFullSort() {
+        var f = EnvelopeFactory()
+        var s = ClusterState()
+        s.apply(f.make(.snapshot(EnvelopeFactory.healthySnapshot())))
+        var random = SplitMix64(seed: 3)
+        for i in 0..<600 {
+            let id = "n-\(random.next() % 400)-\(i % 7)"
+            switch random.next() % 4 {
+            case 0:
+                let role: NodeRole = random.next() % 10 == 0 ? .primary : .replica
+                let node = NodeInfo(id: id, role: role, health: .healthy, term: 7, managerState: .stable)
+                s.apply(f.make(.nodeJoined(NodeJoined(node: node)), source: id))
+            case 1:
+                let lag = ReplicationLag(follower: id, leader: "node-1", lagMillis: 5, lagEntries: 1, walPosition: nil)
+                s.apply(f.make(.replicationLag(lag), source: "node-1"))
+            case 2: s.apply(f.make(.nodeLeft(NodeLeft(node: id, reason: .crashed)), source: "node-1"))
+            default: s.apply(f.make(.heartbeat(NodeHeartbeat(node: id, role: .replica, health: .healthy, term: 7)), source: id))
+            }
+            var full = s
+            full.refreshOrders()
+            #expect(s.nodeIDs == full.nodeIDs, "after event \(i)")
+            #expect(s.followerIDs == full.followerIDs, "after event \(i)")
+            #expect(s.primaries == full.primaries && s.presentIDs == full.presentIDs, "after event \(i)")
+            if s.nodeIDs != full.nodeIDs { break }
+        }
     }
 
     @Test func dedupWindowForgetsTheOldest() {
