@@ -34,6 +34,10 @@ final class DashboardRuntime: @unchecked Sendable {
     let logger: Logger
     let signals: QuitSignals
     let frameMillis: Int64 = 33
+    /// The most envelopes one frame applies (about 20 ms of work in a release
+    /// build), so a key is answered within a frame or two in a flood; 120,000
+    /// a second at 30 frames (a faster stream is shown "behind").
+    static let maxEnvelopesPerFrame = 4_096
     /// The dashboard's clock: the wall clock, or a recording's playhead.
     var clock: @Sendable () -> Timestamp = wallClockNow
     /// Set when playing a recording.
@@ -134,7 +138,7 @@ final class DashboardRuntime: @unchecked Sendable {
                 if f.discover(now: clock()) { dirty = true }
                 for name in f.model.names {
                     guard let s = f.sources[name] else { continue }
-                    var batch = s.queue.take()
+                    var batch = s.queue.take(max: DashboardRuntime.maxEnvelopesPerFrame)
                     defer { s.queue.recycle(&batch) }
                     guard !batch.items.isEmpty || batch.dropped > 0 else { continue }
                     dirty = true
@@ -146,7 +150,10 @@ final class DashboardRuntime: @unchecked Sendable {
                     }
                 }
             } else if due {
-                var batch = source.queue.take()
+                // A bounded bite per frame, so a key is answered within a frame
+                // or two however fast the stream comes (a flood fills the
+                // bounded queue instead: "behind", then a snapshot).
+                var batch = source.queue.take(max: DashboardRuntime.maxEnvelopesPerFrame)
                 let statuses = source.statuses
                 if !batch.items.isEmpty || batch.dropped > 0 || statuses != lastStatuses {
                     lastStatuses = statuses
