@@ -81,4 +81,18 @@ echo "$out" | grep -qF "3 bad lines skipped: 3, 5, 7" || fail "bad lines not rep
 echo "$out" | grep -qF "torn.jsonl:3: not UTF-8 text" || fail "line 3's reason missing: $out"
 ok
 
+# TLS for the servers: a missing file or a key without its certificate is an
+# error naming the flag (and the file), never a server on plain ws://.
+for args in "--tls-cert $WORK/no-cert.pem --tls-key $WORK/no-key.pem|--tls-cert $WORK/no-cert.pem: not a readable PEM certificate" \
+  "--tls-key $WORK/no-key.pem|--tls-key needs --tls-cert"; do
+  set +e
+  # shellcheck disable=SC2086
+  out=$(timeout 20 "$BIN" sim --listen 127.0.0.1:0 ${args%%|*} 2>&1)
+  rc=$?
+  set -e
+  [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] || fail "sim ${args%%|*}: exit $rc, $out"
+  echo "$out" | grep -qF -- "${args#*|}" || fail "wanted \"${args#*|}\", got: $out"
+  ok
+done
+
 echo "cli e2e: $checks checks passed"
