@@ -104,6 +104,8 @@ public final class NATSPublisher<Engine: ServedEngine>: Sendable {
         var stats = NATSPublisherStats()
         /// Reply subjects of commands whose result is still to come, by request id.
         var replies = BoundedDictionary<String, String>(capacity: 1_000)
+        /// The highest stream sequence a publish of ours was stored at.
+        var lastStored: UInt64 = 0
     }
 
     public init(core: StreamCore<Engine>, config: NATSPublishConfig, logger: Logger) {
@@ -240,7 +242,17 @@ public final class NATSPublisher<Engine: ServedEngine>: Sendable {
             let box = AckBox()
             let js = JetStream(connection)
             // The lease first: nothing is published without it.
-            let leaseTask = Task { await lease.run(js) }
+            // A lease that lapsed (not renewed in time, as while JetStream
+            // elects a leader) is taken again at once, in the same epoch, only
+            // if nobody else stored an event meanwhile: the events stream ends
+            // where our last stored one did.
+            let stream = config.subjects.stream
+            let leaseTask = Task { [publisher] in
+                await lease.run(js) {
+                    guard let last = try? await js.streamInfo(stream).lastSeq else { return false }
+                    return last == publisher.shared.withLock { $0.lastStored }
+                }
+            }
             defer { leaseTask.cancel() }
             let ackTask = Task { [publisher] in
                 for await m in acks.messages {
@@ -257,6 +269,7 @@ public final class NATSPublisher<Engine: ServedEngine>: Sendable {
                         let a = try JetStream.pubAck(m.payload)
                         box.acknowledged(n)
                         publisher.shared.withLock { s in
+                            s.lastStored = max(s.lastStored, a.seq)
                             s.stats.acknowledged += 1
                             if a.duplicate { s.stats.duplicates += 1 }
                         }
@@ -538,8 +551,12 @@ final class Lease: Sendable {
 
     var isActive: Bool { standing == .holding }
 
-    /// Holds or seeks the lease through `js` until cancelled.
-    func run(_ js: JetStream) async {
+    /// Holds or seeks the lease through `js` until cancelled. When the lease
+    /// held lapsed and nobody holds it now, it is taken again at once if
+    /// `resumable` says nothing was published meanwhile: the holder goes on
+    /// (unsure, then holding) without a new epoch, rather than through
+    /// standby, which lets events go by and so needs one.
+    func run(_ js: JetStream, resumable: @Sendable () async -> Bool = { false }) async {
         while !Task.isCancelled {
             let (active, seq, _) = state.withLock { $0 }
             do {
@@ -548,7 +565,14 @@ final class Lease: Sendable {
                     payload: Array(holder.utf8))
                 state.withLock { $0 = (true, ack.seq, .now) }
             } catch let e as JetStream.APIError where e.errCode == JetStream.APIError.wrongLastSequence {
-                state.withLock { $0 = (false, 0, nil) }
+                if active, await resumable(),
+                    let ack = try? await js.publish(
+                        subject, headers: [NATSHeader("Nats-Expected-Last-Subject-Sequence", "0")], payload: Array(holder.utf8))
+                {
+                    state.withLock { $0 = (true, ack.seq, .now) }
+                } else {
+                    state.withLock { $0 = (false, 0, nil) }
+                }
             } catch {
                 // NATS trouble: `isActive` lapses on its own.
             }
