@@ -34,10 +34,10 @@ final class DashboardRuntime: @unchecked Sendable {
     let logger: Logger
     let signals: QuitSignals
     let frameMillis: Int64 = 33
-    /// The most envelopes one frame applies (about 20 ms of work in a release
-    /// build), so a key is answered within a frame or two in a flood; 120,000
-    /// a second at 30 frames (a faster stream is shown "behind").
-    static let maxEnvelopesPerFrame = 4_096
+    /// The most envelopes applied at once (about 10 ms of work in a release
+    /// build): keys are read between bites, so one waits at most a bite under
+    /// a flood (taking the whole queue made a key wait 350-480 ms).
+    static let maxEnvelopesPerBite = 2_048
     /// The dashboard's clock: the wall clock, or a recording's playhead.
     var clock: @Sendable () -> Timestamp = wallClockNow
     /// Set when playing a recording.
@@ -88,6 +88,9 @@ final class DashboardRuntime: @unchecked Sendable {
         var lastTick = ContinuousClock.now
         var lastSecond = Int64(0)
         var lastStatuses: [EndpointStatus] = []
+        // More waits in the queue than the last bite took: the next bite comes
+        // at once (keys are read between bites), drawn once a frame.
+        var backlog = false
         while true {
             if signals.received != 0 {
                 logger.notice("signal \(signals.received): quitting")
@@ -97,7 +100,7 @@ final class DashboardRuntime: @unchecked Sendable {
             // rest only take what is already there.
             var quit = false
             var events = 0
-            terminal.backend.setInputTimeout(millis: pacer.millisUntilDue(at: ContinuousClock.now))
+            terminal.backend.setInputTimeout(millis: backlog ? 0 : pacer.millisUntilDue(at: ContinuousClock.now))
             while events < 64, let event = terminal.backend.readEvent() {
                 if events == 0 { terminal.backend.setInputTimeout(millis: 0) }
                 events += 1
@@ -138,7 +141,7 @@ final class DashboardRuntime: @unchecked Sendable {
                 if f.discover(now: clock()) { dirty = true }
                 for name in f.model.names {
                     guard let s = f.sources[name] else { continue }
-                    var batch = s.queue.take(max: DashboardRuntime.maxEnvelopesPerFrame)
+                    var batch = s.queue.take(max: DashboardRuntime.maxEnvelopesPerBite)
                     defer { s.queue.recycle(&batch) }
                     guard !batch.items.isEmpty || batch.dropped > 0 else { continue }
                     dirty = true
@@ -149,11 +152,13 @@ final class DashboardRuntime: @unchecked Sendable {
                         f.update(name, .batch(batch, views, at: clock()))
                     }
                 }
-            } else if due {
-                // A bounded bite per frame, so a key is answered within a frame
-                // or two however fast the stream comes (a flood fills the
-                // bounded queue instead: "behind", then a snapshot).
-                var batch = source.queue.take(max: DashboardRuntime.maxEnvelopesPerFrame)
+            } else if due || backlog {
+                // Bounded bites, keys read between them, so a key is answered
+                // within a bite however fast the stream comes; a stream faster
+                // than the bites fills the bounded queue ("behind", then a
+                // snapshot).
+                var batch = source.queue.take(max: DashboardRuntime.maxEnvelopesPerBite)
+                backlog = batch.backlog > batch.items.count
                 let statuses = source.statuses
                 if !batch.items.isEmpty || batch.dropped > 0 || statuses != lastStatuses {
                     lastStatuses = statuses
@@ -177,7 +182,9 @@ final class DashboardRuntime: @unchecked Sendable {
                     dirty = true
                 }
             }
-            if dirty {
+            // Between bites of a backlog, drawn only when a frame is due or a
+            // key came (what it changed shows at once).
+            if dirty, !backlog || due || events > 0 {
                 dirty = false
                 let m = model
                 if let f = fleet, f.model.opened == nil {
