@@ -104,8 +104,8 @@ public final class NATSPublisher<Engine: ServedEngine>: Sendable {
         var stats = NATSPublisherStats()
         /// Reply subjects of commands whose result is still to come, by request id.
         var replies = BoundedDictionary<String, String>(capacity: 1_000)
-        /// The highest stream sequence a publish of ours was stored at.
-        var lastStored: UInt64 = 0
+        /// The epoch being published (empty before the first).
+        var epochID = ""
     }
 
     public init(core: StreamCore<Engine>, config: NATSPublishConfig, logger: Logger) {
@@ -244,13 +244,15 @@ public final class NATSPublisher<Engine: ServedEngine>: Sendable {
             // The lease first: nothing is published without it.
             // A lease that lapsed (not renewed in time, as while JetStream
             // elects a leader) is taken again at once, in the same epoch, only
-            // if nobody else stored an event meanwhile: the events stream ends
-            // where our last stored one did.
+            // if no other publisher began one meanwhile: every epoch opens
+            // with a snapshot, and the last snapshot stored is still ours.
             let stream = config.subjects.stream
+            let snapshots = config.subjects.snapshot
             let leaseTask = Task { [publisher] in
                 await lease.run(js) {
-                    guard let last = try? await js.streamInfo(stream).lastSeq else { return false }
-                    return last == publisher.shared.withLock { $0.lastStored }
+                    let ours = publisher.shared.withLock { $0.epochID }
+                    guard !ours.isEmpty, let last = try? await js.lastMessage(stream: stream, subject: snapshots) else { return false }
+                    return last.headers.first { $0.name == NATSSource.epochHeader }?.value == ours
                 }
             }
             defer { leaseTask.cancel() }
@@ -269,7 +271,6 @@ public final class NATSPublisher<Engine: ServedEngine>: Sendable {
                         let a = try JetStream.pubAck(m.payload)
                         box.acknowledged(n)
                         publisher.shared.withLock { s in
-                            s.lastStored = max(s.lastStored, a.seq)
                             s.stats.acknowledged += 1
                             if a.duplicate { s.stats.duplicates += 1 }
                         }
@@ -309,7 +310,10 @@ public final class NATSPublisher<Engine: ServedEngine>: Sendable {
                             // snapshot: sent again it would only come after it.
                             unacked.removeAll()
                             epoch.renew()
-                            publisher.shared.withLock { $0.stats.epochs += 1 }
+                            publisher.shared.withLock { s in
+                                s.stats.epochs += 1
+                                s.epochID = epoch.id
+                            }
                         } else {
                             // What was not acknowledged goes again (stored once, by its id).
                             republish(&unacked, nextAck: &nextAck, box: box)
