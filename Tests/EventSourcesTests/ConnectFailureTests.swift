@@ -49,7 +49,9 @@ func silentListener() async throws -> (any Channel, Int) {
         let (hung, hungPort) = try await silentListener()
         defer { hung.close(promise: nil) }
         var policy = fastPolicy()
-        policy.connectTimeoutMillis = 500
+        // 2 s: a refused connect must not be mistaken for a timeout when the
+        // machine is busy (it was, once, at 500 ms).
+        policy.connectTimeoutMillis = 2_000
         let cases: [(String, String)] = [
             ("ws://127.0.0.1:\(closedPort)/v1/stream", "connection refused"),
             // Found here: a bare IP with wss:// failed before connecting (an
