@@ -9,16 +9,9 @@ BIN=${1:-.build/debug/clusterdash}
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 WORK=$(mktemp -d)
 SOCKET="clusterdash-storm-$$"
-cleanup() {
-  local rc=$?
-  T kill-server 2>/dev/null || true
-  sleep 0.2
-  rm -rf "$WORK" 2>/dev/null || true
-  exit "$rc"
-}
-trap cleanup EXIT
 # shellcheck source=tmux-lib.sh
 . "$(dirname "$0")/tmux-lib.sh"
+trap cleanup_with_gateway EXIT
 
 T new-session -d -s e2e -x 120 -y 40 "env -i HOME=$WORK TERM=xterm-256color LANG=C.UTF-8 PATH=$PATH bash --norc --noprofile"
 sleep 0.3

@@ -10,23 +10,16 @@ BIN=${1:-.build/debug/clusterdash}
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 WORK=$(mktemp -d)
 SOCKET="clusterdash-token-$$"
-SIM=""
-cleanup() {
-  local rc=$?
-  T kill-server 2>/dev/null || true
-  if [ -n "$SIM" ]; then kill "$SIM" 2>/dev/null || true; wait "$SIM" 2>/dev/null || true; fi
-  sleep 0.2
-  rm -rf "$WORK" 2>/dev/null || true
-  exit "$rc"
-}
-trap cleanup EXIT
 # shellcheck source=tmux-lib.sh
 . "$(dirname "$0")/tmux-lib.sh"
+# The library's cleanup stops the server it is given in GATEWAY: here the simulator.
+GATEWAY=""
+trap cleanup_with_gateway EXIT
 
 TOKEN="tok-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 mkdir -p "$WORK/state" "$WORK/screens"
 CLUSTERDASH_TOKEN_OPERATE="$TOKEN" "$BIN" sim --listen 127.0.0.1:0 --cold-start-window 1s > "$WORK/sim.out" 2>&1 &
-SIM=$!
+GATEWAY=$!
 for _ in $(seq 1 100); do grep -q "serving" "$WORK/sim.out" 2>/dev/null && break; sleep 0.1; done
 URL=$(grep -o "ws://[0-9.:]*/v1/stream" "$WORK/sim.out" | head -n 1)
 [ -n "$URL" ] || fail "the simulator did not start"
