@@ -153,11 +153,14 @@ func applied(_ stream: [Envelope]) -> (state: ClusterState, resyncs: [String]) {
 /// Merged endpoints never regress (issue 15): a per-node endpoint's snapshot
 /// is authoritative only for the sources in its `seqs`; what other sources
 /// said after it was made stays (docs/PROTOCOL.md, "Snapshots and seqs").
+/// The 80 cases yield between rounds: run in parallel without yielding they
+/// held both of CI's cooperative threads for seconds, and the live tests'
+/// network timeouts (a NATS WebSocket upgrade, a refused connect) fired.
 @Suite struct MergedEndpointsPropertyTests {
     /// The property: however late each per-node snapshot arrives among the
     /// other endpoints' events, the state ends as the merged stream's alone.
     @Test(arguments: 1...40 as ClosedRange<UInt64>)
-    func lateSnapshotsFromPerNodeEndpointsEndInTheMergedState(seed: UInt64) {
+    func lateSnapshotsFromPerNodeEndpointsEndInTheMergedState(seed: UInt64) async {
         let incident = Incident(seed: seed)
         #expect(incident.perNode.count >= 5, "the generator took \(incident.perNode.count) per-node snapshots")
         let expected = applied(incident.merged)
@@ -165,6 +168,7 @@ func applied(_ stream: [Envelope]) -> (state: ClusterState, resyncs: [String]) {
         let want = ShownState(expected.state)
         var random = SplitMix64(seed: seed &* 7_919)
         for maxDelay in [0, 5, 50, 400] {
+            await Task.yield()
             let got = applied(incident.withLateSnapshots(&random, maxDelay: maxDelay))
             #expect(got.resyncs.isEmpty, "seed \(seed), delay ≤ \(maxDelay): \(got.resyncs.prefix(3))")
             let shown = ShownState(got.state)
@@ -177,7 +181,7 @@ func applied(_ stream: [Envelope]) -> (state: ClusterState, resyncs: [String]) {
     /// order kept, any endpoint up to `skew` events behind the others), the
     /// state ends as the merged stream's.
     @Test(arguments: 1...40 as ClosedRange<UInt64>)
-    func anyInterleavingOfPerNodeStreamsEndsInTheMergedState(seed: UInt64) {
+    func anyInterleavingOfPerNodeStreamsEndsInTheMergedState(seed: UInt64) async {
         let incident = Incident(seed: seed)
         let want = ShownState(applied(incident.merged).state)
         let start = incident.merged[0]
@@ -189,6 +193,7 @@ func applied(_ stream: [Envelope]) -> (state: ClusterState, resyncs: [String]) {
         let sources = Set(events.map(\.source)).sorted()
         var random = SplitMix64(seed: seed &* 104_729)
         for skew in [1, 10, 100, 1_000] {
+            await Task.yield()
             // Each endpoint's snapshot first (as it was at the start), then
             // every event keyed by its place plus its endpoint's delay, never
             // before the endpoint's previous event.

@@ -292,11 +292,12 @@ import Testing
         #expect(s.model.message == nil)
     }
 
-    @Test func resizeStormNeverBreaksRendering() {
+    @Test func resizeStormNeverBreaksRendering() async {
         var s = Scene.healthy()
         _ = s.press(.char("p"))
         var rng = SplitMix64(seed: 11)
-        for _ in 0..<300 {
+        for i in 0..<300 {
+            if i % 25 == 0 { await Task.yield() }
             let w = Int(rng.next() % 260)
             let h = Int(rng.next() % 90)
             _ = update(&s.model, .resize(Size(width: w, height: h)))
