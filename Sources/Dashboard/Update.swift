@@ -66,7 +66,11 @@ public func update(_ m: inout AppModel, _ msg: Msg) -> [Effect] {
             m.messageUntil = nil
         }
         refreshAlerts(&m)
-        return []
+        // A snapshot held back by the resync interval is asked for once it
+        // passes, even when no more events come.
+        let requests = m.feed.due(now: now)
+        if !requests.isEmpty { m.lastResyncAt = now }
+        return requests.compactMap { i in m.endpoints[safe: i].map { .requestSnapshot(endpoint: $0.name) } }
     case .resize(let size):
         m.size = size
         return []

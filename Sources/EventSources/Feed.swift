@@ -11,6 +11,11 @@ public struct Feed: Sendable {
     /// A backlog above this is shown as "behind by N".
     public var behindThreshold = 1_000
     public private(set) var lastRequest: [Int: Timestamp] = [:]
+    /// Endpoints that need a snapshot but were asked less than
+    /// `resyncIntervalMillis` ago: asked once the interval has passed (on the
+    /// next batch or `due`), unless a snapshot from them comes first. A gap
+    /// soon after a resync is never forgotten.
+    public private(set) var pending: Set<Int> = []
     public private(set) var resyncRequests = 0
     /// Snapshot requests per endpoint.
     public private(set) var resyncsByEndpoint: [Int: Int] = [:]
@@ -32,11 +37,10 @@ public struct Feed: Sendable {
     /// The same, handing every envelope the state took (all but the
     /// duplicates) to `accepted`, in order.
     public mutating func apply(_ batch: Batch, endpoints: Int, now: Timestamp, accepted: (Envelope) -> Void) -> [Int] {
-        var wanted: Set<Int> = []
         if batch.dropped > 0 {
             droppedTotal += batch.dropped
             lastResync = "fell behind: \(batch.dropped) events dropped"
-            wanted.formUnion(0..<endpoints)
+            pending.formUnion(0..<endpoints)
         }
         behind = batch.backlog > behindThreshold ? batch.backlog : 0
         for r in batch.items {
@@ -45,12 +49,26 @@ public struct Feed: Sendable {
             if out.versionWarning != nil { versionWarnings += 1 }
             if let why = out.resync {
                 lastResync = why.description
-                wanted.insert(r.endpoint)
+                pending.insert(r.endpoint)
+            } else if case .snapshot = r.envelope.event, out.disposition == .applied {
+                // Made after everything this endpoint sent before it: what
+                // was missed is in it.
+                pending.remove(r.endpoint)
             }
         }
+        return due(now: now)
+    }
+
+    /// The endpoints to ask for a snapshot now: those pending whose last
+    /// request is older than `resyncIntervalMillis` (the dashboard calls it
+    /// on every tick, so a request held back is made even when no more
+    /// events come).
+    public mutating func due(now: Timestamp) -> [Int] {
+        guard !pending.isEmpty else { return [] }
         var requests: [Int] = []
-        for endpoint in wanted.sorted() {
+        for endpoint in pending.sorted() {
             if let last = lastRequest[endpoint], now.millis(since: last) < resyncIntervalMillis { continue }
+            pending.remove(endpoint)
             lastRequest[endpoint] = now
             resyncRequests += 1
             resyncsByEndpoint[endpoint, default: 0] += 1

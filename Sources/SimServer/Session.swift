@@ -16,6 +16,8 @@ struct Session<Engine: ServedEngine>: Sendable {
     let options: SimServerOptions
     let channel: any Channel
     let logger: Logger
+    /// Snapshot requests for a flood, which answers them itself, in its own order.
+    let floodAsks = FloodAsks()
 
     enum Ended: Error { case byServer(SubscriptionEnd?) }
 
@@ -45,6 +47,10 @@ struct Session<Engine: ServedEngine>: Sendable {
                 await core.received(isCommand: op.isCommand)
                 switch op {
                 case .subscribe(let resume):
+                    if subscription != nil, options.flood {
+                        floodAsks.ask()
+                        continue
+                    }
                     if let id = subscription {
                         await core.sendSnapshot(to: id, source: node)
                         continue
@@ -55,7 +61,9 @@ struct Session<Engine: ServedEngine>: Sendable {
                         try await write(stream, id: id, outbound: outbound)
                     }
                 case .snapshot:
-                    if let id = subscription {
+                    if subscription != nil, options.flood {
+                        floodAsks.ask()
+                    } else if let id = subscription {
                         await core.sendSnapshot(to: id, source: node)
                     } else {
                         try await rejectInvalid(requestID: nil, op: "snapshot", nil, outbound)

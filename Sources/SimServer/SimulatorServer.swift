@@ -30,6 +30,11 @@ public struct SimServerOptions: Sendable {
     public var tickMillis: Int64 = 100
     /// Stream lag samples as fast as the socket takes (benchmarks).
     public var flood = false
+    /// Stop each connection's flood after this long (nil: never); it still
+    /// answers snapshot requests, so a client can end in its exact state.
+    public var floodDuration: Duration?
+    /// Told, per connection, where its flood ended (its truth to compare with).
+    public var floodEnded: (@Sendable (FloodOutcome) -> Void)?
     /// Largest client frame accepted.
     public var maxClientFrameBytes = 1 << 20
     /// Serve TLS (`wss://`, `https://`) with this certificate and key, on
@@ -98,7 +103,15 @@ public final class StreamServer<Engine: ServedEngine>: Sendable {
         services += extra
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: signals, logger: logger))
-        let runner = Task { try await group.run() }
+        let runner = Task {
+            do {
+                try await group.run()
+            } catch {
+                // A listener that could not bind ends the group: say why at once.
+                await ports.fail(error)
+                throw error
+            }
+        }
         let expected = 1 + (options.perNodePorts ? nodeIDs.count : 0)
         let bound = try await ports.wait(for: expected, runner: runner)
         guard let mainPort = bound["main"] else { throw SimServerError.didNotStart }
@@ -202,9 +215,16 @@ actor PortCollector {
         ports[name] = port
     }
 
+    private var failure: (any Error)?
+
+    func fail(_ error: any Error) {
+        failure = error
+    }
+
     func wait(for count: Int, runner: Task<Void, any Error>) async throws -> [String: Int] {
         let deadline = ContinuousClock.now.advanced(by: .seconds(15))
         while ports.count < count {
+            if let failure { throw failure }
             if ContinuousClock.now > deadline { throw SimServerError.didNotStart }
             try await Task.sleep(for: .milliseconds(5))
         }

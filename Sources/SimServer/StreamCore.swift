@@ -137,6 +137,12 @@ public actor StreamCore<Engine: ServedEngine> {
     /// Why a subscription ended (nil while it runs or after a normal close).
     public func endReason(_ id: Int) -> SubscriptionEnd? { subscribers[id]?.end }
 
+    /// A snapshot covering `covering` (nil: every source), not sent to anyone
+    /// (the flood amends it with its own seqs and lags).
+    public func snapshot(covering: Set<String>?, source: String?) -> Envelope? {
+        engine.snapshot(covering: covering, source: source)
+    }
+
     public func sendSnapshot(to id: Int, source: String? = nil) {
         guard let s = subscribers[id], let snap = engine.snapshot(covering: s.covering, source: source) else { return }
         stats.snapshotsSent += 1

@@ -42,6 +42,12 @@ struct SimCommand: AsyncParsableCommand {
     @Flag(help: "Stream lag samples as fast as the socket takes them (benchmarks; commands are not answered).")
     var flood = false
 
+    @Option(
+        name: .customLong("flood-seconds"),
+        help:
+            "With --flood: stop each connection's samples after this many seconds and print where they ended (snapshot requests are still answered).")
+    var floodSeconds: Double?
+
     @OptionGroup var flags: ServerFlags
 
     @OptionGroup var publish: PublishOptions
@@ -115,6 +121,15 @@ struct SimCommand: AsyncParsableCommand {
         options.nodePortBase = nodePortBase
         options.flood = flood
         options.realtime = !flood
+        if let floodSeconds {
+            guard flood else { throw ValidationError("--flood-seconds needs --flood") }
+            guard floodSeconds > 0, floodSeconds.isFinite else { throw ValidationError("--flood-seconds must be above 0, got \(floodSeconds)") }
+            options.floodDuration = .milliseconds(Int64(floodSeconds * 1_000))
+            options.floodEnded = { outcome in
+                print("clusterdash sim: \(outcome.line)")
+                fflush(nil)
+            }
+        }
         let start = wallClockNow()
         var scheduled: [(Fault, Timestamp)] = []
         if let scenario {

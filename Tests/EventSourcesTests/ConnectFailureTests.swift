@@ -112,9 +112,7 @@ func silentListener() async throws -> (any Channel, Int) {
             // Down long enough for several refused attempts.
             try await Task.sleep(for: .milliseconds(1_500))
             await core.advance(byMillis: 1_000)
-            var o = serverOptions()
-            o.port = port
-            server = try await SimulatorServer.start(core: core, options: o, logger: quiet())
+            server = try await restartServer(core, port: port)
             let accepting = ContinuousClock.now
             let seqs = await core.seqs
             try await consumer.until("restart \(restart): live again", timeout: .seconds(40)) { feed in

@@ -65,4 +65,36 @@ import Testing
         #expect(feed.droppedTotal == 5_000)
         #expect(feed.resyncRequests == 3)
     }
+
+    /// Found with the flood's exact-state check: a gap less than the resync
+    /// interval after a request was never asked for (nothing remembered it),
+    /// and the state stayed wrong until the next gap. It is asked for once
+    /// the interval passes, on a batch or on the dashboard's tick, and not
+    /// at all when the endpoint's snapshot comes first.
+    @Test func aGapHeldBackByTheIntervalIsAskedForOnceItPasses() {
+        var f = EnvelopeFactory()
+        var feed = Feed()
+        func event() -> Envelope { f.make(.stateChangeSuppressed(StateChangeSuppressed(node: "node-1", state: "primary"))) }
+        _ = feed.apply(Batch(items: [received(f.make(.snapshot(EnvelopeFactory.healthySnapshot())))], dropped: 0, backlog: 1), endpoints: 1, now: t0)
+        #expect(feed.apply(Batch(items: [received(event())], dropped: 0, backlog: 1), endpoints: 1, now: t0).isEmpty)
+        f.lose(3, from: "node-1")
+        #expect(feed.apply(Batch(items: [received(event())], dropped: 0, backlog: 1), endpoints: 1, now: t0) == [0])
+        f.lose(4, from: "node-1")
+        #expect(feed.apply(Batch(items: [received(event())], dropped: 0, backlog: 1), endpoints: 1, now: t0.adding(millis: 500)).isEmpty)
+        #expect(feed.pending == [0])
+        #expect(feed.due(now: t0.adding(millis: 1_999)).isEmpty)
+        #expect(feed.due(now: t0.adding(millis: 2_000)) == [0])
+        #expect(feed.pending.isEmpty && feed.resyncRequests == 2)
+        #expect(feed.due(now: t0.adding(millis: 9_000)).isEmpty)
+        // Held back again, then the endpoint's snapshot arrives: nothing to ask.
+        f.lose(2, from: "node-1")
+        #expect(feed.apply(Batch(items: [received(event())], dropped: 0, backlog: 1), endpoints: 1, now: t0.adding(millis: 2_100)).isEmpty)
+        var snapshot = EnvelopeFactory.healthySnapshot()
+        snapshot.seqs = f.seqs
+        let answer = feed.apply(
+            Batch(items: [received(f.make(.snapshot(snapshot)))], dropped: 0, backlog: 1), endpoints: 1, now: t0.adding(millis: 2_200))
+        #expect(answer.isEmpty && feed.pending.isEmpty)
+        #expect(feed.due(now: t0.adding(millis: 60_000)).isEmpty)
+        #expect(feed.resyncRequests == 2)
+    }
 }
