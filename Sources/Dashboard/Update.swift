@@ -61,6 +61,8 @@ public func update(_ m: inout AppModel, _ msg: Msg) -> [Effect] {
     switch msg {
     case .tick(let now):
         m.now = now
+        // The rate falls to 0 within 5 s of the last event, not frozen at the last burst's.
+        refreshRate(&m, now: now)
         if let until = m.messageUntil, now >= until {
             m.message = nil
             m.messageUntil = nil
@@ -91,11 +93,7 @@ public func update(_ m: inout AppModel, _ msg: Msg) -> [Effect] {
         m.endpoints = endpoints
         if !batch.items.isEmpty { m.lastEventReceivedAt = batch.items.last?.receivedAt ?? now }
         m.rateWindow.append((now, batch.items.count))
-        while let first = m.rateWindow.first, now.millis(since: first.0) > 5_000 { m.rateWindow.removeFirst() }
-        if let first = m.rateWindow.first {
-            let span = max(1_000, now.millis(since: first.0))
-            m.eventsPerSecond = Double(m.rateWindow.dropFirst().reduce(0) { $0 + $1.1 }) * 1000 / Double(span)
-        }
+        refreshRate(&m, now: now)
         // Keep the recent past for rewind and incident bundles: what the
         // state took, duplicates left out (bounded; trimmed in chunks). Moved
         // out and back so the appends happen in place.
@@ -136,4 +134,16 @@ public func update(_ m: inout AppModel, _ msg: Msg) -> [Effect] {
     case .key(let key):
         return handleKey(&m, key)
     }
+}
+
+/// Events per second over the last 5 s of batches (a batch's count is
+/// spread over the time since the window's first batch).
+func refreshRate(_ m: inout AppModel, now: Timestamp) {
+    while let first = m.rateWindow.first, now.millis(since: first.0) > 5_000 { m.rateWindow.removeFirst() }
+    guard let first = m.rateWindow.first else {
+        m.eventsPerSecond = 0
+        return
+    }
+    let span = max(1_000, now.millis(since: first.0))
+    m.eventsPerSecond = Double(m.rateWindow.dropFirst().reduce(0) { $0 + $1.1 }) * 1000 / Double(span)
 }

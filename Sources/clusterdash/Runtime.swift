@@ -160,7 +160,9 @@ final class DashboardRuntime: @unchecked Sendable {
                 var batch = source.queue.take(max: DashboardRuntime.maxEnvelopesPerBite)
                 backlog = batch.backlog > batch.items.count
                 let statuses = source.statuses
-                if !batch.items.isEmpty || batch.dropped > 0 || statuses != lastStatuses {
+                // An empty take still goes to the model while it says
+                // "behind": the header must not say so once caught up.
+                if !batch.items.isEmpty || batch.dropped > 0 || statuses != lastStatuses || model.feed.behind > 0 {
                     lastStatuses = statuses
                     let stats = source.stats
                     let views = zip(source.endpointNames, statuses).enumerated().map { i, e in

@@ -284,6 +284,36 @@ import Testing
         #expect(effects == [.requestSnapshot(endpoint: "ws://10.0.0.5:7400/v1/stream")])
     }
 
+    /// Looked at after a flood stopped: the header said "behind 1,720" and
+    /// 218,011 ev/s for as long as nothing more came. Both follow the
+    /// stream: an empty take clears "behind", and the rate falls to 0
+    /// within 5 s of the last batch, on ticks alone.
+    @Test func behindAndTheRateEndWithTheBurst() {
+        var s = Scene.healthy()
+        let t = s.sim.now
+        var items: [Received] = []
+        var seq = s.model.state.seqs["node-2"] ?? 0
+        for i in 0..<1_720 {
+            seq += 1
+            let lag = ReplicationLag(follower: "node-2", leader: "node-1", lagMillis: Int64(i % 900), lagEntries: 1, walPosition: nil)
+            items.append(
+                Received(
+                    envelope: Envelope(id: "b-\(i)", source: "node-2", seq: seq, timestamp: t, event: .replicationLag(lag)), endpoint: 0,
+                    receivedAt: t))
+        }
+        _ = update(&s.model, .batch(Batch(items: [], dropped: 0, backlog: 0), s.model.endpoints, at: t))
+        _ = update(&s.model, .batch(Batch(items: items, dropped: 0, backlog: 1_720), s.model.endpoints, at: t.adding(millis: 1_000)))
+        #expect(s.model.feed.behind == 1_720)
+        let burst = s.model.eventsPerSecond
+        #expect(burst >= 344, "1,720 events within the last 5 s")
+        _ = update(&s.model, .batch(Batch(items: [], dropped: 0, backlog: 0), s.model.endpoints, at: t.adding(millis: 1_100)))
+        #expect(s.model.feed.behind == 0)
+        _ = update(&s.model, .tick(t.adding(millis: 4_000)))
+        #expect(s.model.eventsPerSecond > 0 && s.model.eventsPerSecond < burst)
+        _ = update(&s.model, .tick(t.adding(millis: 7_000)))
+        #expect(s.model.eventsPerSecond == 0)
+    }
+
     @Test func messagesExpireOnTicks() {
         var s = Scene.healthy()
         _ = s.press(.char("s"))
