@@ -123,7 +123,9 @@ struct SimCommand: AsyncParsableCommand {
         options.realtime = !flood
         if let floodSeconds {
             guard flood else { throw ValidationError("--flood-seconds needs --flood") }
-            guard floodSeconds > 0, floodSeconds.isFinite else { throw ValidationError("--flood-seconds must be above 0, got \(floodSeconds)") }
+            guard floodSeconds > 0, floodSeconds <= 31_536_000 else {
+                throw ValidationError("--flood-seconds must be above 0 and at most a year (31536000), got \(floodSeconds)")
+            }
             options.floodDuration = .milliseconds(Int64(floodSeconds * 1_000))
             options.floodEnded = { outcome in
                 print("clusterdash sim: \(outcome.line)")

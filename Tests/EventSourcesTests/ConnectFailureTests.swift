@@ -94,7 +94,7 @@ func silentListener() async throws -> (any Channel, Int) {
     /// dashboard is live again within 3 s of the server accepting, every time.
     @Test func restartsInARowAreLiveAgainWithinThreeSecondsEachTime() async throws {
         let core = SimulatorCore(config: simConfig { $0.rate = 20 }, start: t0)
-        var server = try await SimulatorServer.start(core: core, options: serverOptions(), logger: quiet())
+        var server = try await startOnAPortOfItsOwn(core)
         let port = server.port
         let source = WebSocketSource(endpoints: [EndpointConfig(url: server.url)], clock: wallClockNow, logger: quiet())
         source.start()

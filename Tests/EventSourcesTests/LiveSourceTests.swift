@@ -32,10 +32,32 @@ func serverOptions(_ edit: (inout SimServerOptions) -> Void = { _ in }) -> SimSe
     return o
 }
 
-/// The server again on its old port. While it was down, a listener or a
-/// connection of a test running beside this one may have been given
-/// that port (CI saw it once): the bind is tried again for up to 10 s
-/// (the restarts test counts the time to live from the bind that succeeded).
+/// A server for a test that stops it and starts it again on the same port.
+/// The port is below the kernel's ephemeral range (ip_local_port_range), so
+/// neither an outgoing connection nor a port-0 listener of a test running
+/// beside it can be given that port while the server is down: CI saw a
+/// restart refused with "Address already in use" for over 10 s when the
+/// port came from the ephemeral range.
+func startOnAPortOfItsOwn(_ core: SimulatorCore) async throws -> SimulatorServer {
+    let low =
+        (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8))
+        .flatMap { $0.split(whereSeparator: \.isWhitespace).first.flatMap { Int($0) } } ?? 32_768
+    let ports = max(1_024, low - 4_000)..<max(1_025, low)
+    var lastError: (any Error)?
+    for _ in 0..<50 {
+        var o = serverOptions()
+        o.port = Int.random(in: ports)
+        do {
+            return try await SimulatorServer.start(core: core, options: o, logger: quiet())
+        } catch {
+            lastError = error
+        }
+    }
+    throw lastError ?? SimServerError.didNotStart
+}
+
+/// The server again on its old port (from `startOnAPortOfItsOwn`); a bind
+/// refused is tried again for up to 10 s.
 func restartServer(_ core: SimulatorCore, port: Int) async throws -> SimulatorServer {
     var o = serverOptions()
     o.port = port
@@ -118,7 +140,7 @@ func assertMatches(_ state: ClusterState, _ core: SimulatorCore, sourceLocation:
                 $0.demoFaults = true
                 $0.rate = 20
             }, start: t0)
-        var server = try await SimulatorServer.start(core: core, options: serverOptions(), logger: quiet())
+        var server = try await startOnAPortOfItsOwn(core)
         let port = server.port
         await core.advance(byMillis: 3_000)
         let source = WebSocketSource(endpoints: [EndpointConfig(url: server.url)], policy: fastPolicy(), clock: wallClockNow, logger: quiet())

@@ -82,9 +82,11 @@ echo "$out" | grep -qF "torn.jsonl:3: not UTF-8 text" || fail "line 3's reason m
 ok
 
 # TLS for the servers: a missing file or a key without its certificate is an
-# error naming the flag (and the file), never a server on plain ws://.
+# error naming the flag (and the file), never a server on plain ws://. A
+# flood length without a flood, or past a year (it would overflow), likewise.
 for args in "--tls-cert $WORK/no-cert.pem --tls-key $WORK/no-key.pem|--tls-cert $WORK/no-cert.pem: not a readable PEM certificate" \
-  "--tls-key $WORK/no-key.pem|--tls-key needs --tls-cert"; do
+  "--tls-key $WORK/no-key.pem|--tls-key needs --tls-cert" \
+  "--flood-seconds 5|--flood-seconds needs --flood" "--flood --flood-seconds 1e300|--flood-seconds must be above 0"; do
   set +e
   # shellcheck disable=SC2086
   out=$(timeout 20 "$BIN" sim --listen 127.0.0.1:0 ${args%%|*} 2>&1)
