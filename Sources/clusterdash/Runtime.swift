@@ -143,7 +143,9 @@ final class DashboardRuntime: @unchecked Sendable {
                     guard let s = f.sources[name] else { continue }
                     var batch = s.queue.take(max: DashboardRuntime.maxEnvelopesPerBite)
                     defer { s.queue.recycle(&batch) }
-                    guard !batch.items.isEmpty || batch.dropped > 0 else { continue }
+                    // An empty take still goes to a model that says "behind" (see below).
+                    let behind = name == f.model.opened ? model.feed.behind : f.model.models[name]?.feed.behind ?? 0
+                    guard !batch.items.isEmpty || batch.dropped > 0 || behind > 0 else { continue }
                     dirty = true
                     let views = zip(s.endpointNames, s.statuses).map { EndpointView(name: $0.0, status: $0.1, stats: s.stats.first) }
                     if name == f.model.opened {
