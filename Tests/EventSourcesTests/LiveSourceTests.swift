@@ -306,14 +306,18 @@ func assertMatches(_ state: ClusterState, _ core: SimulatorCore, sourceLocation:
         #expect(sawBehind)
         #expect(resyncs.contains(0))
         #expect(feed.lastResync != nil)
-        // The flood stopped: keep consuming (and asking) until the state is
-        // the flood's, or 15 s.
+        // The flood stopped: keep consuming (and asking) until nothing is
+        // pending or queued and the state is the flood's, or 15 s. (The
+        // lags can be right before a snapshot still due has come.)
         let outcome = try #require(ended.withLock { $0 })
         func lags(_ state: ClusterState) -> [String: Int64] {
             outcome.lagMillis.keys.reduce(into: [:]) { d, id in d[id] = state.nodes[id]?.info.lagMillis }
         }
         let deadline = ContinuousClock.now.advanced(by: .seconds(15))
-        while lags(feed.state) != outcome.lagMillis || feed.state.seqs != outcome.seqs, ContinuousClock.now < deadline {
+        func settled() -> Bool {
+            feed.pending.isEmpty && source.queue.count == 0 && lags(feed.state) == outcome.lagMillis && feed.state.seqs == outcome.seqs
+        }
+        while !settled(), ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(50))
             for endpoint in feed.apply(source.queue.take(), endpoints: 1, now: wallClockNow()) { source.requestSnapshot(endpoint: endpoint) }
         }
