@@ -251,8 +251,13 @@ public final class NATSPublisher<Engine: ServedEngine>: Sendable {
             let leaseTask = Task { [publisher] in
                 await lease.run(js) {
                     let ours = publisher.shared.withLock { $0.epochID }
-                    guard !ours.isEmpty, let last = try? await js.lastMessage(stream: stream, subject: snapshots) else { return false }
-                    return last.headers.first { $0.name == NATSSource.epochHeader }?.value == ours
+                    guard !ours.isEmpty else { return false }
+                    // JetStream that cannot answer yet (the events stream
+                    // electing a leader) is no answer: the lease stays
+                    // unsure and is asked about again, never given up.
+                    let last: JetStream.StoredMessage?
+                    do { last = try await js.lastMessage(stream: stream, subject: snapshots) } catch { return nil }
+                    return last?.headers.first { $0.name == NATSSource.epochHeader }?.value == ours
                 }
             }
             defer { leaseTask.cancel() }
@@ -560,7 +565,12 @@ final class Lease: Sendable {
     /// `resumable` says nothing was published meanwhile: the holder goes on
     /// (unsure, then holding) without a new epoch, rather than through
     /// standby, which lets events go by and so needs one.
-    func run(_ js: JetStream, resumable: @Sendable () async -> Bool = { false }) async {
+    ///
+    /// `resumable` answers nil when it cannot tell (JetStream not answering):
+    /// the lease then stays as it is (unsure, as its renewal is late) and is
+    /// tried again, since going to standby on no answer lets events go by
+    /// and costs every reader a new epoch.
+    func run(_ js: JetStream, resumable: @Sendable () async -> Bool? = { false }) async {
         while !Task.isCancelled {
             let (active, seq, _) = state.withLock { $0 }
             do {
@@ -569,11 +579,25 @@ final class Lease: Sendable {
                     payload: Array(holder.utf8))
                 state.withLock { $0 = (true, ack.seq, .now) }
             } catch let e as JetStream.APIError where e.errCode == JetStream.APIError.wrongLastSequence {
-                if active, await resumable(),
-                    let ack = try? await js.publish(
-                        subject, headers: [NATSHeader("Nats-Expected-Last-Subject-Sequence", "0")], payload: Array(holder.utf8))
-                {
-                    state.withLock { $0 = (true, ack.seq, .now) }
+                if active {
+                    switch await resumable() {
+                    case .some(true):
+                        // Taken again only if nobody took it meanwhile
+                        // (expecting none); a failure here is tried again.
+                        do {
+                            let ack = try await js.publish(
+                                subject, headers: [NATSHeader("Nats-Expected-Last-Subject-Sequence", "0")], payload: Array(holder.utf8))
+                            state.withLock { $0 = (true, ack.seq, .now) }
+                        } catch let e as JetStream.APIError where e.errCode == JetStream.APIError.wrongLastSequence {
+                            state.withLock { $0 = (false, 0, nil) }
+                        } catch {
+                            // No answer: still unsure.
+                        }
+                    case .some(false):
+                        state.withLock { $0 = (false, 0, nil) }
+                    case nil:
+                        break
+                    }
                 } else {
                     state.withLock { $0 = (false, 0, nil) }
                 }
