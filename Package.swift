@@ -192,6 +192,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // The dashboard's runtime: the loop that feeds `update` and performs
+        // every effect it returns, on any interactive backend (ncurses in the
+        // app, a scripted one in the tests), with an injected clock.
+        .target(
+            name: "DashboardRuntime",
+            dependencies: [
+                "ClusterProtocol", "Dashboard", "EventSources", "RenderCore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         // ncursesw, through a shim header (the only target that sees it).
         .systemLibrary(name: "CNcurses", path: "Sources/CNcurses"),
         // The terminal backend: copies RenderCore buffers to the screen, reads keys.
@@ -207,6 +218,7 @@ let package = Package(
             name: "ClusterdashTesting",
             dependencies: [
                 "RenderCore", "ClusterProtocol", "ClusterState", "ClusterSim", "EventSources",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -228,6 +240,7 @@ let package = Package(
                 "NATSClient",
                 "NATSStream",
                 "Dashboard",
+                "DashboardRuntime",
                 "NcursesBackend",
                 "RenderCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -320,6 +333,14 @@ let package = Package(
             name: "DashboardTests",
             dependencies: ["Dashboard", "ClusterSim", "ClusterState", "ClusterProtocol", "EventSources", "RenderCore", "ClusterdashTesting"],
             exclude: ["Golden"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "DashboardRuntimeTests",
+            dependencies: [
+                "DashboardRuntime", "Dashboard", "EventSources", "ClusterState", "ClusterProtocol", "RenderCore", "ClusterdashTesting",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

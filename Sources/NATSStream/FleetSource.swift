@@ -10,7 +10,7 @@ import Synchronization
 /// cluster it finds with a `NATSSource` of its own (its own consumer, its own
 /// reconnects), so one cluster's trouble stays that cluster's. As an
 /// `EventSource` it carries nothing itself: its status is the discovery's.
-public final class FleetSource: EventSource {
+public final class FleetSource: ClusterDiscovery {
     public let queue = EnvelopeQueue(capacity: 16)
     public let provides: SourceCapabilities = []
     public let servers: [NATSAddress]
@@ -40,6 +40,13 @@ public final class FleetSource: EventSource {
     public var clusters: [String: NATSSource] { shared.withLock { $0.sources } }
     /// Clusters left out because `limit` was reached.
     public var ignored: Int { shared.withLock { $0.ignored } }
+    public var clusterSources: [String: any EventSource] { clusters }
+    public var discoveryStatus: String {
+        let (status, ignored, found) = shared.withLock { ($0.status, $0.ignored, !$0.sources.isEmpty) }
+        if ignored > 0 { return "\(ignored) more clusters not shown (at most \(limit))" }
+        if !found, case .backingOff(_, _, let why) = status { return "no NATS server answers: \(why)" }
+        return "looking for clusters on \(endpointNames.joined()) (clusterdash gateway --publish …)"
+    }
     public var statuses: [EndpointStatus] { shared.withLock { [$0.status] } }
     public var endpointNames: [String] { ["nats://\(servers.map { "\($0.host):\($0.port)" }.joined(separator: ","))"] }
     public var stats: [EndpointStats] { [] }

@@ -14,17 +14,11 @@ public enum ColorMode: Sendable, Hashable {
     case off
 }
 
-/// An input event from the terminal.
-public enum InputEvent: Sendable, Hashable {
-    case key(Key)
-    case resize
-}
-
 /// The ncurses backend: the only code that calls curses, always from the one
 /// thread that created it. It copies RenderCore's changed cells to the
 /// screen, resolving semantic slots to colours through the theme and
 /// allocating colour pairs itself.
-public struct NcursesBackend: TerminalBackend {
+public struct NcursesBackend: InteractiveBackend {
     public private(set) var theme: Theme
     public let colorMode: ColorMode
     /// Whether the locale is UTF-8 (wide characters and line drawing work).

@@ -3,6 +3,7 @@ import ClusterProtocol
 import ClusterSim
 import ClusterState
 import Dashboard
+import DashboardRuntime
 import EventSources
 import Foundation
 import Logging
@@ -279,19 +280,19 @@ struct DashboardCommand: AsyncParsableCommand {
         let colorMode: ColorMode = noColor || (env["NO_COLOR"].map { !$0.isEmpty } ?? false) ? .off : .auto
         let signals = QuitSignals()
         signals.install()
-        let runtime = DashboardRuntime(
-            model: model, source: source, commands: made.commands, themes: library, theme: loaded, colorMode: colorMode, ascii: ascii, logger: logger,
-            signals: signals)
+        var runtime = RuntimeSetup(
+            model: model, source: source, commands: made.commands, theme: loaded, loadTheme: { try library.load($0) },
+            stateDirectory: stateDirectory(), logger: logger)
+        runtime.quitSignal = { signals.received }
         if let fleetSource {
             var clusterSetup = setup
             clusterSetup.provides = .all
             clusterSetup.notice = nil
             runtime.fleet = FleetDriver(source: fleetSource, setup: clusterSetup, readOnly: isReadOnly, now: wallClockNow())
         }
-        let ended = await runtime.run()
+        await runDashboard(runtime, colorMode: colorMode, ascii: ascii)
         await source.stop()
         if let demo { await demo.stop() }
-        if let ended { print(ended) }
         logger.notice("dashboard ended")
     }
 }

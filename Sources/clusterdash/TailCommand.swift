@@ -2,6 +2,7 @@ import ArgumentParser
 import ClusterProtocol
 import ClusterState
 import Dashboard
+import DashboardRuntime
 import EventSources
 import Foundation
 import Logging
@@ -316,16 +317,15 @@ struct ReplayCommand: AsyncParsableCommand {
         let env = ProcessInfo.processInfo.environment
         let signals = QuitSignals()
         signals.install()
-        let runtime = DashboardRuntime(
-            model: model, source: source, commands: nil, themes: library, theme: loaded,
-            colorMode: noColor || (env["NO_COLOR"].map { !$0.isEmpty } ?? false) ? .off : .auto, ascii: ascii, logger: logger,
-            signals: signals)
-        runtime.clock = { source.playhead }
+        var runtime = RuntimeSetup(
+            model: model, source: source, commands: nil, theme: loaded, loadTheme: { try library.load($0) },
+            stateDirectory: stateDirectory(), logger: logger)
+        runtime.quitSignal = { signals.received }
+        runtime.clock = RuntimeClock(monotonic: { ContinuousClock.now }, wall: { source.playhead })
         runtime.replay = source
         source.start()
-        let ended = await runtime.run()
+        await runDashboard(runtime, colorMode: noColor || (env["NO_COLOR"].map { !$0.isEmpty } ?? false) ? .off : .auto, ascii: ascii)
         await source.stop()
-        if let ended { print(ended) }
     }
 
     func runText(_ recording: Recording) async throws {
