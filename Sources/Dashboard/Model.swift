@@ -270,12 +270,6 @@ public struct AppModel: Sendable {
         return logMatches.numbers.map { log[log.startIndex + ($0 - first)] }
     }
 
-    /// Rows of the assignments worker table.
-    public var workerRows: [(String, WorkerLoad)] {
-        guard let a = state.assignment else { return [] }
-        return a.sortedWorkers.compactMap { w in a.workers[w].map { (w, $0) } }
-    }
-
     public var liveEndpoints: Int { endpoints.filter(\.status.isLive).count }
 
     mutating func say(_ text: String, seconds: Int64 = 5) {

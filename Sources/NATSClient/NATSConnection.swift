@@ -185,7 +185,6 @@ public final class NATSConnection: Sendable {
     }
 
     /// The server's INFO, as JSON text.
-    public var serverInfo: String? { state.withLock { $0.infoText } }
     /// The last `-ERR` the server sent.
     public var lastError: String? { state.withLock { $0.lastError } }
     /// Why the connection ended; nil while it is open.

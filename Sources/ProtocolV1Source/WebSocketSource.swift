@@ -63,8 +63,6 @@ public final class WebSocketSource: EventSource, CommandSink {
     public var decodeErrors: Int { shared.withLock { $0.stats.reduce(0) { $0 + $1.decodeErrors } } }
     public var framesReceived: Int { shared.withLock { $0.stats.reduce(0) { $0 + $1.frames } } }
     public var stats: [EndpointStats] { shared.withLock { $0.stats } }
-    /// The last seq seen per source (what a reconnect resumes from).
-    public var seenSeqs: [String: Int64] { shared.withLock { $0.seqs.last } }
 
     public func start() {
         let started = endpoints.indices.map { i in

@@ -117,7 +117,6 @@ public final class RedisClusterSource: EventSource, CommandSink {
         /// Set by `stop`: no new move starts.
         var stopping = false
         var polls = 0
-        var lastMarks: [SlotMove] = []
     }
 
     /// A slot move the dashboard shows: one of ours (with its cancel flag)

@@ -72,9 +72,6 @@ public struct Terminal<Backend: TerminalBackend> {
         return changes.count
     }
 
-    /// The last frame drawn.
-    public var lastFrame: Buffer { previous }
-
     /// Forgets the last frame, so the next draw sends every cell (after the
     /// screen was disturbed, e.g. by a resize or Ctrl-L).
     public mutating func invalidate() {

@@ -21,7 +21,6 @@ public struct Line: Sendable, Hashable, ExpressibleByStringLiteral {
     public init(stringLiteral value: String) { self.spans = [Span(value)] }
 
     public var width: Int { spans.reduce(0) { $0 + $1.width } }
-    public var plainText: String { spans.map(\.text).joined() }
 
     public mutating func append(_ span: Span) { spans.append(span) }
     public mutating func append(_ text: String, _ style: Style = .normal) { spans.append(Span(text, style)) }

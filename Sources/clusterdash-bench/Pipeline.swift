@@ -8,7 +8,6 @@ import Foundation
 import Logging
 import ProtocolV1Source
 import RenderCore
-import SimServer
 
 /// The full pipeline over loopback: the simulator's flood -> WebSocketSource
 /// (receive, decode) -> bounded queue -> update (apply) -> render a 200x60

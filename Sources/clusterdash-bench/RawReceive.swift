@@ -2,7 +2,6 @@ import ClusterProtocol
 import ClusterSim
 import Foundation
 import Logging
-import SimServer
 import Synchronization
 import WSClient
 

@@ -10,7 +10,6 @@ import PatroniSource
 import ProtocolV1Source
 import RedisSource
 import RenderCore
-import SimServer
 
 /// Prints the failover log of a state as it grows (a plain-text view).
 struct LogPrinter {

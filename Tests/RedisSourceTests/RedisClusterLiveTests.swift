@@ -4,7 +4,6 @@ import ClusterdashTesting
 import EventSources
 import Foundation
 import Logging
-import SimServer
 import Testing
 
 @testable import RedisSource
