@@ -89,6 +89,24 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // What an engine is (pure): its rules (promotion preview, words,
+        // promotion modes, typed tenants), its settings and how its
+        // `[clusters.X]` table reads; protocol v1's own rules.
+        .target(
+            name: "EngineKit",
+            dependencies: [
+                "ClusterProtocol", "ClusterState", "EventSources",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: strict
+        ),
+        // The one list of engines' rules, by the name the wire and config carry.
+        .target(
+            name: "EngineRegistry",
+            dependencies: ["ClusterState", "EngineKit", "PatroniRules", "RedisRules"],
+            swiftSettings: strict
+        ),
         // The protocol-v1 source: WebSocket endpoints (NIO, TLS) with resume and reconnect.
         .target(
             name: "ProtocolV1Source",
@@ -150,6 +168,13 @@ let package = Package(
             dependencies: ["ClusterProtocol"],
             swiftSettings: strict
         ),
+        // Patroni's rules (pure): the promotion preview, its states' weight,
+        // its config keys, and the mapping of a poll into protocol-v1 facts.
+        .target(
+            name: "PatroniRules",
+            dependencies: ["ClusterProtocol", "ClusterState", "EngineKit", "EventSources", "PatroniProtocol"],
+            swiftSettings: strict
+        ),
         // The Patroni connector: /cluster polled, Patroni's keys in etcd
         // watched, both diffed into protocol-v1 envelopes; promotions become
         // POST /switchover or /failover. The pure half (parse, diff, preview)
@@ -158,7 +183,10 @@ let package = Package(
             name: "PatroniSource",
             dependencies: [
                 "ClusterProtocol",
+                "EngineKit",
                 "PatroniProtocol",
+                "PatroniRules",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "ClusterState",
                 "EventSources",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -168,14 +196,42 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // Redis (issue 13): the RESP codec and a connection on SwiftNIO; the
-        // Sentinel and Cluster connectors build on them.
+        // RESP2 and RESP3 read from bytes cut anywhere, and commands
+        // encoded: pure but for NIOCore's ByteBuffer (the fuzzer builds it alone).
+        .target(
+            name: "RESPProtocol",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict
+        ),
+        // The RESP client: a connection on SwiftNIO, and a pool of one per node.
+        .target(
+            name: "RESPClient",
+            dependencies: [
+                "RESPProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        // Redis Cluster's and Sentinel's rules (pure): previews, FORCE and
+        // TAKEOVER, hash slots, config keys; CLUSTER NODES and INFO read,
+        // and both mappers into protocol-v1 facts.
+        .target(
+            name: "RedisRules",
+            dependencies: ["ClusterProtocol", "ClusterState", "EngineKit", "EventSources"],
+            swiftSettings: strict
+        ),
+        // The Redis Cluster and Sentinel connectors, on the RESP client.
         .target(
             name: "RedisSource",
             dependencies: [
                 "ClusterProtocol",
                 "ClusterState",
                 "EventSources",
+                "EngineKit",
+                "RESPClient",
+                "RedisRules",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -186,7 +242,7 @@ let package = Package(
         .target(
             name: "Dashboard",
             dependencies: [
-                "ClusterProtocol", "ClusterState", "EventSources", "RenderCore",
+                "ClusterProtocol", "ClusterState", "EngineKit", "EngineRegistry", "EventSources", "RenderCore",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
@@ -241,6 +297,8 @@ let package = Package(
                 "NATSStream",
                 "Dashboard",
                 "DashboardRuntime",
+                "EngineKit",
+                "EngineRegistry",
                 "NcursesBackend",
                 "RenderCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -303,7 +361,7 @@ let package = Package(
         .testTarget(
             name: "PatroniSourceTests",
             dependencies: [
-                "PatroniSource", "EventSources", "ClusterState", "ClusterProtocol", "ClusterdashTesting", "Dashboard", "SimServer",
+                "PatroniSource", "PatroniRules", "EventSources", "ClusterState", "ClusterProtocol", "ClusterdashTesting", "Dashboard", "SimServer",
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Fixtures"],
@@ -331,7 +389,10 @@ let package = Package(
         ),
         .testTarget(
             name: "DashboardTests",
-            dependencies: ["Dashboard", "ClusterSim", "ClusterState", "ClusterProtocol", "EventSources", "RenderCore", "ClusterdashTesting"],
+            dependencies: [
+                "Dashboard", "ClusterSim", "ClusterState", "ClusterProtocol", "EngineKit", "EventSources", "RedisRules", "RenderCore",
+                "ClusterdashTesting",
+            ],
             exclude: ["Golden"],
             swiftSettings: strict
         ),
@@ -360,7 +421,7 @@ if Context.environment["CLUSTERDASH_FUZZ"] == "1" {
     let fuzzers: [(String, [Target.Dependency])] = [
         ("fuzz-envelope", ["ClusterProtocol"]),
         ("fuzz-nats", ["NATSProtocol", .product(name: "NIOCore", package: "swift-nio")]),
-        ("fuzz-resp", ["RedisSource", .product(name: "NIOCore", package: "swift-nio")]),
+        ("fuzz-resp", ["RESPProtocol", .product(name: "NIOCore", package: "swift-nio")]),
         ("fuzz-patroni", ["PatroniProtocol"]),
     ]
     for (name, dependencies) in fuzzers {

@@ -1,5 +1,5 @@
 import NIOCore
-import RedisSource
+import RESPProtocol
 
 /// libFuzzer's entry: any bytes as what a Redis server answers (RESP2 and
 /// RESP3). The parser may refuse, never trap; and bytes cut anywhere (the

@@ -205,6 +205,9 @@ public struct EngineClusterInfo: WireObject {
     public var quorum: Int64?
     public var witnesses: Int64?
     public var sentinels: Int64?
+    /// The watchers known, of whom `witnesses` see the primary (the wire's
+    /// `sentinels`), by a name that is no engine's.
+    public var watchersKnown: Int64? { sentinels }
 
     public init(
         name: String, version: String? = nil, lagUnit: String, feed: String? = nil, paused: Bool = false,

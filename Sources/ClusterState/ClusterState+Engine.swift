@@ -4,7 +4,7 @@ extension ClusterState {
     /// Entries of the engine's leader history kept.
     static let engineHistoryCap = 64
 
-    /// Whether the lag figures of this cluster count bytes (Patroni).
+    /// Whether the lag figures of this cluster count bytes (the engine says so).
     public var lagInBytes: Bool { engine?.measuresBytes ?? false }
 
     /// The engine extensions (docs/PROTOCOL.md, "Engine extensions").
@@ -38,7 +38,8 @@ extension ClusterState {
             if d.node.term > (nodes[d.node.id]?.info.term ?? 0) { nodes[d.node.id]?.info.term = d.node.term }
             let new = d.node.engine
             if let state = new?.state, old?.state != state, let was = old?.state {
-                appendLog(e, stateSeverity(state), .engineState(node: d.node.id, from: was, to: state))
+                let severity = vocabulary.severity(ofState: state, engine: engine?.name) ?? .warning
+                appendLog(e, severity, .engineState(node: d.node.id, from: was, to: state))
             }
             if let new, new.pendingRestart != (old?.pendingRestart ?? false) {
                 appendLog(e, .notice, .pendingRestart(node: d.node.id, pending: new.pendingRestart))
@@ -62,23 +63,13 @@ extension ClusterState {
 
         case .engineNotice(let d):
             // Bounded: an engine's words are kept to a line.
-            let severity: LogSeverity =
-                ["+odown", "+switch-master", "+try-failover", "-failover-abort-not-elected", "-failover-abort-no-good-slave"].contains(d.kind)
-                ? .warning : .notice
+            let severity = vocabulary.severity(ofNotice: d.kind, engine: engine?.name) ?? .notice
             appendLog(
                 e, severity,
                 .engineNotice(from: d.from.map { String($0.prefix(64)) }, kind: String(d.kind.prefix(40)), text: String(d.text.prefix(200))))
 
         default:
             break
-        }
-    }
-
-    private func stateSeverity(_ state: String) -> LogSeverity {
-        switch state {
-        case "running", "streaming": .notice
-        case "crashed", "start failed", "restart failed", "stopped": .critical
-        default: .warning
         }
     }
 }

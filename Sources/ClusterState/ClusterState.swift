@@ -96,7 +96,7 @@ public struct StateCounters: Sendable, Hashable {
 public struct QuorumStatus: Sendable, Hashable {
     public var members: Int
     public var serviceable: Int
-    /// Set where the engine says how many it takes (Sentinel's quorum);
+    /// Set where the engine says how many it takes (its watchers' quorum);
     /// else a majority.
     public var required: Int?
 
@@ -132,7 +132,7 @@ public struct ClusterState: Sendable {
     public internal(set) var logAppended: Int = 0
     public internal(set) var promotions: BoundedDictionary<String, PromotionRecord>
     public internal(set) var commandResults: BoundedDictionary<String, CommandResult>
-    /// The engine behind the source (Patroni, …); nil for protocol-v1 sources.
+    /// The engine behind the source, as it describes itself; nil for a plain protocol-v1 source.
     public internal(set) var engine: EngineClusterInfo?
     /// The engine's own record of leader changes, oldest first (bounded).
     public internal(set) var engineHistory: [FailoverHistory.Entry] = []
@@ -167,8 +167,12 @@ public struct ClusterState: Sendable {
     var orphanCache = 0
     var followerNameWidthCache = 0
 
-    public init(limits: StateLimits = StateLimits()) {
+    /// How the engines named on the stream grade their words.
+    public let vocabulary: any EngineVocabulary
+
+    public init(limits: StateLimits = StateLimits(), vocabulary: any EngineVocabulary = PlainVocabulary()) {
         self.limits = limits
+        self.vocabulary = vocabulary
         self.seenIDs = RecentIDs(capacity: limits.dedupWindow)
         self.migrations = BoundedDictionary(capacity: limits.migrations)
         self.promotions = BoundedDictionary(capacity: limits.promotions)
@@ -222,8 +226,8 @@ public struct ClusterState: Sendable {
     public var primaries: [String] { primaryIDs }
 
     /// Two or more primaries at once in one shard (one replication group):
-    /// the worst thing the dashboard can show. A Redis Cluster has one
-    /// master per shard, which is not split brain.
+    /// the worst thing the dashboard can show. An engine of shards has one
+    /// primary per shard, which is not split brain.
     public var isSplitBrain: Bool { shardPrimaries.values.contains { $0.count > 1 } }
 
     /// The primaries of the first shard that has more than one.
@@ -242,12 +246,12 @@ public struct ClusterState: Sendable {
         shardPrimaries[nodes[node]?.info.engine?.shard ?? ""]?.first
     }
 
-    /// The nodes' majority; for Redis Sentinel the sentinels that see the
-    /// master against its quorum; for an engine of shards (Redis Cluster) a
-    /// majority of its masters (what a failover there needs).
+    /// The nodes' majority; for an engine of voting watchers, the watchers
+    /// that see the primary against its quorum; for an engine of shards a
+    /// majority of its primaries (what a failover there needs).
     public var quorum: QuorumStatus {
         if let e = engine, let q = e.quorum {
-            return QuorumStatus(members: Int(e.sentinels ?? 0), serviceable: Int(e.witnesses ?? 0), required: Int(q))
+            return QuorumStatus(members: Int(e.watchersKnown ?? 0), serviceable: Int(e.witnesses ?? 0), required: Int(q))
         }
         if shardPrimaries.count > 1 || shardPrimaries.keys.contains(where: { !$0.isEmpty }) {
             let masters = primaryIDs.compactMap { nodes[$0] }

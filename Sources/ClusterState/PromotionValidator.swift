@@ -36,6 +36,11 @@ public struct PromotionVerdict: Sendable, Hashable {
 
     public var allowed: Bool { rejection == nil }
 
+    public init(checks: [ValidationCheck], rejection: RejectionReason?) {
+        self.checks = checks
+        self.rejection = rejection
+    }
+
     /// The failing checks as denial reasons.
     public var denials: [DenialReason] {
         checks.filter { !$0.ok }.map { DenialReason(invariant: $0.invariant, detail: $0.detail) }

@@ -46,7 +46,7 @@ public struct LagSample: Sendable, Hashable {
 public enum LagUnit: Sendable, Hashable {
     /// Time behind (protocol v1's `lag_ms`).
     case millis
-    /// Data behind (Patroni's lag, Redis offsets).
+    /// Data behind (WAL bytes, replication offsets).
     case bytes
 }
 

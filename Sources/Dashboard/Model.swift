@@ -1,6 +1,7 @@
 import ClusterProtocol
 import ClusterState
 import DequeModule
+import EngineRegistry
 import EventSources
 import RenderCore
 
@@ -24,7 +25,7 @@ public struct Thresholds: Sendable, Hashable {
     public var lagWarnMillis: Int64 = 30_000
     public var lagCritMillis: Int64 = 60_000
     public var promotionLagLimitMillis: Int64 = PromotionValidator.defaultLagLimitMillis
-    /// For engines that measure data behind (Patroni): bytes.
+    /// For engines that measure data behind: bytes.
     public var lagWarnBytes: Int64 = 1 << 20
     public var lagCritBytes: Int64 = 16 << 20
     /// Nil: the cluster's own `maximum_lag_on_failover`.
@@ -166,7 +167,7 @@ public struct AppModel: Sendable {
     /// duplicates), for incident bundles and rewind; `recentBase` is the
     /// state before the first of them.
     public var recent: Deque<Envelope> = []
-    public var recentBase = ClusterState()
+    public var recentBase = ClusterState(vocabulary: EngineRegistry.vocabulary)
     public var recentCapacity = 20_000
     /// Set while looking at the past: the live feed goes on underneath.
     public var rewind: Rewind?
@@ -192,7 +193,8 @@ public struct AppModel: Sendable {
     /// What the source tells and accepts (a pane it cannot fill says so).
     public var provides: SourceCapabilities = .all
 
-    public init(feed: Feed = Feed(), now: Timestamp) {
+    /// A model whose states grade every registered engine's words.
+    public init(feed: Feed = Feed(state: ClusterState(vocabulary: EngineRegistry.vocabulary)), now: Timestamp) {
         self.feed = feed
         self.now = now
     }
@@ -245,8 +247,8 @@ public struct AppModel: Sendable {
     }
 
     /// What can be shown and sent: what the source provides, narrowed by what
-    /// the engine behind it says it tells and accepts (a gateway relaying
-    /// Patroni provides everything protocol v1 can carry; Patroni has no
+    /// the engine behind it says it tells and accepts (a gateway provides
+    /// everything protocol v1 can carry; the engine it relays may have no
     /// partitions).
     public var capabilities: SourceCapabilities {
         guard let engine = state.engine else { return provides }

@@ -175,11 +175,12 @@ func performNormal(_ m: inout AppModel, _ action: Action) -> [Effect] {
             selected = i
         }
         m.overlay = .promote(PromoteDialog(candidates: candidates, selected: selected))
-    case .migrate where m.state.assignment?.strategy == .other("hash_slots"):
-        // Redis Cluster: any hash tag is a tenant; the targets are the masters.
+    case .migrate where m.engineRules.typedTenants != nil:
+        // Tenants named freely (the engine's rule); the targets are the primaries.
         let masters = m.state.primaries.filter { m.state.nodes[$0]?.info.health == .healthy }
         guard !masters.isEmpty else {
-            m.say("no healthy master to move a slot to")
+            let words = m.engineRules.typedTenants
+            m.say("no healthy \(words?.targetWord ?? "primary") to move a \(words?.partitionWord ?? "partition") to")
             return []
         }
         m.overlay = .migrate(MigrateDialog(typedTenantTo: masters))

@@ -4,33 +4,6 @@ import EventSources
 import Logging
 import Synchronization
 
-/// Redis credentials (`AUTH`): a password, or an ACL user and password.
-/// Never printed or logged (the description says only that there are some).
-public struct RedisAuth: Sendable, CustomStringConvertible {
-    public var user: String?
-    public var password: String
-
-    public init(user: String?, password: String) {
-        self.user = user
-        self.password = password
-    }
-
-    /// `password` or `user:password`, as held in an environment variable.
-    public init?(credentials: String) {
-        guard !credentials.isEmpty else { return nil }
-        if let colon = credentials.firstIndex(of: ":") {
-            let user = String(credentials[..<colon])
-            let password = String(credentials[credentials.index(after: colon)...])
-            guard !password.isEmpty else { return nil }
-            self.init(user: user.isEmpty ? nil : user, password: password)
-        } else {
-            self.init(user: nil, password: credentials)
-        }
-    }
-
-    public var description: String { "RedisAuth(redacted)" }
-}
-
 /// Where a Redis Cluster is and how to treat it.
 public struct RedisClusterConfig: Sendable {
     /// `host:port` of one node or more; the rest are found from `CLUSTER NODES`.
@@ -61,21 +34,7 @@ public struct RedisClusterConfig: Sendable {
     }
 
     /// `host:port` split; nil when it is not of that form.
-    public static func hostPort(_ address: String) -> (host: String, port: Int)? {
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (1...65535).contains(port)
-        else { return nil }
-        let host = String(address[..<colon]).trimmingCharacters(in: "[]")
-        return host.isEmpty ? nil : (host, port)
-    }
-}
-
-extension String {
-    fileprivate func trimmingCharacters(in set: String) -> String {
-        var s = Substring(self)
-        while let f = s.first, set.contains(f) { s = s.dropFirst() }
-        while let l = s.last, set.contains(l) { s = s.dropLast() }
-        return String(s)
-    }
+    public static func hostPort(_ address: String) -> (host: String, port: Int)? { RedisAddress.split(address) }
 }
 
 /// The Redis Cluster connector as a source: every node is asked each poll
@@ -212,7 +171,7 @@ public final class RedisClusterSource: EventSource, CommandSink {
         do {
             let text = try await pool.text(["CLUSTER", "NODES"], at: address)
             let nodes: [ClusterNode]
-            do throws(RESPError) {
+            do throws(ClusterNodesError) {
                 nodes = try ClusterNodes.parse(text)
             } catch {
                 return .failed("CLUSTER NODES unreadable: \(error.description)", garbage: true)

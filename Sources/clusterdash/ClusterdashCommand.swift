@@ -1,6 +1,7 @@
 import ArgumentParser
 import ClusterProtocol
 import ClusterState
+import EngineRegistry
 import Foundation
 
 @main
@@ -12,8 +13,9 @@ struct Clusterdash: AsyncParsableCommand {
             With no arguments it shows the live dashboard of a simulated demo cluster \
             (started in-process on loopback). --endpoint URL points it at a real one. \
             `clusterdash sim` runs the simulator on its own; `clusterdash gateway` serves a \
-            real engine (Patroni) to many dashboards; `clusterdash tail` prints a cluster's \
-            failover log as text; `clusterdash replay` plays a recording.
+            real engine to many dashboards; `clusterdash tail` prints a cluster's \
+            failover log as text; `clusterdash replay` plays a recording. \
+            Engines: \(EngineRegistry.names.map(\.rawValue).joined(separator: ", ")).
             """,
         subcommands: [
             DashboardCommand.self, SimCommand.self, GatewayCommand.self, TailCommand.self, ReplayCommand.self, SummaryCommand.self, KeysCommand.self,
@@ -42,7 +44,7 @@ struct SummaryCommand: ParsableCommand {
         } else {
             lines = DemoStream.lines()
         }
-        var state = ClusterState()
+        var state = ClusterState(vocabulary: EngineRegistry.vocabulary)
         var errors: [String] = []
         var resyncs: [ResyncReason] = []
         for (i, line) in lines.enumerated() {

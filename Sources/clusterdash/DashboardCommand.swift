@@ -4,15 +4,14 @@ import ClusterSim
 import ClusterState
 import Dashboard
 import DashboardRuntime
+import EngineKit
 import EventSources
 import Foundation
 import Logging
 import NATSClient
 import NATSStream
 import NcursesBackend
-import PatroniSource
 import ProtocolV1Source
-import RedisSource
 import RenderCore
 import SimServer
 
@@ -84,18 +83,15 @@ struct DashboardCommand: AsyncParsableCommand {
     var lagCritBytes: String?
 
     func validate() throws {
-        _ = try connection.endpointConfigs()
+        let flagged = try connection.settings()
         if fleet {
-            let nats = connection.endpoints.filter { NATSAddress.schemes.contains(URLComponents(string: $0)?.scheme ?? "") }
-            guard !nats.isEmpty, nats.count == connection.endpoints.count else {
+            let nats = connection.stream.endpoints.filter { NATSAddress.schemes.contains(URLComponents(string: $0)?.scheme ?? "") }
+            guard flagged is StreamSettings, !nats.isEmpty, nats.count == connection.stream.endpoints.count else {
                 throw ValidationError("--fleet reads NATS: give the servers with --endpoint nats://HOST:PORT (repeatable)")
             }
             if wall { throw ValidationError("--fleet has its own screen; --wall shows one cluster") }
             if connection.record != nil { throw ValidationError("--record records one cluster; open it without --fleet") }
         }
-        _ = try connection.patroniURLs()
-        _ = try connection.redis.seeds()
-        _ = try connection.redis.sentinelConfig(readOnly: false)
         for (name, v) in [("--lag-warn-bytes", lagWarnBytes), ("--lag-crit-bytes", lagCritBytes)] {
             if let v, parseByteSize(v) == nil { throw ValidationError("\(name) \(v) is not a size (like 16MiB)") }
         }
@@ -124,60 +120,23 @@ struct DashboardCommand: AsyncParsableCommand {
         } else if let cluster {
             throw ValidationFailure("--cluster \(cluster): no config file at \(configPath) (--config names another)")
         }
+        // The cluster: from the flags, else the named (or default) cluster
+        // of the config, with what the flags change; none: the demo.
         var chosen: ClusterConfig?
-        let flagPatroni = try connection.patroniURLs()
-        let flagRedis = try connection.redis.seeds()
-        let flagSentinel = try connection.redis.sentinelConfig(readOnly: false)
-        if let name = cluster
-            ?? (connection.endpoints.isEmpty && flagPatroni == nil && flagRedis == nil && flagSentinel == nil ? file.defaultCluster : nil)
-        {
+        var settings = try connection.settings()
+        if let name = cluster ?? (settings == nil ? file.defaultCluster : nil) {
             guard let c = file.clusters[name] else {
                 throw ValidationFailure("no cluster \(name) in \(configPath) (have: \(file.clusters.keys.sorted().joined(separator: ", ")))")
             }
             chosen = c
-        }
-        var endpoints = try connection.endpointConfigs()
-        // A Patroni cluster: from the flags, or the config's engine = "patroni".
-        var patroni: PatroniSourceConfig?
-        if let flagPatroni {
-            patroni = PatroniSourceConfig(urls: flagPatroni.patroni, etcd: flagPatroni.etcd)
-        } else if let c = chosen, c.engine == "patroni" {
-            patroni = PatroniSourceConfig(urls: c.patroni, etcd: c.etcd)
-        }
-        if patroni != nil, let variable = connection.patroniAuthEnv ?? chosen?.authEnv {
-            patroni?.auth = try PatroniOptions.auth(from: variable)
-        }
-        // A Redis Cluster: from the flags, or the config's engine = "redis-cluster".
-        var redis: RedisClusterConfig?
-        if let flagRedis {
-            redis = try connection.redis.config(seeds: flagRedis, readOnly: false)
-        } else if patroni == nil, let c = chosen, c.engine == "redis-cluster" {
-            redis = try connection.redis.config(seeds: c.redis, readOnly: false)
-            redis?.name = c.name
-            if connection.redis.authEnv == nil, let variable = c.authEnv { redis?.auth = try RedisOptions.auth(from: variable) }
-        }
-        // Redis Sentinel: from the flags, or the config's engine = "redis-sentinel".
-        var sentinel = flagSentinel
-        if sentinel == nil, patroni == nil, redis == nil, let c = chosen, c.engine == "redis-sentinel", let master = c.master {
-            sentinel = RedisSentinelConfig(sentinels: c.sentinels, master: master)
-            if let variable = connection.redis.authEnv ?? c.authEnv { sentinel?.auth = try RedisOptions.auth(from: variable) }
-        }
-        if endpoints.isEmpty, patroni == nil, let c = chosen {
-            if let ca = c.caFile, !FileManager.default.isReadableFile(atPath: ca) {
-                throw ValidationFailure("\(file.error(field: "clusters.\(c.name).ca_file", "no readable file at \(ca)"))")
+            if settings == nil {
+                var s = c.settings
+                try connection.refine(&s)
+                for problem in s.preflight() {
+                    throw ValidationFailure("\(file.error(field: "clusters.\(c.name).\(problem.key)", problem.message))")
+                }
+                settings = s
             }
-            let token =
-                connection.token ?? c.tokenEnv.flatMap { ProcessInfo.processInfo.environment[$0] }
-                ?? ProcessInfo.processInfo.environment["CLUSTERDASH_TOKEN"]
-            endpoints = c.endpoints.map {
-                EndpointConfig(
-                    url: $0, token: token, caFile: connection.caFile ?? c.caFile, tlsServerName: connection.tlsServerName ?? c.tlsServerName)
-            }
-        }
-        // The parser refuses a cluster without endpoints; this guards the rule
-        // that a named cluster is never shown as the demo.
-        if chosen != nil && endpoints.isEmpty && patroni == nil && redis == nil && sentinel == nil {
-            throw ValidationFailure("cluster \(chosen?.name ?? ""): no endpoints")
         }
         var thresholds = Thresholds()
         if let ms = lagWarn.flatMap(parseDuration) ?? chosen?.lagWarnMillis { thresholds.lagWarnMillis = ms }
@@ -204,9 +163,9 @@ struct DashboardCommand: AsyncParsableCommand {
                 throw ValidationFailure("\(file.error(field: field, "\(error)"))")
             }
         }
-        // No endpoints: the demo cluster, in-process, over a real WebSocket.
+        // No cluster: the demo cluster, in-process, over a real WebSocket.
         var demo: SimulatorServer?
-        if endpoints.isEmpty && patroni == nil && redis == nil && sentinel == nil {
+        if settings == nil {
             var sim = SimConfig()
             sim.clusterName = "demo"
             sim.seed = demoSeed
@@ -221,7 +180,7 @@ struct DashboardCommand: AsyncParsableCommand {
             options.port = 0
             let server = try await SimulatorServer.start(simulation: sim, options: options, logger: logger)
             logger.notice("demo cluster on \(server.url)")
-            endpoints = [EndpointConfig(url: server.url)]
+            settings = StreamSettings(endpoints: [server.url])
             demo = server
         }
 
@@ -229,31 +188,17 @@ struct DashboardCommand: AsyncParsableCommand {
         if !names.contains(loaded.name) { names.insert(loaded.name, at: 0) }
 
         let isReadOnly = readOnly || wall || (chosen?.readOnly ?? false)
-        let made: SourceFactory.Made
+        guard var settings else { throw ValidationFailure("no cluster to watch") }
+        settings.readOnly = isReadOnly
+        let made: ConnectedEngine
         var fleetSource: FleetSource?
-        if fleet {
-            let servers: [NATSAddress]
-            do {
-                servers = try endpoints.map { e throws(NATSError) in try NATSAddress(url: e.url) }
-            } catch {
-                throw ValidationFailure(error.description)
-            }
-            let credentials = try chosen?.authEnv.map { try SourceFactory.natsCredentials(from: $0) } ?? NATSCredentials.fromEnvironment()
-            let f = FleetSource(servers: servers, credentials: credentials, readOnly: isReadOnly, logger: logger)
+        if fleet, let s = settings as? StreamSettings {
+            let servers = try StreamConnector.natsServers(s.endpoints)
+            let f = FleetSource(servers: servers, credentials: try StreamConnector.natsCredentials(s.authEnv), readOnly: isReadOnly, logger: logger)
             fleetSource = f
-            made = SourceFactory.Made(source: f, commands: nil)
-        } else if var patroni {
-            patroni.readOnly = isReadOnly
-            made = try SourceFactory.make(patroni: patroni, record: connection.record, logger: logger)
-        } else if var redis {
-            redis.readOnly = isReadOnly
-            made = try SourceFactory.make(redis: redis, record: connection.record, logger: logger)
-        } else if var sentinel {
-            sentinel.readOnly = isReadOnly
-            made = try SourceFactory.make(sentinel: sentinel, record: connection.record, logger: logger)
+            made = ConnectedEngine(source: f, commands: nil, what: "the fleet")
         } else {
-            let nats = try chosen?.authEnv.map { try SourceFactory.natsCredentials(from: $0) }
-            made = try SourceFactory.make(endpoints, record: connection.record, readOnly: isReadOnly, natsCredentials: nats, logger: logger)
+            made = try connect(settings, record: connection.record, logger: logger)
         }
         let source = made.source
         for w in made.warnings {

@@ -1,10 +1,9 @@
 import ArgumentParser
 import ClusterProtocol
+import EngineKit
 import EventSources
 import Foundation
 import Logging
-import PatroniSource
-import RedisSource
 import SimServer
 
 /// `clusterdash gateway`: one connector, served as protocol v1 to every
@@ -22,9 +21,7 @@ struct GatewayCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on, HOST:PORT (port 0 picks a free one).")
     var listen = "127.0.0.1:7480"
 
-    @OptionGroup var engine: PatroniOptions
-
-    @OptionGroup var redis: RedisOptions
+    @OptionGroup var engines: EngineFlagGroups
 
     @OptionGroup var flags: ServerFlags
 
@@ -36,32 +33,39 @@ struct GatewayCommand: AsyncParsableCommand {
     func validate() throws {
         _ = try flags.options(listen: listen)
         _ = try publish.config(fallbackCluster: nil, readOnly: readOnly)
-        let given = [try engine.urls() != nil, try redis.seeds() != nil, try redis.sentinelConfig(readOnly: false) != nil].filter { $0 }.count
-        guard given == 1 else {
+        _ = try engineSettings()
+    }
+
+    /// The one engine the flags name (the gateway relays an engine, not a stream).
+    func engineSettings() throws -> any EngineSettings {
+        let named = engines.all.flatMap(\.named)
+        guard named.count == 1 else {
+            let usage = engines.all.flatMap(\.usage)
             throw ValidationError(
-                given > 1
-                    ? "give one engine: --patroni, --redis-cluster or --sentinel"
-                    : "give the engine to serve: --patroni URL, --redis-cluster HOST:PORT or --sentinel HOST:PORT --master NAME (repeatable)")
+                named.count > 1
+                    ? "give one engine: \(Self.either(usage.map { String($0.prefix { $0 != " " }) }))"
+                    : "give the engine to serve: \(Self.either(usage)) (repeatable)")
         }
+        var found: (any EngineSettings)?
+        for g in engines.all {
+            guard let s = try g.settings() else { continue }
+            found = s
+        }
+        guard var settings = found else { throw ValidationError("give the engine to serve: \(Self.either(engines.all.flatMap(\.usage)))") }
+        settings.readOnly = readOnly
+        return settings
+    }
+
+    /// "a, b or c".
+    static func either(_ items: [String]) -> String {
+        items.count < 2 ? items.joined() : items.dropLast().joined(separator: ", ") + " or " + (items.last ?? "")
     }
 
     func run() async throws {
         let options = try flags.options(listen: listen)
         let logger = flags.logger("clusterdash.gateway")
-        let made: SourceFactory.Made
-        let what: String
-        if let sentinel = try redis.sentinelConfig(readOnly: readOnly) {
-            made = try SourceFactory.make(sentinel: sentinel, record: nil, logger: logger)
-            what = "Redis Sentinel (\(sentinel.master))"
-        } else if let seeds = try redis.seeds() {
-            made = try SourceFactory.make(redis: try redis.config(seeds: seeds, readOnly: readOnly), record: nil, logger: logger)
-            what = "Redis Cluster"
-        } else {
-            var config = PatroniSourceConfig(urls: engine.patroni, etcd: engine.etcd, readOnly: readOnly)
-            if let variable = engine.patroniAuthEnv { config.auth = try PatroniOptions.auth(from: variable) }
-            made = try SourceFactory.make(patroni: config, record: nil, logger: logger)
-            what = "Patroni"
-        }
+        let made = try connect(try engineSettings(), record: nil, logger: logger)
+        let what = made.what
         for w in made.warnings { logger.warning("\(w)") }
         let core = StreamCore(engine: RelayEngine(sink: made.commands, clock: wallClockNow))
         let published = try publish.services(core: core, fallbackCluster: nil, readOnly: readOnly, logger: logger)

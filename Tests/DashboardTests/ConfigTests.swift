@@ -3,6 +3,7 @@ import ClusterSim
 import ClusterState
 import ClusterdashTesting
 import Dashboard
+import EngineKit
 import EventSources
 import Foundation
 import RenderCore
@@ -26,8 +27,10 @@ import Testing
         #expect(config.defaultCluster == "prod")
         #expect(config.theme == "light")
         let prod = try #require(config.clusters["prod"])
-        #expect(prod.endpoints.count == 2)
-        #expect(prod.tokenEnv == "PROD_TOKEN")
+        let stream = try #require(prod.settings as? StreamSettings)
+        #expect(prod.engine == ProtocolV1Rules.name)
+        #expect(stream.endpoints.count == 2)
+        #expect(stream.tokenEnv == "PROD_TOKEN")
         #expect(prod.lagWarnMillis == 20_000)
         #expect(prod.lagCritMillis == 60_000)
         let map = Keymap().overriding(config.keys)

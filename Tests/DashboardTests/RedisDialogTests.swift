@@ -1,6 +1,7 @@
 import ClusterProtocol
 import ClusterState
 import EventSources
+import RedisRules
 import RenderCore
 import Testing
 
@@ -90,7 +91,7 @@ import Testing
         #expect(!screen(m).contains("TAKEOVER"))
         _ = press(&m, .char("t"))
         guard case .promote(let d) = m.overlay else { return }
-        #expect(!d.takeover)
+        #expect(!d.alternateMode)
         guard case .send(.promote(_, "127.0.0.1:7003", let mode))? = press(&m, .char("y")).first else {
             Issue.record("nothing sent")
             return

@@ -4,6 +4,7 @@ import EventSources
 import Foundation
 import Testing
 
+@testable import PatroniRules
 @testable import PatroniSource
 
 func fixture(_ name: String) throws -> [UInt8] {

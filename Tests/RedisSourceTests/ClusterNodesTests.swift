@@ -69,7 +69,7 @@ import Testing
             "garbage", "b3bf 127.0.0.1:1@2 master - 0 0 1 connected", good.replacingOccurrences(of: "connected", with: "maybe"),
             good + " 16384", good + " 10-5", good + " [100]", good + " [100->-x", good.replacingOccurrences(of: " 0 1796", with: " x 1796"),
         ] {
-            #expect(throws: RESPError.self, "\(bad)") { try ClusterNodes.parse(good + "\n" + bad + "\n") }
+            #expect(throws: ClusterNodesError.self, "\(bad)") { try ClusterNodes.parse(good + "\n" + bad + "\n") }
             do {
                 _ = try ClusterNodes.parse(good + "\n" + bad)
             } catch {

@@ -1,5 +1,6 @@
 import ClusterProtocol
 import ClusterState
+import EngineKit
 import RenderCore
 
 /// The migration dialog: tenant, then target region, then confirm, then the
@@ -17,8 +18,8 @@ public struct MigrateDialog: Sendable, Hashable {
     public var regionIndex = 0
     public var dryRun = false
     public var phase: Phase = .tenant
-    /// Set where the tenant is typed, not chosen: an engine of hash slots
-    /// (Redis Cluster) has no list of tenants, any hash tag or `slot N` is one.
+    /// Set where the tenant is typed, not chosen: an engine whose tenants
+    /// are named freely (`EngineRules.typedTenants`) has no list of them.
     public var entry: TextField?
     /// Where the tenant was when the command was sent (a finished move
     /// changes where it is).
@@ -29,7 +30,7 @@ public struct MigrateDialog: Sendable, Hashable {
         self.regions = regions
     }
 
-    /// A dialog whose tenant is typed (a hash tag or `slot N`) and whose
+    /// A dialog whose tenant is typed (the engine's `typedTenants`) and whose
     /// targets are `masters`.
     public init(typedTenantTo masters: [String]) {
         tenants = []
@@ -43,17 +44,18 @@ public struct MigrateDialog: Sendable, Hashable {
     }
 }
 
-/// The slot a typed tenant lives in and the master that owns it now.
-func hashSlotPlace(_ m: AppModel, _ tenant: String) -> (slot: Int, owner: String?)? {
-    guard let slot = HashSlot.named(by: tenant) else { return nil }
+/// The partition a typed tenant lives in (the engine's rule) and the node
+/// that owns it now.
+func typedTenantPlace(_ m: AppModel, _ tenant: String) -> (slot: Int, owner: String?)? {
+    guard let slot = m.engineRules.typedTenants?.partition(tenant) else { return nil }
     let parts = m.state.assignment?.partitions ?? []
     let p = parts.indices.contains(slot) && parts[slot].id == Int64(slot) ? parts[slot] : parts.first { $0.id == Int64(slot) }
     return (slot, p?.worker)
 }
 
-/// Where the tenant is now: its placement, or its slot's owner.
+/// Where the tenant is now: its placement, or its partition's owner.
 func migrateFrom(_ m: AppModel, _ d: MigrateDialog, _ tenant: String) -> String {
-    if d.entry != nil { return hashSlotPlace(m, tenant)?.owner ?? "?" }
+    if d.entry != nil { return typedTenantPlace(m, tenant)?.owner ?? "?" }
     return m.state.tenants[tenant] ?? "?"
 }
 
@@ -67,9 +69,10 @@ func migrateTyping(_ m: inout AppModel, _ d: MigrateDialog, _ key: Key) -> [Effe
         return []
     case .committed:
         let text = field.text.trimmingWhitespace
-        guard let place = hashSlotPlace(m, text) else {
+        guard let place = typedTenantPlace(m, text) else {
             field.editing = true
-            m.say(text.isEmpty ? "type a hash tag ({tenant-42}) or slot N" : "\(text) names no slot (slot numbers are 0-16383)")
+            let typed = m.engineRules.typedTenants
+            m.say(text.isEmpty ? typed?.hint ?? "type a tenant" : typed?.refusal(text) ?? "\(text) names no tenant")
             d.entry = field
             m.overlay = .migrate(d)
             return []
@@ -127,7 +130,8 @@ func renderMigrate(_ m: AppModel, _ d: MigrateDialog, _ area: Rect, _ b: inout B
     var rows: [Line] = []
     let tenant = d.tenants[safe: d.tenantIndex] ?? "?"
     let from = d.from ?? migrateFrom(m, d, tenant)
-    let slots = d.entry != nil
+    // Typed tenants, in the engine's words (nil: tenants chosen from a list, moved to a region).
+    let typed = d.entry != nil ? m.engineRules.typedTenants : nil
     switch d.phase {
     case .sent(let command):
         rows.append(
@@ -135,19 +139,22 @@ func renderMigrate(_ m: AppModel, _ d: MigrateDialog, _ area: Rect, _ b: inout B
         rows.append(resultLine(command))
         rows += correlatedLines(m, command.requestID, limit: 8)
         rows.append(Line("progress shows in Migrations; Esc closes", Style(.dim)))
-    case .tenant where slots:
-        let typed = d.entry?.text ?? ""
-        rows.append(Line("1. Tenant: a hash tag or slot N (Enter):", Style(.title, .bold)))
+    case .tenant where typed != nil:
+        let words = typed
+        let text = d.entry?.text ?? ""
+        rows.append(Line("1. Tenant: \(words?.what ?? "its name") (Enter):", Style(.title, .bold)))
         rows.append(Line([Span("> "), Span(d.entry?.shown ?? "", Style(.normal, .bold))]))
-        if let place = hashSlotPlace(m, typed), !typed.trimmingWhitespace.isEmpty {
-            rows.append(Line([Span("slot \(place.slot)", Style(.accent, .bold)), Span(", now on \(place.owner ?? "no master")")]))
+        if let place = typedTenantPlace(m, text), !text.trimmingWhitespace.isEmpty {
+            rows.append(
+                Line([
+                    Span("\(words?.partitionWord ?? "partition") \(place.slot)", Style(.accent, .bold)),
+                    Span(", now on \(place.owner ?? "no \(words?.targetWord ?? "node")")"),
+                ]))
         } else {
             rows.append(Line(" ", Style(.dim)))
         }
         rows.append(Line(""))
-        rows.append(Line("Keys of {tenant-42}:orders and {tenant-42}:users share", Style(.dim)))
-        rows.append(Line("one slot (CRC16 of the tag mod 16384); moving the", Style(.dim)))
-        rows.append(Line("tenant moves that slot with every key in it.", Style(.dim)))
+        for line in words?.about ?? [] { rows.append(Line(line, Style(.dim))) }
     case .tenant:
         rows.append(Line("1. Tenant (j/k, Enter):", Style(.title, .bold)))
         let first = max(0, min(d.tenantIndex - 5, d.tenants.count - 10))
@@ -161,7 +168,8 @@ func renderMigrate(_ m: AppModel, _ d: MigrateDialog, _ area: Rect, _ b: inout B
     case .region:
         rows.append(
             Line(
-                slots ? "2. Target master for \(tenant) (now on \(from)):" : "2. Target region for \(tenant) (now in \(from)):", Style(.title, .bold))
+                typed.map { "2. Target \($0.targetWord) for \(tenant) (now on \(from)):" } ?? "2. Target region for \(tenant) (now in \(from)):",
+                Style(.title, .bold))
         )
         for (i, region) in d.regions.enumerated() {
             let same = region == from
@@ -183,7 +191,7 @@ func renderMigrate(_ m: AppModel, _ d: MigrateDialog, _ area: Rect, _ b: inout B
                 Span(
                     d.dryRun
                         ? "yes: validate only, change nothing"
-                        : slots ? "no: keys move in batches; clients get ASK meanwhile" : "no: writes pause during the move",
+                        : "no: \(typed?.whileMoving ?? "writes pause during the move")",
                     Style(d.dryRun ? .normal : AppSlot.lagWarn, .bold)),
             ]))
         if target == from { rows.append(Line("the tenant is already there: the server will reject it", Style(AppSlot.alert, .bold))) }

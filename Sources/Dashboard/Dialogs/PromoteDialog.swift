@@ -1,5 +1,7 @@
 import ClusterProtocol
 import ClusterState
+import EngineKit
+import EngineRegistry
 import RenderCore
 
 /// The promotion dialog: a state machine as a value.
@@ -16,9 +18,9 @@ public struct PromoteDialog: Sendable, Hashable {
     public var candidates: [String]
     public var selected: Int
     public var phase: Phase = .choosing
-    /// Redis Cluster with the candidate's master down: `CLUSTER FAILOVER
-    /// TAKEOVER` instead of `FORCE` (`t` toggles).
-    public var takeover = false
+    /// Where the engine offers two ways to send the promotion of this
+    /// candidate: the second one is chosen (`t` toggles).
+    public var alternateMode = false
 
     public init(candidates: [String], selected: Int, phase: Phase = .choosing) {
         self.candidates = candidates
@@ -37,38 +39,20 @@ public struct PromoteDialog: Sendable, Hashable {
 }
 
 extension AppModel {
-    /// Redis Cluster: the replica's master is down (a failover is then
-    /// FORCE or TAKEOVER).
-    func redisMasterDown(of candidate: String) -> Bool {
-        guard state.engine?.name == "redis-cluster", state.nodes[candidate]?.info.role == .replica else { return false }
-        guard let master = state.primary(ofShardOf: candidate), master != candidate else { return true }
-        return state.nodes[master]?.info.health == .unhealthy
-    }
-
-    /// The replica Sentinel would most likely pick: not down, priority not 0,
-    /// the lowest priority, then the fewest bytes behind.
-    var sentinelChoice: String? {
-        SentinelChoice.likely(
-            state.orderedNodes.filter { $0.isPresent && $0.info.role == .replica }.map { n in
-                SentinelChoice.Replica(
-                    id: n.id, healthy: n.info.health == .healthy, priority: n.info.engine?.tag("replica_priority").flatMap { Int($0) },
-                    lagBytes: state.followers[n.id]?.lagBytes)
-            })
-    }
+    /// The rules of the engine this stream is of (protocol v1's when it names none).
+    var engineRules: any EngineRules { EngineRegistry.rules(forStream: state.engine?.name) }
 
     /// The validator's verdict on promoting `candidate`, with the configured
     /// lag limit: the one call every screen and key uses.
     public func promotionVerdict(_ candidate: String) -> PromotionVerdict {
-        if state.engine?.name == "patroni" {
-            return PatroniPreview.evaluate(candidate: candidate, state: state, lagLimitBytes: thresholds.promotionLagLimitBytes)
-        }
-        if state.engine?.name == "redis-sentinel" {
-            return SentinelPreview.evaluate(candidate: candidate, state: state, likely: sentinelChoice)
-        }
-        if state.engine?.name == "redis-cluster" {
-            return RedisPreview.evaluate(candidate: candidate, state: state, lagLimitBytes: thresholds.promotionLagLimitBytes)
-        }
-        return state.promotionPreview(candidate: candidate, now: now, lagLimitMillis: thresholds.promotionLagLimitMillis)
+        let limits = PreviewLimits(
+            now: now, lagLimitMillis: thresholds.promotionLagLimitMillis, lagLimitBytes: thresholds.promotionLagLimitBytes)
+        return engineRules.preview(candidate: candidate, in: state, limits: limits)
+    }
+
+    /// The ways the engine can send the promotion of `candidate` (none or two).
+    func promotionModes(_ candidate: String) -> [PromotionMode] {
+        engineRules.promotionModes(candidate: candidate, in: state)
     }
 }
 
@@ -127,11 +111,11 @@ func performPromote(_ m: inout AppModel, _ d: PromoteDialog, _ action: Action) -
         d.phase = .choosing
         m.overlay = .promote(d)
     case .toggleTakeover where d.isOpen:
-        guard let cand = d.candidate, m.redisMasterDown(of: cand) else {
-            m.say("TAKEOVER is for a replica whose master is down (Redis Cluster)")
+        guard let cand = d.candidate, m.promotionModes(cand).count > 1 else {
+            m.say("the engine offers one way to promote this node (t chooses where it offers two)")
             return []
         }
-        d.takeover.toggle()
+        d.alternateMode.toggle()
         m.overlay = .promote(d)
     case .confirm where d.isOpen:
         guard let cand = d.candidate else { return [] }
@@ -156,7 +140,8 @@ func sendPromotion(_ m: inout AppModel, _ d: PromoteDialog, _ candidate: String,
     var d = d
     d.phase = .sent(requestID: id, candidate: candidate)
     m.overlay = .promote(d)
-    let mode: String? = m.redisMasterDown(of: candidate) ? (d.takeover ? "takeover" : "force") : nil
+    let modes = m.promotionModes(candidate)
+    let mode: String? = modes.count > 1 ? modes[d.alternateMode ? 1 : 0].wire : nil
     m.say("promote \(candidate)\(mode.map { " (\($0))" } ?? "") sent as \(id)")
     if let mode { action.dialog.append("mode \(mode)") }
     record(&m, action)
@@ -195,9 +180,8 @@ func renderPromote(_ m: AppModel, _ d: PromoteDialog, _ area: Rect, _ b: inout B
         typed = field.text
     }
     rows.append(Line("Candidates (j/k choose):", Style(.title, .bold)))
-    if m.state.engine?.name == "redis-sentinel" {
-        rows.append(Line("SENTINEL FAILOVER takes no candidate: Sentinel picks the replica", Style(AppSlot.lagWarn, .bold)))
-        rows.append(Line("itself (priority, then offset); choosing here only previews.", Style(AppSlot.lagWarn)))
+    for (i, note) in m.engineRules.promotionNote(in: m.state).enumerated() {
+        rows.append(Line(note, Style(AppSlot.lagWarn, i == 0 ? .bold : [])))
     }
     let nameWidth = min(24, max(12, (d.candidates.map(\.count).max() ?? 0) + 1))
     for (i, c) in d.candidates.enumerated() {
@@ -213,18 +197,18 @@ func renderPromote(_ m: AppModel, _ d: PromoteDialog, _ area: Rect, _ b: inout B
     rows.append(Line("Why (or why not) \(cand), by the dashboard's own data:", Style(.title, .bold)))
     for c in verdict.checks { rows.append(checkLine(c, sym)) }
     rows.append(Line(""))
-    if m.redisMasterDown(of: cand) {
-        // Its master is down: the two kinds Redis offers, spelled out.
-        rows.append(
-            Line([
-                Span(d.takeover ? "  " : "▸ ", Style(.accent)), Span("FORCE", Style(.normal, d.takeover ? [] : .bold)),
-                Span(": no handshake with the dead master; a majority of masters still vote"),
-            ]))
-        rows.append(
-            Line([
-                Span(d.takeover ? "▸ " : "  ", Style(.accent)), Span("TAKEOVER", Style(AppSlot.alert, d.takeover ? .bold : [])),
-                Span(": no vote at all; only when most masters are down (t)"),
-            ]))
+    let modes = m.promotionModes(cand)
+    if modes.count > 1 {
+        // The ways the engine offers, spelled out; `t` chooses.
+        for (i, mode) in modes.prefix(2).enumerated() {
+            let chosen = (i == 1) == d.alternateMode
+            rows.append(
+                Line([
+                    Span(chosen ? "▸ " : "  ", Style(.accent)),
+                    Span(mode.label, Style(mode.dangerous ? AppSlot.alert : .normal, chosen ? .bold : [])),
+                    Span(": \(mode.detail)\(i == 1 ? " (t)" : "")"),
+                ]))
+        }
     }
     if verdict.allowed {
         rows.append(

@@ -45,7 +45,7 @@ func renderAssignments(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbo
     let workers = a.sortedWorkers
     let focused = m.isFocused(.assignments)
     let present = s.presentNodeIDs
-    // An engine that counts its workers' keys (Redis) shows them: its
+    // An engine that counts its workers' keys shows them: its
     // partitions carry no weight of their own.
     let keys = workers.compactMap { s.nodes[$0]?.info.engine?.keys }
     let showKeys = !keys.isEmpty

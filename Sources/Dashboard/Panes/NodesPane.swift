@@ -11,11 +11,13 @@ func renderNodes(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
     let q = m.state.quorum
     let trailing: Line
     if let e = m.state.engine, let quorum = e.quorum {
-        // Redis Sentinel: how many sentinels see the master, and the quorum.
+        // An engine of watchers that vote: how many see the primary, and the quorum.
         let seeing = e.witnesses ?? 0
         let ok = seeing >= quorum
         trailing = Line([
-            Span("sentinels \(seeing)/\(e.sentinels ?? 0) see it, quorum \(quorum)", Style(ok ? AppSlot.ok : AppSlot.alert, ok ? [] : .bold))
+            Span(
+                "\(m.engineRules.watchersWord) \(seeing)/\(e.watchersKnown ?? 0) see it, quorum \(quorum)",
+                Style(ok ? AppSlot.ok : AppSlot.alert, ok ? [] : .bold))
         ])
     } else {
         trailing = Line([Span("quorum \(q.serviceable)/\(q.members)", Style(q.present ? AppSlot.ok : AppSlot.alert, q.present ? [] : .bold))])

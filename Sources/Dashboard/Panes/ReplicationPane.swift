@@ -22,7 +22,7 @@ func renderReplication(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbo
     let focused = m.isFocused(.replication)
     let nameWidth = min(max(10, inner.width / 3), max(6, m.state.followerNameWidth))
     let valueWidth = 12
-    // Engines that tell the age of a replica's last ACK (Redis) get it
+    // Engines that tell the age of a replica's last ACK get it
     // labelled beside the bytes: it is time, not data behind.
     let ackWidth = ids.contains { m.state.nodes[$0]?.info.engine?.ackAgeMillis != nil } ? 9 : 0
     let sparkWidth = max(0, inner.width - nameWidth - valueWidth - ackWidth - 2)

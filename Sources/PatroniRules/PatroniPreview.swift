@@ -1,4 +1,6 @@
 import ClusterProtocol
+import ClusterState
+import EngineKit
 
 /// What Patroni itself checks before a switchover or failover, previewed on
 /// the facts the dashboard holds: a running replica, not `nofailover`, lag
@@ -58,18 +60,4 @@ public enum PatroniPreview {
         }
         return v.verdict
     }
-}
-
-/// The checks of an engine's promotion preview as they are recorded: the
-/// first failing one gives the rejection.
-struct VerdictBuilder {
-    private var checks: [ValidationCheck] = []
-    private var rejection: RejectionReason?
-
-    mutating func record(_ inv: Invariant, _ ok: Bool, _ detail: String, _ reason: RejectionReason) {
-        checks.append(ValidationCheck(invariant: inv, ok: ok, detail: detail))
-        if !ok, rejection == nil { rejection = reason }
-    }
-
-    var verdict: PromotionVerdict { PromotionVerdict(checks: checks, rejection: rejection) }
 }

@@ -11,20 +11,21 @@ import Synchronization
 public struct RedisReplyError: Error, Sendable, CustomStringConvertible {
     public var text: String
     public var description: String { "-\(text)" }
+    public init(text: String) { self.text = text }
 }
 
 /// One connection per node address, opened (and authenticated) when first
 /// needed and dropped after any failure, so the next use reconnects. The
 /// connections are shared by whoever asks; each answers in order.
-final class RESPPool: Sendable {
+public final class RESPPool: Sendable {
     /// An answer of a shape the command never gives (garbage).
-    struct Unexpected: Error, CustomStringConvertible {
-        var description: String
+    public struct Unexpected: Error, CustomStringConvertible {
+        public var description: String
     }
 
     /// An error in a few words (a refused connect is "connection refused",
     /// not NIO's whole record of it).
-    static func words(_ error: any Error) -> String {
+    public static func words(_ error: any Error) -> String {
         if let e = error as? NIOConnectionError {
             let refused = e.connectionErrors.contains { ($0.error as? IOError)?.errnoCode == ECONNREFUSED }
             return refused ? "connection refused" : "could not connect"
@@ -34,23 +35,25 @@ final class RESPPool: Sendable {
         return "\(error)"
     }
 
-    let auth: RedisAuth?
-    let timeout: Duration
+    public let auth: RedisAuth?
+    public let timeout: Duration
     private let connections = Mutex<[String: RESPConnection]>([:])
     private let counter = Atomic<Int>(0)
 
-    init(auth: RedisAuth?, timeout: Duration) {
+    public init(auth: RedisAuth?, timeout: Duration) {
         self.auth = auth
         self.timeout = timeout
     }
 
     /// Commands sent so far.
-    var sent: Int { counter.load(ordering: .relaxed) }
+    public var sent: Int { counter.load(ordering: .relaxed) }
 
-    func connection(_ address: String) async throws -> RESPConnection {
+    public func connection(_ address: String) async throws -> RESPConnection {
         if let c = connections.withLock({ $0[address] }) { return c }
-        guard let (host, port) = RedisClusterConfig.hostPort(address) else { throw Unexpected(description: "not host:port: \(address)") }
-        let c = try await RESPConnection.connect(host: host, port: port, timeout: .milliseconds(timeout.wholeMilliseconds + 500))
+        guard let (host, port) = RedisAddress.split(address) else { throw Unexpected(description: "not host:port: \(address)") }
+        let c = try await RESPConnection.connect(
+            host: host, port: port,
+            timeout: .milliseconds(timeout.components.seconds * 1_000 + timeout.components.attoseconds / 1_000_000_000_000_000 + 500))
         if let auth {
             counter.add(1, ordering: .relaxed)
             let answer = try await c.auth(user: auth.user, password: auth.password)
@@ -74,11 +77,11 @@ final class RESPPool: Sendable {
 
     /// Sends a command to `address`; an error reply is thrown as
     /// `RedisReplyError`, a failed connection is dropped (and thrown).
-    func send(_ command: [String], at address: String, timeout: Duration? = nil) async throws -> RESPValue {
+    public func send(_ command: [String], at address: String, timeout: Duration? = nil) async throws -> RESPValue {
         try await send(bytes: command.map { Array($0.utf8) }, what: command.prefix(2).joined(separator: " "), at: address, timeout: timeout)
     }
 
-    func send(bytes command: [[UInt8]], what: String, at address: String, timeout: Duration? = nil) async throws -> RESPValue {
+    public func send(bytes command: [[UInt8]], what: String, at address: String, timeout: Duration? = nil) async throws -> RESPValue {
         let c = try await connection(address)
         counter.add(1, ordering: .relaxed)
         let answer: RESPValue
@@ -93,7 +96,7 @@ final class RESPPool: Sendable {
     }
 
     /// A command whose answer is text (`CLUSTER NODES`, `INFO`).
-    func text(_ command: [String], at address: String) async throws -> String {
+    public func text(_ command: [String], at address: String) async throws -> String {
         let answer = try await send(command, at: address)
         guard let text = answer.text else {
             await drop(address, nil)
@@ -103,7 +106,7 @@ final class RESPPool: Sendable {
     }
 
     /// Closes the connection to `address` (the one given, if still in place).
-    func drop(_ address: String, _ which: RESPConnection?) async {
+    public func drop(_ address: String, _ which: RESPConnection?) async {
         let gone = connections.withLock { all -> RESPConnection? in
             guard let c = all[address], which == nil || c === which else { return nil }
             all[address] = nil
@@ -113,7 +116,7 @@ final class RESPPool: Sendable {
     }
 
     /// Closes the connections to addresses not in `keep` (nodes gone from the cluster).
-    func retain(only keep: Set<String>) async {
+    public func retain(only keep: Set<String>) async {
         let gone = connections.withLock { all -> [RESPConnection] in
             let out = all.filter { !keep.contains($0.key) }.map(\.value)
             all = all.filter { keep.contains($0.key) }
@@ -122,7 +125,7 @@ final class RESPPool: Sendable {
         for c in gone { await c.close() }
     }
 
-    func closeAll() async {
+    public func closeAll() async {
         let all = connections.withLock { all -> [RESPConnection] in
             defer { all = [:] }
             return Array(all.values)

@@ -1,4 +1,6 @@
 import ClusterProtocol
+import ClusterState
+import EngineKit
 
 /// What `CLUSTER FAILOVER` on a Redis Cluster replica needs, previewed on the
 /// facts the dashboard holds: a replica, its link to its master up, its
@@ -58,75 +60,5 @@ public enum RedisPreview {
                 : "CLUSTER FAILOVER: \(master?.id ?? "the master") stops writes until \(candidate) has caught up, then hands over",
             .alreadyPrimary)
         return v.verdict
-    }
-}
-
-/// What `SENTINEL FAILOVER` will do, previewed: Sentinel takes no
-/// candidate. It picks a replica itself (not down, link up, priority not 0;
-/// the lowest priority, then the most data), so the preview says which one
-/// it will most likely pick, and whether the sentinels can run a failover
-/// at all (enough of them see each other: the quorum and a majority).
-public enum SentinelPreview {
-    public static func evaluate(candidate: String, state s: ClusterState, likely: String?) -> PromotionVerdict {
-        var v = VerdictBuilder()
-        func record(_ inv: Invariant, _ ok: Bool, _ detail: String, _ reason: RejectionReason) { v.record(inv, ok, detail, reason) }
-        guard let n = s.nodes[candidate], n.isPresent else {
-            record(.candidateIsReplica, false, "\(candidate) is not a node of the master \(s.clusterName ?? "")", .unknownNode)
-            return v.verdict
-        }
-        let engine = n.info.engine
-        switch n.info.role {
-        case .replica: record(.candidateIsReplica, true, "\(candidate) is a replica", .notAReplica)
-        case .primary: record(.candidateIsReplica, false, "\(candidate) is already the master", .alreadyPrimary)
-        default: record(.candidateIsReplica, false, "\(candidate) is \(engine?.state ?? "of no known role")", .notAReplica)
-        }
-        record(.candidateHealthy, n.info.health == .healthy, "\(candidate) is \(engine?.state ?? n.info.health.wire)", .nodeUnhealthy)
-        let never = engine?.tag("replica_priority") == "0"
-        record(
-            .other("priority"), !never,
-            never ? "replica-priority 0: Sentinel never promotes it" : "replica-priority \(engine?.tag("replica_priority") ?? "?")", .notAReplica)
-        let quorum = s.engine?.quorum ?? 0
-        let total = s.engine?.sentinels ?? 0
-        let seeing = s.engine?.witnesses ?? 0
-        let majority = total / 2 + 1
-        record(
-            .quorumPresent, seeing >= majority,
-            "\(seeing)/\(total) sentinels see it; quorum \(quorum), majority \(majority)", .noQuorum)
-        record(
-            .other("sentinel_chooses"), true,
-            "picks itself: likely \(likely ?? "none")" + (likely == candidate || likely == nil ? "" : " (not this)"),
-            .notAReplica)
-        return v.verdict
-    }
-}
-
-/// The replica Sentinel will most likely promote: not down, priority not 0;
-/// the lowest priority, then the largest offset (the fewest bytes behind),
-/// then the first by name (Sentinel breaks the last tie by run id). One rule
-/// for the connector's answer and the dialog's preview.
-public enum SentinelChoice {
-    public struct Replica: Sendable {
-        public var id: String
-        public var healthy: Bool
-        /// `replica-priority`; nil when not known (Sentinel's default is 100).
-        public var priority: Int?
-        public var lagBytes: Int64?
-
-        public init(id: String, healthy: Bool, priority: Int?, lagBytes: Int64?) {
-            self.id = id
-            self.healthy = healthy
-            self.priority = priority
-            self.lagBytes = lagBytes
-        }
-    }
-
-    public static func likely(_ replicas: [Replica]) -> String? {
-        replicas.filter { $0.healthy && $0.priority != 0 }.min { a, b in
-            let (pa, pb) = (a.priority ?? 100, b.priority ?? 100)
-            if pa != pb { return pa < pb }
-            let (la, lb) = (a.lagBytes ?? .max, b.lagBytes ?? .max)
-            if la != lb { return la < lb }
-            return naturalLess(a.id, b.id)
-        }?.id
     }
 }

@@ -37,32 +37,32 @@ public struct ClusterNode: Sendable, Hashable {
 public enum ClusterNodes {
     public static let slotCount = HashSlot.count
 
-    public static func parse(_ text: String) throws(RESPError) -> [ClusterNode] {
+    public static func parse(_ text: String) throws(ClusterNodesError) -> [ClusterNode] {
         var nodes: [ClusterNode] = []
         for (i, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = raw.trimmingSuffix { $0 == "\r" || $0 == " " }
             guard !line.isEmpty else { continue }
-            do throws(RESPError) {
+            do throws(ClusterNodesError) {
                 nodes.append(try node(line))
             } catch {
-                throw RESPError("CLUSTER NODES line \(i + 1): \(error.description)")
+                throw ClusterNodesError("CLUSTER NODES line \(i + 1): \(error.description)")
             }
         }
         return nodes
     }
 
-    static func node(_ line: Substring) throws(RESPError) -> ClusterNode {
+    static func node(_ line: Substring) throws(ClusterNodesError) -> ClusterNode {
         let f = line.split(separator: " ")
-        guard f.count >= 8 else { throw RESPError("\(f.count) fields, not 8 or more") }
-        guard f[0].count == 40, f[0].allSatisfy(\.isHexDigit) else { throw RESPError("not a node id: \(f[0].prefix(48))") }
+        guard f.count >= 8 else { throw ClusterNodesError("\(f.count) fields, not 8 or more") }
+        guard f[0].count == 40, f[0].allSatisfy(\.isHexDigit) else { throw ClusterNodesError("not a node id: \(f[0].prefix(48))") }
         // ip:port@cport[,hostname]
         let addressField = f[1].split(separator: ",", maxSplits: 1, omittingEmptySubsequences: false)
         let endpoint = addressField[0].split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false)
         let address = endpoint[0] == ":0" ? "" : String(endpoint[0])
         guard let ping = Int64(f[4]), let pong = Int64(f[5]), let epoch = Int64(f[6]) else {
-            throw RESPError("ping, pong or epoch is not a number")
+            throw ClusterNodesError("ping, pong or epoch is not a number")
         }
-        guard f[7] == "connected" || f[7] == "disconnected" else { throw RESPError("link state \(f[7].prefix(16))") }
+        guard f[7] == "connected" || f[7] == "disconnected" else { throw ClusterNodesError("link state \(f[7].prefix(16))") }
         var node = ClusterNode(
             id: String(f[0]), address: address, busPort: endpoint.count > 1 ? Int(endpoint[1]) : nil,
             hostname: addressField.count > 1 && !addressField[1].isEmpty ? String(addressField[1]) : nil,
@@ -72,19 +72,19 @@ public enum ClusterNodes {
             if token.hasPrefix("[") {
                 // [slot->-target] migrating, [slot-<-source] importing
                 let inner = token.dropFirst().dropLast()
-                guard token.hasSuffix("]") else { throw RESPError("an unclosed slot mark \(token.prefix(60))") }
+                guard token.hasSuffix("]") else { throw ClusterNodesError("an unclosed slot mark \(token.prefix(60))") }
                 if let r = inner.firstRange(of: "->-"), let slot = slotNumber(inner[..<r.lowerBound]) {
                     node.migrating[slot] = String(inner[r.upperBound...])
                 } else if let r = inner.firstRange(of: "-<-"), let slot = slotNumber(inner[..<r.lowerBound]) {
                     node.importing[slot] = String(inner[r.upperBound...])
                 } else {
-                    throw RESPError("a slot mark that is neither migrating nor importing: \(token.prefix(60))")
+                    throw ClusterNodesError("a slot mark that is neither migrating nor importing: \(token.prefix(60))")
                 }
                 continue
             }
             let bounds = token.split(separator: "-", maxSplits: 1)
             guard let low = slotNumber(bounds[0]), let high = bounds.count == 2 ? slotNumber(bounds[1]) : low, low <= high else {
-                throw RESPError("not a slot or slot range: \(token.prefix(32))")
+                throw ClusterNodesError("not a slot or slot range: \(token.prefix(32))")
             }
             node.slots.append(low...high)
         }
@@ -103,4 +103,10 @@ extension Substring {
         while let last = s.last, drop(last) { s = s.dropLast() }
         return s
     }
+}
+
+/// A `CLUSTER NODES` answer that cannot be read, and why.
+public struct ClusterNodesError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }

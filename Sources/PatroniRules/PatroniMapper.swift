@@ -1,5 +1,6 @@
 import ClusterProtocol
 import EventSources
+import PatroniProtocol
 
 /// What one poll of a Patroni cluster gathered.
 public struct PatroniObservation: Sendable, Hashable {

@@ -1,0 +1,132 @@
+import ClusterProtocol
+import ClusterState
+
+/// What an engine is, as far as a screen needs to know: the rules that run
+/// wherever its stream is shown (a dashboard with its own connector, behind
+/// `clusterdash gateway`, over NATS, in `replay`), found by the engine name
+/// the stream carries; and how its `[clusters.X]` table reads. Pure: no I/O.
+/// The engine's connector (its I/O) lives in a target of its own.
+public protocol EngineRules: Sendable {
+    /// The name as the wire and the config carry it.
+    var name: EngineName { get }
+    /// What the config's keys and the flags name, for help and errors
+    /// ("`patroni` (REST URLs)").
+    var takes: String { get }
+
+    // MARK: Promotion
+
+    /// The promotion preview for one candidate: every check, the first
+    /// failing one the rejection. The engine's own answer stays the word
+    /// that counts.
+    func preview(candidate: String, in state: ClusterState, limits: PreviewLimits) -> PromotionVerdict
+    /// Lines said above the candidates, when choosing one means something
+    /// else here (an engine that picks its own replica).
+    func promotionNote(in state: ClusterState) -> [String]
+    /// The ways a promotion of `candidate` can be sent, the default first;
+    /// empty or one: no choice (the dialog's `t` toggles between two).
+    func promotionModes(candidate: String, in state: ClusterState) -> [PromotionMode]
+
+    // MARK: Migration
+
+    /// Set when a tenant is named freely rather than chosen from a list
+    /// (an engine of hash slots): how a typed name finds its partition.
+    var typedTenants: TypedTenants? { get }
+
+    // MARK: Words
+
+    /// How bad a node's engine state is (nil: a warning).
+    func severity(ofState state: String) -> LogSeverity?
+    /// How bad a notice the engine announced is (nil: a notice).
+    func severity(ofNotice kind: String) -> LogSeverity?
+    /// What the engine's voting watchers are called ("sentinels"), where it has them.
+    var watchersWord: String { get }
+
+    // MARK: Config
+
+    /// The keys of a `[clusters.X]` table that only this engine reads (the
+    /// common ones, `engine`, `theme`, `read_only`, the thresholds, are
+    /// everyone's).
+    var configKeys: [String] { get }
+    /// Its settings from its table: every error names the file, line and field.
+    func settings(from table: ClusterTable) throws(ConfigError) -> any EngineSettings
+}
+
+extension EngineRules {
+    public func promotionNote(in state: ClusterState) -> [String] { [] }
+    public func promotionModes(candidate: String, in state: ClusterState) -> [PromotionMode] { [] }
+    public var typedTenants: TypedTenants? { nil }
+    public func severity(ofState state: String) -> LogSeverity? { nil }
+    public func severity(ofNotice kind: String) -> LogSeverity? { nil }
+    public var watchersWord: String { "watchers" }
+}
+
+/// The limits a preview checks against (the dashboard's thresholds).
+public struct PreviewLimits: Sendable, Hashable {
+    /// The wall time the preview is made at.
+    public var now: Timestamp
+    /// The largest lag in milliseconds a candidate may have.
+    public var lagLimitMillis: Int64
+    /// The largest lag in bytes (nil: the engine's own limit, or its default).
+    public var lagLimitBytes: Int64?
+
+    public init(now: Timestamp, lagLimitMillis: Int64 = PromotionValidator.defaultLagLimitMillis, lagLimitBytes: Int64? = nil) {
+        self.now = now
+        self.lagLimitMillis = lagLimitMillis
+        self.lagLimitBytes = lagLimitBytes
+    }
+}
+
+/// One way to send a promotion (`mode` of the `promote` op), as the dialog
+/// spells it out.
+public struct PromotionMode: Sendable, Hashable {
+    /// As the op carries it (`force`).
+    public var wire: String
+    /// As the dialog shows it (`FORCE`).
+    public var label: String
+    /// What it does, in a few words.
+    public var detail: String
+    /// Drawn as a danger (it skips a safety).
+    public var dangerous: Bool
+
+    public init(wire: String, label: String, detail: String, dangerous: Bool = false) {
+        self.wire = wire
+        self.label = label
+        self.detail = detail
+        self.dangerous = dangerous
+    }
+}
+
+/// Tenants named freely rather than chosen from a list, and moved to a
+/// node rather than a region (an engine of hash slots): how a typed name
+/// finds its partition, and the words the migration dialog says.
+public struct TypedTenants: Sendable {
+    /// The partition `name` lives in; nil when it names none.
+    public var partition: @Sendable (_ name: String) -> Int?
+    /// What a tenant is here ("a hash tag or slot N").
+    public var what: String
+    /// The hint while nothing is typed ("type a hash tag ({tenant-42}) or slot N").
+    public var hint: String
+    /// Why a typed name means no partition.
+    public var refusal: @Sendable (_ name: String) -> String
+    /// A partition's name ("slot"), and a target's ("master").
+    public var partitionWord: String
+    public var targetWord: String
+    /// A few lines on what moving a tenant moves.
+    public var about: [String]
+    /// What clients see while it moves.
+    public var whileMoving: String
+
+    public init(
+        partition: @escaping @Sendable (String) -> Int?, what: String, hint: String, refusal: @escaping @Sendable (String) -> String,
+        partitionWord: String, targetWord: String, about: [String], whileMoving: String
+    ) {
+        self.partition = partition
+        self.what = what
+        self.hint = hint
+        self.refusal = refusal
+        self.partitionWord = partitionWord
+        self.targetWord = targetWord
+        self.about = about
+        self.whileMoving = whileMoving
+    }
+}

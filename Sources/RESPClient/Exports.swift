@@ -1,0 +1,2 @@
+// The values a connection answers with are RESPProtocol's.
+@_exported import RESPProtocol

@@ -1,0 +1,29 @@
+import ArgumentParser
+import EngineKit
+import PatroniSource
+import RedisSource
+
+/// Every engine's connector and flags: the app's one list, beside
+/// `EngineRegistry`'s rules. A new engine is one line in each list here
+/// (and one in `EngineRegistry.all`).
+enum EngineConnectors {
+    static let all: [any EngineConnector] = [
+        StreamConnector(),
+        PatroniConnector(),
+        RedisClusterConnector(),
+        SentinelConnector(),
+    ]
+
+    static func connector(for engine: EngineName) throws -> any EngineConnector {
+        guard let c = all.first(where: { $0.engine == engine }) else { throw EngineSetupError("no connector for engine \(engine)") }
+        return c
+    }
+}
+
+/// Every engine's flags, one option group each (besides `--endpoint`'s).
+struct EngineFlagGroups: ParsableArguments {
+    @OptionGroup var patroni: PatroniFlags
+    @OptionGroup var redis: RedisFlags
+
+    var all: [any EngineFlags] { [patroni, redis] }
+}
