@@ -31,55 +31,23 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
-        // Pure: the wire contract. No I/O, no Foundation.
-        .target(name: "ClusterProtocol", swiftSettings: strict),
-        // Pure: the cluster state model and its reducer.
+        // MARK: Core (Sources/Core): pure, no I/O.
+
+        // The wire contract. No I/O, no Foundation.
+        .target(name: "ClusterProtocol", path: "Sources/Core/ClusterProtocol", swiftSettings: strict),
+        // The cluster state model and its reducer; it names no engine.
         .target(
             name: "ClusterState",
             dependencies: [
                 "ClusterProtocol",
                 .product(name: "DequeModule", package: "swift-collections"),
             ],
-            swiftSettings: strict
-        ),
-        // Pure: the simulated cluster (engine, validator, stream hub). No I/O.
-        .target(
-            name: "ClusterSim",
-            dependencies: [
-                "ClusterProtocol",
-                "ClusterState",
-                "EventSources",
-                .product(name: "DequeModule", package: "swift-collections"),
-            ],
-            swiftSettings: strict
-        ),
-        // The protocol-v1 server (Hummingbird): the simulator behind it, or a
-        // connector relayed by `clusterdash gateway`; the scenario files.
-        .target(
-            name: "SimServer",
-            dependencies: [
-                "ClusterSim",
-                "ClusterProtocol",
-                "ClusterState",
-                "EventSources",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdCore", package: "hummingbird"),
-                .product(name: "HummingbirdTLS", package: "hummingbird"),
-                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "NIOWebSocket", package: "swift-nio"),
-                .product(name: "TOMLKit", package: "TOMLKit"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-            ],
+            path: "Sources/Core/ClusterState",
             swiftSettings: strict
         ),
         // What every source shares, with no I/O library: the EventSource and
         // CommandSink protocols, the bounded queue, the feed, the reconnect
-        // machine, the envelope stamper, recordings and their replay.
+        // machine, the envelope stamper, the poll differ, recordings and their replay.
         .target(
             name: "EventSources",
             dependencies: [
@@ -87,11 +55,12 @@ let package = Package(
                 "ClusterState",
                 .product(name: "DequeModule", package: "swift-collections"),
             ],
+            path: "Sources/Core/EventSources",
             swiftSettings: strict
         ),
-        // What an engine is (pure): its rules (promotion preview, words,
-        // promotion modes, typed tenants), its settings and how its
-        // `[clusters.X]` table reads; protocol v1's own rules.
+        // What an engine is: its rules (promotion preview, promotion modes,
+        // typed tenants, its words), its settings and how its `[clusters.X]`
+        // table reads, its connector and flags; protocol v1's own rules.
         .target(
             name: "EngineKit",
             dependencies: [
@@ -99,14 +68,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
+            path: "Sources/Core/EngineKit",
             swiftSettings: strict
         ),
-        // The one list of engines' rules, by the name the wire and config carry.
-        .target(
-            name: "EngineRegistry",
-            dependencies: ["ClusterState", "EngineKit", "PatroniRules", "RedisRules"],
-            swiftSettings: strict
-        ),
+        // Cells, buffers, layout, widgets. Knows nothing of clusters or curses.
+        .target(name: "RenderCore", path: "Sources/Core/RenderCore", swiftSettings: strict),
+
+        // MARK: Transports (Sources/Transports): how a stream travels.
+
         // The protocol-v1 source: WebSocket endpoints (NIO, TLS) with resume and reconnect.
         .target(
             name: "ProtocolV1Source",
@@ -121,6 +90,33 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
+            path: "Sources/Transports/ProtocolV1Source",
+            swiftSettings: strict
+        ),
+        // The protocol-v1 server (Hummingbird), one for every engine served:
+        // the stream core (subscribers, replay hub, snapshots, commands),
+        // the listeners and the upgrade gate, and the relay of a connector's
+        // stream that `clusterdash gateway` serves.
+        .target(
+            name: "ProtocolV1Server",
+            dependencies: [
+                "ClusterProtocol",
+                "ClusterState",
+                "EventSources",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Sources/Transports/ProtocolV1Server",
             swiftSettings: strict
         ),
         // The NATS client protocol's server half, parsed from bytes cut
@@ -129,9 +125,10 @@ let package = Package(
         .target(
             name: "NATSProtocol",
             dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            path: "Sources/Transports/NATSProtocol",
             swiftSettings: strict
         ),
-        // The NATS client (ours: the mirror has no client): a connection over
+        // The NATS client (ours: the mirror has none): a connection over
         // TCP or NATS's WebSocket listener, and the little of JetStream's API
         // clusterdash uses.
         .target(
@@ -143,22 +140,71 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "WSClient", package: "swift-websocket"),
             ],
+            path: "Sources/Transports/NATSClient",
             swiftSettings: strict
         ),
-        // The protocol-v1 stream on NATS JetStream: a server's stream
-        // published (`--publish`), and read back by a dashboard (`nats://`).
+        // The protocol-v1 stream read back from NATS JetStream (`nats://`):
+        // the subject layout, a cluster's source, the fleet's discovery.
         .target(
-            name: "NATSStream",
+            name: "NATSStreamSource",
             dependencies: [
                 "ClusterProtocol",
                 "ClusterState",
                 "EventSources",
                 "NATSClient",
-                "SimServer",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Transports/NATSStreamSource",
+            swiftSettings: strict
+        ),
+        // A protocol-v1 server's stream published to NATS JetStream (`--publish`).
+        .target(
+            name: "NATSStreamPublisher",
+            dependencies: [
+                "ClusterProtocol",
+                "ClusterState",
+                "EventSources",
+                "NATSClient",
+                "NATSStreamSource",
+                "ProtocolV1Server",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            path: "Sources/Transports/NATSStreamPublisher",
+            swiftSettings: strict
+        ),
+
+        // MARK: Engines (Sources/Engines): one folder per engine, the registry.
+
+        // The simulated cluster (pure: engine, validator, faults; no clock, no I/O).
+        .target(
+            name: "ClusterSim",
+            dependencies: [
+                "ClusterProtocol",
+                "ClusterState",
+                "EventSources",
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            path: "Sources/Engines/Simulator/ClusterSim",
+            swiftSettings: strict
+        ),
+        // The simulator served: its core on the protocol-v1 server, the
+        // driver that moves its time with the wall clock, scenario files.
+        .target(
+            name: "Simulator",
+            dependencies: [
+                "ClusterProtocol",
+                "ClusterSim",
+                "ClusterState",
+                "EventSources",
+                "ProtocolV1Server",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            path: "Sources/Engines/Simulator/Simulator",
             swiftSettings: strict
         ),
         // Patroni's REST answers and etcd's watch lines, read (pure: the
@@ -166,6 +212,7 @@ let package = Package(
         .target(
             name: "PatroniProtocol",
             dependencies: ["ClusterProtocol"],
+            path: "Sources/Engines/Patroni/PatroniProtocol",
             swiftSettings: strict
         ),
         // Patroni's rules (pure): the promotion preview, its states' weight,
@@ -173,12 +220,12 @@ let package = Package(
         .target(
             name: "PatroniRules",
             dependencies: ["ClusterProtocol", "ClusterState", "EngineKit", "EventSources", "PatroniProtocol"],
+            path: "Sources/Engines/Patroni/PatroniRules",
             swiftSettings: strict
         ),
         // The Patroni connector: /cluster polled, Patroni's keys in etcd
         // watched, both diffed into protocol-v1 envelopes; promotions become
-        // POST /switchover or /failover. The pure half (parse, diff, preview)
-        // needs no network.
+        // POST /switchover or /failover; its flags.
         .target(
             name: "PatroniSource",
             dependencies: [
@@ -186,14 +233,15 @@ let package = Package(
                 "EngineKit",
                 "PatroniProtocol",
                 "PatroniRules",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "ClusterState",
                 "EventSources",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
+            path: "Sources/Engines/Patroni/PatroniSource",
             swiftSettings: strict
         ),
         // RESP2 and RESP3 read from bytes cut anywhere, and commands
@@ -201,6 +249,7 @@ let package = Package(
         .target(
             name: "RESPProtocol",
             dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            path: "Sources/Engines/Redis/RESPProtocol",
             swiftSettings: strict
         ),
         // The RESP client: a connection on SwiftNIO, and a pool of one per node.
@@ -211,6 +260,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            path: "Sources/Engines/Redis/RESPClient",
             swiftSettings: strict
         ),
         // Redis Cluster's and Sentinel's rules (pure): previews, FORCE and
@@ -219,9 +269,10 @@ let package = Package(
         .target(
             name: "RedisRules",
             dependencies: ["ClusterProtocol", "ClusterState", "EngineKit", "EventSources"],
+            path: "Sources/Engines/Redis/RedisRules",
             swiftSettings: strict
         ),
-        // The Redis Cluster and Sentinel connectors, on the RESP client.
+        // The Redis Cluster and Sentinel connectors, on the RESP client; their flags.
         .target(
             name: "RedisSource",
             dependencies: [
@@ -236,9 +287,20 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            path: "Sources/Engines/Redis/RedisSource",
             swiftSettings: strict
         ),
-        // The dashboard as a pure program: model, update, views, keymap, themes.
+        // The one list of engines' rules, by the name the wire and config carry.
+        .target(
+            name: "EngineRegistry",
+            dependencies: ["ClusterState", "EngineKit", "PatroniRules", "RedisRules"],
+            path: "Sources/Engines/Registry",
+            swiftSettings: strict
+        ),
+
+        // MARK: App (Sources/App): the dashboard and the command line.
+
+        // The dashboard as a pure program: model, update, views, keymap, themes, config.
         .target(
             name: "Dashboard",
             dependencies: [
@@ -246,6 +308,7 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
+            path: "Sources/App/Dashboard",
             swiftSettings: strict
         ),
         // The dashboard's runtime: the loop that feeds `update` and performs
@@ -257,30 +320,20 @@ let package = Package(
                 "ClusterProtocol", "Dashboard", "EventSources", "RenderCore",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            path: "Sources/App/DashboardRuntime",
             swiftSettings: strict
         ),
         // ncursesw, through a shim header (the only target that sees it).
-        .systemLibrary(name: "CNcurses", path: "Sources/CNcurses"),
+        .systemLibrary(name: "CNcurses", path: "Sources/App/CNcurses"),
         // The terminal backend: copies RenderCore buffers to the screen, reads keys.
         .target(
             name: "NcursesBackend",
             dependencies: ["CNcurses", "RenderCore"],
+            path: "Sources/App/NcursesBackend",
             swiftSettings: strict
         ),
-        // Pure: cells, buffers, layout, widgets. Knows nothing of clusters or curses.
-        .target(name: "RenderCore", swiftSettings: strict),
-        // Test support shipped as a product: golden screens, fixtures, frame mutation.
-        .target(
-            name: "ClusterdashTesting",
-            dependencies: [
-                "RenderCore", "ClusterProtocol", "ClusterState", "ClusterSim", "EventSources",
-                .product(name: "DequeModule", package: "swift-collections"),
-                .product(name: "WSClient", package: "swift-websocket"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-            ],
-            swiftSettings: strict
-        ),
+        // The dashboard's one allocator setting, and the heap in use for the bench.
+        .target(name: "CHeap", path: "Sources/App/CHeap"),
         .executableTarget(
             name: "clusterdash",
             dependencies: [
@@ -288,13 +341,15 @@ let package = Package(
                 "ClusterProtocol",
                 "ClusterState",
                 "ClusterSim",
-                "SimServer",
+                "Simulator",
+                "ProtocolV1Server",
                 "EventSources",
                 "ProtocolV1Source",
                 "PatroniSource",
                 "RedisSource",
                 "NATSClient",
-                "NATSStream",
+                "NATSStreamSource",
+                "NATSStreamPublisher",
                 "Dashboard",
                 "DashboardRuntime",
                 "EngineKit",
@@ -304,20 +359,41 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            path: "Sources/App/clusterdash",
             swiftSettings: strict
         ),
         // Release-mode measurements; never part of the tests.
-        .target(name: "CHeap"),
         .executableTarget(
             name: "clusterdash-bench",
             dependencies: [
-                "ClusterProtocol", "ClusterState", "ClusterSim", "SimServer", "EventSources", "ProtocolV1Source", "PatroniSource", "RedisSource",
-                "NATSClient", "NATSStream", "Dashboard", "RenderCore", "NcursesBackend", "CHeap",
+                "ClusterProtocol", "ClusterState", "ClusterSim", "Simulator", "ProtocolV1Server", "EventSources", "ProtocolV1Source",
+                "PatroniSource", "RedisSource", "NATSClient", "NATSStreamSource", "NATSStreamPublisher", "Dashboard", "RenderCore",
+                "NcursesBackend", "CHeap",
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            path: "Sources/App/clusterdash-bench",
             swiftSettings: strict
         ),
+
+        // MARK: Testing (Sources/Testing): test support shipped as a product.
+
+        // Golden screens, fixtures, frame mutation, scripted runtime parts.
+        .target(
+            name: "ClusterdashTesting",
+            dependencies: [
+                "RenderCore", "ClusterProtocol", "ClusterState", "ClusterSim", "EventSources",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Sources/Testing/ClusterdashTesting",
+            swiftSettings: strict
+        ),
+
+        // MARK: Tests
+
         .testTarget(
             name: "ClusterProtocolTests",
             dependencies: ["ClusterProtocol", "ClusterdashTesting"],
@@ -335,9 +411,9 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
-            name: "SimServerTests",
+            name: "ProtocolV1ServerTests",
             dependencies: [
-                "SimServer", "ClusterSim", "ClusterState", "ClusterProtocol", "ClusterdashTesting",
+                "ProtocolV1Server", "Simulator", "ClusterSim", "ClusterState", "ClusterProtocol", "ClusterdashTesting",
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -346,8 +422,8 @@ let package = Package(
         .testTarget(
             name: "EventSourcesTests",
             dependencies: [
-                "EventSources", "ProtocolV1Source", "SimServer", "ClusterSim", "ClusterState", "ClusterProtocol", "ClusterdashTesting",
-                "Dashboard", "RenderCore",
+                "EventSources", "ProtocolV1Source", "ProtocolV1Server", "Simulator", "ClusterSim", "ClusterState", "ClusterProtocol",
+                "ClusterdashTesting", "Dashboard", "RenderCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -361,7 +437,8 @@ let package = Package(
         .testTarget(
             name: "PatroniSourceTests",
             dependencies: [
-                "PatroniSource", "PatroniRules", "EventSources", "ClusterState", "ClusterProtocol", "ClusterdashTesting", "Dashboard", "SimServer",
+                "PatroniSource", "PatroniRules", "EventSources", "ClusterState", "ClusterProtocol", "ClusterdashTesting", "Dashboard",
+                "ProtocolV1Server",
                 .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["Fixtures"],
@@ -370,7 +447,7 @@ let package = Package(
         .testTarget(
             name: "RedisSourceTests",
             dependencies: [
-                "RedisSource", "EventSources", "ClusterState", "ClusterProtocol", "ClusterdashTesting", "Dashboard", "SimServer",
+                "RedisSource", "EventSources", "ClusterState", "ClusterProtocol", "ClusterdashTesting", "Dashboard", "ProtocolV1Server",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -381,7 +458,8 @@ let package = Package(
         .testTarget(
             name: "NATSTests",
             dependencies: [
-                "NATSClient", "NATSStream", "EventSources", "ClusterState", "ClusterProtocol", "ClusterSim", "ClusterdashTesting", "SimServer",
+                "NATSClient", "NATSStreamSource", "NATSStreamPublisher", "EventSources", "ClusterState", "ClusterProtocol", "ClusterSim",
+                "ClusterdashTesting", "ProtocolV1Server", "Simulator",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

@@ -7,7 +7,8 @@ import Foundation
 import NIOCore
 import NIOPosix
 import NIOSSL
-import SimServer
+import ProtocolV1Server
+import Simulator
 import Testing
 
 @testable import ProtocolV1Source

@@ -5,8 +5,9 @@ import ClusterdashTesting
 import EventSources
 import Foundation
 import Logging
+import ProtocolV1Server
 import ProtocolV1Source
-import SimServer
+import Simulator
 import Synchronization
 import Testing
 
@@ -24,8 +25,8 @@ func simConfig(_ edit: (inout SimConfig) -> Void = { _ in }) -> SimConfig {
     return c
 }
 
-func serverOptions(_ edit: (inout SimServerOptions) -> Void = { _ in }) -> SimServerOptions {
-    var o = SimServerOptions()
+func serverOptions(_ edit: (inout StreamServerOptions) -> Void = { _ in }) -> StreamServerOptions {
+    var o = StreamServerOptions()
     o.port = 0
     o.realtime = false
     edit(&o)
@@ -53,7 +54,7 @@ func startOnAPortOfItsOwn(_ core: SimulatorCore) async throws -> SimulatorServer
             lastError = error
         }
     }
-    throw lastError ?? SimServerError.didNotStart
+    throw lastError ?? StreamServerError.didNotStart
 }
 
 /// The server again on its old port (from `startOnAPortOfItsOwn`); a bind

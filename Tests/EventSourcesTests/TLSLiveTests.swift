@@ -4,7 +4,8 @@ import ClusterdashTesting
 import EventSources
 import Foundation
 import NIOSSL
-import SimServer
+import ProtocolV1Server
+import Simulator
 import Testing
 
 @testable import ProtocolV1Source

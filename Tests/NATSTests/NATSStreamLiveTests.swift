@@ -5,8 +5,10 @@ import ClusterdashTesting
 import EventSources
 import Foundation
 import NATSClient
-import NATSStream
-import SimServer
+import NATSStreamPublisher
+import NATSStreamSource
+import ProtocolV1Server
+import Simulator
 import Synchronization
 import Testing
 

@@ -4,7 +4,7 @@ import ClusterdashTesting
 import EventSources
 import Foundation
 import Logging
-import SimServer
+import ProtocolV1Server
 import Synchronization
 import Testing
 
@@ -46,7 +46,7 @@ extension PatroniLiveTests {
         let made = Mutex<[String]>([])
         source.queue.tap { r in made.withLock { $0.append(r.envelope.id) } }
         let core = StreamCore(engine: RelayEngine(sink: source, clock: wallClockNow))
-        var options = SimServerOptions()
+        var options = StreamServerOptions()
         options.port = 0
         options.readToken = "read-secret"
         options.operateToken = "operate-secret"

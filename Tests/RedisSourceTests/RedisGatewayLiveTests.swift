@@ -4,7 +4,7 @@ import ClusterdashTesting
 import EventSources
 import Foundation
 import Logging
-import SimServer
+import ProtocolV1Server
 import Testing
 
 @testable import RedisSource
@@ -16,7 +16,7 @@ extension RedisClusterLiveTests {
     func gatewayServesTheClusterAndMigrates() async throws {
         let source = LiveRedisCluster.source()
         let core = StreamCore(engine: RelayEngine(sink: source, clock: wallClockNow))
-        var options = SimServerOptions()
+        var options = StreamServerOptions()
         options.port = 0
         options.operateToken = "operate-secret"
         options.realtime = false

@@ -1,0 +1,244 @@
+import ArgumentParser
+import ClusterProtocol
+import ClusterSim
+import ClusterState
+import Dashboard
+import DashboardRuntime
+import EngineKit
+import EventSources
+import Foundation
+import Logging
+import NATSClient
+import NATSStreamSource
+import NcursesBackend
+import ProtocolV1Server
+import ProtocolV1Source
+import RenderCore
+import Simulator
+
+/// `clusterdash` (the default): the live dashboard. With no endpoint and no
+/// configured cluster it starts a simulated cluster in-process on loopback
+/// and watches it over a real WebSocket.
+struct DashboardCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dashboard",
+        abstract: "The live dashboard (the default command).",
+        discussion: """
+            With no --endpoint and no cluster in the config file, it starts a simulated \
+            cluster with scripted trouble on a loopback port and connects to it: a live \
+            demo. Keys: ? in the dashboard.
+            """
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Option(help: "A named cluster from the config file.")
+    var cluster: String?
+
+    @Option(help: "Config file (default: $XDG_CONFIG_HOME/clusterdash/config.toml).")
+    var config: String?
+
+    @Option(help: "Theme name (default, light, high-contrast, monochrome, colorblind) or a path to a theme file.")
+    var theme: String?
+
+    @Flag(name: .customLong("no-color"), help: "No colour (also when NO_COLOR is set): meaning stays in symbols and attributes.")
+    var noColor = false
+
+    @Flag(help: "Plain ASCII instead of Unicode line drawing and symbols.")
+    var ascii = false
+
+    @Option(name: .customLong("log-file"), help: "Log file (default: $XDG_STATE_HOME/clusterdash/clusterdash.log).")
+    var logFile: String?
+
+    @Option(name: .customLong("lag-warn"), help: "Replication lag warning threshold (default 30s).")
+    var lagWarn: String?
+
+    @Option(name: .customLong("lag-crit"), help: "Replication lag critical threshold (default 60s).")
+    var lagCrit: String?
+
+    @Option(name: .customLong("demo-seed"), help: "Seed of the built-in demo cluster.")
+    var demoSeed: UInt64 = 7
+
+    @Flag(name: .customLong("read-only"), help: "Watch only: no command can be sent (the command path is not created).")
+    var readOnly = false
+
+    @Flag(help: "The wall display (implies --read-only): a big status banner, no cursor, no dialogs; only q quits.")
+    var wall = false
+
+    @Flag(name: .customLong("no-quit-key"), help: "With --wall: not even q quits (kiosks; stop it with a signal).")
+    var noQuitKey = false
+
+    @Flag(help: "Start in the on-call incident view (alerts by severity and the timeline; i toggles).")
+    var incident = false
+
+    @Flag(
+        help:
+            "Every cluster published on the NATS servers given with --endpoint nats://…: one line each (primary, worst alert, data age); Enter opens one, Esc comes back."
+    )
+    var fleet = false
+
+    @Option(name: .customLong("lag-warn-bytes"), help: "Byte-lag warning threshold, for engines that measure bytes (default 1MiB).")
+    var lagWarnBytes: String?
+
+    @Option(name: .customLong("lag-crit-bytes"), help: "Byte-lag critical threshold (default 16MiB).")
+    var lagCritBytes: String?
+
+    func validate() throws {
+        let flagged = try connection.settings()
+        if fleet {
+            let nats = connection.stream.endpoints.filter { NATSAddress.schemes.contains(URLComponents(string: $0)?.scheme ?? "") }
+            guard flagged is StreamSettings, !nats.isEmpty, nats.count == connection.stream.endpoints.count else {
+                throw ValidationError("--fleet reads NATS: give the servers with --endpoint nats://HOST:PORT (repeatable)")
+            }
+            if wall { throw ValidationError("--fleet has its own screen; --wall shows one cluster") }
+            if connection.record != nil { throw ValidationError("--record records one cluster; open it without --fleet") }
+        }
+        for (name, v) in [("--lag-warn-bytes", lagWarnBytes), ("--lag-crit-bytes", lagCritBytes)] {
+            if let v, parseByteSize(v) == nil { throw ValidationError("\(name) \(v) is not a size (like 16MiB)") }
+        }
+        for (name, v) in [("--lag-warn", lagWarn), ("--lag-crit", lagCrit)] {
+            if let v, parseDuration(v) == nil { throw ValidationError("\(name) \(v) is not a duration (like 30s)") }
+        }
+    }
+
+    func run() async throws {
+        let logPath = logFile ?? stateDirectory() + "/clusterdash.log"
+        let logger = makeFileLogger(path: logPath)
+        // Configuration: file, then named cluster, then flags. A broken file
+        // is an error naming the file, line and field; it never falls back
+        // to the demo (someone who asked for production must not be shown a
+        // simulation).
+        let configPath = config ?? configDirectory() + "/config.toml"
+        var file = ConfigFile()
+        if FileManager.default.fileExists(atPath: configPath) {
+            do {
+                file = try ConfigFile.load(path: configPath)
+            } catch {
+                throw ValidationFailure("\(error)")
+            }
+        } else if config != nil {
+            throw ValidationFailure("no config file at \(configPath)")
+        } else if let cluster {
+            throw ValidationFailure("--cluster \(cluster): no config file at \(configPath) (--config names another)")
+        }
+        // The cluster: from the flags, else the named (or default) cluster
+        // of the config, with what the flags change; none: the demo.
+        var chosen: ClusterConfig?
+        var settings = try connection.settings()
+        if let name = cluster ?? (settings == nil ? file.defaultCluster : nil) {
+            guard let c = file.clusters[name] else {
+                throw ValidationFailure("no cluster \(name) in \(configPath) (have: \(file.clusters.keys.sorted().joined(separator: ", ")))")
+            }
+            chosen = c
+            if settings == nil {
+                var s = c.settings
+                try connection.refine(&s)
+                for problem in s.preflight() {
+                    throw ValidationFailure("\(file.error(field: "clusters.\(c.name).\(problem.key)", problem.message))")
+                }
+                settings = s
+            }
+        }
+        var thresholds = Thresholds()
+        if let ms = lagWarn.flatMap(parseDuration) ?? chosen?.lagWarnMillis { thresholds.lagWarnMillis = ms }
+        if let ms = lagCrit.flatMap(parseDuration) ?? chosen?.lagCritMillis { thresholds.lagCritMillis = ms }
+        if let b = lagWarnBytes.flatMap(parseByteSize) ?? chosen?.lagWarnBytes { thresholds.lagWarnBytes = b }
+        if let b = lagCritBytes.flatMap(parseByteSize) ?? chosen?.lagCritBytes { thresholds.lagCritBytes = b }
+        if let b = chosen?.promotionLagLimitBytes { thresholds.promotionLagLimitBytes = b }
+
+        let library = ThemeLibrary()
+        let themeName = theme ?? chosen?.theme ?? file.theme ?? "default"
+        let loaded: Theme
+        do {
+            loaded = try library.load(themeName)
+        } catch {
+            // From the flag: the flag's error; from the file: the file's field.
+            // Only the implicit `default` falls back to the built-in theme (an
+            // installed binary with no themes/ folder beside it).
+            if theme != nil { throw ValidationFailure("\(error)") }
+            if chosen?.theme == nil && file.theme == nil {
+                logger.warning("no theme files found: \(error); using the built-in theme")
+                loaded = .fallback
+            } else {
+                let field = chosen?.theme != nil ? "clusters.\(chosen?.name ?? "").theme" : "theme"
+                throw ValidationFailure("\(file.error(field: field, "\(error)"))")
+            }
+        }
+        // No cluster: the demo cluster, in-process, over a real WebSocket.
+        var demo: SimulatorServer?
+        if settings == nil {
+            var sim = SimConfig()
+            sim.clusterName = "demo"
+            sim.seed = demoSeed
+            sim.demoFaults = true
+            // A quiet first half minute to look around (and promote) before trouble starts.
+            sim.demoStartMillis = 30_000
+            sim.coldStartWindowMillis = 1_500
+            sim.plannedScaleWindowMillis = 3_000
+            sim.inhibitMillis = 20_000
+            sim.rate = 8
+            var options = StreamServerOptions()
+            options.port = 0
+            let server = try await SimulatorServer.start(simulation: sim, options: options, logger: logger)
+            logger.notice("demo cluster on \(server.url)")
+            settings = StreamSettings(endpoints: [server.url])
+            demo = server
+        }
+
+        var names = library.names
+        if !names.contains(loaded.name) { names.insert(loaded.name, at: 0) }
+
+        let isReadOnly = readOnly || wall || (chosen?.readOnly ?? false)
+        guard var settings else { throw ValidationFailure("no cluster to watch") }
+        settings.readOnly = isReadOnly
+        let made: ConnectedEngine
+        var fleetSource: FleetSource?
+        if fleet, let s = settings as? StreamSettings {
+            let servers = try StreamConnector.natsServers(s.endpoints)
+            let f = FleetSource(servers: servers, credentials: try StreamConnector.natsCredentials(s.authEnv), readOnly: isReadOnly, logger: logger)
+            fleetSource = f
+            made = ConnectedEngine(source: f, commands: nil, what: "the fleet")
+        } else {
+            made = try connect(settings, record: connection.record, logger: logger)
+        }
+        let source = made.source
+        for w in made.warnings {
+            logger.warning("\(w)")
+            FileHandle.standardError.write(Data("warning: \(w)\n".utf8))
+        }
+        source.start()
+
+        var setup = DashboardSetup()
+        setup.keymap = Keymap().overriding(file.keys)
+        setup.thresholds = thresholds
+        setup.themes = names
+        setup.themeIndex = names.firstIndex(of: loaded.name) ?? 0
+        setup.clusterLabel = demo != nil ? "demo" : chosen?.name
+        setup.operatorName = ProcessInfo.processInfo.environment["USER"] ?? "operator"
+        setup.provides = source.provides
+        // Shown on the screen too: the warning above is gone once curses starts.
+        setup.notice = made.warnings.first.map { "WARNING \($0)" }
+        setup.mode = wall ? .wall(noQuitKey: noQuitKey) : isReadOnly ? .readOnly : .interactive
+        setup.incidentView = incident
+        let model = AppModel(now: wallClockNow(), setup: setup)
+
+        let env = ProcessInfo.processInfo.environment
+        let colorMode: ColorMode = noColor || (env["NO_COLOR"].map { !$0.isEmpty } ?? false) ? .off : .auto
+        let signals = QuitSignals()
+        signals.install()
+        var runtime = RuntimeSetup(
+            model: model, source: source, commands: made.commands, theme: loaded, loadTheme: { try library.load($0) },
+            stateDirectory: stateDirectory(), logger: logger)
+        runtime.quitSignal = { signals.received }
+        if let fleetSource {
+            var clusterSetup = setup
+            clusterSetup.provides = .all
+            clusterSetup.notice = nil
+            runtime.fleet = FleetDriver(source: fleetSource, setup: clusterSetup, readOnly: isReadOnly, now: wallClockNow())
+        }
+        await runDashboard(runtime, colorMode: colorMode, ascii: ascii)
+        await source.stop()
+        if let demo { await demo.stop() }
+        logger.notice("dashboard ended")
+    }
+}

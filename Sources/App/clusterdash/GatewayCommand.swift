@@ -1,0 +1,83 @@
+import ArgumentParser
+import ClusterProtocol
+import EngineKit
+import EventSources
+import Foundation
+import Logging
+import ProtocolV1Server
+
+/// `clusterdash gateway`: one connector, served as protocol v1 to every
+/// dashboard (the wall, each operator, `tail`), so the engine is polled once.
+struct GatewayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gateway",
+        abstract: "Watch a real engine once and serve it as protocol v1 over WebSocket to any number of dashboards (docs/ENGINES.md).",
+        discussion: """
+            Serves /v1/stream (subscribe, resume, snapshots, commands), /health and /stats on --listen, exactly as \
+            `clusterdash sim` does. Prints the URL it serves and runs until SIGINT or SIGTERM.
+            """
+    )
+
+    @Option(help: "Address to listen on, HOST:PORT (port 0 picks a free one).")
+    var listen = "127.0.0.1:7480"
+
+    @OptionGroup var engines: EngineFlagGroups
+
+    @OptionGroup var flags: ServerFlags
+
+    @OptionGroup var publish: PublishOptions
+
+    @Flag(name: .customLong("read-only"), help: "Never send a command to the engine: every command is refused.")
+    var readOnly = false
+
+    func validate() throws {
+        _ = try flags.options(listen: listen)
+        _ = try publish.config(fallbackCluster: nil, readOnly: readOnly)
+        _ = try engineSettings()
+    }
+
+    /// The one engine the flags name (the gateway relays an engine, not a stream).
+    func engineSettings() throws -> any EngineSettings {
+        let named = engines.all.flatMap(\.named)
+        guard named.count == 1 else {
+            let usage = engines.all.flatMap(\.usage)
+            throw ValidationError(
+                named.count > 1
+                    ? "give one engine: \(Self.either(usage.map { String($0.prefix { $0 != " " }) }))"
+                    : "give the engine to serve: \(Self.either(usage)) (repeatable)")
+        }
+        var found: (any EngineSettings)?
+        for g in engines.all {
+            guard let s = try g.settings() else { continue }
+            found = s
+        }
+        guard var settings = found else { throw ValidationError("give the engine to serve: \(Self.either(engines.all.flatMap(\.usage)))") }
+        settings.readOnly = readOnly
+        return settings
+    }
+
+    /// "a, b or c".
+    static func either(_ items: [String]) -> String {
+        items.count < 2 ? items.joined() : items.dropLast().joined(separator: ", ") + " or " + (items.last ?? "")
+    }
+
+    func run() async throws {
+        let options = try flags.options(listen: listen)
+        let logger = flags.logger("clusterdash.gateway")
+        let made = try connect(try engineSettings(), record: nil, logger: logger)
+        let what = made.what
+        for w in made.warnings { logger.warning("\(w)") }
+        let core = StreamCore(engine: RelayEngine(sink: made.commands, clock: wallClockNow))
+        let published = try publish.services(core: core, fallbackCluster: nil, readOnly: readOnly, logger: logger)
+        let server = try await StreamServer.serve(
+            core: core, options: options, services: [RelayPump(source: made.source, core: core)] + published.services, logger: logger,
+            signals: [.sigint, .sigterm])
+        print("clusterdash gateway: serving \(server.url) for \(what) at \(made.source.endpointNames.joined(separator: ", "))")
+        if let summary = published.summary { print(summary) }
+        if options.requiresToken { print("  bearer token required") }
+        if readOnly { print("  read-only: commands are refused") }
+        fflush(nil)
+        try await server.wait()
+        print("clusterdash gateway: stopped")
+    }
+}
