@@ -59,7 +59,8 @@ public struct Rewind: Sendable {
     public var state: ClusterState
 }
 
-/// The three screens.
+/// The two screens of a dashboard: the panes, and the on-call incident
+/// view (`i` toggles; the wall display is a `DashboardSetup.Mode`, not a screen).
 public enum ViewMode: Sendable, Hashable {
     case dashboard, incident
 }

@@ -2,7 +2,8 @@ import ClusterProtocol
 import DequeModule
 import Synchronization
 
-/// One envelope as it arrived: from which endpoint, when, and its raw text.
+/// One envelope as it arrived: from which endpoint (its index in the
+/// source's `endpointNames`) and when.
 public struct Received: Sendable {
     public var envelope: Envelope
     public var endpoint: Int

@@ -130,6 +130,9 @@ public struct EndpointStats: Sendable, Hashable {
     public init() {}
 }
 
+/// Where a dashboard's envelopes come from: a protocol-v1 stream, an
+/// engine's connector, a recording. It fills a bounded queue that the
+/// runtime takes from; it says how each endpoint is and what it provides.
 public protocol EventSource: Sendable {
     var queue: EnvelopeQueue { get }
     /// What this source tells and which commands it accepts.
