@@ -6,24 +6,6 @@ import Logging
 import NATSClient
 import Synchronization
 
-/// How a dashboard reads a cluster's stream from NATS JetStream.
-public struct NATSSourceConfig: Sendable {
-    /// NATS servers, tried in turn; the first one's path names the cluster.
-    public var servers: [NATSAddress]
-    /// nil: the only clusterdash stream the servers hold.
-    public var cluster: String?
-    public var credentials = NATSCredentials()
-    /// Commands are never sent (and the source is not a command sink).
-    public var readOnly = false
-    /// Silence after which a connection counts as dead (JetStream sends a heartbeat every 2 s).
-    public var heartbeatTimeout: Duration = .seconds(8)
-
-    public init(servers: [NATSAddress], cluster: String? = nil) {
-        self.servers = servers
-        self.cluster = cluster ?? servers.lazy.compactMap(\.cluster).first
-    }
-}
-
 /// A cluster's protocol-v1 stream read from JetStream: the latest snapshot
 /// first, then every event after it through an ephemeral ordered consumer
 /// (no acks, flow control, heartbeats). It remembers the last stream
@@ -43,9 +25,9 @@ public final class NATSSource: EventSource, CommandSink {
     public let queue: EnvelopeQueue
     public let config: NATSSourceConfig
     public let provides: SourceCapabilities = .all
-    private let clock: @Sendable () -> Timestamp
-    private let logger: Logger
-    private let shared = Mutex(Shared())
+    let clock: @Sendable () -> Timestamp
+    let logger: Logger
+    let shared = Mutex(Shared())
     private let task = Mutex<Task<Void, Never>?>(nil)
 
     struct Shared {
@@ -134,7 +116,7 @@ public final class NATSSource: EventSource, CommandSink {
 
     // MARK: The loop
 
-    private func setStatus(_ status: EndpointStatus) {
+    func setStatus(_ status: EndpointStatus) {
         shared.withLock { $0.statuses[0] = status }
     }
 
@@ -243,194 +225,6 @@ public final class NATSSource: EventSource, CommandSink {
             return .closed(e.description)
         } catch {
             return .closed("\(error)")
-        }
-    }
-
-    /// The cluster to read: the one given, or the only one there.
-    private func findCluster(_ js: JetStream) async throws -> ClusterSubjects {
-        if let name = config.cluster {
-            guard let s = ClusterSubjects(cluster: name) else { throw NATSError.invalid("\(name) is not a cluster name (letters, digits, - and _)") }
-            shared.withLock { $0.cluster = name }
-            return s
-        }
-        let names = try await js.streamNames(subject: ClusterSubjects.anySnapshot).compactMap(ClusterSubjects.cluster(ofStream:))
-        guard names.count == 1, let only = names.first, let s = ClusterSubjects(cluster: only) else {
-            throw NATSError.invalid(
-                names.isEmpty
-                    ? "no cluster is published on this NATS (clusterdash gateway --publish)"
-                    : "\(names.count) clusters here: name one (nats://HOST:PORT/NAME): \(names.joined(separator: ", "))")
-        }
-        shared.withLock { $0.cluster = only }
-        return s
-    }
-
-    /// Makes sure the next message read follows what was applied: a fresh
-    /// start (or a stream that lost what comes next) begins at the snapshot.
-    private func startIfNeeded(_ js: JetStream, subjects: ClusterSubjects, endpoint i: Int) async throws {
-        let info = try await js.streamInfo(subjects.stream)
-        let (last, created) = shared.withLock { ($0.lastStreamSeq, $0.created) }
-        if let last, created == info.created, info.firstSeq <= last + 1 { return }
-        if last != nil { shared.withLock { $0.resyncs += 1 } }
-        guard let snap = try await js.lastMessage(stream: subjects.stream, subject: subjects.snapshot) else {
-            throw NATSError.invalid("\(subjects.cluster) has no snapshot yet (is its gateway publishing?)")
-        }
-        let envelope: Envelope
-        do {
-            envelope = try EnvelopeCodec.decode(snap.data)
-        } catch {
-            shared.withLock { $0.stats[0].decodeErrors += 1 }
-            throw NATSError.invalid("the latest snapshot is not protocol v1: \(error.message)")
-        }
-        deliver(envelope, streamSeq: snap.seq, endpoint: i)
-        shared.withLock { s in
-            s.created = info.created
-            let epoch = snap.headers.first { $0.name == Self.epochHeader }?.value
-            if let old = s.epoch, old != epoch {
-                s.retired.append(old)
-                if s.retired.count > 16 { s.retired.removeFirst() }
-            }
-            s.epoch = epoch
-            s.snapshotsApplied += 1
-        }
-    }
-
-    private func deliver(_ e: Envelope, streamSeq: UInt64, endpoint i: Int) {
-        shared.withLock { s in
-            s.lastStreamSeq = streamSeq
-            s.applied += 1
-            s.stats[0].frames += 1
-            if e.seq > 0 {
-                s.stats[0].lastSource = e.source
-                s.stats[0].lastSeq = e.seq
-            }
-        }
-        _ = queue.push(Received(envelope: e, endpoint: 0, receivedAt: clock()))
-    }
-
-    /// Reads the events after the last one applied until something ends it.
-    private func consume(_ js: JetStream, subjects: ClusterSubjects, endpoint i: Int) async throws {
-        guard let start = shared.withLock({ $0.lastStreamSeq }) else { throw Restart.fromSnapshot("no position") }
-        let connection = js.connection
-        // A subject of its own per consumer: a replaced consumer's last
-        // deliveries (its deletion is not instant) reach nobody.
-        let n = shared.withLock { s -> Int in
-            s.consumers += 1
-            return s.consumers
-        }
-        let deliverTo = "\(connection.inbox).deliver.\(n)"
-        let sub = connection.subscribe(deliverTo)
-        defer { connection.unsubscribe(sub.sid) }
-        let consumer = try await js.createConsumer(
-            stream: subjects.stream,
-            config: [
-                "deliver_subject": deliverTo, "deliver_policy": "by_start_sequence", "opt_start_seq": start + 1, "ack_policy": "none",
-                "filter_subject": subjects.events, "flow_control": true, "idle_heartbeat": JetStream.nanos(.seconds(2)),
-                "mem_storage": true, "num_replicas": 1, "inactive_threshold": JetStream.nanos(.seconds(10)),
-            ])
-        defer { Task { try? await js.deleteConsumer(stream: subjects.stream, name: consumer) } }
-        // A watchdog: a consumer that says nothing (not even a heartbeat) is gone.
-        // Counted, not timed, per message: the watchdog sees whether it moved.
-        let heard = Atomic<Int>(0)
-        let timeout = config.heartbeatTimeout
-        let watchdog = Task {
-            var seen = -1
-            var since = ContinuousClock.now
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(500))
-                let now = heard.load(ordering: .relaxed)
-                if now != seen {
-                    seen = now
-                    since = .now
-                } else if ContinuousClock.now - since > timeout {
-                    connection.close()
-                    return
-                }
-            }
-        }
-        defer { watchdog.cancel() }
-        var expected: UInt64 = 1
-        var lastStatus = clock()
-        for await m in sub.messages {
-            heard.add(1, ordering: .relaxed)
-            if m.status == 100 {
-                // Flow control asks for an answer; a heartbeat says the consumer lives.
-                if let reply = m.replyTo { connection.publish(reply, payload: []) }
-                // A heartbeat of a consumer stalled on a flow-control answer
-                // that never arrived names where to send it.
-                if let stalled = m.header("Nats-Consumer-Stalled") { connection.publish(stalled, payload: []) }
-                // A heartbeat also says what the consumer last delivered: more
-                // than arrived here is a gap (a delivery lost on the way).
-                if m.replyTo == nil, let last = m.header("Nats-Last-Consumer").flatMap(UInt64.init), last >= expected {
-                    throw Restart.resume("the consumer delivered \(last), \(expected - 1) arrived")
-                }
-                continue
-            }
-            guard let reply = m.replyTo, let at = DeliveryInfo(replySubject: reply) else { continue }
-            guard at.consumerSeq == expected else { throw Restart.resume("consumer sequence \(at.consumerSeq), expected \(expected)") }
-            expected += 1
-            // One look at the position and the epoch decides, before anything is decoded.
-            let epoch = m.header(Self.epochHeader)
-            let step = shared.withLock { s -> Step in
-                guard at.streamSeq > s.lastStreamSeq ?? 0 else { return .skip }
-                if let epoch, s.retired.contains(epoch) {
-                    // A publisher that lost its place, late: its events are in the snapshot applied.
-                    s.lastStreamSeq = at.streamSeq
-                    return .skip
-                }
-                if let epoch, let known = s.epoch, epoch != known { return .newEpoch(epoch) }
-                if s.epoch == nil { s.epoch = epoch }
-                return .apply
-            }
-            switch step {
-            case .skip: continue
-            case .newEpoch(let epoch): throw Restart.fromSnapshot("a new epoch of publishing (\(epoch.prefix(40)))")
-            case .apply: break
-            }
-            let envelope: Envelope
-            do {
-                envelope = try EnvelopeCodec.decode(m.payload)
-            } catch {
-                shared.withLock { s in
-                    s.stats[0].decodeErrors += 1
-                    s.lastStreamSeq = at.streamSeq
-                }
-                logger.warning("NATS: stream message \(at.streamSeq) is not protocol v1: \(error.message)")
-                continue
-            }
-            deliver(envelope, streamSeq: at.streamSeq, endpoint: i)
-            let now = clock()
-            if now.millis(since: lastStatus) >= 1_000 {
-                lastStatus = now
-                setStatus(.live(since: now, lastFrameAt: now))
-            }
-        }
-        if let why = connection.closedReason { throw NATSError.closed(why) }
-        throw NATSError.closed("the consumer ended")
-    }
-
-    /// Command answers (and "no responders") into the queue.
-    private func forwardReplies(_ sub: NATSConnection.Subscription, endpoint i: Int) async {
-        for await m in sub.messages {
-            let n = String(m.subject.split(separator: ".").last ?? "")
-            let pending = shared.withLock { $0.pendingCommands[n] }
-            if m.status == 503 {
-                guard let pending else { continue }
-                let cluster = shared.withLock { $0.cluster } ?? "?"
-                let refusal = Envelope(
-                    id: "nats-no-responders-\(pending.requestID)", source: "nats", seq: 0, timestamp: clock(),
-                    event: .commandResult(
-                        CommandResult(
-                            requestID: pending.requestID, op: pending.op, status: .rejected,
-                            reason: "no gateway answers commands for \(cluster) on NATS (no responders): nothing was run")))
-                _ = queue.push(Received(envelope: refusal, endpoint: 0, receivedAt: clock()))
-                continue
-            }
-            do {
-                let e = try EnvelopeCodec.decode(m.payload)
-                _ = queue.push(Received(envelope: e, endpoint: 0, receivedAt: clock()))
-            } catch {
-                shared.withLock { $0.stats[0].decodeErrors += 1 }
-            }
         }
     }
 }

@@ -1,0 +1,45 @@
+import Synchronization
+
+/// Publishes sent and acknowledged, by their ack number (one session's).
+final class AckBox: Sendable {
+    private let state = Mutex<(sent: [Int: ContinuousClock.Instant], acked: Set<Int>)>(([:], []))
+
+    func sent(_ n: Int) { state.withLock { $0.sent[n] = .now } }
+    func acknowledged(_ n: Int) { state.withLock { s in if s.sent[n] != nil { s.acked.insert(n) } } }
+
+    /// True (and forgotten) when `n` was acknowledged.
+    func take(_ n: Int) -> Bool {
+        state.withLock { s in
+            guard s.acked.remove(n) != nil else { return false }
+            s.sent[n] = nil
+            return true
+        }
+    }
+
+    /// How long `n` has waited; nil when it was not sent in this session.
+    func age(of n: Int) -> Duration? {
+        state.withLock { s in s.sent[n].map { ContinuousClock.now - $0 } }
+    }
+}
+
+/// Which run of publishing the stream's events belong to
+/// (`Clusterdash-Epoch`): a new one whenever events went by unpublished, so
+/// readers know to start again from the snapshot that opens it.
+struct Epoch {
+    let instance: String
+    var id = ""
+    var started = false
+    /// Events went by unpublished since the epoch began.
+    var skipped = false
+    /// Nothing of this epoch is published before its snapshot.
+    var awaitingSnapshot = false
+
+    init(instance: String) { self.instance = instance }
+
+    mutating func renew() {
+        id = "\(instance)-\(UInt32.random(in: 0...UInt32.max))"
+        started = true
+        skipped = false
+        awaitingSnapshot = true
+    }
+}
