@@ -5,21 +5,6 @@ import EngineRegistry
 import EventSources
 import RenderCore
 
-/// The panes, in focus order; the titles are what tests look for.
-public enum Pane: Int, Sendable, Hashable, CaseIterable {
-    case nodes, replication, assignments, migrations, log
-
-    public var title: String {
-        switch self {
-        case .nodes: "Nodes"
-        case .replication: "Replication"
-        case .assignments: "Assignments"
-        case .migrations: "Migrations"
-        case .log: "Failover log"
-        }
-    }
-}
-
 /// Lag thresholds (domain defaults: warn above 30 s, critical above 60 s).
 public struct Thresholds: Sendable, Hashable {
     public var lagWarnMillis: Int64 = 30_000

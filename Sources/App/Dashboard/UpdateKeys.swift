@@ -55,16 +55,6 @@ func record(_ m: inout AppModel, _ action: OperatorAction) {
     if m.operatorActions.count > 1_000 { m.operatorActions.removeFirst(m.operatorActions.count - 1_000) }
 }
 
-func rowCount(_ m: AppModel, _ pane: Pane) -> Int {
-    switch pane {
-    case .nodes: m.state.nodeIDs.count
-    case .replication: m.state.followers.count
-    case .assignments: m.state.assignment?.sortedWorkers.count ?? 0
-    case .migrations: m.state.migrations.count
-    case .log: m.visibleLog.count
-    }
-}
-
 func performNormal(_ m: inout AppModel, _ action: Action) -> [Effect] {
     if m.readOnly, m.keymap.isDangerous(action) {
         m.say("read-only: commands are disabled")
@@ -79,7 +69,9 @@ func performNormal(_ m: inout AppModel, _ action: Action) -> [Effect] {
         return []
     }
     let pane = m.focus
-    let count = rowCount(m, pane)
+    // The focused pane's own keys first.
+    if let effects = pane.component.key(&m, action) { return effects }
+    let count = pane.component.rowCount(m)
     func setRow(_ r: Int) {
         let row = max(0, min(max(0, count - 1), r))
         m.rows[pane] = row
@@ -97,27 +89,12 @@ func performNormal(_ m: inout AppModel, _ action: Action) -> [Effect] {
         m.focus = Pane(rawValue: (pane.rawValue + 1) % Pane.allCases.count) ?? .nodes
     case .focusPrevious:
         m.focus = Pane(rawValue: (pane.rawValue + Pane.allCases.count - 1) % Pane.allCases.count) ?? .nodes
-    case .down:
-        if pane == .log { m.logScroll = max(0, m.logScroll - 1) } else { setRow(m.row(pane) + 1) }
-    case .up:
-        if pane == .log { m.logScroll = min(max(0, count - 1), m.logScroll + 1) } else { setRow(m.row(pane) - 1) }
-    case .top:
-        if pane == .log { m.logScroll = max(0, count - 1) } else { setRow(0) }
-    case .bottom:
-        if pane == .log { m.logScroll = 0 } else { setRow(count - 1) }
-    case .pageDown:
-        if pane == .log { m.logScroll = max(0, m.logScroll - 10) } else { setRow(m.row(pane) + 10) }
-    case .pageUp:
-        if pane == .log { m.logScroll = min(max(0, count - 1), m.logScroll + 10) } else { setRow(m.row(pane) - 10) }
-    case .drill:
-        if pane == .assignments {
-            if m.state.assignment == nil { m.say("no assignment yet") } else { m.overlay = .partitions(PartitionsOverlay()) }
-        } else if pane == .nodes, let node = m.nodeRows[safe: m.row(.nodes)] {
-            m.logFilterField = TextField(text: node.id)
-            m.focus = .log
-            m.logScroll = 0
-            m.say("log filtered to \(node.id); Esc clears")
-        }
+    case .down: setRow(m.row(pane) + 1)
+    case .up: setRow(m.row(pane) - 1)
+    case .top: setRow(0)
+    case .bottom: setRow(count - 1)
+    case .pageDown: setRow(m.row(pane) + 10)
+    case .pageUp: setRow(m.row(pane) - 10)
     case .back:
         if m.rewind != nil {
             m.rewind = nil
@@ -194,16 +171,8 @@ func performNormal(_ m: inout AppModel, _ action: Action) -> [Effect] {
         for n in m.state.nodes.values { if let r = n.info.region { regions.insert(r) } }
         m.overlay = .migrate(MigrateDialog(tenants: tenants, regions: regions.sorted()))
     case .cancelMigration:
-        let running = m.state.orderedMigrations
-        guard pane == .migrations, let mig = running[safe: m.row(.migrations)] else {
-            m.say("select a migration in the Migrations pane first")
-            return []
-        }
-        guard !mig.info.state.isFinished else {
-            m.say("\(mig.id) already \(mig.info.state.wire)")
-            return []
-        }
-        m.overlay = .cancel(CancelDialog(migrationID: mig.id, tenant: mig.info.tenant))
+        // The Migrations pane takes it when a migration is selected there.
+        m.say("select a migration in the Migrations pane first")
     case .snapshot:
         m.say("snapshot requested")
         return m.endpoints.map { .requestSnapshot(endpoint: $0.name) }

@@ -3,6 +3,25 @@ import ClusterState
 import EventSources
 import RenderCore
 
+/// The partition assignment: its summary and each worker's share.
+enum AssignmentsPane: PaneComponent {
+    static let title = "Assignments"
+    static let needs: SourceCapabilities = .assignments
+    static let shows = "partition assignments"
+    /// Two lines of summary and the header take three.
+    static func visibleRows(inner: Int) -> Int { max(0, inner - 3) }
+    static func rowCount(_ m: AppModel) -> Int { m.state.assignment?.sortedWorkers.count ?? 0 }
+
+    /// Enter: every partition, in the partitions overlay.
+    static func key(_ m: inout AppModel, _ action: Action) -> [Effect]? {
+        guard action == .drill else { return nil }
+        if m.state.assignment == nil { m.say("no assignment yet") } else { m.overlay = .partitions(PartitionsOverlay()) }
+        return []
+    }
+
+    static func render(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) { renderAssignments(m, r, &b, sym) }
+}
+
 func renderAssignments(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
     if renderUnprovided(m, .assignments, r, &b, sym) { return }
     let s = m.state

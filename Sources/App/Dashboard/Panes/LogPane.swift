@@ -12,6 +12,32 @@ func logSlot(_ s: LogSeverity) -> Slot {
     }
 }
 
+/// The failover log: newest at the bottom, following the tail unless
+/// scrolled; its cursor keys scroll (the newest is 0).
+enum LogPane: PaneComponent {
+    static let title = "Failover log"
+    static let needs: SourceCapabilities = .roles
+    static let shows = "nodes or roles"
+    static func visibleRows(inner: Int) -> Int { inner }
+    static func rowCount(_ m: AppModel) -> Int { m.visibleLog.count }
+
+    static func key(_ m: inout AppModel, _ action: Action) -> [Effect]? {
+        let last = max(0, rowCount(m) - 1)
+        switch action {
+        case .down: m.logScroll = max(0, m.logScroll - 1)
+        case .up: m.logScroll = min(last, m.logScroll + 1)
+        case .top: m.logScroll = last
+        case .bottom: m.logScroll = 0
+        case .pageDown: m.logScroll = max(0, m.logScroll - 10)
+        case .pageUp: m.logScroll = min(last, m.logScroll + 10)
+        default: return nil
+        }
+        return []
+    }
+
+    static func render(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) { renderLog(m, r, &b, sym) }
+}
+
 func renderLog(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
     // Unfiltered, the ring is read in place: no copy of 10,000 lines per frame.
     let log = m.state.log

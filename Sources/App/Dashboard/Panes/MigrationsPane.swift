@@ -3,6 +3,29 @@ import ClusterState
 import EventSources
 import RenderCore
 
+/// Tenant migrations and their progress.
+enum MigrationsPane: PaneComponent {
+    static let title = "Migrations"
+    static let needs: SourceCapabilities = .migrations
+    static let shows = "tenant migrations"
+    /// Two lines a migration when there is room.
+    static func visibleRows(inner: Int) -> Int { max(1, inner / (inner >= 4 ? 2 : 1)) }
+    static func rowCount(_ m: AppModel) -> Int { m.state.migrations.count }
+
+    /// x: cancel the selected migration (behind its dialog).
+    static func key(_ m: inout AppModel, _ action: Action) -> [Effect]? {
+        guard action == .cancelMigration, let mig = m.state.orderedMigrations[safe: m.row(.migrations)] else { return nil }
+        if mig.info.state.isFinished {
+            m.say("\(mig.id) already \(mig.info.state.wire)")
+        } else {
+            m.overlay = .cancel(CancelDialog(migrationID: mig.id, tenant: mig.info.tenant))
+        }
+        return []
+    }
+
+    static func render(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) { renderMigrations(m, r, &b, sym) }
+}
+
 func renderMigrations(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
     if renderUnprovided(m, .migrations, r, &b, sym) { return }
     let migrations = m.state.orderedMigrations

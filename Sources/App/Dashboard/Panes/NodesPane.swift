@@ -3,6 +3,28 @@ import ClusterState
 import EventSources
 import RenderCore
 
+/// The nodes: role, health, lag, when last heard, the engine's state.
+enum NodesPane: PaneComponent {
+    static let title = "Nodes"
+    static let needs: SourceCapabilities = .roles
+    static let shows = "nodes or roles"
+    /// The header row takes one.
+    static func visibleRows(inner: Int) -> Int { max(0, inner - 1) }
+    static func rowCount(_ m: AppModel) -> Int { m.state.nodeIDs.count }
+
+    /// Enter: the failover log, filtered to the selected node.
+    static func key(_ m: inout AppModel, _ action: Action) -> [Effect]? {
+        guard action == .drill, let node = m.nodeRows[safe: m.row(.nodes)] else { return nil }
+        m.logFilterField = TextField(text: node.id)
+        m.focus = .log
+        m.logScroll = 0
+        m.say("log filtered to \(node.id); Esc clears")
+        return []
+    }
+
+    static func render(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) { renderNodes(m, r, &b, sym) }
+}
+
 func renderNodes(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
     if renderUnprovided(m, .nodes, r, &b, sym) { return }
     // Only the rows on screen are looked up (the cluster may have thousands).

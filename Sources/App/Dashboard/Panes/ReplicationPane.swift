@@ -3,6 +3,16 @@ import ClusterState
 import EventSources
 import RenderCore
 
+/// Each follower's lag, with its history.
+enum ReplicationPane: PaneComponent {
+    static let title = "Replication"
+    static let needs: SourceCapabilities = .lag
+    static let shows = "replication lag"
+    static func visibleRows(inner: Int) -> Int { inner }
+    static func rowCount(_ m: AppModel) -> Int { m.state.followers.count }
+    static func render(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) { renderReplication(m, r, &b, sym) }
+}
+
 func renderReplication(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
     if renderUnprovided(m, .replication, r, &b, sym) { return }
     let ids = m.state.followerIDs
