@@ -102,133 +102,54 @@ struct DashboardCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logPath = logFile ?? stateDirectory() + "/clusterdash.log"
-        let logger = makeFileLogger(path: logPath)
+        let logger = makeFileLogger(path: logFile ?? stateDirectory() + "/clusterdash.log")
         // Configuration: file, then named cluster, then flags. A broken file
         // is an error naming the file, line and field; it never falls back
         // to the demo (someone who asked for production must not be shown a
         // simulation).
-        let configPath = config ?? configDirectory() + "/config.toml"
-        var file = ConfigFile()
-        if FileManager.default.fileExists(atPath: configPath) {
-            do {
-                file = try ConfigFile.load(path: configPath)
-            } catch {
-                throw ValidationFailure("\(error)")
-            }
-        } else if config != nil {
-            throw ValidationFailure("no config file at \(configPath)")
-        } else if let cluster {
-            throw ValidationFailure("--cluster \(cluster): no config file at \(configPath) (--config names another)")
-        }
-        // The cluster: from the flags, else the named (or default) cluster
-        // of the config, with what the flags change; none: the demo.
-        var chosen: ClusterConfig?
-        var settings = try connection.settings()
-        if let name = cluster ?? (settings == nil ? file.defaultCluster : nil) {
-            guard let c = file.clusters[name] else {
-                throw ValidationFailure("no cluster \(name) in \(configPath) (have: \(file.clusters.keys.sorted().joined(separator: ", ")))")
-            }
-            chosen = c
-            if settings == nil {
-                var s = c.settings
-                try connection.refine(&s)
-                for problem in s.preflight() {
-                    throw ValidationFailure("\(file.error(field: "clusters.\(c.name).\(problem.key)", problem.message))")
-                }
-                settings = s
-            }
-        }
-        var thresholds = Thresholds()
-        if let ms = lagWarn.flatMap(parseDuration) ?? chosen?.lagWarnMillis { thresholds.lagWarnMillis = ms }
-        if let ms = lagCrit.flatMap(parseDuration) ?? chosen?.lagCritMillis { thresholds.lagCritMillis = ms }
-        if let b = lagWarnBytes.flatMap(parseByteSize) ?? chosen?.lagWarnBytes { thresholds.lagWarnBytes = b }
-        if let b = lagCritBytes.flatMap(parseByteSize) ?? chosen?.lagCritBytes { thresholds.lagCritBytes = b }
-        if let b = chosen?.promotionLagLimitBytes { thresholds.promotionLagLimitBytes = b }
-
+        let file = try loadConfig()
+        let (chosen, configured) = try chooseCluster(in: file)
         let library = ThemeLibrary()
-        let themeName = theme ?? chosen?.theme ?? file.theme ?? "default"
-        let loaded: Theme
-        do {
-            loaded = try library.load(themeName)
-        } catch {
-            // From the flag: the flag's error; from the file: the file's field.
-            // Only the implicit `default` falls back to the built-in theme (an
-            // installed binary with no themes/ folder beside it).
-            if theme != nil { throw ValidationFailure("\(error)") }
-            if chosen?.theme == nil && file.theme == nil {
-                logger.warning("no theme files found: \(error); using the built-in theme")
-                loaded = .fallback
-            } else {
-                let field = chosen?.theme != nil ? "clusters.\(chosen?.name ?? "").theme" : "theme"
-                throw ValidationFailure("\(file.error(field: field, "\(error)"))")
-            }
-        }
+        let loaded = try loadTheme(library, chosen: chosen, file: file, logger: logger)
         // No cluster: the demo cluster, in-process, over a real WebSocket.
         var demo: SimulatorServer?
-        if settings == nil {
-            var sim = SimConfig()
-            sim.clusterName = "demo"
-            sim.seed = demoSeed
-            sim.demoFaults = true
-            // A quiet first half minute to look around (and promote) before trouble starts.
-            sim.demoStartMillis = 30_000
-            sim.coldStartWindowMillis = 1_500
-            sim.plannedScaleWindowMillis = 3_000
-            sim.inhibitMillis = 20_000
-            sim.rate = 8
-            var options = StreamServerOptions()
-            options.port = 0
-            let server = try await SimulatorServer.start(simulation: sim, options: options, logger: logger)
-            logger.notice("demo cluster on \(server.url)")
+        var settings: any EngineSettings
+        if let configured {
+            settings = configured
+        } else {
+            let server = try await startDemo(logger: logger)
             settings = StreamSettings(endpoints: [server.url])
             demo = server
         }
-
-        var names = library.names
-        if !names.contains(loaded.name) { names.insert(loaded.name, at: 0) }
-
         let isReadOnly = readOnly || wall || (chosen?.readOnly ?? false)
-        guard var settings else { throw ValidationFailure("no cluster to watch") }
         settings.readOnly = isReadOnly
-        let made: ConnectedEngine
-        var fleetSource: FleetSource?
-        if fleet, let s = settings as? StreamSettings {
-            let servers = try StreamConnector.natsServers(s.endpoints)
-            let f = FleetSource(servers: servers, credentials: try StreamConnector.natsCredentials(s.authEnv), readOnly: isReadOnly, logger: logger)
-            fleetSource = f
-            made = ConnectedEngine(source: f, commands: nil, what: "the fleet")
-        } else {
-            made = try connect(settings, record: connection.record, logger: logger)
-        }
-        let source = made.source
+        let (made, fleetSource) = try makeSource(settings, logger: logger)
         for w in made.warnings {
             logger.warning("\(w)")
             FileHandle.standardError.write(Data("warning: \(w)\n".utf8))
         }
-        source.start()
+        made.source.start()
 
+        var names = library.names
+        if !names.contains(loaded.name) { names.insert(loaded.name, at: 0) }
         var setup = DashboardSetup()
         setup.keymap = Keymap().overriding(file.keys)
-        setup.thresholds = thresholds
+        setup.thresholds = thresholds(for: chosen)
         setup.themes = names
         setup.themeIndex = names.firstIndex(of: loaded.name) ?? 0
         setup.clusterLabel = demo != nil ? "demo" : chosen?.name
         setup.operatorName = ProcessInfo.processInfo.environment["USER"] ?? "operator"
-        setup.provides = source.provides
+        setup.provides = made.source.provides
         // Shown on the screen too: the warning above is gone once curses starts.
         setup.notice = made.warnings.first.map { "WARNING \($0)" }
         setup.mode = wall ? .wall(noQuitKey: noQuitKey) : isReadOnly ? .readOnly : .interactive
         setup.incidentView = incident
-        let model = AppModel(now: wallClockNow(), setup: setup)
 
-        let env = ProcessInfo.processInfo.environment
-        let colorMode: ColorMode = noColor || (env["NO_COLOR"].map { !$0.isEmpty } ?? false) ? .off : .auto
         let signals = QuitSignals()
         signals.install()
         var runtime = RuntimeSetup(
-            model: model, source: source, commands: made.commands, theme: loaded, loadTheme: { try library.load($0) },
-            stateDirectory: stateDirectory(), logger: logger)
+            model: AppModel(now: wallClockNow(), setup: setup), source: made.source, commands: made.commands, theme: loaded,
+            loadTheme: { try library.load($0) }, stateDirectory: stateDirectory(), logger: logger)
         runtime.quitSignal = { signals.received }
         if let fleetSource {
             var clusterSetup = setup
@@ -236,8 +157,9 @@ struct DashboardCommand: AsyncParsableCommand {
             clusterSetup.notice = nil
             runtime.fleet = FleetDriver(source: fleetSource, setup: clusterSetup, readOnly: isReadOnly, now: wallClockNow())
         }
-        await runDashboard(runtime, colorMode: colorMode, ascii: ascii)
-        await source.stop()
+        let env = ProcessInfo.processInfo.environment
+        await runDashboard(runtime, colorMode: noColor || (env["NO_COLOR"].map { !$0.isEmpty } ?? false) ? .off : .auto, ascii: ascii)
+        await made.source.stop()
         if let demo { await demo.stop() }
         logger.notice("dashboard ended")
     }
