@@ -22,17 +22,71 @@ extension NATSPublisher {
             subscriber: Int, iterator: inout AsyncStream<[String]>.Iterator, unacked: inout Deque<Pending>, nextAck: inout Int,
             epoch: inout Epoch
         ) async -> SessionEnd {
-            let acks = connection.subscribe("\(connection.inbox).ack.*")
             let box = AckBox()
             let js = JetStream(connection)
             // The lease first: nothing is published without it.
-            // A lease that lapsed (not renewed in time, as while JetStream
-            // elects a leader) is taken again at once, in the same epoch, only
-            // if no other publisher began one meanwhile: every epoch opens
-            // with a snapshot, and the last snapshot stored is still ours.
+            let leaseTask = holdLease(js)
+            defer { leaseTask.cancel() }
+            let ackTask = readAcknowledgements(into: box)
+            defer { ackTask.cancel() }
+            var commands = CommandAnswering()
+            defer { commands.end() }
+            var lastSnapshot = ContinuousClock.now
+            var wasActive = false
+            while !Task.isCancelled {
+                if let why = connection.closedReason { return .connectionLost(why) }
+                let standing = lease.standing
+                let active = standing == .holding
+                if active != wasActive {
+                    wasActive = active
+                    if await standingChanged(to: standing, subscriber: subscriber, unacked: &unacked, nextAck: &nextAck, epoch: &epoch, box: box) {
+                        lastSnapshot = .now
+                    }
+                }
+                // Commands are answered while the lease is held, even while
+                // JetStream cannot renew it (they need no JetStream); in a
+                // queue group, so that two gateways never both get one.
+                commands.answer(standing != .standby, session: self, subscriber: subscriber)
+                if let why = dropAcknowledged(&unacked, box: box) { return .connectionLost(why) }
+                if unacked.count >= config.window {
+                    try? await Task.sleep(for: .milliseconds(5))
+                    continue
+                }
+                if active, ContinuousClock.now - lastSnapshot >= config.snapshotEvery {
+                    lastSnapshot = .now
+                    await publisher.core.sendSnapshot(to: subscriber)
+                }
+                if lease.standing == .unsure {
+                    // The events wait in the core (bounded there) until the lease is renewed or lost.
+                    try? await Task.sleep(for: .milliseconds(50))
+                    continue
+                }
+                guard let texts = await iterator.next() else {
+                    epoch.skipped = true
+                    return .coreDropped
+                }
+                // An empty batch is the ticker's.
+                guard !texts.isEmpty else { continue }
+                guard active else {
+                    epoch.skipped = true
+                    continue
+                }
+                publish(texts, epoch: &epoch, unacked: &unacked, nextAck: &nextAck, box: box)
+            }
+            return .cancelled
+        }
+
+        // MARK: Steps of a session
+
+        /// Holds or seeks the lease. A lease that lapsed (not renewed in
+        /// time, as while JetStream elects a leader) is taken again at once,
+        /// in the same epoch, only if no other publisher began one
+        /// meanwhile: every epoch opens with a snapshot, and the last
+        /// snapshot stored is still ours.
+        func holdLease(_ js: JetStream) -> Task<Void, Never> {
             let stream = config.subjects.stream
             let snapshots = config.subjects.snapshot
-            let leaseTask = Task { [publisher] in
+            return Task { [publisher, lease] in
                 await lease.run(js) {
                     let ours = publisher.shared.withLock { $0.epochID }
                     guard !ours.isEmpty else { return false }
@@ -44,13 +98,18 @@ extension NATSPublisher {
                     return last?.headers.first { $0.name == NATSSource.epochHeader }?.value == ours
                 }
             }
-            defer { leaseTask.cancel() }
-            let ackTask = Task { [publisher] in
+        }
+
+        /// JetStream's answers to our publishes, into `box`. A publish no
+        /// stream answered, or one not stored, closes the connection: a new
+        /// one publishes what is unacknowledged again.
+        func readAcknowledgements(into box: AckBox) -> Task<Void, Never> {
+            let acks = connection.subscribe("\(connection.inbox).ack.*")
+            return Task { [publisher, connection] in
                 for await m in acks.messages {
                     guard let n = Int(m.subject.split(separator: ".").last ?? "") else { continue }
                     if m.status == 503 {
-                        // No stream answered (a leader being elected, or the
-                        // stream is gone): a new connection publishes again.
+                        // No stream answered (a leader being elected, or the stream is gone).
                         publisher.shared.withLock { $0.stats.noResponders += 1 }
                         publisher.note(error: "no stream answered a publish to \(publisher.config.subjects.events)")
                         connection.close()
@@ -75,114 +134,105 @@ extension NATSPublisher {
                     }
                 }
             }
-            defer { ackTask.cancel() }
-            var commands: NATSConnection.Subscription?
-            var commandTask: Task<Void, Never>?
-            defer { commandTask?.cancel() }
-            var lastSnapshot = ContinuousClock.now
-            var wasActive = false
-            var wasAnswering = false
-            while !Task.isCancelled {
-                if let why = connection.closedReason { return .connectionLost(why) }
-                let standing = lease.standing
-                let active = standing == .holding
-                if active != wasActive {
-                    wasActive = active
-                    publisher.shared.withLock { $0.stats.active = active }
-                    if active {
-                        publisher.logger.notice("active for \(config.subjects.cluster): publishing and answering commands")
-                        if epoch.skipped || !epoch.started {
-                            // Events went by unpublished (or nothing was
-                            // published yet): a new epoch, which opens with a
-                            // snapshot; readers that see it start again there.
-                            // What waited for an acknowledgement is in that
-                            // snapshot: sent again it would only come after it.
-                            unacked.removeAll()
-                            epoch.renew()
-                            publisher.shared.withLock { s in
-                                s.stats.epochs += 1
-                                s.epochID = epoch.id
-                            }
-                        } else {
-                            // What was not acknowledged goes again (stored once, by its id).
-                            republish(&unacked, nextAck: &nextAck, box: box)
-                        }
-                        await publisher.core.sendSnapshot(to: subscriber)
-                        lastSnapshot = .now
-                    } else if standing == .unsure {
-                        publisher.logger.notice("the lease of \(config.subjects.cluster) is not renewed: events wait until it is")
-                    } else {
-                        publisher.logger.notice("standby for \(config.subjects.cluster): another gateway holds the lease")
-                    }
+        }
+
+        /// The lease became held, unsure or lost. Held: a new epoch when
+        /// events went by unpublished (or nothing was published yet), else
+        /// what waited goes again; then a snapshot (true: one was sent).
+        func standingChanged(
+            to standing: Lease.Standing, subscriber: Int, unacked: inout Deque<Pending>, nextAck: inout Int, epoch: inout Epoch,
+            box: AckBox
+        ) async -> Bool {
+            let active = standing == .holding
+            publisher.shared.withLock { $0.stats.active = active }
+            guard active else {
+                if standing == .unsure {
+                    publisher.logger.notice("the lease of \(config.subjects.cluster) is not renewed: events wait until it is")
+                } else {
+                    publisher.logger.notice("standby for \(config.subjects.cluster): another gateway holds the lease")
                 }
-                // Commands are answered while the lease is held, even while
-                // JetStream cannot renew it (they need no JetStream); in a
-                // queue group, so that two gateways never both get one.
-                let answering = standing != .standby
-                if answering != wasAnswering {
-                    wasAnswering = answering
-                    if answering {
-                        let sub = connection.subscribe(config.subjects.commands, queue: "clusterdash-gateways")
-                        commands = sub
-                        commandTask = Task { await serveCommands(sub, subscriber: subscriber) }
-                    } else {
-                        if let c = commands { connection.unsubscribe(c.sid) }
-                        commandTask?.cancel()
-                        commands = nil
-                    }
-                }
-                // Acknowledged ones leave the window.
-                while let first = unacked.first, box.take(first.ack) { unacked.removeFirst() }
-                publisher.shared.withLock { $0.stats.unacknowledged = unacked.count }
-                if let oldest = unacked.first, let age = box.age(of: oldest.ack), age > .seconds(5) {
-                    return .connectionLost("no acknowledgement for 5 s")
-                }
-                if unacked.count >= config.window {
-                    try? await Task.sleep(for: .milliseconds(5))
-                    continue
-                }
-                if active, ContinuousClock.now - lastSnapshot >= config.snapshotEvery {
-                    lastSnapshot = .now
-                    await publisher.core.sendSnapshot(to: subscriber)
-                }
-                if lease.standing == .unsure {
-                    // The events wait in the core (bounded there) until the lease is renewed or lost.
-                    try? await Task.sleep(for: .milliseconds(50))
-                    continue
-                }
-                guard let texts = await iterator.next() else {
-                    epoch.skipped = true
-                    return .coreDropped
-                }
-                // An empty batch is the ticker's.
-                guard !texts.isEmpty else { continue }
-                guard active else {
-                    epoch.skipped = true
-                    continue
-                }
-                var out: [(subject: String, replyTo: String?, headers: [NATSHeader], payload: [UInt8])] = []
-                for text in texts {
-                    guard let item = route(text, epoch: epoch.id) else { continue }
-                    if let reply = item.reply {
-                        out.append((reply, nil, [], item.payload))
-                        continue
-                    }
-                    // A new epoch begins with its snapshot: what comes before it is in it.
-                    if epoch.awaitingSnapshot {
-                        guard item.isSnapshot else { continue }
-                        epoch.awaitingSnapshot = false
-                    }
-                    nextAck += 1
-                    let p = Pending(subject: item.subject, headers: item.headers, payload: item.payload, ack: nextAck)
-                    box.sent(nextAck)
-                    unacked.append(p)
-                    out.append((p.subject, "\(connection.inbox).ack.\(p.ack)", p.headers, p.payload))
-                    if item.isSnapshot { publisher.shared.withLock { $0.stats.snapshots += 1 } }
-                }
-                connection.publish(batch: out)
-                publisher.shared.withLock { $0.stats.published += out.count }
+                return false
             }
-            return .cancelled
+            publisher.logger.notice("active for \(config.subjects.cluster): publishing and answering commands")
+            if epoch.skipped || !epoch.started {
+                // A new epoch opens with a snapshot; readers that see it
+                // start again there. What waited for an acknowledgement is
+                // in that snapshot: sent again it would only come after it.
+                unacked.removeAll()
+                epoch.renew()
+                publisher.shared.withLock { s in
+                    s.stats.epochs += 1
+                    s.epochID = epoch.id
+                }
+            } else {
+                // What was not acknowledged goes again (stored once, by its id).
+                republish(&unacked, nextAck: &nextAck, box: box)
+            }
+            await publisher.core.sendSnapshot(to: subscriber)
+            return true
+        }
+
+        /// Acknowledged ones leave the window; the reason to reconnect when
+        /// the oldest has waited 5 s.
+        func dropAcknowledged(_ unacked: inout Deque<Pending>, box: AckBox) -> String? {
+            while let first = unacked.first, box.take(first.ack) { unacked.removeFirst() }
+            publisher.shared.withLock { $0.stats.unacknowledged = unacked.count }
+            if let oldest = unacked.first, let age = box.age(of: oldest.ack), age > .seconds(5) { return "no acknowledgement for 5 s" }
+            return nil
+        }
+
+        /// One batch of the core's envelopes published: command results to
+        /// their askers, the rest to the stream, kept until acknowledged.
+        func publish(_ texts: [String], epoch: inout Epoch, unacked: inout Deque<Pending>, nextAck: inout Int, box: AckBox) {
+            var out: [(subject: String, replyTo: String?, headers: [NATSHeader], payload: [UInt8])] = []
+            for text in texts {
+                guard let item = route(text, epoch: epoch.id) else { continue }
+                if let reply = item.reply {
+                    out.append((reply, nil, [], item.payload))
+                    continue
+                }
+                // A new epoch begins with its snapshot: what comes before it is in it.
+                if epoch.awaitingSnapshot {
+                    guard item.isSnapshot else { continue }
+                    epoch.awaitingSnapshot = false
+                }
+                nextAck += 1
+                let p = Pending(subject: item.subject, headers: item.headers, payload: item.payload, ack: nextAck)
+                box.sent(nextAck)
+                unacked.append(p)
+                out.append((p.subject, "\(connection.inbox).ack.\(p.ack)", p.headers, p.payload))
+                if item.isSnapshot { publisher.shared.withLock { $0.stats.snapshots += 1 } }
+            }
+            connection.publish(batch: out)
+            publisher.shared.withLock { $0.stats.published += out.count }
+        }
+
+        /// The command subscription, there while commands are answered.
+        struct CommandAnswering {
+            private var subscription: NATSConnection.Subscription?
+            private var task: Task<Void, Never>?
+
+            mutating func answer(_ answering: Bool, session: Session, subscriber: Int) {
+                guard answering != (subscription != nil) else { return }
+                if answering {
+                    let sub = session.connection.subscribe(session.config.subjects.commands, queue: "clusterdash-gateways")
+                    subscription = sub
+                    task = Task { await session.serveCommands(sub, subscriber: subscriber) }
+                } else {
+                    stop(session.connection)
+                }
+            }
+
+            /// The session is over: the answering task ends with it (the
+            /// connection closes after).
+            func end() { task?.cancel() }
+
+            mutating func stop(_ connection: NATSConnection) {
+                if let s = subscription { connection.unsubscribe(s.sid) }
+                task?.cancel()
+                subscription = nil
+                task = nil
+            }
         }
 
         struct Routed {

@@ -23,10 +23,10 @@ public final class WebSocketSource: EventSource, CommandSink {
     public let endpoints: [EndpointConfig]
     /// Protocol v1 carries every kind of event and accepts every command.
     public let provides: SourceCapabilities = .all
-    private let policy: ReconnectMachine.Policy
-    private let clock: @Sendable () -> Timestamp
-    private let logger: Logger
-    private let shared = Mutex(Shared())
+    let policy: ReconnectMachine.Policy
+    let clock: @Sendable () -> Timestamp
+    let logger: Logger
+    let shared = Mutex(Shared())
     private let tasks = Mutex<[Task<Void, Never>]>([])
 
     struct Shared {
@@ -103,7 +103,7 @@ public final class WebSocketSource: EventSource, CommandSink {
 
     // MARK: The connection loop
 
-    private func setStatus(_ i: Int, _ status: EndpointStatus) {
+    func setStatus(_ i: Int, _ status: EndpointStatus) {
         shared.withLock { $0.statuses[i] = status }
     }
 
@@ -127,195 +127,6 @@ public final class WebSocketSource: EventSource, CommandSink {
             default:
                 break
             }
-        }
-    }
-
-    /// Lives one connection: returns why it ended.
-    private func connectOnce(endpoint i: Int, config: EndpointConfig, machine: inout ReconnectMachine) async -> DisconnectReason {
-        var headers = HTTPFields()
-        if let token = config.token { headers[.authorization] = "Bearer \(token)" }
-        let wsConfig = WebSocketClientConfiguration(
-            maxFrameSize: EnvelopeCodec.maxFrameBytes, additionalHeaders: headers, autoPing: .enabled(timePeriod: .seconds(10)),
-            sniHostname: config.sniHostname)
-        let tls: TLSConfiguration?
-        do {
-            tls = try tlsConfiguration(for: config)
-        } catch {
-            return .fatal("TLS setup: \(error)")
-        }
-        let box = ConnectionBox(machine: machine)
-        let clock = self.clock
-        let queue = self.queue
-        let logger = self.logger
-        let connection = Task { () -> Result<Void, any Error> in
-            defer { box.markFinished() }
-            do {
-                try await WebSocketClient.connect(url: config.url, configuration: wsConfig, tlsConfiguration: tls, logger: logger) {
-                    inbound, outbound, _ in
-                    let resume = self.shared.withLock { $0.seqs.last }
-                    // Nothing queued from an earlier connection is sent now;
-                    // what is queued from here on wakes the writer.
-                    let (wake, waker) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-                    self.shared.withLock {
-                        $0.outgoing[i] = []
-                        $0.wakers[i] = waker
-                    }
-                    defer {
-                        waker.finish()
-                        self.shared.withLock { $0.wakers[i] = nil }
-                    }
-                    try await outbound.write(.text(ClientOpCodec.encode(.subscribe(resume: resume.isEmpty ? nil : resume))))
-                    box.connected(now: clock())
-                    self.shared.withLock { $0.stats[i].connections += 1 }
-                    self.setStatus(i, box.status)
-                    try await withThrowingTaskGroup(of: Void.self) { group in
-                        // Writer: sends queued frames when woken (no polling).
-                        group.addTask {
-                            for await _ in wake {
-                                let pending = self.shared.withLock { s -> [String] in
-                                    defer { s.outgoing[i] = [] }
-                                    return s.outgoing[i]
-                                }
-                                for text in pending { try await outbound.write(.text(text)) }
-                            }
-                        }
-                        // Watchdog: once a second, drops a connection that went stale.
-                        group.addTask {
-                            while !Task.isCancelled {
-                                try await Task.sleep(for: .seconds(1))
-                                if box.tick(now: clock()) == .dropStale {
-                                    self.setStatus(i, box.status)
-                                    try? await outbound.close(.goingAway, reason: "stale: no data for 30 s")
-                                    throw ConnectionEnd.stale
-                                }
-                            }
-                        }
-                        group.addTask {
-                            var statusTick = 0
-                            // Frames, not messages: a whole text frame is decoded straight
-                            // from its buffer (no String made of it); a fragmented one is
-                            // assembled first, up to the frame limit. Binary is ignored.
-                            var assembling: ByteBuffer?
-                            var skippingBinary = false
-                            var lastHeard = Timestamp(millis: 0)
-                            var lastStatus = Timestamp(millis: 0)
-                            var answered = false
-                            for try await frame in inbound {
-                                var message: ByteBuffer
-                                switch frame.opcode {
-                                case .text:
-                                    skippingBinary = false
-                                    guard frame.fin else {
-                                        assembling = frame.data
-                                        continue
-                                    }
-                                    assembling = nil
-                                    message = frame.data
-                                case .continuation:
-                                    guard !skippingBinary, var partial = assembling else { continue }
-                                    guard partial.readableBytes + frame.data.readableBytes <= EnvelopeCodec.maxFrameBytes else {
-                                        throw ConnectionEnd.tooLarge
-                                    }
-                                    var more = frame.data
-                                    partial.writeBuffer(&more)
-                                    guard frame.fin else {
-                                        assembling = partial
-                                        continue
-                                    }
-                                    assembling = nil
-                                    message = partial
-                                case .binary:
-                                    skippingBinary = !frame.fin
-                                    assembling = nil
-                                    continue
-                                }
-                                let now = clock()
-                                // "Last heard" at 50 ms resolution is plenty (staleness is
-                                // 30 s) and spares a lock per frame in a flood.
-                                if now.millis(since: lastHeard) >= 50 {
-                                    lastHeard = now
-                                    box.heard(now: now)
-                                }
-                                // The shown status (its "last frame") follows at least
-                                // once a second, or every 256 frames in a flood.
-                                statusTick += 1
-                                if statusTick & 255 == 0 || now.millis(since: lastStatus) >= 1_000 {
-                                    lastStatus = now
-                                    self.setStatus(i, box.status)
-                                }
-                                do throws(ProtocolError) {
-                                    let e = try message.withUnsafeReadableBytes { (raw) throws(ProtocolError) -> Envelope in
-                                        try EnvelopeCodec.decode(raw)
-                                    }
-                                    self.shared.withLock { s in
-                                        s.seqs.record(e)
-                                        s.stats[i].frames += 1
-                                        if e.seq > 0 {
-                                            s.stats[i].lastSource = e.source
-                                            s.stats[i].lastSeq = e.seq
-                                        }
-                                    }
-                                    if !answered {
-                                        // The subscription is answered: a restart
-                                        // after this resets the backoff count.
-                                        answered = true
-                                        box.subscribed(now: now)
-                                    }
-                                    queue.push(Received(envelope: e, endpoint: i, receivedAt: now))
-                                } catch {
-                                    self.shared.withLock { $0.stats[i].decodeErrors += 1 }
-                                    logger.warning("endpoint \(config.displayName): undecodable frame: \(error.message)")
-                                }
-                            }
-                            throw ConnectionEnd.closed
-                        }
-                        _ = try await group.next()
-                        group.cancelAll()
-                    }
-                }
-                return .success(())
-            } catch {
-                return .failure(error)
-            }
-        }
-        // A handshake that hangs ignores cancellation: race it against a timeout.
-        let deadline = clock().adding(millis: policy.connectTimeoutMillis)
-        while !box.isConnected {
-            if Task.isCancelled {
-                connection.cancel()
-                return .closed("stopped")
-            }
-            if clock() > deadline {
-                connection.cancel()
-                machine = box.machine
-                // A plain ws:// server says nothing to a TLS hello: name it.
-                return .closed(tls == nil ? "handshake timed out" : "handshake timed out (TLS: no answer to the TLS hello; a ws:// server?)")
-            }
-            if box.finished { break }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        let result = await withTaskCancellationHandler {
-            await connection.value
-        } onCancel: {
-            connection.cancel()
-        }
-        machine = box.machine
-        switch result {
-        case .success:
-            return .closed(box.wasConnected ? "closed by the server" : "closed before the WebSocket upgrade")
-        case .failure(let error):
-            if case ConnectionEnd.stale = error { return .closed("stale") }
-            if case ConnectionEnd.closed = error { return .closed("closed by the server") }
-            if case ConnectionEnd.tooLarge = error { return .closed("a fragmented message over \(EnvelopeCodec.maxFrameBytes) bytes") }
-            if let e = error as? WebSocketClientError, e == .webSocketUpgradeFailed {
-                // The client does not say why; ask the server with a plain request.
-                let status = await HTTPProbe.status(url: config.url, token: config.token, tls: tls, serverName: config.tlsServerName)
-                if status == 401 { return .unauthorized }
-                return .closed(status.map { "upgrade refused: HTTP \($0)" } ?? "WebSocket upgrade refused")
-            }
-            if let e = error as? WebSocketClientError, e == .invalidURL { return .fatal("invalid URL") }
-            if box.wasConnected { return .closed("closed by the server") }
-            return .closed(ConnectErrors.describe(error, host: URLComponents(string: config.url)?.host))
         }
     }
 }
