@@ -18,16 +18,7 @@ struct ConnectionOptions: ParsableArguments {
 
     /// The cluster the flags name, checked; nil when they name none. Two
     /// engines' flags at once are an error naming both.
-    func settings() throws -> (any EngineSettings)? {
-        let named = groups.flatMap(\.named)
-        if named.count > 1 { throw ValidationError("give \(named[0]) or \(named[1]), not both") }
-        var found: (any EngineSettings)?
-        for g in groups {
-            guard let s = try g.settings() else { continue }
-            found = s
-        }
-        return found
-    }
+    func settings() throws -> (any EngineSettings)? { try EngineFlagGroups.settings(from: groups) }
 
     /// A configured cluster's settings with what the flags change (a token,
     /// a credentials variable).

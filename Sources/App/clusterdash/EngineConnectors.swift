@@ -26,4 +26,17 @@ struct EngineFlagGroups: ParsableArguments {
     @OptionGroup var redis: RedisFlags
 
     var all: [any EngineFlags] { [patroni, redis] }
+
+    /// The one cluster `groups` name, each group's flags checked; nil when
+    /// they name none. Two engines' flags at once are an error naming both.
+    static func settings(from groups: [any EngineFlags]) throws -> (any EngineSettings)? {
+        let named = groups.flatMap(\.named)
+        if named.count > 1 { throw ValidationError("give \(named[0]) or \(named[1]), not both") }
+        var found: (any EngineSettings)?
+        for g in groups {
+            guard let s = try g.settings() else { continue }
+            found = s
+        }
+        return found
+    }
 }

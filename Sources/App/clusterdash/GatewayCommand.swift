@@ -46,12 +46,9 @@ struct GatewayCommand: AsyncParsableCommand {
                     ? "give one engine: \(Self.either(usage.map { String($0.prefix { $0 != " " }) }))"
                     : "give the engine to serve: \(Self.either(usage)) (repeatable)")
         }
-        var found: (any EngineSettings)?
-        for g in engines.all {
-            guard let s = try g.settings() else { continue }
-            found = s
+        guard var settings = try EngineFlagGroups.settings(from: engines.all) else {
+            throw ValidationError("give the engine to serve: \(Self.either(engines.all.flatMap(\.usage)))")
         }
-        guard var settings = found else { throw ValidationError("give the engine to serve: \(Self.either(engines.all.flatMap(\.usage)))") }
         settings.readOnly = readOnly
         return settings
     }
