@@ -1,3 +1,4 @@
+import EngineRegistry
 import RenderCore
 
 /// Everything a key can ask for.
@@ -103,7 +104,7 @@ public struct Keymap: Sendable {
         KeyBinding(.dialog, [.char("k"), .up], .up, "previous choice"),
         KeyBinding(.dialog, [.enter, .tab], .nextField, "next step", status: "next"),
         KeyBinding(.dialog, [.char("d")], .toggleDryRun, "dry run on/off (migrate)", status: "dry run"),
-        KeyBinding(.dialog, [.char("t")], .toggleTakeover, "FORCE / TAKEOVER (Redis Cluster failover, master down)"),
+        KeyBinding(.dialog, [.char("t")], .toggleTakeover, EngineRegistry.promotionModesHelp),
         KeyBinding(.overlay, [.escape, .char("q"), .char("?")], .dismiss, "close", status: "close"),
         KeyBinding(.overlay, [.char("j"), .down], .down, "scroll down", status: "scroll"),
         KeyBinding(.overlay, [.char("k"), .up], .up, "scroll up"),

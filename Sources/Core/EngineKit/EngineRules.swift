@@ -25,6 +25,8 @@ public protocol EngineRules: Sendable {
     /// The ways a promotion of `candidate` can be sent, the default first;
     /// empty or one: no choice (the dialog's `t` toggles between two).
     func promotionModes(candidate: String, in state: ClusterState) -> [PromotionMode]
+    /// What `t` chooses between, for the key help, where the engine offers two ways.
+    var promotionModesHelp: String? { get }
 
     // MARK: Migration
 
@@ -54,6 +56,7 @@ public protocol EngineRules: Sendable {
 extension EngineRules {
     public func promotionNote(in state: ClusterState) -> [String] { [] }
     public func promotionModes(candidate: String, in state: ClusterState) -> [PromotionMode] { [] }
+    public var promotionModesHelp: String? { nil }
     public var typedTenants: TypedTenants? { nil }
     public func severity(ofState state: String) -> LogSeverity? { nil }
     public func severity(ofNotice kind: String) -> LogSeverity? { nil }

@@ -28,6 +28,12 @@ public enum EngineRegistry {
     /// Every engine's words, for the state model's failover log.
     public static let vocabulary: any EngineVocabulary = RegistryVocabulary()
 
+    /// What the promotion dialog's `t` chooses between, in every engine that offers a choice.
+    public static var promotionModesHelp: String {
+        let words = all.compactMap(\.promotionModesHelp)
+        return words.isEmpty ? "the engine's second way to promote" : words.joined(separator: "; ")
+    }
+
     /// The names, for "unknown engine" errors and help.
     public static var names: [EngineName] { all.map(\.name) }
 }

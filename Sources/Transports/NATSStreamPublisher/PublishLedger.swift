@@ -3,8 +3,15 @@ import Synchronization
 /// Publishes sent and acknowledged, by their ack number (one session's).
 final class AckBox: Sendable {
     private let state = Mutex<(sent: [Int: ContinuousClock.Instant], acked: Set<Int>)>(([:], []))
+    /// The clock a publish's wait is read on (a test moves it by hand).
+    let now: @Sendable () -> ContinuousClock.Instant
 
-    func sent(_ n: Int) { state.withLock { $0.sent[n] = .now } }
+    init(now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) { self.now = now }
+
+    func sent(_ n: Int) {
+        let at = now()
+        state.withLock { $0.sent[n] = at }
+    }
     func acknowledged(_ n: Int) { state.withLock { s in if s.sent[n] != nil { s.acked.insert(n) } } }
 
     /// True (and forgotten) when `n` was acknowledged.
@@ -18,7 +25,8 @@ final class AckBox: Sendable {
 
     /// How long `n` has waited; nil when it was not sent in this session.
     func age(of n: Int) -> Duration? {
-        state.withLock { s in s.sent[n].map { ContinuousClock.now - $0 } }
+        let at = now()
+        return state.withLock { s in s.sent[n].map { at - $0 } }
     }
 }
 

@@ -26,6 +26,8 @@ public struct RedisClusterRules: EngineRules {
         ]
     }
 
+    public var promotionModesHelp: String? { "FORCE / TAKEOVER (Redis Cluster failover, master down)" }
+
     /// The replica's master is down (or it has none).
     static func masterDown(of candidate: String, in state: ClusterState) -> Bool {
         guard state.nodes[candidate]?.info.role == .replica else { return false }

@@ -1,0 +1,29 @@
+import Synchronization
+import Testing
+
+@testable import NATSStreamPublisher
+
+/// The publisher's ledger of publishes waiting for JetStream's
+/// acknowledgement, on a clock moved by hand: what the 5 s "no
+/// acknowledgement" reconnect reads.
+@Suite struct AckBoxTests {
+    @Test func aPublishAgesUntilAcknowledgedThenLeaves() {
+        let clock = Mutex(ContinuousClock.now)
+        let box = AckBox(now: { clock.withLock { $0 } })
+        #expect(box.age(of: 1) == nil)
+        box.sent(1)
+        box.sent(2)
+        clock.withLock { $0 = $0.advanced(by: .seconds(5)) }
+        #expect(box.age(of: 1) == .seconds(5))
+        #expect(!box.take(1))
+        // An acknowledgement for what this session never sent is ignored.
+        box.acknowledged(9)
+        #expect(!box.take(9))
+        box.acknowledged(1)
+        #expect(box.take(1))
+        #expect(box.age(of: 1) == nil)
+        // Taken once only.
+        #expect(!box.take(1))
+        #expect(box.age(of: 2) == .seconds(5))
+    }
+}
