@@ -94,7 +94,9 @@ extension LogFacts {
             let text = tags.map { "\($0.key)=\(JSONWriter.string($0.value))" }.joined(separator: " ")
             return "\(node) tags: \(text.isEmpty ? "none" : text)"
         case .timelineEnded(let term, let leader, let reason):
-            return "timeline \(term) ended: \(leader ?? "?") leads timeline \(term + 1)\(reason.map { ": \($0)" } ?? "")"
+            // A term at Int64's end (a hostile server) has no next to name.
+            let next = term < .max ? "timeline \(term + 1)" : "the next timeline"
+            return "timeline \(term) ended: \(leader ?? "?") leads \(next)\(reason.map { ": \($0)" } ?? "")"
         case .engineNotice(let from, let kind, let text):
             return "\(from.map { "\($0): " } ?? "")\(kind)\(text.isEmpty ? "" : " \(text)")"
         case .unknownType(let type):

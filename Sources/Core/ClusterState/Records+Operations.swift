@@ -42,13 +42,13 @@ public struct MigrationRecord: Sendable, Hashable {
     /// Entries drained per second since draining began; nil before two samples.
     public var drainRatePerSecond: Double? {
         guard let a = firstDrain, let b = lastDrain, b.at > a.at, b.drained >= a.drained else { return nil }
-        return Double(b.drained - a.drained) * 1000 / Double(b.at.millis(since: a.at))
+        return Double(b.drained.saturatingSubtract(a.drained)) * 1000 / Double(b.at.millis(since: a.at))
     }
 
     /// Estimated milliseconds until drained, from the drain rate.
     public var etaMillis: Int64? {
         guard let rate = drainRatePerSecond, rate > 0, info.totalEntries >= info.drainedEntries else { return nil }
-        let seconds = Double(info.totalEntries - info.drainedEntries) / rate
+        let seconds = Double(info.totalEntries.saturatingSubtract(info.drainedEntries)) / rate
         guard seconds.isFinite, seconds < 1e9 else { return nil }
         return Int64(seconds * 1000)
     }

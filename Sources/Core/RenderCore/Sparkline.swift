@@ -35,7 +35,10 @@ public struct Sparkline: Widget, Sendable {
             if peak <= 0 {
                 level = 0
             } else {
-                level = min(levels - 1, Int((clean / peak * Double(levels - 1)).rounded()))
+                // Clamped before the conversion: a value over the peak (or a
+                // peak near zero) must not make a number Int cannot hold.
+                let ratio = min(1, clean / peak)
+                level = min(levels - 1, Int((ratio * Double(levels - 1)).rounded()))
             }
             buffer.set(x, y, symbols.bars[level], styleFor?(clean) ?? style)
             x += 1

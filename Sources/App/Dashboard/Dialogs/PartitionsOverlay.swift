@@ -80,7 +80,7 @@ func renderPartitions(_ m: AppModel, _ p: PartitionsOverlay, _ area: Rect, _ b: 
         return [
             Line("\(p.id)", Style(changed ? .accent : .normal, changed ? .bold : [])),
             Line(worker, Style(orphan ? AppSlot.alert : (changed ? .accent : .normal), orphan || changed ? .bold : [])),
-            Line(p.weight == p.weight.rounded() ? "\(Int(p.weight))" : "\(p.weight)"),
+            Line(p.weight == p.weight.rounded() ? "\(Int(saturating: p.weight))" : "\(p.weight)"),
             Line(changed ? "moved" : "", Style(.accent, .bold)),
         ]
     }

@@ -81,7 +81,8 @@ func renderAssignments(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbo
         let weight =
             showKeys
             ? (s.nodes[w]?.info.engine?.keys.map { "\($0)" } ?? "?")
-            : load.weight == load.weight.rounded() ? "\(Int(load.weight))" : String(Int((load.weight * 10).rounded())).inserting(decimalAt: 1)
+            : load.weight == load.weight.rounded()
+                ? "\(Int(saturating: load.weight))" : String(Int(saturating: (load.weight * 10).rounded())).inserting(decimalAt: 1)
         return [
             Line(w, Style(gone ? AppSlot.alert : .normal)), Line("\(load.partitions)"), Line(weight),
             Line(load.movedIn > 0 ? "+\(load.movedIn)" : "0", Style(load.movedIn > 0 ? .accent : .dim)),

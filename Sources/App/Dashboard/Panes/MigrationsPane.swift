@@ -67,8 +67,8 @@ func renderMigrations(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbol
         if state.selected == i { b.addModifiers(Rect(x: inner.x, y: y, width: inner.width, height: 1), .reverse) }
         y += 1
         if perItem == 2 {
-            var label = "\(Int((mig.fraction * 100).rounded(.down)))%"
-            if let rate = mig.drainRatePerSecond, !finished { label += "  \(Int(rate))/s" }
+            var label = "\(Int(saturating: (mig.fraction * 100).rounded(.down)))%"
+            if let rate = mig.drainRatePerSecond, !finished { label += "  \(Int(saturating: rate))/s" }
             if let eta = mig.etaMillis, !finished { label += "  ETA \(formatDuration(eta, .compact))" }
             if let d = mig.durationMillis, finished { label += "  in \(formatDuration(d, .words))" }
             let style = Style(finished ? .dim : .accent, finished ? .dim : [])

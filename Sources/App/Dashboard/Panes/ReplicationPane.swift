@@ -49,7 +49,8 @@ func renderReplication(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbo
         let maxValue = max(floor, values.max() ?? 0)
         Sparkline(
             values: values, maximum: maxValue,
-            styleFor: { v in Style(bytes ? byteLagSlot(Int64(v), thresholds) : lagSlot(Int64(v), thresholds)) }, symbols: sym
+            styleFor: { v in Style(bytes ? byteLagSlot(Int64(saturating: v), thresholds) : lagSlot(Int64(saturating: v), thresholds)) },
+            symbols: sym
         )
         .render(Rect(x: inner.x + nameWidth + 1, y: y, width: sparkWidth, height: 1), &b)
         let value: Line
