@@ -54,7 +54,12 @@ func renderReplication(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbo
         )
         .render(Rect(x: inner.x + nameWidth + 1, y: y, width: sparkWidth, height: 1), &b)
         let value: Line
-        if !f.isConnected {
+        if let gone = m.state.nodes[ids[i]]?.departure {
+            // A replica that left (crashed, removed) has no lag now: its
+            // last figure would look live. Why it went, and how long ago.
+            let word = gone.reason == .crashed ? "CRASHED" : gone.reason == .heartbeatExpired ? "LOST" : "LEFT"
+            value = Line("\(word) \(formatDuration(m.now.millis(since: gone.at), .compact))", Style(AppSlot.lagCrit, .bold))
+        } else if !f.isConnected {
             let since = f.statusSince.map { formatDuration(m.now.millis(since: $0), .compact) } ?? "?"
             value = Line("DISC \(since)", Style(AppSlot.lagCrit, .bold))
         } else {
