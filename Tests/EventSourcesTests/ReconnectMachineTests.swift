@@ -88,6 +88,34 @@ import Testing
         }
     }
 
+    /// Found by a restarting server (issue 23): killed about a second after
+    /// each reconnect and started again at once, 30 times; a connection
+    /// shorter than the settle time counted as a failure, so the backoff
+    /// climbed to 30 s while the server was up (p50 16.8 s, max 28.9 s).
+    @Test func quickRestartsRetryWithinTwoSecondsEveryTime() {
+        var m = ReconnectMachine(seed: 11)
+        var now = t0
+        var rng = SplitMix64(seed: 5)
+        var waits: [Int64] = []
+        for _ in 1...30 {
+            _ = m.connecting()
+            m.connected(now: now)
+            m.subscribed(now: now.adding(millis: 10))
+            // Killed 0.6-1 s after the reconnect (never a healthy second),
+            // accepting again at once.
+            now = now.adding(millis: 600 + Int64(rng.next() % 390))
+            guard case .wait(let until) = m.disconnected(now: now, reason: .closed("closed by the server")) else {
+                Issue.record("expected a wait")
+                return
+            }
+            waits.append(until.millis(since: now))
+            now = until
+            _ = m.retryDue(now: now)
+        }
+        #expect(waits.allSatisfy { $0 <= 2_000 }, "\(waits)")
+        #expect(waits.sorted()[waits.count / 2] <= 2_000)
+    }
+
     @Test func aServerThatDropsAtOnceSeesABoundedNumberOfAttempts() {
         for answersFirst in [false, true] {
             var m = ReconnectMachine(seed: 3)
