@@ -97,6 +97,17 @@ public func currentAlerts(_ m: AppModel) -> [Alert] {
     for line in (s.engine?.divergence ?? []).prefix(4) {
         add("divergence:\(line)", .critical, 2, "views diverge: \(line)")
     }
+    // What one more failure would lose, in the engine's words.
+    for line in m.engineRules.redundancyLost(in: s).prefix(8) {
+        add("redundancy:\(line)", .critical, 2, "redundancy lost: \(line)")
+    }
+    // A member that was part of the cluster and is gone, until it comes
+    // back (or is forgotten with the departed; `a` acknowledges it).
+    for n in s.orderedNodes {
+        guard let gone = n.departure else { continue }
+        let ago = formatDuration(now.millis(since: gone.at), .words)
+        add("member-lost:\(n.id)", gone.reason == .shutdown ? .warning : .critical, 3, "member lost: \(n.id) \(gone.reason.wire) \(ago) ago")
+    }
     if !s.nodes.isEmpty && !s.quorum.present {
         add("quorum", .critical, 2, "quorum lost: \(s.quorum.serviceable) of \(s.quorum.members) healthy, \(s.quorum.needed) needed")
     }

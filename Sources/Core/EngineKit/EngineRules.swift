@@ -28,6 +28,12 @@ public protocol EngineRules: Sendable {
     /// What `t` chooses between, for the key help, where the engine offers two ways.
     var promotionModesHelp: String? { get }
 
+    // MARK: Redundancy
+
+    /// Where one more failure would lose data or quorum, each in words
+    /// naming what would be lost (empty: redundancy is intact).
+    func redundancyLost(in state: ClusterState) -> [String]
+
     // MARK: Migration
 
     /// Set when a tenant is named freely rather than chosen from a list
@@ -57,6 +63,7 @@ extension EngineRules {
     public func promotionNote(in state: ClusterState) -> [String] { [] }
     public func promotionModes(candidate: String, in state: ClusterState) -> [PromotionMode] { [] }
     public var promotionModesHelp: String? { nil }
+    public func redundancyLost(in state: ClusterState) -> [String] { [] }
     public var typedTenants: TypedTenants? { nil }
     public func severity(ofState state: String) -> LogSeverity? { nil }
     public func severity(ofNotice kind: String) -> LogSeverity? { nil }

@@ -16,6 +16,18 @@ public struct PatroniRules: EngineRules {
         PatroniPreview.evaluate(candidate: candidate, state: state, lagLimitBytes: limits.lagLimitBytes)
     }
 
+    /// A leader with no healthy, running replica: one more failure and
+    /// there is nothing to fail over to (and the data lives on one node).
+    public func redundancyLost(in state: ClusterState) -> [String] {
+        guard let leader = state.primaries.first(where: { state.nodes[$0]?.isPresent ?? false }) else { return [] }
+        let standing = state.orderedNodes.filter { n in
+            n.isPresent && n.info.role == .replica && n.info.health == .healthy
+                && ["running", "streaming"].contains(n.info.engine?.state ?? "")
+        }
+        guard standing.isEmpty else { return [] }
+        return ["no healthy replica of \(leader): one more failure loses the cluster's only copy of its data"]
+    }
+
     public func severity(ofState state: String) -> LogSeverity? {
         switch state {
         case "running", "streaming": .notice

@@ -28,6 +28,42 @@ public struct RedisClusterRules: EngineRules {
 
     public var promotionModesHelp: String? { "FORCE / TAKEOVER (Redis Cluster failover, master down)" }
 
+    /// A shard whose master has no healthy replica: one more failure loses
+    /// its slots.
+    public func redundancyLost(in state: ClusterState) -> [String] {
+        var out: [String] = []
+        let present = state.orderedNodes.filter(\.isPresent)
+        for master in present where master.info.role == .primary {
+            let shard = master.info.engine?.shard ?? ""
+            let replicas = present.filter { $0.info.role == .replica && $0.info.health == .healthy && ($0.info.engine?.shard ?? "") == shard }
+            guard replicas.isEmpty else { continue }
+            let slots = (state.assignment?.partitions ?? []).filter { $0.worker == master.id }.map(\.id)
+            let name = shard.isEmpty ? master.id : "shard \(shard) (\(master.id))"
+            out.append("\(name) has no replica: one more failure loses \(Self.slotRanges(slots))")
+        }
+        return out
+    }
+
+    /// Slot numbers as ranges: `slots 0-5460, 10923`.
+    static func slotRanges(_ ids: [Int64]) -> String {
+        guard !ids.isEmpty else { return "its slots" }
+        var ranges: [String] = []
+        var start = ids.sorted()[0]
+        var last = start
+        for id in ids.sorted().dropFirst() {
+            if id == last + 1 {
+                last = id
+                continue
+            }
+            ranges.append(start == last ? "\(start)" : "\(start)-\(last)")
+            start = id
+            last = id
+        }
+        ranges.append(start == last ? "\(start)" : "\(start)-\(last)")
+        let shown = ranges.prefix(4).joined(separator: ", ") + (ranges.count > 4 ? " and \(ranges.count - 4) more ranges" : "")
+        return "\(ids.count == 1 ? "slot" : "slots") \(shown)"
+    }
+
     /// The replica's master is down (or it has none).
     static func masterDown(of candidate: String, in state: ClusterState) -> Bool {
         guard state.nodes[candidate]?.info.role == .replica else { return false }

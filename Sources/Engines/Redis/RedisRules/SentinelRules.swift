@@ -30,6 +30,21 @@ public struct SentinelRules: EngineRules {
 
     public var watchersWord: String { "sentinels" }
 
+    /// No replica to fail over to, or exactly the quorum of sentinels left.
+    public func redundancyLost(in state: ClusterState) -> [String] {
+        var out: [String] = []
+        let master = state.primaries.first { state.nodes[$0]?.isPresent ?? false }
+        let replicas = state.orderedNodes.filter { $0.isPresent && $0.info.role == .replica && $0.info.health == .healthy }
+        if let master, replicas.isEmpty {
+            out.append("no healthy replica of \(master): one more failure and Sentinel has nothing to fail over to")
+        }
+        if let e = state.engine, let quorum = e.quorum, quorum > 0, let seeing = e.witnesses, seeing == quorum {
+            out.append(
+                "\(seeing) of \(e.watchersKnown ?? seeing) sentinels see the master, exactly the quorum: one more lost and no failover can run")
+        }
+        return out
+    }
+
     public func promotionNote(in state: ClusterState) -> [String] {
         [
             "SENTINEL FAILOVER takes no candidate: Sentinel picks the replica",
