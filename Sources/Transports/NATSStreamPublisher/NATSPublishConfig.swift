@@ -64,6 +64,8 @@ public struct NATSPublisherStats: Sendable, Equatable {
     public var commands = 0
     /// Publishes JetStream answered "no responders" (no stream leader).
     public var noResponders = 0
+    /// Nothing is published until the stream has a leader again.
+    public var awaitingStreamLeader = false
     /// Envelopes waiting for an acknowledgement now.
     public var unacknowledged = 0
     /// Epochs begun (1 for a publisher that never lost its place).

@@ -37,16 +37,28 @@ extension NATSPublisher {
                 if let why = connection.closedReason { return .connectionLost(why) }
                 let standing = lease.standing
                 let active = standing == .holding
+                // Commands are answered while the lease is held, even while
+                // JetStream cannot renew it (they need no JetStream); in a
+                // queue group, so that two gateways never both get one.
+                commands.answer(standing != .standby, session: self, subscriber: subscriber)
+                // After a publish no stream answered: nothing is published
+                // (and nothing republished) until the stream has a leader
+                // again; the events wait in the core (bounded there).
+                if publisher.streamUnavailable.load(ordering: .relaxed) {
+                    guard await streamHasLeader(js) else {
+                        try? await Task.sleep(for: .milliseconds(250))
+                        continue
+                    }
+                    publisher.streamUnavailable.store(false, ordering: .relaxed)
+                    publisher.shared.withLock { $0.stats.awaitingStreamLeader = false }
+                    publisher.logger.notice("stream \(config.subjects.stream) has a leader again: publishing")
+                }
                 if active != wasActive {
                     wasActive = active
                     if await standingChanged(to: standing, subscriber: subscriber, unacked: &unacked, nextAck: &nextAck, epoch: &epoch, box: box) {
                         lastSnapshot = .now
                     }
                 }
-                // Commands are answered while the lease is held, even while
-                // JetStream cannot renew it (they need no JetStream); in a
-                // queue group, so that two gateways never both get one.
-                commands.answer(standing != .standby, session: self, subscriber: subscriber)
                 if let why = dropAcknowledged(&unacked, box: box) { return .connectionLost(why) }
                 if unacked.count >= config.window {
                     try? await Task.sleep(for: .milliseconds(5))
@@ -100,6 +112,13 @@ extension NATSPublisher {
             }
         }
 
+        /// Whether the stream answers with a leader (a stream of one replica
+        /// names none: its answer is enough).
+        func streamHasLeader(_ js: JetStream) async -> Bool {
+            guard let info = try? await js.streamInfo(config.subjects.stream) else { return false }
+            return info.leader != nil || info.replicas.isEmpty
+        }
+
         /// JetStream's answers to our publishes, into `box`. A publish no
         /// stream answered, or one not stored, closes the connection: a new
         /// one publishes what is unacknowledged again.
@@ -110,7 +129,11 @@ extension NATSPublisher {
                     guard let n = Int(m.subject.split(separator: ".").last ?? "") else { continue }
                     if m.status == 503 {
                         // No stream answered (a leader being elected, or the stream is gone).
-                        publisher.shared.withLock { $0.stats.noResponders += 1 }
+                        publisher.streamUnavailable.store(true, ordering: .relaxed)
+                        publisher.shared.withLock {
+                            $0.stats.noResponders += 1
+                            $0.stats.awaitingStreamLeader = true
+                        }
                         publisher.note(error: "no stream answered a publish to \(publisher.config.subjects.events)")
                         connection.close()
                         continue
@@ -126,8 +149,10 @@ extension NATSPublisher {
                         // Not stored ("JetStream system temporarily
                         // unavailable" while a leader is elected): it stays
                         // unacknowledged and a new connection publishes it again.
+                        publisher.streamUnavailable.store(true, ordering: .relaxed)
                         publisher.shared.withLock { s in
                             s.stats.publishErrors += 1
+                            s.stats.awaitingStreamLeader = true
                             s.stats.lastError = "\(error)"
                         }
                         connection.close()

@@ -29,6 +29,9 @@ public final class NATSPublisher<Engine: ServedEngine>: Sendable {
     let shared = Mutex(Shared())
     /// The streams exist with this config (false again when a publish finds none).
     let prepared = Atomic<Bool>(false)
+    /// A publish found no stream to answer (a leader being elected): the next
+    /// session waits until the stream has a leader again before it publishes.
+    let streamUnavailable = Atomic<Bool>(false)
 
     struct Shared {
         var stats = NATSPublisherStats()
@@ -61,6 +64,8 @@ public final class NATSPublisher<Engine: ServedEngine>: Sendable {
         var nextAck = 0
         var serverIndex = 0
         var failures = 0
+        /// Sessions in a row that ended within 2 s of starting.
+        var quickEnds = 0
         var (subscriber, batches) = await core.subscribe(resume: nil, covering: nil)
         var iterator = batches.makeAsyncIterator()
         // A tick four times a second, as an empty batch in the core's stream:
@@ -114,6 +119,7 @@ public final class NATSPublisher<Engine: ServedEngine>: Sendable {
             }
             logger.notice("publishing \(config.subjects.cluster) to \(address) (stream \(config.subjects.stream))")
             let session = Session(publisher: self, connection: connection, lease: lease)
+            let started = ContinuousClock.now
             let ended = await session.run(subscriber: subscriber, iterator: &iterator, unacked: &unacked, nextAck: &nextAck, epoch: &epoch)
             connection.close()
             shared.withLock {
@@ -131,6 +137,14 @@ public final class NATSPublisher<Engine: ServedEngine>: Sendable {
                 serverIndex -= 1
             case .connectionLost(let why):
                 note(error: "\(address): \(why)")
+                // A session that ended at once is tried again after a pause
+                // that grows (at most 5 s), never in a tight loop.
+                if ContinuousClock.now - started < .seconds(2) {
+                    quickEnds += 1
+                    try? await Task.sleep(for: .milliseconds(min(5_000, 250 << min(quickEnds - 1, 5))))
+                } else {
+                    quickEnds = 0
+                }
             }
         }
     }
