@@ -238,7 +238,10 @@ public struct AppModel: Sendable {
     /// partitions).
     public var capabilities: SourceCapabilities {
         guard let engine = state.engine else { return provides }
-        return provides.intersection(SourceCapabilities(engine: engine))
+        // An engine that says nothing of its data (an old recording) is
+        // taken at its rules' word.
+        let told = engine.provides.isEmpty && engine.accepts.isEmpty ? engineRules.provides : SourceCapabilities(engine: engine)
+        return provides.intersection(told)
     }
 
     /// Node ids in the nodes pane's order.

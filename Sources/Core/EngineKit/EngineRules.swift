@@ -1,5 +1,6 @@
 import ClusterProtocol
 import ClusterState
+import EventSources
 
 /// What an engine is, as far as a screen needs to know: the rules that run
 /// wherever its stream is shown (a dashboard with its own connector, behind
@@ -12,6 +13,9 @@ public protocol EngineRules: Sendable {
     /// What the config's keys and the flags name, for help and errors
     /// ("`patroni` (REST URLs)").
     var takes: String { get }
+    /// What the engine tells and which commands it takes, for a stream that
+    /// does not say (its `engine.status` names neither `provides` nor `accepts`).
+    var provides: SourceCapabilities { get }
 
     // MARK: Promotion
 
@@ -60,6 +64,7 @@ public protocol EngineRules: Sendable {
 }
 
 extension EngineRules {
+    public var provides: SourceCapabilities { .all }
     public func promotionNote(in state: ClusterState) -> [String] { [] }
     public func promotionModes(candidate: String, in state: ClusterState) -> [PromotionMode] { [] }
     public var promotionModesHelp: String? { nil }

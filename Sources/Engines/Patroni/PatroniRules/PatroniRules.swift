@@ -1,6 +1,7 @@
 import ClusterProtocol
 import ClusterState
 import EngineKit
+import EventSources
 
 /// Patroni's rules: its promotion preview (what Patroni itself checks), the
 /// weight of its members' states, and its `[clusters.X]` keys.
@@ -11,6 +12,8 @@ public struct PatroniRules: EngineRules {
 
     public var name: EngineName { Self.name }
     public var takes: String { "`patroni` (REST URLs)" }
+    /// Members, roles and byte lag; no partitions, no tenants.
+    public var provides: SourceCapabilities { [.roles, .lag, .promote] }
 
     public func preview(candidate: String, in state: ClusterState, limits: PreviewLimits) -> PromotionVerdict {
         PatroniPreview.evaluate(candidate: candidate, state: state, lagLimitBytes: limits.lagLimitBytes)

@@ -1,6 +1,7 @@
 import ClusterProtocol
 import ClusterState
 import EngineKit
+import EventSources
 
 /// Redis Sentinel's rules: `SENTINEL FAILOVER` takes no candidate (the
 /// preview says which replica Sentinel will most likely pick), the weight
@@ -12,6 +13,8 @@ public struct SentinelRules: EngineRules {
 
     public var name: EngineName { Self.name }
     public var takes: String { "`sentinels` (host:port) and `master`" }
+    /// A master and its replicas; no partitions, no tenants.
+    public var provides: SourceCapabilities { [.roles, .lag, .promote] }
 
     public func preview(candidate: String, in state: ClusterState, limits: PreviewLimits) -> PromotionVerdict {
         SentinelPreview.evaluate(candidate: candidate, state: state, likely: Self.likely(in: state))

@@ -1,0 +1,34 @@
+import ClusterProtocol
+import ClusterState
+import EventSources
+import Testing
+
+@testable import Dashboard
+
+/// A stream whose engine says nothing of what it tells (an old recording)
+/// is taken at its rules' word: a Patroni cluster has no partitions, so the
+/// Assignments pane says so instead of an empty table.
+@Suite struct EngineProvidesTests {
+    func model(_ engine: EngineClusterInfo) -> AppModel {
+        var m = AppModel(now: t0)
+        let snapshot = ClusterSnapshot(
+            cluster: "c", term: 1, leader: "pg1", nodes: [NodeInfo(id: "pg1", role: .primary, term: 1)], assignment: nil, seqs: ["e/c": 1],
+            engine: engine)
+        var stamper = EnvelopeStamper(idPrefix: "t-")
+        let items = [Received(envelope: stamper.stamp(.snapshot(snapshot), from: "e/c", at: t0), endpoint: 0, receivedAt: t0)]
+        _ = update(&m, .batch(Batch(items: items, dropped: 0, backlog: 1), [], at: t0))
+        return m
+    }
+
+    @Test func anEngineThatSaysNothingIsTakenAtItsRulesWord() {
+        let silent = model(EngineClusterInfo(name: "patroni", lagUnit: "bytes"))
+        #expect(silent.capabilities.contains(.roles) && silent.capabilities.contains(.promote))
+        #expect(!silent.capabilities.contains(.assignments) && !silent.capabilities.contains(.migrate))
+        // What the engine says wins over its rules.
+        let told = model(EngineClusterInfo(name: "patroni", lagUnit: "bytes", accepts: ["promote"], provides: ["roles", "lag", "assignments"]))
+        #expect(told.capabilities.contains(.assignments))
+        // An engine this build does not know: everything, as before.
+        let unknown = model(EngineClusterInfo(name: "something-new", lagUnit: "ms"))
+        #expect(unknown.capabilities == .all)
+    }
+}
