@@ -113,13 +113,9 @@ func silentListener() async throws -> (any Channel, Int) {
             // Down long enough for several refused attempts.
             try await Task.sleep(for: .milliseconds(1_500))
             await core.advance(byMillis: 1_000)
-            server = try await restartServer(core, port: port)
-            let accepting = ContinuousClock.now
-            let seqs = await core.seqs
-            try await consumer.until("restart \(restart): live again", timeout: .seconds(40)) { feed in
-                source.statuses[0].isLive && feed.state.seqs == seqs
-            }
-            times.append(ContinuousClock.now - accepting)
+            let (restarted, took) = try await restartAndTimeUntilLive(core, port: port, source: source, consumer: consumer, restart: restart)
+            server = restarted
+            times.append(took)
         }
         await source.stop()
         await server.stop()
@@ -148,13 +144,9 @@ func silentListener() async throws -> (any Channel, Int) {
             try await Task.sleep(for: .milliseconds(600 + Int64(rng.next() % 600)))
             await server.stop()
             await core.advance(byMillis: 100)
-            server = try await restartServer(core, port: port)
-            let accepting = ContinuousClock.now
-            let seqs = await core.seqs
-            try await consumer.until("restart \(restart): live again", timeout: .seconds(40)) { feed in
-                source.statuses[0].isLive && feed.state.seqs == seqs
-            }
-            times.append(ContinuousClock.now - accepting)
+            let (restarted, took) = try await restartAndTimeUntilLive(core, port: port, source: source, consumer: consumer, restart: restart)
+            server = restarted
+            times.append(took)
         }
         await source.stop()
         await server.stop()
@@ -162,5 +154,19 @@ func silentListener() async throws -> (any Channel, Int) {
         #expect(sorted[sorted.count / 2] < .seconds(5), "p50 \(sorted[sorted.count / 2]); all \(times)")
         #expect(sorted.last ?? .zero < .seconds(10), "max \(sorted.last ?? .zero); all \(times)")
         await assertMatches(await consumer.state, core)
+    }
+
+    /// The server started again on its port; how long until the source is
+    /// live on it with every event the core has.
+    func restartAndTimeUntilLive(
+        _ core: SimulatorCore, port: Int, source: WebSocketSource, consumer: Consumer, restart: Int
+    ) async throws -> (SimulatorServer, Duration) {
+        let server = try await restartServer(core, port: port)
+        let accepting = ContinuousClock.now
+        let seqs = await core.seqs
+        try await consumer.until("restart \(restart): live again", timeout: .seconds(40)) { feed in
+            source.statuses[0].isLive && feed.state.seqs == seqs
+        }
+        return (server, ContinuousClock.now - accepting)
     }
 }
