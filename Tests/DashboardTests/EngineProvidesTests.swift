@@ -10,14 +10,10 @@ import Testing
 /// Assignments pane says so instead of an empty table.
 @Suite struct EngineProvidesTests {
     func model(_ engine: EngineClusterInfo) -> AppModel {
-        var m = AppModel(now: t0)
-        let snapshot = ClusterSnapshot(
-            cluster: "c", term: 1, leader: "pg1", nodes: [NodeInfo(id: "pg1", role: .primary, term: 1)], assignment: nil, seqs: ["e/c": 1],
-            engine: engine)
-        var stamper = EnvelopeStamper(idPrefix: "t-")
-        let items = [Received(envelope: stamper.stamp(.snapshot(snapshot), from: "e/c", at: t0), endpoint: 0, receivedAt: t0)]
-        _ = update(&m, .batch(Batch(items: items, dropped: 0, backlog: 1), [], at: t0))
-        return m
+        modelAfter(
+            ClusterSnapshot(
+                cluster: "c", term: 1, leader: "pg1", nodes: [NodeInfo(id: "pg1", role: .primary, term: 1)], assignment: nil, seqs: ["e/c": 1],
+                engine: engine))
     }
 
     @Test func anEngineThatSaysNothingIsTakenAtItsRulesWord() {

@@ -11,13 +11,9 @@ import Testing
 /// or quorum, each engine in its own words.
 @Suite struct RedundancyAlertTests {
     func model(engine: EngineClusterInfo, nodes: [NodeInfo], assignment: AssignmentTable? = nil) -> AppModel {
-        var m = AppModel(now: t0)
-        let snapshot = ClusterSnapshot(
-            cluster: "c", term: 1, leader: nil, nodes: nodes, assignment: assignment, seqs: ["e/c": 1], engine: engine)
-        var stamper = EnvelopeStamper(idPrefix: "t-")
-        let items = [Received(envelope: stamper.stamp(.snapshot(snapshot), from: "e/c", at: t0), endpoint: 0, receivedAt: t0)]
-        _ = update(&m, .batch(Batch(items: items, dropped: 0, backlog: 1), [], at: t0))
-        return m
+        modelAfter(
+            ClusterSnapshot(cluster: "c", term: 1, leader: nil, nodes: nodes, assignment: assignment, seqs: ["e/c": 1], engine: engine)
+        )
     }
 
     func node(_ id: String, _ role: NodeRole, _ health: NodeHealth = .healthy, state: String, shard: String? = nil) -> NodeInfo {

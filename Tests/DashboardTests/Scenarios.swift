@@ -70,6 +70,15 @@ struct Scene {
     }
 }
 
+/// A model fed one snapshot at t0, as a source's first envelope.
+func modelAfter(_ snapshot: ClusterSnapshot) -> AppModel {
+    var m = AppModel(now: t0)
+    var stamper = EnvelopeStamper(idPrefix: "t-")
+    let items = [Received(envelope: stamper.stamp(.snapshot(snapshot), from: "e/c", at: t0), endpoint: 0, receivedAt: t0)]
+    _ = update(&m, .batch(Batch(items: items, dropped: 0, backlog: 1), [], at: t0))
+    return m
+}
+
 let golden = GoldenScreen(slotNames: Dictionary(AppSlot.named.map { ($0.1, $0.0) }, uniquingKeysWith: { a, _ in a }))
 
 func expectScreen(_ scene: Scene, _ name: String, _ w: Int, _ h: Int, sourceLocation: SourceLocation = #_sourceLocation) {

@@ -29,28 +29,33 @@ public struct RedisClusterRules: EngineRules {
     public var promotionModesHelp: String? { "FORCE / TAKEOVER (Redis Cluster failover, master down)" }
 
     /// A shard whose master has no healthy replica: one more failure loses
-    /// its slots.
+    /// its slots. Asked for every alert refresh (each frame with news), so
+    /// it walks the nodes once, and the slot table only when a shard is bare.
     public func redundancyLost(in state: ClusterState) -> [String] {
-        var out: [String] = []
         let present = state.orderedNodes.filter(\.isPresent)
-        for master in present where master.info.role == .primary {
-            let shard = master.info.engine?.shard ?? ""
-            let replicas = present.filter { $0.info.role == .replica && $0.info.health == .healthy && ($0.info.engine?.shard ?? "") == shard }
-            guard replicas.isEmpty else { continue }
-            let slots = (state.assignment?.partitions ?? []).filter { $0.worker == master.id }.map(\.id)
-            let name = shard.isEmpty ? master.id : "shard \(shard) (\(master.id))"
-            out.append("\(name) has no replica: one more failure loses \(Self.slotRanges(slots))")
+        var backed = Set<String>()
+        for n in present where n.info.role == .replica && n.info.health == .healthy { backed.insert(n.info.engine?.shard ?? "") }
+        let bare = present.filter { $0.info.role == .primary && !backed.contains($0.info.engine?.shard ?? "") }
+        guard !bare.isEmpty else { return [] }
+        var slots: [String: [Int64]] = [:]
+        let ids = Set(bare.map(\.id))
+        for p in state.assignment?.partitions ?? [] {
+            if let w = p.worker, ids.contains(w) { slots[w, default: []].append(p.id) }
         }
-        return out
+        return bare.map { master in
+            let shard = master.info.engine?.shard ?? ""
+            let name = shard.isEmpty ? master.id : "shard \(shard) (\(master.id))"
+            return "\(name) has no replica: one more failure loses \(Self.slotRanges(slots[master.id] ?? []))"
+        }
     }
 
     /// Slot numbers as ranges: `slots 0-5460, 10923`.
     static func slotRanges(_ ids: [Int64]) -> String {
-        guard !ids.isEmpty else { return "its slots" }
+        let sorted = ids.sorted()
+        guard var start = sorted.first else { return "its slots" }
         var ranges: [String] = []
-        var start = ids.sorted()[0]
         var last = start
-        for id in ids.sorted().dropFirst() {
+        for id in sorted.dropFirst() {
             if id == last + 1 {
                 last = id
                 continue
