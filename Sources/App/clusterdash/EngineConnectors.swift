@@ -39,4 +39,9 @@ struct EngineFlagGroups: ParsableArguments {
         }
         return found
     }
+
+    /// Flags' usages as the messages say them: "a, b or c".
+    static func either(_ items: [String]) -> String {
+        items.count < 2 ? items.joined() : items.dropLast().joined(separator: ", ") + " or " + (items.last ?? "")
+    }
 }

@@ -43,19 +43,14 @@ struct GatewayCommand: AsyncParsableCommand {
             let usage = engines.all.flatMap(\.usage)
             throw ValidationError(
                 named.count > 1
-                    ? "give one engine: \(Self.either(usage.map { String($0.prefix { $0 != " " }) }))"
-                    : "give the engine to serve: \(Self.either(usage)) (repeatable)")
+                    ? "give one engine: \(EngineFlagGroups.either(usage.map { String($0.prefix { $0 != " " }) }))"
+                    : "give the engine to serve: \(EngineFlagGroups.either(usage)) (repeatable)")
         }
         guard var settings = try EngineFlagGroups.settings(from: engines.all) else {
-            throw ValidationError("give the engine to serve: \(Self.either(engines.all.flatMap(\.usage)))")
+            throw ValidationError("give the engine to serve: \(EngineFlagGroups.either(engines.all.flatMap(\.usage)))")
         }
         settings.readOnly = readOnly
         return settings
-    }
-
-    /// "a, b or c".
-    static func either(_ items: [String]) -> String {
-        items.count < 2 ? items.joined() : items.dropLast().joined(separator: ", ") + " or " + (items.last ?? "")
     }
 
     func run() async throws {

@@ -39,7 +39,7 @@ struct TailCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard try connection.settings() != nil else {
-            throw ValidationError("give the cluster to follow: \(GatewayCommand.either(connection.groups.flatMap(\.usage)))")
+            throw ValidationError("give the cluster to follow: \(EngineFlagGroups.either(connection.groups.flatMap(\.usage)))")
         }
     }
 
