@@ -106,7 +106,9 @@ public func currentAlerts(_ m: AppModel) -> [Alert] {
     for n in s.orderedNodes {
         guard let gone = n.departure else { continue }
         let ago = formatDuration(now.millis(since: gone.at), .words)
-        add("member-lost:\(n.id)", gone.reason == .shutdown ? .warning : .critical, 3, "member lost: \(n.id) \(gone.reason.wire) \(ago) ago")
+        add(
+            "member-lost:\(n.id)", gone.reason == .shutdown ? .warning : .critical, 3,
+            "member lost: \(n.id) \(gone.reason.wire.replacingUnderscores) \(ago) ago")
     }
     if !s.nodes.isEmpty && !s.quorum.present {
         add("quorum", .critical, 2, "quorum lost: \(s.quorum.serviceable) of \(s.quorum.members) healthy, \(s.quorum.needed) needed")
