@@ -55,6 +55,9 @@ public struct AlertMemory: Sendable, Hashable {
     public var ack: AlertAck?
 }
 
+/// How long a stretch of lost history stays an alert (the log keeps it).
+public let lostHistoryAlertMillis: Int64 = 15 * 60_000
+
 /// An alert that clears and comes back within this long is the same alert, flapping.
 public let flapWindowMillis: Int64 = 60_000
 
@@ -173,6 +176,11 @@ public func currentAlerts(_ m: AppModel) -> [Alert] {
         // What the source warns of behind a live connection (NATS: nobody
         // holds the publishing lease, so nothing new comes).
         if let w = e.stats?.warning { add("endpoint:\(i):warning", .warning, 11, w) }
+    }
+    // History this dashboard never received, for as long as the incident
+    // view looks back (the log keeps the line).
+    for lost in s.lostHistory.suffix(3) where now.millis(since: lost.to) < lostHistoryAlertMillis {
+        add("history-lost:\(lost.from.millis)", .warning, 10, lost.sentence)
     }
     if let why = m.feed.lastResync, m.feed.resyncRequests > 0, let at = m.lastResyncAt, now.millis(since: at) < 60_000 {
         add("gap", .info, 12, "resynchronised: \(why)")

@@ -96,6 +96,13 @@ public enum IncidentBundle {
                 return "- \(a.at.clockTime) \(a.op) \(a.target), confirmed with \(a.confirmation); result: \(result)\n"
                     + a.dialog.map { "  - \($0)" }.joined(separator: "\n")
             }.joined(separator: "\n") + "\n"
+        // What this dashboard never received of the window, said outright:
+        // the timeline and events.jsonl have a hole there.
+        md += "\n## History not received\n\n"
+        let holes = s.lostHistory.filter { $0.to >= start }
+        md +=
+            holes.isEmpty
+            ? "none: every event of the window was received\n" : holes.map { "- \($0.from.rfc3339) to \($0.to.rfc3339): \($0.sentence)\n" }.joined()
         md += "\n## Timeline\n\n"
         for it in incidentTimeline(m) { md += "- \(it.at.rfc3339) \(it.text)\n" }
         return md

@@ -99,9 +99,21 @@ extension LogFacts {
             return "timeline \(term) ended: \(leader ?? "?") leads \(next)\(reason.map { ": \($0)" } ?? "")"
         case .engineNotice(let from, let kind, let text):
             return "\(from.map { "\($0): " } ?? "")\(kind)\(text.isEmpty ? "" : " \(text)")"
+        case .historyLost(let lost):
+            return lost.sentence
         case .unknownType(let type):
             return "unknown event type \(type)"
         }
+    }
+}
+
+extension LostHistory {
+    /// `history lost 12:03:04-12:03:41: 1582 events of node-1, node-2 never received`
+    public var window: String { "\(from.clockTime)-\(to.clockTime)" }
+
+    public var sentence: String {
+        let who = sources.prefix(4).joined(separator: ", ") + (sources.count > 4 ? " and \(sources.count - 4) more" : "")
+        return "history lost \(window): \(events) event\(events == 1 ? "" : "s") of \(who) never received"
     }
 }
 

@@ -19,6 +19,12 @@ extension Int64 {
         let (d, overflow) = subtractingReportingOverflow(other)
         return overflow ? (other < 0 ? .max : .min) : d
     }
+
+    /// `self + other`, clamped to the ends instead of trapping.
+    public func saturatingAdd(_ other: Int64) -> Int64 {
+        let (d, overflow) = addingReportingOverflow(other)
+        return overflow ? (other < 0 ? .min : .max) : d
+    }
 }
 
 extension Int {

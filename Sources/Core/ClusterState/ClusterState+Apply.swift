@@ -32,9 +32,12 @@ extension ClusterState {
 
         // Sequence tracking. command.result (seq 0) stands outside it; a
         // snapshot sets every covered source's seq instead of advancing one.
-        if case .snapshot = e.event {
+        if case .snapshot(let s) = e.event {
+            // A snapshot that starts past what was applied: the events
+            // between never came (the log says which stretch).
+            noteLostHistory(skipped(by: s, envelope: e), before: e)
         } else if e.seq > 0 {
-            outcome.resync = track(source: e.source, seq: e.seq)
+            outcome.resync = track(e)
         }
         if let node = nodes[e.source] {
             if node.lastHeard.map({ e.timestamp > $0 }) ?? true {
@@ -93,6 +96,9 @@ extension ClusterState {
                 quorumCache.serviceable += n.servesQuorum ? 1 : -1
             }
         }
+        if e.isSnapshot || (e.seq > 0 && disposition.0 == .applied), lastSequencedAt.map({ e.timestamp > $0 }) ?? true {
+            lastSequencedAt = e.timestamp
+        }
         outcome.disposition = disposition.0
         if outcome.resync == nil, let r = disposition.1 { outcome.resync = r }
         switch outcome.disposition {
@@ -103,7 +109,8 @@ extension ClusterState {
         return outcome
     }
 
-    mutating func track(source: String, seq: Int64) -> ResyncReason? {
+    mutating func track(_ e: Envelope) -> ResyncReason? {
+        let (source, seq) = (e.source, e.seq)
         // Past the cap, a source that is not a known node is forgotten first.
         let nodes = self.nodes
         switch seqTracker.observe(source, seq, evictable: { nodes.index(forKey: $0) == nil }) {
@@ -111,6 +118,7 @@ extension ClusterState {
             return nil
         case .gap(let expected):
             counters.gaps += 1
+            noteLostHistory([source: seq.saturatingSubtract(expected)], before: e)
             return .gap(source: source, expected: expected, received: seq)
         case .restart(let last):
             counters.restarts += 1

@@ -143,6 +143,12 @@ public struct ClusterState: Sendable {
     public var seqs: [String: Int64] { seqTracker.last }
     /// Timestamp of the newest event applied.
     public internal(set) var lastEventAt: Timestamp?
+    /// When the newest event of the sequence (or snapshot) applied happened:
+    /// where a lost stretch of history begins.
+    var lastSequencedAt: Timestamp?
+    /// Stretches of history never received (gaps, snapshots past what was
+    /// applied), oldest first, bounded.
+    public internal(set) var lostHistory: [LostHistory] = []
     /// Whether a snapshot has been applied since start.
     public internal(set) var hasSnapshot = false
     public internal(set) var counters = StateCounters()

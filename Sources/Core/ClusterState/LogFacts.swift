@@ -44,5 +44,7 @@ public enum LogFacts: Sendable, Hashable {
     case tags(node: String, [JSONField])
     case timelineEnded(term: Int64, leader: String?, reason: String?)
     case engineNotice(from: String?, kind: String, text: String)
+    /// Events never received (`LostHistory`): the log shows the hole.
+    case historyLost(LostHistory)
     case unknownType(String)
 }

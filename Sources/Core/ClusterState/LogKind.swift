@@ -36,6 +36,8 @@ public enum LogKind: Sendable, Hashable {
     /// A new entry of the engine's leader history.
     case engineHistory
     case engineNotice(kind: String)
+    /// A stretch of history never received.
+    case historyLost
     case unknown(type: String)
     case other
 
@@ -100,6 +102,7 @@ public enum LogKind: Sendable, Hashable {
         case .nodeUpdated: "state"
         case .engineHistory: "timeline"
         case .engineNotice: "engine"
+        case .historyLost: "lost"
         case .unknown: "unknown"
         case .other: ""
         }
@@ -119,7 +122,7 @@ public enum LogKind: Sendable, Hashable {
         case .roleChanged, .splitBrain, .demoted, .promotionRequested, .promotionValidated, .promotionDenied, .authorityTransferred,
             .inhibited, .electionStarted, .leaderElected, .nodeLeft, .nodeJoined, .healthChanged, .migrationStarted,
             .migrationCompleted, .migrationFailed, .migrationCancelled, .assignmentPublished, .commandResult, .followerStatus,
-            .engineStatus, .nodeUpdated, .engineHistory, .engineNotice:
+            .engineStatus, .nodeUpdated, .engineHistory, .engineNotice, .historyLost:
             true
         default: false
         }
