@@ -31,6 +31,17 @@ import Testing
         #expect(Lease.transition(first: .wrongSequence, wasHeld: true, resumable: true, retake: A.noAnswer) == .keep)
     }
 
+    /// A renewal that timed out but was stored after all (JetStream got
+    /// its quorum back): the lease message names this holder at a later
+    /// sequence than it knows; that is still its lease, not another's.
+    @Test func aRefusedRenewalOfALeaseStillNamingUsHoldsAtItsSequence() {
+        #expect(Lease.transition(first: .wrongSequence, wasHeld: true, ownedAt: 12, resumable: nil, retake: nil) == .hold(seq: 12))
+        // Not held: a message naming us is not a lease to take back unasked.
+        #expect(Lease.transition(first: .wrongSequence, wasHeld: false, ownedAt: 12, resumable: nil, retake: nil) == .lose)
+        // Naming another: as before, given up only on a definite answer.
+        #expect(Lease.transition(first: .wrongSequence, wasHeld: true, ownedAt: nil, resumable: false, retake: nil) == .lose)
+    }
+
     @Test func theStandingAgesOnTheInjectedClock() {
         let clock = Mutex(ContinuousClock.now)
         let lease = Lease(subject: "clusterdash.t.active", holder: "me", lease: .seconds(6), now: { clock.withLock { $0 } })

@@ -58,6 +58,37 @@ enum LiveNATS {
         #expect(ContinuousClock.now - started < .seconds(2))
     }
 
+    /// A request nobody answers (as JetStream's API while a stream elects
+    /// a leader) fails alone, in its time; the connection goes on.
+    @Test func anUnansweredRequestTimesOutAndTheConnectionStays() async throws {
+        let silent = try await connect()
+        let asker = try await connect()
+        defer {
+            silent.close()
+            asker.close()
+        }
+        let subject = "silent.\(getpid())"
+        let sub = silent.subscribe(subject)
+        try await silent.flush()
+        let started = ContinuousClock.now
+        await #expect(throws: NATSError.timedOut(subject)) {
+            _ = try await asker.request(subject, payload: [], timeout: .milliseconds(500))
+        }
+        let waited = ContinuousClock.now - started
+        #expect(waited >= .milliseconds(500) && waited < .seconds(3), "\(waited)")
+        #expect(asker.closedReason == nil)
+        // A late answer to it finds nobody; the next request is answered.
+        let answering = Task {
+            for await m in sub.messages {
+                if let reply = m.replyTo { silent.publish(reply, payload: Array("late".utf8)) }
+            }
+        }
+        defer { answering.cancel() }
+        let answer = try await asker.request(subject, payload: [], timeout: .seconds(5))
+        #expect(answer.payload == Array("late".utf8))
+        #expect(asker.closedReason == nil)
+    }
+
     @Test func requestReplyBetweenTwoConnections() async throws {
         let responder = try await connect()
         let asker = try await connect()
@@ -134,8 +165,14 @@ enum LiveNATS {
         #expect(last.data == Array("1".utf8))
         #expect(last.headers.first?.value == "one")
         #expect(try await js.lastMessage(stream: name, subject: "\(name).none") == nil)
+        // The next message on a subject from a sequence on (how a reader
+        // finds the snapshot that opens an epoch).
+        let c3 = try await js.publish("\(name).x", payload: Array("3".utf8))
+        #expect(try await js.nextMessage(stream: name, subject: "\(name).x", from: 1)?.seq == 1)
+        #expect(try await js.nextMessage(stream: name, subject: "\(name).x", from: 2)?.seq == c3.seq)
+        #expect(try await js.nextMessage(stream: name, subject: "\(name).x", from: c3.seq + 1) == nil)
         let info = try await js.streamInfo(name)
-        #expect(info.lastSeq == 2)
+        #expect(info.lastSeq == 3)
         #expect(info.leader != nil)
         #expect(info.replicas.count == 2)
         await #expect(throws: JetStream.APIError.self) { _ = try await js.streamInfo(name + "_MISSING") }
@@ -146,7 +183,8 @@ extension NATSClientLiveTests {
     /// A NATS server of its own with credentials (nats-server starts in milliseconds).
     static func serverWithAuth(_ args: [String]) async throws -> (pid: pid_t, address: NATSAddress) {
         let port = Int.random(in: 24_000..<28_000)
-        let pid = try #require(ChildProcess.spawn(["/usr/sbin/nats-server", "-a", "127.0.0.1", "-p", String(port)] + args))
+        let server = ProcessInfo.processInfo.environment["CLUSTERDASH_NATS_SERVER"] ?? "/usr/sbin/nats-server"
+        let pid = try #require(ChildProcess.spawn([server, "-a", "127.0.0.1", "-p", String(port)] + args))
         for _ in 0..<100 {
             if let c = try? await NATSConnection.connect(NATSAddress(host: "127.0.0.1", port: port), logger: quietLogger()) {
                 c.close()

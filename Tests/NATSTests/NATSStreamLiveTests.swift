@@ -126,82 +126,81 @@ final class Truth: Sendable {
         return out.joined(separator: "; ")
     }
 
-    /// The publisher's server SIGKILLed and started again at each moment
-    /// of the election that follows (issue 23): at once, during it (2 s,
-    /// 6 s) and after it (10 s).
-    @Test(arguments: [0, 2, 6, 10])
-    func twentyReadersThroughAServerKilledMidStreamEndExactAndApplyEveryEventOnce(restartAfter seconds: Int) async throws {
-        let subjects = try #require(Self.uniqueCluster("kill"))
-        let servers = LiveNATS.servers
-        try #require(servers.count == 3)
-        let core = Self.simCore(rate: 1_000)
-        let truth = await Truth(core: core)
-        let driver = Self.drive(core)
-        var config = NATSPublishConfig(servers: servers, subjects: subjects)
-        config.snapshotEvery = .seconds(2)
-        let publisher = NATSPublisher(core: core, config: config, logger: quietLogger())
-        let publishing = Task { await publisher.run() }
-        #expect(await Self.waitUntil(15) { publisher.stats.active && publisher.stats.snapshots >= 1 }, "\(publisher.stats)")
-        // Each reader starts at a different server.
-        let readers = (0..<20).map { k in
-            var c = NATSSourceConfig(servers: Array(servers[(k % 3)...] + servers[..<(k % 3)]), cluster: subjects.cluster)
-            c.heartbeatTimeout = .seconds(6)
-            return CountingReader(NATSSource(config: c, clock: wallClockNow, logger: quietLogger()))
-        }
+    /// The publisher's server, a reader's, the stream leader's, each
+    /// SIGKILLed and started again at each moment of the election that
+    /// follows (issue 23): at once, during it (2 s, 6 s) and after it
+    /// (10 s); and two servers down for 30 s, publishing impossible.
+    @Test(arguments: KillPlan.matrix)
+    func twentyReadersThroughAKillMidStreamEndExactAndApplyEveryEventOnce(_ plan: KillPlan) async throws {
+        let run = try await KillRun.start(tag: "kill", rate: 1_000, holdLimit: 100_000)
+        // The two-server outage is long: the publisher holds 30,000 events, its readers hear so.
+        let victims = try await run.victims(plan.target)
+        let killedAt = wallClockNow()
+        try await run.kill(victims)
+        let outage = try await run.watchOutage(for: .seconds(plan.restartAfter))
+        try await run.restart(victims)
         try await Task.sleep(for: .seconds(3))
-        // SIGKILL the first server: the publisher's, and a third of the readers'.
-        let pidFile = "\(LiveNATS.dir)/n1.pid"
-        let pid = try #require(ChildProcess.pid(pidFile))
-        #expect(kill(pid, SIGKILL) == 0)
-        // Gone (a SIGKILL is delivered when the kernel gets to it), then
-        // started again: the others elect new leaders in about 7 s here.
-        #expect(await Self.waitUntil(5) { kill(pid, 0) != 0 }, "n1 still runs after SIGKILL")
-        try await Task.sleep(for: .seconds(seconds))
-        #expect(ChildProcess.spawnAndWait(["/bin/bash", "scripts/nats-up", "1"]) == 0)
-        try await Task.sleep(for: .seconds(3))
-        driver.cancel()
-        await driver.value
-        let final = await core.seqs
-        // Every reader catches up with the core's last seq of every source.
-        let caughtUp = await Self.waitUntil(120) {
-            readers.allSatisfy { r in r.seen.withLock { $0.state.seqs } == final }
+        try await run.finish()
+        let seen = try await run.compare(plan: plan)
+        let publisher = run.publisher.stats
+        // Nothing lost: no new epoch, no reader with a hole in its history.
+        #expect(publisher.epochs == 1, "\(plan): the publisher began a new epoch: \(publisher)")
+        #expect(publisher.lostEvents == 0, "\(plan): \(publisher)")
+        for (k, r) in seen.enumerated() {
+            #expect(r.lost.isEmpty, "\(plan): reader \(k) lost \(r.lost.map(\.brief))")
         }
-        if !caughtUp {
-            var info = "?"
-            if let c = try? await NATSConnection.connect(servers[1], logger: quietLogger()) {
-                info = (try? await JetStream(c).streamInfo(subjects.stream)).map { "\($0)" } ?? "no stream info"
-                c.close()
-            }
-            Issue.record(
-                "not caught up: publisher \(publisher.stats); stream \(info); reader 0: \(readers[0].source.statuses) at \(readers[0].source.lastStreamSeq ?? 0), \(readers[0].source.stats)"
-            )
+        // 1,000 events a second for 10 s and more, read by 20.
+        #expect(seen.reduce(0) { $0 + $1.events } > 20 * 5_000)
+        if case .twoServers = plan.target {
+            #expect(outage.publisherHeld > 1_000, "the publisher held what it could not store: \(outage)")
+            #expect(outage.readersTold > 0, "readers on the surviving server heard that the publisher holds events: \(outage)")
         }
-        let expected = truth.state.withLock { $0.snapshotData() }
-        var totalEvents = 0
-        for (k, r) in readers.enumerated() {
-            let seen = r.seen.withLock { $0 }
-            let got = seen.state.snapshotData()
-            #expect(
-                got == expected,
-                "reader \(k): not the core's state: \(Self.difference(got, expected)); resyncs \(r.source.resyncs); publisher \(publisher.stats)")
-            for (source, seqs) in seen.seqs {
-                // Once each, in order, no gap: consecutive from where its snapshot left off.
-                let steps = zip(seqs, seqs.dropFirst()).filter { $0.1 != $0.0 + 1 }
-                #expect(steps.isEmpty, "reader \(k) \(source): \(steps.prefix(3)) (not one after another)")
-                #expect(seqs.last == final[source], "reader \(k) \(source)")
-            }
-            totalEvents += seen.seqs.values.reduce(0) { $0 + $1.count }
+        if case .publishersServer = plan.target {
+            #expect(publisher.connections >= 2, "the publisher moved to another server: \(publisher)")
         }
-        // 1,000 events a second for 10 s, read by 20.
-        #expect(totalEvents > 20 * 5_000, "\(totalEvents)")
-        #expect(publisher.stats.connections >= 2, "the publisher moved to another server: \(publisher.stats)")
-        let resumed = readers.filter { $0.source.stats.reduce(0) { $0 + $1.connections } >= 2 }.count
+        let resumed = run.readers.filter { $0.source.stats.reduce(0) { $0 + $1.connections } >= 2 }.count
         #expect(resumed >= 6, "readers whose server died resumed elsewhere: \(resumed)")
-        for r in readers { await r.stop() }
-        publishing.cancel()
-        await publishing.value
-        truth.task.withLock { $0 }?.cancel()
-        await Self.deleteStream(subjects)
+        print(
+            "kill \(plan): victims \(victims) at \(killedAt.clockTime); publisher \(publisher.published) published, \(publisher.republished) again, held at most \(outage.publisherHeld)"
+        )
+        await run.stop()
+    }
+
+    /// Past the hold's bound (2,000 events; two servers down 8 s at 1,000
+    /// events a second) history is lost, and every reader shows exactly
+    /// the same window, from its last event to the new epoch's snapshot.
+    @Test func pastTheHoldsBoundEveryReaderShowsTheSameLostWindow() async throws {
+        let run = try await KillRun.start(tag: "bound", rate: 1_000, holdLimit: 2_000)
+        let victims = try await run.victims(.twoServers)
+        try await run.kill(victims)
+        _ = try await run.watchOutage(for: .seconds(8))
+        try await run.restart(victims)
+        // Publishing again (a new epoch) before the simulator stops.
+        #expect(await NATSStreamLiveTests.waitUntil(30) { run.publisher.stats.epochs == 2 && !run.publisher.stats.awaitingStreamLeader })
+        try await Task.sleep(for: .seconds(3))
+        try await run.finish()
+        let seen = try await run.compare(plan: KillPlan(.twoServers, restartAfter: 8), afterLoss: true)
+        let publisher = run.publisher.stats
+        #expect(publisher.epochs == 2, "one new epoch after the loss: \(publisher)")
+        #expect(publisher.lostEvents > 2_000, "\(publisher)")
+        let lostFrom = try #require(publisher.lostFrom)
+        let lostTo = try #require(publisher.lostTo)
+        let windows = Set(seen.map { $0.lost.map { "\($0.from.millis)-\($0.to.millis)" } })
+        #expect(windows.count == 1, "every reader the same window: \(windows)")
+        for (k, r) in seen.enumerated() {
+            let lost = try #require(r.lost.first, "reader \(k) shows no lost history")
+            #expect(r.lost.count == 1, "reader \(k): \(r.lost.map(\.brief))")
+            // From the last event stored before the publisher dropped what
+            // it held (the first one dropped came right after it) to the
+            // new epoch's snapshot.
+            #expect(abs(lost.from.millis(since: lostFrom)) < 1_000, "\(lost.brief); the publisher dropped from \(lostFrom.clockTime)")
+            #expect(lost.to >= lostFrom && lost.to <= lostTo, "\(lost.brief); the publisher lost \(lostFrom.clockTime)-\(lostTo.clockTime)")
+            // What the publisher dropped, less what of its unacknowledged
+            // ones the stream had stored after all.
+            #expect(lost.events >= 2_000 && lost.events <= Int64(publisher.lostEvents), "\(lost.brief); the publisher lost \(publisher.lostEvents)")
+        }
+        print("bound: \(seen.first?.lost.first?.brief ?? "none"); publisher \(publisher)")
+        await run.stop()
     }
 
     @Test func commandsByRequestReplyAndNoRespondersRefusedAtOnce() async throws {

@@ -54,13 +54,14 @@ struct GatewayCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let options = try flags.options(listen: listen)
+        var options = try flags.options(listen: listen)
         let logger = flags.logger("clusterdash.gateway")
         let made = try connect(try engineSettings(), record: nil, logger: logger)
         let what = made.what
         for w in made.warnings { logger.warning("\(w)") }
         let core = StreamCore(engine: RelayEngine(sink: made.commands, clock: wallClockNow))
         let published = try publish.services(core: core, fallbackCluster: nil, readOnly: readOnly, logger: logger)
+        options.moreStats = published.stats
         let server = try await StreamServer.serve(
             core: core, options: options, services: [RelayPump(source: made.source, core: core)] + published.services, logger: logger,
             signals: [.sigint, .sigterm])

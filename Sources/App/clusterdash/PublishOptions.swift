@@ -1,4 +1,5 @@
 import ArgumentParser
+import ClusterProtocol
 import ClusterState
 import EventSources
 import Logging
@@ -29,6 +30,13 @@ struct PublishOptions: ParsableArguments {
     @Option(name: .customLong("publish-max-mb"), help: "The most the stream holds, in MiB (the oldest go first).")
     var maxMB = 64
 
+    @Option(
+        name: .customLong("publish-hold"),
+        help:
+            "Events held while JetStream cannot store them (no leader, no quorum), stored in order once it can; past this many they are lost, and readers say so."
+    )
+    var hold = 100_000
+
     @Option(name: .customLong("publish-instance"), help: "This publisher's name in the active/standby lease (default: host-pid).")
     var instance: String?
 
@@ -52,25 +60,28 @@ struct PublishOptions: ParsableArguments {
         guard (1...5).contains(replicas) else { throw ValidationError("--publish-replicas must be 1...5") }
         guard let age = parseDuration(maxAge), age >= 60_000 else { throw ValidationError("--publish-max-age \(maxAge): a duration of 1m or more") }
         guard maxMB >= 1 else { throw ValidationError("--publish-max-mb must be 1 or more") }
+        guard hold >= 1 else { throw ValidationError("--publish-hold must be 1 or more") }
         var c = NATSPublishConfig(servers: servers, subjects: subjects)
         c.credentials = NATSCredentials.fromEnvironment()
         c.replicas = replicas
         c.maxAge = .milliseconds(age)
         c.maxBytes = Int64(maxMB) << 20
         c.readOnly = readOnly
+        c.holdLimit = hold
         if let instance { c.instance = instance }
         return c
     }
 
     /// The service that publishes `core`, if `--publish` was given.
     func services<Engine: ServedEngine>(core: StreamCore<Engine>, fallbackCluster: String?, readOnly: Bool, logger: Logger) throws
-        -> (services: [any Service], summary: String?)
+        -> (services: [any Service], summary: String?, stats: (@Sendable () -> [JSONField])?)
     {
-        guard let c = try config(fallbackCluster: fallbackCluster, readOnly: readOnly) else { return ([], nil) }
+        guard let c = try config(fallbackCluster: fallbackCluster, readOnly: readOnly) else { return ([], nil, nil) }
         let p = NATSPublisher(core: core, config: c, logger: logger)
         return (
             [NATSPublisherService(p)],
-            "  publishing to NATS JetStream as \(c.subjects.cluster) (stream \(c.subjects.stream)) via \(c.servers.map(\.description).joined(separator: ", "))"
+            "  publishing to NATS JetStream as \(c.subjects.cluster) (stream \(c.subjects.stream)) via \(c.servers.map(\.description).joined(separator: ", "))",
+            { [JSONField("nats_publisher", p.stats.json)] }
         )
     }
 }

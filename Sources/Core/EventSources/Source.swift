@@ -126,8 +126,23 @@ public struct EndpointStats: Sendable, Hashable {
     /// Something wrong behind the endpoint that the source can tell while
     /// connected (NATS: no publisher holds the lease), shown as an alert.
     public var warning: String?
+    /// Events held upstream and not yet delivered (NATS: the publisher holds
+    /// them while JetStream cannot store them), for the header.
+    public var heldUpstream: HeldUpstream?
 
     public init() {}
+}
+
+/// Events an upstream publisher holds for this endpoint: they come, in
+/// order, once it can store them.
+public struct HeldUpstream: Sendable, Hashable {
+    public var events: Int
+    public var since: Timestamp?
+
+    public init(events: Int, since: Timestamp?) {
+        self.events = events
+        self.since = since
+    }
 }
 
 /// Where a dashboard's envelopes come from: a protocol-v1 stream, an

@@ -95,8 +95,17 @@ public struct JetStream: Sendable {
 
     /// The last message on `subject`; nil when there is none.
     public func lastMessage(stream: String, subject: String) async throws -> StoredMessage? {
+        try await message(stream: stream, ["last_by_subj": subject])
+    }
+
+    /// The first message on `subject` at stream sequence `seq` or after; nil when there is none.
+    public func nextMessage(stream: String, subject: String, from seq: UInt64) async throws -> StoredMessage? {
+        try await message(stream: stream, ["seq": seq, "next_by_subj": subject])
+    }
+
+    private func message(stream: String, _ request: [String: Any]) async throws -> StoredMessage? {
         do {
-            let answer = try await call("STREAM.MSG.GET.\(stream)", ["last_by_subj": subject])
+            let answer = try await call("STREAM.MSG.GET.\(stream)", request)
             guard let m = answer["message"] as? [String: Any] else { return nil }
             let data = (m["data"] as? String).flatMap { Data(base64Encoded: $0) }.map { Array($0) } ?? []
             var headers: [NATSHeader] = []
@@ -105,7 +114,7 @@ public struct JetStream: Sendable {
                 try? NATSParser.readHeaders(Array(h), into: &probe)
                 headers = probe.headers
             }
-            return StoredMessage(seq: Self.uint(m["seq"]), subject: m["subject"] as? String ?? subject, headers: headers, data: data)
+            return StoredMessage(seq: Self.uint(m["seq"]), subject: m["subject"] as? String ?? "", headers: headers, data: data)
         } catch let e as APIError where e.errCode == APIError.noMessageFound {
             return nil
         }

@@ -199,27 +199,31 @@ public final class NATSConnection: Sendable {
             s.nextRequest += 1
             return String(s.nextRequest)
         }
-        do {
-            let answer = try await withTimeout(timeout, what: subject) {
-                try await withCheckedThrowingContinuation { (c: CheckedContinuation<NATSMessage, any Error>) in
-                    let ok = self.state.withLock { s -> Bool in
-                        if s.closedReason != nil { return false }
-                        s.requests[token] = c
-                        return true
-                    }
-                    if ok {
-                        self.publish(subject, replyTo: "\(self.inbox).\(token)", headers: headers, payload: payload)
-                    } else {
-                        c.resume(throwing: NATSError.closed(self.closedReason ?? "closed"))
-                    }
+        // A request not answered in time fails alone: the connection stays
+        // (JetStream without a leader does not answer, and everything else
+        // on the connection still works); a late answer finds no one.
+        let timer = Mutex<Task<Void, Never>?>(nil)
+        defer { timer.withLock { $0?.cancel() } }
+        let answer = try await withCheckedThrowingContinuation { (c: CheckedContinuation<NATSMessage, any Error>) in
+            let ok = self.state.withLock { s -> Bool in
+                if s.closedReason != nil { return false }
+                s.requests[token] = c
+                return true
+            }
+            guard ok else {
+                c.resume(throwing: NATSError.closed(self.closedReason ?? "closed"))
+                return
+            }
+            timer.withLock {
+                $0 = Task { [self] in
+                    guard (try? await Task.sleep(for: timeout)) != nil else { return }
+                    self.state.withLock { $0.requests.removeValue(forKey: token) }?.resume(throwing: NATSError.timedOut(subject))
                 }
             }
-            if answer.status == 503 { throw NATSError.noResponders(subject) }
-            return answer
-        } catch {
-            _ = state.withLock { $0.requests.removeValue(forKey: token) }?.resume(throwing: error)
-            throw error
+            self.publish(subject, replyTo: "\(self.inbox).\(token)", headers: headers, payload: payload)
         }
+        if answer.status == 503 { throw NATSError.noResponders(subject) }
+        return answer
     }
 
     private let inboxSID = Mutex<String?>(nil)

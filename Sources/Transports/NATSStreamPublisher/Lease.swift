@@ -63,11 +63,14 @@ final class Lease: Sendable {
     /// bid, when not held); when a held lease was refused, `resumable` says
     /// whether nothing was published meanwhile (nil: JetStream could not
     /// say) and `retake` is the bid made then.
-    static func transition(first: Attempt, wasHeld: Bool, resumable: Bool?, retake: Attempt?) -> Transition {
+    static func transition(first: Attempt, wasHeld: Bool, ownedAt: UInt64? = nil, resumable: Bool?, retake: Attempt?) -> Transition {
         switch first {
         case .stored(let seq): return .hold(seq: seq)
         case .noAnswer: return .keep
         case .wrongSequence:
+            // The lease message names this holder at another sequence (a
+            // renewal that timed out was stored after all): still ours.
+            if wasHeld, let seq = ownedAt { return .hold(seq: seq) }
             guard wasHeld else { return .lose }
             switch resumable {
             case nil:
@@ -99,12 +102,16 @@ final class Lease: Sendable {
             let first = await attempt(js, expecting: held ? seq : 0)
             var answer: Bool?
             var retake: Attempt?
+            var ownedAt: UInt64?
             if first == .wrongSequence, held {
-                answer = await resumable()
-                // Taken again only if nobody took it meanwhile (expecting none).
-                if answer == true { retake = await attempt(js, expecting: 0) }
+                ownedAt = await ownSequence(js)
+                if ownedAt == nil {
+                    answer = await resumable()
+                    // Taken again only if nobody took it meanwhile (expecting none).
+                    if answer == true { retake = await attempt(js, expecting: 0) }
+                }
             }
-            apply(Self.transition(first: first, wasHeld: held, resumable: answer, retake: retake))
+            apply(Self.transition(first: first, wasHeld: held, ownedAt: ownedAt, resumable: answer, retake: retake))
             try? await Task.sleep(for: lease / 6)
         }
     }
@@ -117,6 +124,13 @@ final class Lease: Sendable {
         case .lose: state.withLock { $0 = (false, 0, nil) }
         case .keep: break
         }
+    }
+
+    /// The lease message's sequence when it names this holder.
+    private func ownSequence(_ js: JetStream) async -> UInt64? {
+        guard let m = try? await js.lastMessage(stream: NATSPublishConfig.leaseStream, subject: subject), m.data == Array(holder.utf8)
+        else { return nil }
+        return m.seq
     }
 
     private func attempt(_ js: JetStream, expecting seq: UInt64) async -> Attempt {

@@ -17,6 +17,13 @@ public struct NATSPublishConfig: Sendable {
     public var snapshotEvery: Duration = .seconds(10)
     /// Envelopes published but not yet acknowledged, at most.
     public var window = 10_000
+    /// Envelopes (and bytes of them) held while JetStream cannot store
+    /// them (no stream leader, no quorum, the lease not renewed), at most:
+    /// stored in order once it can; past either bound they are dropped and
+    /// readers show the stretch as lost. 100,000 is over five minutes of a
+    /// busy cluster (300 events/s).
+    public var holdLimit = 100_000
+    public var holdBytes = 64 << 20
     /// How long the active gateway's lease lives unrenewed: it renews it
     /// every sixth of this; a standby takes over once it lapses.
     public var lease: Duration = .seconds(6)
@@ -66,6 +73,15 @@ public struct NATSPublisherStats: Sendable, Equatable {
     public var noResponders = 0
     /// Nothing is published until the stream has a leader again.
     public var awaitingStreamLeader = false
+    /// Envelopes held now because JetStream cannot store them, and since when.
+    public var held = 0
+    public var heldSince: Timestamp?
+    /// Envelopes that came past the hold's bound in this stretch (lost).
+    public var heldPastBound = 0
+    /// The last stretch lost past the bound, and all events lost so.
+    public var lostFrom: Timestamp?
+    public var lostTo: Timestamp?
+    public var lostEvents = 0
     /// Envelopes waiting for an acknowledgement now.
     public var unacknowledged = 0
     /// Epochs begun (1 for a publisher that never lost its place).
@@ -74,4 +90,32 @@ public struct NATSPublisherStats: Sendable, Equatable {
     /// The NATS server connected to now, if any.
     public var server: String?
     public var lastError: String?
+}
+
+extension NATSPublisherStats {
+    /// As the gateway's `/stats` shows it (`nats_publisher`).
+    public var json: JSONValue {
+        var b = ObjectBuilder()
+        b.put("active", active)
+        b.put("server", server)
+        b.put("published", published)
+        b.put("acknowledged", acknowledged)
+        b.put("unacknowledged", unacknowledged)
+        b.put("republished", republished)
+        b.put("duplicates", duplicates)
+        b.put("snapshots", snapshots)
+        b.put("epochs", epochs)
+        b.put("connections", connections)
+        b.put("awaiting_stream_leader", awaitingStreamLeader)
+        b.put("held", held)
+        b.put("held_since", heldSince)
+        b.put("held_past_bound", heldPastBound)
+        b.put("lost_from", lostFrom)
+        b.put("lost_to", lostTo)
+        b.put("lost_events", lostEvents)
+        b.put("no_responders", noResponders)
+        b.put("publish_errors", publishErrors)
+        b.put("last_error", lastError)
+        return b.value
+    }
 }

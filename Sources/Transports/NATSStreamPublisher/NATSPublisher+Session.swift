@@ -20,7 +20,7 @@ extension NATSPublisher {
 
         func run(
             subscriber: Int, iterator: inout AsyncStream<[String]>.Iterator, unacked: inout Deque<Pending>, nextAck: inout Int,
-            epoch: inout Epoch
+            epoch: inout Epoch, held: inout HeldEnvelopes
         ) async -> SessionEnd {
             let box = AckBox()
             let js = JetStream(connection)
@@ -32,7 +32,9 @@ extension NATSPublisher {
             var commands = CommandAnswering()
             defer { commands.end() }
             var lastSnapshot = ContinuousClock.now
-            var wasActive = false
+            var was: Lease.Standing?
+            var nextLeaderCheck = ContinuousClock.now
+            var nextStatus = ContinuousClock.now
             while !Task.isCancelled {
                 if let why = connection.closedReason { return .connectionLost(why) }
                 let standing = lease.standing
@@ -42,36 +44,57 @@ extension NATSPublisher {
                 // queue group, so that two gateways never both get one.
                 commands.answer(standing != .standby, session: self, subscriber: subscriber)
                 // After a publish no stream answered: nothing is published
-                // (and nothing republished) until the stream has a leader
-                // again; the events wait in the core (bounded there).
-                if publisher.streamUnavailable.load(ordering: .relaxed) {
-                    guard await streamHasLeader(js) else {
-                        try? await Task.sleep(for: .milliseconds(250))
-                        continue
+                // until the stream has a leader again (asked four times a
+                // second, never in a tight loop); what comes meanwhile is held.
+                var awaitingLeader = publisher.streamUnavailable.load(ordering: .relaxed)
+                if awaitingLeader, ContinuousClock.now >= nextLeaderCheck {
+                    if await streamHasLeader(js) {
+                        awaitingLeader = false
+                        publisher.streamUnavailable.store(false, ordering: .relaxed)
+                        publisher.shared.withLock { $0.stats.awaitingStreamLeader = false }
+                        publisher.logger.notice("stream \(config.subjects.stream) has a leader again: publishing what waited, in order")
+                        // What was not stored goes again first (stored once, by its id).
+                        if active { republish(&unacked, nextAck: &nextAck, box: box) }
+                    } else {
+                        nextLeaderCheck = .now + .milliseconds(250)
                     }
-                    publisher.streamUnavailable.store(false, ordering: .relaxed)
-                    publisher.shared.withLock { $0.stats.awaitingStreamLeader = false }
-                    publisher.logger.notice("stream \(config.subjects.stream) has a leader again: publishing")
                 }
-                if active != wasActive {
-                    wasActive = active
-                    if await standingChanged(to: standing, subscriber: subscriber, unacked: &unacked, nextAck: &nextAck, epoch: &epoch, box: box) {
+                // (A publisher that starts without the lease says nothing yet.)
+                if standing != was, was != nil || standing != .standby {
+                    was = standing
+                    if await standingChanged(
+                        to: standing, awaitingLeader: awaitingLeader, subscriber: subscriber, unacked: &unacked, nextAck: &nextAck,
+                        epoch: &epoch, held: &held, box: box)
+                    {
                         lastSnapshot = .now
                     }
                 }
-                if let why = dropAcknowledged(&unacked, box: box) { return .connectionLost(why) }
-                if unacked.count >= config.window {
-                    try? await Task.sleep(for: .milliseconds(5))
-                    continue
+                if let why = dropAcknowledged(&unacked, box: box, patient: awaitingLeader) { return .connectionLost(why) }
+                let waitingFor: String? =
+                    standing == .unsure ? "the lease to be renewed" : active && awaitingLeader ? "the stream's leader" : nil
+                if standing != .standby, ContinuousClock.now >= nextStatus {
+                    nextStatus = .now + .seconds(1)
+                    sendStatus(held: held, waitingFor: waitingFor)
                 }
-                if active, ContinuousClock.now - lastSnapshot >= config.snapshotEvery {
-                    lastSnapshot = .now
-                    await publisher.core.sendSnapshot(to: subscriber)
-                }
-                if lease.standing == .unsure {
-                    // The events wait in the core (bounded there) until the lease is renewed or lost.
-                    try? await Task.sleep(for: .milliseconds(50))
-                    continue
+                if active, waitingFor == nil {
+                    if epoch.skipped || !epoch.started {
+                        // The hold passed its bound: a new epoch, opened by a snapshot.
+                        await beginEpoch(subscriber: subscriber, unacked: &unacked, epoch: &epoch, held: &held)
+                        lastSnapshot = .now
+                    }
+                    if unacked.count >= config.window {
+                        try? await Task.sleep(for: .milliseconds(5))
+                        continue
+                    }
+                    if !held.isEmpty {
+                        publish(held.take(config.window - unacked.count), epoch: &epoch, unacked: &unacked, nextAck: &nextAck, box: box)
+                        publisher.noteHeld(held)
+                        continue
+                    }
+                    if ContinuousClock.now - lastSnapshot >= config.snapshotEvery {
+                        lastSnapshot = .now
+                        await publisher.core.sendSnapshot(to: subscriber)
+                    }
                 }
                 guard let texts = await iterator.next() else {
                     epoch.skipped = true
@@ -79,13 +102,39 @@ extension NATSPublisher {
                 }
                 // An empty batch is the ticker's.
                 guard !texts.isEmpty else { continue }
-                guard active else {
+                if standing == .standby {
                     epoch.skipped = true
+                    held.reset()
                     continue
                 }
-                publish(texts, epoch: &epoch, unacked: &unacked, nextAck: &nextAck, box: box)
+                if active, waitingFor == nil, held.isEmpty {
+                    publish(texts, epoch: &epoch, unacked: &unacked, nextAck: &nextAck, box: box)
+                } else {
+                    hold(texts, in: &held, epoch: &epoch)
+                }
             }
             return .cancelled
+        }
+
+        /// Keeps what cannot be stored now, in order (command results go to
+        /// their askers at once: they need no JetStream).
+        func hold(_ texts: [String], in held: inout HeldEnvelopes, epoch: inout Epoch) {
+            var kept: [String] = []
+            kept.reserveCapacity(texts.count)
+            for text in texts {
+                if text.utf8.count < 65_536, text.contains("\"command.result\""), let r = route(text, epoch: epoch.id), let reply = r.reply {
+                    connection.publish(reply, payload: r.payload)
+                } else {
+                    kept.append(text)
+                }
+            }
+            publisher.hold(kept, in: &held, epoch: &epoch)
+        }
+
+        /// Says on the status subject what this publisher does (readers show it).
+        func sendStatus(held: HeldEnvelopes, waitingFor: String?) {
+            let s = publisher.status(held: held, waitingFor: waitingFor)
+            connection.publish(config.subjects.status, payload: s.json)
         }
 
         // MARK: Steps of a session
@@ -98,6 +147,8 @@ extension NATSPublisher {
         func holdLease(_ js: JetStream) -> Task<Void, Never> {
             let stream = config.subjects.stream
             let snapshots = config.subjects.snapshot
+            // Since when the stream has said it holds no snapshot at all.
+            let noSnapshotSince = Mutex<ContinuousClock.Instant?>(nil)
             return Task { [publisher, lease] in
                 await lease.run(js) {
                     let ours = publisher.shared.withLock { $0.epochID }
@@ -107,7 +158,20 @@ extension NATSPublisher {
                     // unsure and is asked about again, never given up.
                     let last: JetStream.StoredMessage?
                     do { last = try await js.lastMessage(stream: stream, subject: snapshots) } catch { return nil }
-                    return last?.headers.first { $0.name == NATSSource.epochHeader }?.value == ours
+                    guard let last else {
+                        // Every epoch opens with a snapshot: a stream with
+                        // none is one still recovering (a restarted
+                        // server leading before it caught up) and cannot
+                        // tell yet; after 30 s of that, it was recreated.
+                        let since = noSnapshotSince.withLock { first in
+                            let at = first ?? .now
+                            first = at
+                            return at
+                        }
+                        return ContinuousClock.now - since < .seconds(30) ? nil : false
+                    }
+                    noSnapshotSince.withLock { $0 = nil }
+                    return last.headers.first { $0.name == NATSSource.epochHeader }?.value == ours
                 }
             }
         }
@@ -115,27 +179,26 @@ extension NATSPublisher {
         /// Whether the stream answers with a leader (a stream of one replica
         /// names none: its answer is enough).
         func streamHasLeader(_ js: JetStream) async -> Bool {
-            guard let info = try? await js.streamInfo(config.subjects.stream) else { return false }
+            // Asked often, answered at once when there is a leader: a short wait.
+            let quick = JetStream(js.connection, timeout: .seconds(1))
+            guard let info = try? await quick.streamInfo(config.subjects.stream) else { return false }
             return info.leader != nil || info.replicas.isEmpty
         }
 
         /// JetStream's answers to our publishes, into `box`. A publish no
-        /// stream answered, or one not stored, closes the connection: a new
-        /// one publishes what is unacknowledged again.
+        /// stream answered, or one not stored, stops publishing until the
+        /// stream has a leader again; then what is unacknowledged goes again.
         func readAcknowledgements(into box: AckBox) -> Task<Void, Never> {
             let acks = connection.subscribe("\(connection.inbox).ack.*")
             return Task { [publisher, connection] in
                 for await m in acks.messages {
                     guard let n = Int(m.subject.split(separator: ".").last ?? "") else { continue }
                     if m.status == 503 {
-                        // No stream answered (a leader being elected, or the stream is gone).
-                        publisher.streamUnavailable.store(true, ordering: .relaxed)
-                        publisher.shared.withLock {
-                            $0.stats.noResponders += 1
-                            $0.stats.awaitingStreamLeader = true
-                        }
-                        publisher.note(error: "no stream answered a publish to \(publisher.config.subjects.events)")
-                        connection.close()
+                        // No stream answered (a leader being elected, or the
+                        // stream is gone): said once, and waited out on this
+                        // connection (a new one would fare no better).
+                        publisher.shared.withLock { $0.stats.noResponders += 1 }
+                        publisher.streamNotStoring("no stream answered a publish to \(publisher.config.subjects.events)")
                         continue
                     }
                     do {
@@ -148,14 +211,9 @@ extension NATSPublisher {
                     } catch {
                         // Not stored ("JetStream system temporarily
                         // unavailable" while a leader is elected): it stays
-                        // unacknowledged and a new connection publishes it again.
-                        publisher.streamUnavailable.store(true, ordering: .relaxed)
-                        publisher.shared.withLock { s in
-                            s.stats.publishErrors += 1
-                            s.stats.awaitingStreamLeader = true
-                            s.stats.lastError = "\(error)"
-                        }
-                        connection.close()
+                        // unacknowledged and goes again once the stream has a leader.
+                        publisher.shared.withLock { $0.stats.publishErrors += 1 }
+                        publisher.streamNotStoring("a publish was not stored: \(error)")
                     }
                 }
             }
@@ -165,8 +223,8 @@ extension NATSPublisher {
         /// events went by unpublished (or nothing was published yet), else
         /// what waited goes again; then a snapshot (true: one was sent).
         func standingChanged(
-            to standing: Lease.Standing, subscriber: Int, unacked: inout Deque<Pending>, nextAck: inout Int, epoch: inout Epoch,
-            box: AckBox
+            to standing: Lease.Standing, awaitingLeader: Bool, subscriber: Int, unacked: inout Deque<Pending>, nextAck: inout Int,
+            epoch: inout Epoch, held: inout HeldEnvelopes, box: AckBox
         ) async -> Bool {
             let active = standing == .holding
             publisher.shared.withLock { $0.stats.active = active }
@@ -178,31 +236,69 @@ extension NATSPublisher {
                 }
                 return false
             }
+            guard !awaitingLeader else {
+                // Nothing can be stored yet: what waits goes (or the new
+                // epoch begins) once the stream has a leader again.
+                publisher.logger.notice("the lease of \(config.subjects.cluster) is held: publishing once the stream has a leader")
+                return false
+            }
             publisher.logger.notice("active for \(config.subjects.cluster): publishing and answering commands")
             if epoch.skipped || !epoch.started {
-                // A new epoch opens with a snapshot; readers that see it
-                // start again there. What waited for an acknowledgement is
-                // in that snapshot: sent again it would only come after it.
-                unacked.removeAll()
-                epoch.renew()
-                publisher.shared.withLock { s in
-                    s.stats.epochs += 1
-                    s.epochID = epoch.id
-                }
+                await beginEpoch(subscriber: subscriber, unacked: &unacked, epoch: &epoch, held: &held)
             } else {
-                // What was not acknowledged goes again (stored once, by its id).
+                // What was not acknowledged goes again (stored once, by its
+                // id), then what was held, then a snapshot.
                 republish(&unacked, nextAck: &nextAck, box: box)
+                await publisher.core.sendSnapshot(to: subscriber)
+            }
+            return true
+        }
+
+        /// A new epoch opens with a snapshot; readers that see it start
+        /// again there. What waited (for an acknowledgement, or held) is in
+        /// that snapshot: sent again it would only come after it. A hold
+        /// that passed its bound is said to be lost, with its window.
+        func beginEpoch(subscriber: Int, unacked: inout Deque<Pending>, epoch: inout Epoch, held: inout HeldEnvelopes) async {
+            // Lost: what was held past the bound, and what waited for an
+            // acknowledgement before it (not stored, or not known to be).
+            var lost = held.lost
+            if lost != nil, let first = unacked.first {
+                lost = (min(first.at, lost?.from ?? first.at), (lost?.events ?? 0) + unacked.count)
+            }
+            unacked.removeAll()
+            held.reset()
+            epoch.renew()
+            let now = wallClockNow()
+            publisher.shared.withLock { s in
+                s.stats.epochs += 1
+                s.epochID = epoch.id
+                s.stats.held = 0
+                s.stats.heldSince = nil
+                s.stats.heldPastBound = 0
+                if let lost {
+                    s.stats.lostFrom = lost.from
+                    s.stats.lostTo = now
+                    s.stats.lostEvents += lost.events
+                }
+            }
+            publisher.logger.notice("epoch \(epoch.id) of \(config.subjects.cluster) begins with a snapshot")
+            if let lost {
+                publisher.logger.warning(
+                    "history lost \(lost.from.clockTime)-\(now.clockTime): \(lost.events) events could not be held (the bound is \(config.holdLimit)); a new epoch begins with a snapshot"
+                )
             }
             await publisher.core.sendSnapshot(to: subscriber)
-            return true
         }
 
         /// Acknowledged ones leave the window; the reason to reconnect when
         /// the oldest has waited 5 s.
-        func dropAcknowledged(_ unacked: inout Deque<Pending>, box: AckBox) -> String? {
+        func dropAcknowledged(_ unacked: inout Deque<Pending>, box: AckBox, patient: Bool) -> String? {
             while let first = unacked.first, box.take(first.ack) { unacked.removeFirst() }
             publisher.shared.withLock { $0.stats.unacknowledged = unacked.count }
-            if let oldest = unacked.first, let age = box.age(of: oldest.ack), age > .seconds(5) { return "no acknowledgement for 5 s" }
+            // While the stream has no leader, no acknowledgement is expected.
+            if !patient, let oldest = unacked.first, let age = box.age(of: oldest.ack), age > .seconds(5) {
+                return "no acknowledgement for 5 s"
+            }
             return nil
         }
 
@@ -222,7 +318,7 @@ extension NATSPublisher {
                     epoch.awaitingSnapshot = false
                 }
                 nextAck += 1
-                let p = Pending(subject: item.subject, headers: item.headers, payload: item.payload, ack: nextAck)
+                let p = Pending(subject: item.subject, headers: item.headers, payload: item.payload, ack: nextAck, at: item.at)
                 box.sent(nextAck)
                 unacked.append(p)
                 out.append((p.subject, "\(connection.inbox).ack.\(p.ack)", p.headers, p.payload))
@@ -232,34 +328,6 @@ extension NATSPublisher {
             publisher.shared.withLock { $0.stats.published += out.count }
         }
 
-        /// The command subscription, there while commands are answered.
-        struct CommandAnswering {
-            private var subscription: NATSConnection.Subscription?
-            private var task: Task<Void, Never>?
-
-            mutating func answer(_ answering: Bool, session: Session, subscriber: Int) {
-                guard answering != (subscription != nil) else { return }
-                if answering {
-                    let sub = session.connection.subscribe(session.config.subjects.commands, queue: "clusterdash-gateways")
-                    subscription = sub
-                    task = Task { await session.serveCommands(sub, subscriber: subscriber) }
-                } else {
-                    stop(session.connection)
-                }
-            }
-
-            /// The session is over: the answering task ends with it (the
-            /// connection closes after).
-            func end() { task?.cancel() }
-
-            mutating func stop(_ connection: NATSConnection) {
-                if let s = subscription { connection.unsubscribe(s.sid) }
-                task?.cancel()
-                subscription = nil
-                task = nil
-            }
-        }
-
         struct Routed {
             var subject: String
             var headers: [NATSHeader]
@@ -267,6 +335,7 @@ extension NATSPublisher {
             /// Set for a command's result: it goes to the asker, not the stream.
             var reply: String?
             var isSnapshot = false
+            var at = Timestamp(millis: 0)
         }
 
         /// Where one envelope goes.
@@ -289,9 +358,9 @@ extension NATSPublisher {
                 guard let reply else { return nil }
                 return Routed(subject: "", headers: [], payload: payload, reply: reply)
             case .snapshot:
-                return Routed(subject: config.subjects.snapshot, headers: headers, payload: payload, isSnapshot: true)
+                return Routed(subject: config.subjects.snapshot, headers: headers, payload: payload, isSnapshot: true, at: e.timestamp)
             default:
-                return Routed(subject: config.subjects.events(of: e.source), headers: headers, payload: payload)
+                return Routed(subject: config.subjects.events(of: e.source), headers: headers, payload: payload, at: e.timestamp)
             }
         }
 
@@ -299,6 +368,7 @@ extension NATSPublisher {
             guard !unacked.isEmpty else { return }
             var out: [(subject: String, replyTo: String?, headers: [NATSHeader], payload: [UInt8])] = []
             for i in unacked.indices {
+                box.forget(unacked[i].ack)
                 nextAck += 1
                 unacked[i].ack = nextAck
                 box.sent(nextAck)
@@ -306,35 +376,6 @@ extension NATSPublisher {
             }
             connection.publish(batch: out)
             publisher.shared.withLock { $0.stats.republished += out.count }
-        }
-
-        /// Commands by request/reply: run by the core; the result comes back
-        /// through the subscription and goes to the reply subject.
-        func serveCommands(_ sub: NATSConnection.Subscription, subscriber: Int) async {
-            for await m in sub.messages {
-                guard let reply = m.replyTo else { continue }
-                publisher.shared.withLock { $0.stats.commands += 1 }
-                let text = String(decoding: m.payload, as: UTF8.self)
-                let op: ClientOp
-                do {
-                    op = try ClientOpCodec.decode(text)
-                } catch {
-                    let answer = await publisher.core.invalidRequest(requestID: error.requestID, op: error.op)
-                    connection.publish(reply, payload: Array(answer.utf8))
-                    continue
-                }
-                guard let id = op.requestID else { continue }
-                if config.readOnly {
-                    let refusal = Envelope(
-                        id: "nats-refusal-\(id)", source: "gateway", seq: 0, timestamp: wallClockNow(),
-                        event: .commandResult(
-                            CommandResult(requestID: id, op: op.op, status: .rejected, reason: "read-only: this gateway runs no command")))
-                    connection.publish(reply, payload: EnvelopeCodec.encode(refusal))
-                    continue
-                }
-                publisher.shared.withLock { $0.replies[id] = reply }
-                await publisher.core.command(op, scope: .operate, from: subscriber, requestedBy: "nats")
-            }
         }
     }
 }

@@ -54,6 +54,8 @@ public final class NATSPublisher<Engine: ServedEngine>: Sendable {
         var headers: [NATSHeader]
         var payload: [UInt8]
         var ack: Int
+        /// The envelope's time (where a stretch lost with it begins).
+        var at: Timestamp
     }
 
     /// Runs until cancelled.
@@ -66,22 +68,45 @@ public final class NATSPublisher<Engine: ServedEngine>: Sendable {
         var failures = 0
         /// Sessions in a row that ended within 2 s of starting.
         var quickEnds = 0
+        var held = HeldEnvelopes(maxCount: config.holdLimit, maxBytes: config.holdBytes)
         var (subscriber, batches) = await core.subscribe(resume: nil, covering: nil)
         var iterator = batches.makeAsyncIterator()
         // A tick four times a second, as an empty batch in the core's stream:
         // the lease, the acknowledgements and the snapshot timer are looked at
         // even while the cluster is quiet.
-        let current = Mutex(subscriber)
-        let ticker = Task { [core] in
+        let current = CurrentSubscriber(subscriber)
+        let ticker = Task { [core, current] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(250))
-                await core.nudge(current.withLock { $0 })
+                await core.nudge(current.id.withLock { $0 })
             }
         }
         defer {
             ticker.cancel()
-            let id = current.withLock { $0 }
+            let id = current.id.withLock { $0 }
             Task { [core] in await core.unsubscribe(id) }
+        }
+        /// Waits `pause` between connections, holding what the core sends
+        /// meanwhile (the ticker wakes it); false when the core dropped us.
+        func pause(_ pause: Duration) async -> Bool {
+            let until = ContinuousClock.now + pause
+            while ContinuousClock.now < until, !Task.isCancelled {
+                guard let texts = await iterator.next() else { return false }
+                if lease.standing == .standby {
+                    if !texts.isEmpty { epoch.skipped = true }
+                    held.reset()
+                } else {
+                    hold(texts, in: &held, epoch: &epoch)
+                }
+            }
+            return true
+        }
+        func resubscribe() async {
+            // Too slow for the core: subscribe again (it starts with a snapshot).
+            epoch.skipped = true
+            (subscriber, batches) = await core.subscribe(resume: nil, covering: nil)
+            iterator = batches.makeAsyncIterator()
+            current.id.withLock { $0 = subscriber }
         }
         while !Task.isCancelled {
             let address = config.servers[serverIndex % config.servers.count]
@@ -108,7 +133,7 @@ public final class NATSPublisher<Engine: ServedEngine>: Sendable {
                 // Each server once at once; then wait, longer each round (at most 5 s).
                 if failures % config.servers.count == 0 {
                     let round = failures / config.servers.count
-                    try? await Task.sleep(for: .milliseconds(min(5_000, 250 * (1 << min(round, 5)))))
+                    if await !pause(.milliseconds(min(5_000, 250 * (1 << min(round, 5))))) { await resubscribe() }
                 }
                 continue
             }
@@ -120,7 +145,8 @@ public final class NATSPublisher<Engine: ServedEngine>: Sendable {
             logger.notice("publishing \(config.subjects.cluster) to \(address) (stream \(config.subjects.stream))")
             let session = Session(publisher: self, connection: connection, lease: lease)
             let started = ContinuousClock.now
-            let ended = await session.run(subscriber: subscriber, iterator: &iterator, unacked: &unacked, nextAck: &nextAck, epoch: &epoch)
+            let ended = await session.run(
+                subscriber: subscriber, iterator: &iterator, unacked: &unacked, nextAck: &nextAck, epoch: &epoch, held: &held)
             connection.close()
             shared.withLock {
                 $0.stats.server = nil
@@ -130,10 +156,7 @@ public final class NATSPublisher<Engine: ServedEngine>: Sendable {
             case .cancelled:
                 return
             case .coreDropped:
-                // Too slow for the core: subscribe again (it starts with a snapshot).
-                (subscriber, batches) = await core.subscribe(resume: nil, covering: nil)
-                iterator = batches.makeAsyncIterator()
-                current.withLock { $0 = subscriber }
+                await resubscribe()
                 serverIndex -= 1
             case .connectionLost(let why):
                 note(error: "\(address): \(why)")
@@ -141,7 +164,7 @@ public final class NATSPublisher<Engine: ServedEngine>: Sendable {
                 // that grows (at most 5 s), never in a tight loop.
                 if ContinuousClock.now - started < .seconds(2) {
                     quickEnds += 1
-                    try? await Task.sleep(for: .milliseconds(min(5_000, 250 << min(quickEnds - 1, 5))))
+                    if await !pause(.milliseconds(min(5_000, 250 << min(quickEnds - 1, 5)))) { await resubscribe() }
                 } else {
                     quickEnds = 0
                 }
@@ -160,9 +183,62 @@ public final class NATSPublisher<Engine: ServedEngine>: Sendable {
         }
     }
 
+    /// Keeps `texts` for later; past the bound, says once that history is
+    /// being lost (the next epoch opens with a snapshot).
+    func hold(_ texts: [String], in held: inout HeldEnvelopes, epoch: inout Epoch) {
+        guard !texts.isEmpty else { return }
+        let wasLost = held.lost != nil
+        // The first held one's own time: where a stretch lost would begin.
+        let at = held.isEmpty && !wasLost ? (try? EnvelopeCodec.decode(texts[0]))?.timestamp ?? wallClockNow() : wallClockNow()
+        if !held.hold(texts, at: at) {
+            epoch.skipped = true
+            if !wasLost, let lost = held.lost {
+                logger.warning(
+                    "NATS: \(lost.events) events held since \(lost.from.clockTime) pass the bound (\(config.holdLimit) events, \(config.holdBytes) bytes): dropped; readers will show the stretch as lost"
+                )
+            }
+        }
+        noteHeld(held)
+    }
+
+    func noteHeld(_ held: HeldEnvelopes) {
+        shared.withLock { s in
+            s.stats.held = held.count
+            s.stats.heldSince = held.since ?? held.lost?.from
+            s.stats.heldPastBound = held.lost?.events ?? 0
+        }
+    }
+
+    /// What the status subject says now.
+    func status(held: HeldEnvelopes, waitingFor: String?) -> PublisherStatus {
+        let s = stats
+        var out = PublisherStatus(
+            publisher: config.instance, at: wallClockNow(), held: held.count, heldSince: held.since ?? held.lost?.from, waitingFor: waitingFor)
+        out.epoch = shared.withLock { $0.epochID.isEmpty ? nil : $0.epochID }
+        out.lostFrom = s.lostFrom
+        out.lostTo = s.lostTo
+        out.lostEvents = s.lostEvents > 0 ? Int64(s.lostEvents) : nil
+        return out
+    }
+
+    /// JetStream did not store a publish: nothing more is published until
+    /// the stream has a leader again (said once, not once per publish).
+    func streamNotStoring(_ why: String) {
+        if !streamUnavailable.exchange(true, ordering: .relaxed) {
+            note(error: why)
+            shared.withLock { $0.stats.awaitingStreamLeader = true }
+        }
+    }
+
     func note(error: String) {
         logger.warning("NATS: \(error)")
         shared.withLock { $0.stats.lastError = error }
+    }
+
+    /// The core subscription now (the ticker nudges it).
+    final class CurrentSubscriber: Sendable {
+        let id: Mutex<Int>
+        init(_ id: Int) { self.id = Mutex(id) }
     }
 
     enum SessionEnd {

@@ -14,6 +14,14 @@ final class AckBox: Sendable {
     }
     func acknowledged(_ n: Int) { state.withLock { s in if s.sent[n] != nil { s.acked.insert(n) } } }
 
+    /// `n` is published again under another number: its answer no longer counts.
+    func forget(_ n: Int) {
+        state.withLock { s in
+            s.sent[n] = nil
+            s.acked.remove(n)
+        }
+    }
+
     /// True (and forgotten) when `n` was acknowledged.
     func take(_ n: Int) -> Bool {
         state.withLock { s in

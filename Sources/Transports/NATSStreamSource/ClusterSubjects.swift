@@ -8,6 +8,7 @@ import NATSClient
 ///     snapshot clusterdash.<cluster>.snap            the state at that point of the stream
 ///     commands clusterdash.<cluster>.cmd             request/reply to the active gateway
 ///     active   clusterdash.<cluster>.active          which gateway publishes (a lock with a TTL)
+///     status   clusterdash.<cluster>.status          the active publisher's state, once a second (core NATS, not stored)
 ///
 /// Every message carries `Nats-Msg-Id` (the envelope's id), so a publish
 /// repeated after a reconnect is stored once.
@@ -36,6 +37,7 @@ public struct ClusterSubjects: Sendable, Hashable {
     public var snapshot: String { "clusterdash.\(cluster).snap" }
     public var commands: String { "clusterdash.\(cluster).cmd" }
     public var active: String { "clusterdash.\(cluster).active" }
+    public var status: String { "clusterdash.\(cluster).status" }
     /// Every cluster's snapshot subject (what `--fleet` and discovery look for).
     public static let anySnapshot = "clusterdash.*.snap"
 

@@ -34,7 +34,13 @@ extension NATSSource {
         let (last, created) = shared.withLock { ($0.lastStreamSeq, $0.created) }
         if let last, created == info.created, info.firstSeq <= last + 1 { return }
         if last != nil { shared.withLock { $0.resyncs += 1 } }
-        guard let snap = try await js.lastMessage(stream: subjects.stream, subject: subjects.snapshot) else {
+        // Kept until a snapshot is applied (a look-up JetStream could not
+        // answer is tried again with it).
+        let seek = shared.withLock { $0.seekEpoch }
+        var opening: JetStream.StoredMessage?
+        if let seek { opening = try await openingSnapshot(js, subjects: subjects, of: seek.epoch, after: seek.after) }
+        if opening == nil { opening = try await js.lastMessage(stream: subjects.stream, subject: subjects.snapshot) }
+        guard let snap = opening else {
             throw NATSError.invalid("\(subjects.cluster) has no snapshot yet (is its gateway publishing?)")
         }
         let envelope: Envelope
@@ -53,8 +59,23 @@ extension NATSSource {
                 if s.retired.count > 16 { s.retired.removeFirst() }
             }
             s.epoch = epoch
+            s.seekEpoch = nil
+            if s.announcedEpoch == epoch { s.announcedEpoch = nil }
             s.snapshotsApplied += 1
         }
+    }
+
+    /// The first snapshot of `epoch` stored after `after`: where its events
+    /// begin, so that none of them is skipped (the latest snapshot may be
+    /// later). Looks at most 64 snapshots on; nil when none is found.
+    func openingSnapshot(_ js: JetStream, subjects: ClusterSubjects, of epoch: String, after: UInt64) async throws -> JetStream.StoredMessage? {
+        var from = after + 1
+        for _ in 0..<64 {
+            guard let m = try await js.nextMessage(stream: subjects.stream, subject: subjects.snapshot, from: from) else { return nil }
+            if m.headers.first(where: { $0.name == Self.epochHeader })?.value == epoch { return m }
+            from = m.seq + 1
+        }
+        return nil
     }
 
     func deliver(_ e: Envelope, streamSeq: UInt64, endpoint i: Int) {
@@ -116,6 +137,11 @@ extension NATSSource {
         for await m in sub.messages {
             heard.add(1, ordering: .relaxed)
             if m.status == 100 {
+                // A quiet stream says nothing of a new epoch but on the
+                // publisher's status: looked into at a heartbeat.
+                if let epoch = await announcedEpochIsStored(js, subjects: subjects) {
+                    throw Restart.toEpoch(epoch, after: shared.withLock { $0.lastStreamSeq } ?? 0)
+                }
                 // Flow control asks for an answer; a heartbeat says the consumer lives.
                 if let reply = m.replyTo { connection.publish(reply, payload: []) }
                 // A heartbeat of a consumer stalled on a flow-control answer
@@ -146,7 +172,7 @@ extension NATSSource {
             }
             switch step {
             case .skip: continue
-            case .newEpoch(let epoch): throw Restart.fromSnapshot("a new epoch of publishing (\(epoch.prefix(40)))")
+            case .newEpoch(let epoch): throw Restart.toEpoch(epoch, after: shared.withLock { $0.lastStreamSeq } ?? 0)
             case .apply: break
             }
             let envelope: Envelope

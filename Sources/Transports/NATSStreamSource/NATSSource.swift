@@ -49,6 +49,18 @@ public final class NATSSource: EventSource, CommandSink {
         /// Consumers made so far (each delivers to a subject of its own).
         var consumers = 0
         var pendingCommands = BoundedDictionary<String, (requestID: String, op: String)>(capacity: 1_000)
+        /// Nobody holds the publishing lease (read every few seconds).
+        var noPublisher = false
+        /// What the active publisher last said of itself, and when it was heard.
+        var publisherStatus: PublisherStatus?
+        var statusHeardAt: ContinuousClock.Instant?
+        /// An epoch the publisher says it publishes that this reader has
+        /// not seen (a quiet stream after a new epoch): looked into by the
+        /// consumer at its next message.
+        var announcedEpoch: String?
+        /// The epoch to start again at, and the stream sequence its first
+        /// snapshot comes after.
+        var seekEpoch: (epoch: String, after: UInt64)?
         var nextCommand = 0
     }
 
@@ -158,6 +170,9 @@ public final class NATSSource: EventSource, CommandSink {
     enum Restart: Error {
         /// Start again from the latest snapshot.
         case fromSnapshot(String)
+        /// A new epoch: start again from the snapshot that opens it (the
+        /// first of it after the last stream sequence applied).
+        case toEpoch(String, after: UInt64)
         /// A gap in the consumer: a new one, right after the last applied.
         case resume(String)
     }
@@ -176,20 +191,35 @@ public final class NATSSource: EventSource, CommandSink {
         }
         defer { connection.close() }
         let js = JetStream(connection)
+        var attempt = 0
         do {
             let subjects = try await findCluster(js)
             let commandReplies = connection.subscribe("\(connection.inbox).cmd.*")
             let replies = Task { await forwardReplies(commandReplies, endpoint: i) }
             defer { replies.cancel() }
             // Which publisher (gateway) is active, read from its lease every few seconds.
+            // What the active publisher says of itself (core NATS: heard
+            // even while JetStream can neither store nor serve).
+            let statuses = connection.subscribe(subjects.status)
+            let statusTask = Task { await followPublisherStatus(statuses) }
+            defer { statusTask.cancel() }
+            // Which publisher (gateway) is active, read from its lease every few seconds.
             let lease = Task { [self] in
                 while !Task.isCancelled {
-                    let holder = try? await js.lastMessage(stream: ClusterSubjects.leaseStream, subject: subjects.active)
+                    let holder: JetStream.StoredMessage?
+                    do {
+                        holder = try await js.lastMessage(stream: ClusterSubjects.leaseStream, subject: subjects.active)
+                    } catch {
+                        // JetStream that cannot answer says nothing of the lease.
+                        try? await Task.sleep(for: .seconds(3))
+                        continue
+                    }
                     let name = holder.map { String(decoding: $0.data.prefix(80), as: UTF8.self) }
                     self.shared.withLock {
                         $0.stats[0].detail = "via \(address.host):\(address.port), active publisher \(name ?? "none")"
-                        $0.stats[0].warning = name == nil ? "no active publisher (its gateway is down?)" : nil
+                        $0.noPublisher = name == nil
                     }
+                    self.refreshWarning()
                     try? await Task.sleep(for: .seconds(3))
                 }
             }
@@ -200,7 +230,17 @@ public final class NATSSource: EventSource, CommandSink {
             }
             machine.connected(now: clock())
             while true {
-                try await startIfNeeded(js, subjects: subjects, endpoint: i)
+                do {
+                    try await startIfNeeded(js, subjects: subjects, endpoint: i)
+                } catch  where Self.isJetStreamUnavailable(error) {
+                    // No stream leader (an election, or no quorum): asked
+                    // again each second on this connection, which still
+                    // hears the publisher's status.
+                    attempt += 1
+                    setStatus(.connecting(attempt: attempt, lastError: "JetStream cannot serve \(subjects.stream) now: \(error)"))
+                    try await Task.sleep(for: .seconds(1))
+                    continue
+                }
                 let now = clock()
                 machine.subscribed(now: now)
                 setStatus(.live(since: now, lastFrameAt: now))
@@ -210,6 +250,14 @@ public final class NATSSource: EventSource, CommandSink {
                     logger.notice("NATS \(address): starting again from the latest snapshot: \(why)")
                     shared.withLock {
                         $0.lastStreamSeq = nil
+                        $0.resyncs += 1
+                    }
+                    continue
+                } catch Restart.toEpoch(let epoch, let after) {
+                    logger.notice("NATS \(address): a new epoch of publishing (\(epoch.prefix(40))): starting again from its first snapshot")
+                    shared.withLock {
+                        $0.lastStreamSeq = nil
+                        $0.seekEpoch = (epoch, after)
                         $0.resyncs += 1
                     }
                     continue

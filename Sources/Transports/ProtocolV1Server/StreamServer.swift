@@ -114,8 +114,14 @@ public final class StreamServer<Engine: ServedEngine>: Sendable {
         // What the simulator received: the read-only proof counts command frames here.
         router.get("/stats") { _, _ -> String in
             let s = await core.stats
-            return
-                "{\"frames_received\":\(s.framesReceived),\"commands_received\":\(s.commandsReceived),\"subscriptions\":\(s.subscriptions),\"snapshots_sent\":\(s.snapshotsSent),\"events_broadcast\":\(s.eventsBroadcast)}\n"
+            var b = ObjectBuilder()
+            b.put("frames_received", s.framesReceived)
+            b.put("commands_received", s.commandsReceived)
+            b.put("subscriptions", s.subscriptions)
+            b.put("snapshots_sent", s.snapshotsSent)
+            b.put("events_broadcast", s.eventsBroadcast)
+            for f in options.moreStats?() ?? [] { b.put(f.key, f.value) }
+            return JSONWriter.string(b.value) + "\n"
         }
         var wsConfig = WebSocketServerConfiguration(maxFrameSize: options.maxClientFrameBytes)
         wsConfig.autoPing = .enabled(timePeriod: .seconds(10))

@@ -28,6 +28,9 @@ public struct StreamServerOptions: Sendable {
     /// Serve TLS (`wss://`, `https://`) with this certificate and key, on
     /// every listener (`ServerTLS.configuration` reads them from PEM files).
     public var tls: TLSConfiguration?
+    /// More of what `/stats` says, beside the server's own counts (the
+    /// NATS publisher's state under `nats_publisher`).
+    public var moreStats: (@Sendable () -> [JSONField])?
 
     public init() {}
 

@@ -36,6 +36,13 @@ func renderHeader(_ m: AppModel, _ r: Rect, _ b: inout Buffer) {
         left.append(Span(" NO QUORUM ", Style(AppSlot.alert, [.bold, .reverse])))
         left.append(Span("  ", Style(AppSlot.headerBar)))
     }
+    // Events an upstream publisher holds (NATS without a stream leader):
+    // they come later, in order; until then the screen is that far behind.
+    if let held = m.endpoints.compactMap({ $0.stats?.heldUpstream }).max(by: { $0.events < $1.events }) {
+        let age = held.since.map { " " + formatDuration(max(0, m.now.millis(since: $0)), .compact) } ?? ""
+        left.append(Span(wide ? " HELD UPSTREAM \(held.events) ev\(age) " : " HELD \(held.events)\(age) ", Style(AppSlot.alert, [.bold, .reverse])))
+        left.append(Span("  ", Style(AppSlot.headerBar)))
+    }
     let live = m.liveEndpoints
     let total = m.endpoints.count
     left.append(
