@@ -190,7 +190,7 @@ extension NATSPublisher {
         /// stream has a leader again; then what is unacknowledged goes again.
         func readAcknowledgements(into box: AckBox) -> Task<Void, Never> {
             let acks = connection.subscribe("\(connection.inbox).ack.*")
-            return Task { [publisher, connection] in
+            return Task { [publisher] in
                 for await m in acks.messages {
                     guard let n = Int(m.subject.split(separator: ".").last ?? "") else { continue }
                     if m.status == 503 {
