@@ -7,10 +7,10 @@ import EventSources
 import RenderCore
 import Testing
 
-private let sizes = [(80, 24), (120, 40), (200, 60)]
+let goldenSizes = [(80, 24), (120, 40), (200, 60)]
 
-private func expectScreens(_ scene: Scene, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) {
-    for (w, h) in sizes {
+func expectScreens(_ scene: Scene, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    for (w, h) in goldenSizes {
         let result = golden.check(scene.screen(w, h), named: "\(name)-\(w)x\(h)")
         #expect(result.matches, "\(result.message)", sourceLocation: sourceLocation)
     }
@@ -139,26 +139,5 @@ private func expectScreens(_ scene: Scene, _ name: String, sourceLocation: Sourc
     @Test func asciiMode() {
         let result = golden.check(Scene.healthy().screen(80, 24, symbols: .ascii), named: "healthy-ascii-80x24")
         #expect(result.matches, "\(result.message)")
-    }
-}
-
-/// Two of three NATS servers down (issue 23): the publisher holds what
-/// JetStream cannot store, and every dashboard says so in its header and
-/// its alerts, with the stretch it will receive later.
-@Suite struct HeldUpstreamGoldenTests {
-    @Test func aPublisherHoldingEventsIsInTheHeaderAndTheAlerts() {
-        var s = Scene.healthy()
-        var stats = EndpointStats()
-        stats.heldUpstream = HeldUpstream(events: 9_000, since: s.sim.now.adding(millis: -31_000))
-        stats.warning =
-            "publisher gw-a holds 9000 events since \(s.sim.now.adding(millis: -31_000).clockTime), waiting for the stream's leader: they are stored in order once JetStream takes them"
-        let views = [
-            EndpointView(
-                name: "nats://127.0.0.1:14231,127.0.0.1:14232,127.0.0.1:14233/prod-east",
-                status: .connecting(attempt: 3, lastError: "JetStream cannot serve CLUSTERDASH_prod-east now: no answer in time"), stats: stats)
-        ]
-        _ = update(&s.model, .batch(Batch(items: [], dropped: 0, backlog: 0), views, at: s.sim.now))
-        #expect(currentAlerts(s.model).contains { $0.text == stats.warning })
-        expectScreens(s, "held-upstream")
     }
 }
