@@ -197,7 +197,6 @@ public final class NATSSource: EventSource, CommandSink {
             let commandReplies = connection.subscribe("\(connection.inbox).cmd.*")
             let replies = Task { await forwardReplies(commandReplies, endpoint: i) }
             defer { replies.cancel() }
-            // Which publisher (gateway) is active, read from its lease every few seconds.
             // What the active publisher says of itself (core NATS: heard
             // even while JetStream can neither store nor serve).
             let statuses = connection.subscribe(subjects.status)
