@@ -43,6 +43,9 @@ func serverOptions(_ edit: (inout StreamServerOptions) -> Void = { _ in }) -> St
 /// beside it can be given that port while the server is down: CI saw a
 /// restart refused with "Address already in use" for over 10 s when the
 /// port came from the ephemeral range.
+/// Ports `startOnAPortOfItsOwn` has given in this run (a few hundred at most).
+let portsGiven = Mutex<Set<Int>>([])
+
 func startOnAPortOfItsOwn(_ core: SimulatorCore) async throws -> SimulatorServer {
     let low =
         (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8))
@@ -51,7 +54,12 @@ func startOnAPortOfItsOwn(_ core: SimulatorCore) async throws -> SimulatorServer
     var lastError: (any Error)?
     for _ in 0..<50 {
         var o = serverOptions()
-        o.port = Int.random(in: ports)
+        // Never a port another test of this run was given: that test may
+        // stop its server and start it again on the port (a restart test),
+        // and found it taken for 10 s once in CI.
+        let port = Int.random(in: ports)
+        guard portsGiven.withLock({ $0.insert(port).inserted }) else { continue }
+        o.port = port
         do {
             return try await SimulatorServer.start(core: core, options: o, logger: quiet())
         } catch {
