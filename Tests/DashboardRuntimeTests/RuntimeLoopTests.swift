@@ -91,6 +91,27 @@ import Testing
         #expect(source.snapshotRequests == [0, 0])
     }
 
+    /// A quiet stream brings no envelope: a warning or held events the
+    /// source learns meanwhile (NATS: the publisher holds what JetStream
+    /// cannot store) still reach the screen (issue 23; seen in tmux, where
+    /// the header stayed silent while the publisher held 200 events).
+    @Test func aWarningOnAQuietStreamReachesTheModel() {
+        let source = ScriptedSource()
+        let r = rig(source: source)
+        var s = Stream()
+        source.deliver([s.snapshot()], at: r.clock.wall)
+        #expect(!r.run(millis: 80))
+        var stats = EndpointStats()
+        stats.warning = "publisher gw-a holds 200 events"
+        stats.heldUpstream = HeldUpstream(events: 200, since: r.clock.wall)
+        source.scriptedStats.withLock { $0 = [stats] }
+        #expect(!r.run(millis: 80))
+        #expect(r.runtime.model.endpoints.first?.stats?.heldUpstream?.events == 200)
+        source.scriptedStats.withLock { $0 = [EndpointStats()] }
+        #expect(!r.run(millis: 80))
+        #expect(r.runtime.model.endpoints.first?.stats?.heldUpstream == nil)
+    }
+
     @Test func aBackgroundFleetClustersResyncsAreSentToItsOwnSource() {
         let discovery = ScriptedDiscovery()
         let a = ScriptedSource(endpoints: ["nats://a"])

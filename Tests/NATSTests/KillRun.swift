@@ -34,8 +34,7 @@ struct KillPlan: Sendable, CustomStringConvertible {
 
     /// Every moment of the election for the publisher's and the leader's
     /// server, two for a reader's (no stream election follows), and the
-    /// 30 s outage.
-    /// `CLUSTERDASH_KILL_PLANS=leader:10,two:30` runs only those (to
+    /// 30 s outage. `CLUSTERDASH_KILL_PLANS=leader:10,two:30` runs only those (to
     /// reproduce one); the names are publisher, reader, leader and two.
     static var matrix: [KillPlan] {
         let all =
@@ -45,27 +44,19 @@ struct KillPlan: Sendable, CustomStringConvertible {
         return all.filter { only.split(separator: ",").contains(Substring($0.key)) }
     }
 
-    var key: String {
-        let name =
-            switch target {
-            case .publishersServer: "publisher"
-            case .readersServer: "reader"
-            case .streamLeader: "leader"
-            case .twoServers: "two"
-            }
-        return "\(name):\(restartAfter)"
+    /// The target's words and its name in `CLUSTERDASH_KILL_PLANS`.
+    var names: (words: String, key: String) {
+        switch target {
+        case .publishersServer: ("the publisher's server", "publisher")
+        case .readersServer: ("a reader's server", "reader")
+        case .streamLeader: ("the stream leader's server", "leader")
+        case .twoServers: ("two servers", "two")
+        }
     }
 
-    var description: String {
-        let what =
-            switch target {
-            case .publishersServer: "the publisher's server"
-            case .readersServer: "a reader's server"
-            case .streamLeader: "the stream leader's server"
-            case .twoServers: "two servers"
-            }
-        return "\(what) restarted after \(restartAfter) s"
-    }
+    var key: String { "\(names.key):\(restartAfter)" }
+
+    var description: String { "\(names.words) restarted after \(restartAfter) s" }
 }
 
 /// What was seen while servers were down.

@@ -40,6 +40,9 @@ public final class DashboardRuntime<Backend: InteractiveBackend>: @unchecked Sen
     var lastTick: ContinuousClock.Instant
     var lastSecond = Int64(0)
     var lastStatuses: [EndpointStatus] = []
+    /// What the endpoints warn of that no envelope brings (NATS: no
+    /// publisher, events held upstream), as last shown.
+    var lastNotices: [EndpointNotices] = []
     /// More waits in the queue than the last bite took: the next bite comes
     /// at once (keys are read between bites), drawn once a frame.
     var backlog = false
@@ -187,13 +190,19 @@ public final class DashboardRuntime<Backend: InteractiveBackend>: @unchecked Sen
         defer { source.queue.recycle(&batch) }
         backlog = batch.backlog > batch.items.count
         let statuses = source.statuses
+        let stats = source.stats
+        let notices = stats.map(EndpointNotices.init)
         // An empty take still goes to the model while it says "behind": the
-        // header must not say so once caught up.
-        guard !batch.items.isEmpty || batch.dropped > 0 || statuses != lastStatuses || model.feed.behind > 0 else { return false }
+        // header must not say so once caught up. A status or a warning that
+        // changed goes too: a quiet stream brings no envelope to carry it.
+        guard
+            !batch.items.isEmpty || batch.dropped > 0 || statuses != lastStatuses || notices != lastNotices || model.feed.behind > 0
+        else { return false }
         lastStatuses = statuses
+        lastNotices = notices
         dirty = true
         if let replay, dispatch(.effectResult(.replayStatus(replay.badge))) { return true }
-        return dispatch(.batch(batch, endpointViews(source, statuses), at: clock.wall()))
+        return dispatch(.batch(batch, endpointViews(source, statuses, stats), at: clock.wall()))
     }
 
     /// Every fleet cluster's feed moves on, shown or not; the screen is drawn
@@ -211,14 +220,13 @@ public final class DashboardRuntime<Backend: InteractiveBackend>: @unchecked Sen
             let behind = target == .shown ? model.feed.behind : fleet.model.models[name]?.feed.behind ?? 0
             guard !batch.items.isEmpty || batch.dropped > 0 || behind > 0 else { continue }
             dirty = true
-            if dispatch(.batch(batch, endpointViews(s, s.statuses), at: clock.wall()), to: target) { return true }
+            if dispatch(.batch(batch, endpointViews(s, s.statuses, s.stats), at: clock.wall()), to: target) { return true }
         }
         return false
     }
 
-    private func endpointViews(_ s: any EventSource, _ statuses: [EndpointStatus]) -> [EndpointView] {
-        let stats = s.stats
-        return zip(s.endpointNames, statuses).enumerated().map { i, e in
+    private func endpointViews(_ s: any EventSource, _ statuses: [EndpointStatus], _ stats: [EndpointStats]) -> [EndpointView] {
+        zip(s.endpointNames, statuses).enumerated().map { i, e in
             EndpointView(name: e.0, status: e.1, stats: stats.indices.contains(i) ? stats[i] : nil)
         }
     }
@@ -285,5 +293,16 @@ extension ReplaySource {
         if paused { return "REPLAY paused" }
         let x = speed
         return "REPLAY \(x == x.rounded() ? String(Int(x)) : String(x))x"
+    }
+}
+
+/// The part of an endpoint's stats a screen shows that no envelope brings.
+struct EndpointNotices: Equatable {
+    var warning: String?
+    var held: HeldUpstream?
+
+    init(_ stats: EndpointStats) {
+        warning = stats.warning
+        held = stats.heldUpstream
     }
 }

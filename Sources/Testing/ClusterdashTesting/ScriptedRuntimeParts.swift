@@ -54,7 +54,9 @@ public final class ScriptedSource: EventSource, CommandSink {
         let at = recorded.withLock { $0.lastFrameAt }
         return endpointNames.map { _ in .live(since: at, lastFrameAt: at) }
     }
-    public var stats: [EndpointStats] { [] }
+    public var stats: [EndpointStats] { scriptedStats.withLock { $0 } }
+    /// What `stats` says (a test sets a warning or held events on it).
+    public let scriptedStats = Mutex<[EndpointStats]>([])
     public func start() {}
     public func stop() async { queue.close() }
     public func requestSnapshot(endpoint: Int) { recorded.withLock { $0.snapshots.append(endpoint) } }
