@@ -26,4 +26,18 @@ import Testing
         #expect(!box.take(1))
         #expect(box.age(of: 2) == .seconds(5))
     }
+
+    /// A full window asks to be woken: the next acknowledgement says so,
+    /// once (the reader then nudges the session instead of the session
+    /// leaving the core unread).
+    @Test func aFullWindowIsWokenByTheNextAcknowledgementOnce() {
+        let box = AckBox()
+        box.sent(1)
+        box.sent(2)
+        #expect(!box.acknowledged(1))
+        box.wantRoom()
+        #expect(box.acknowledged(2))
+        #expect(!box.acknowledged(2))
+        #expect(box.take(1) && box.take(2))
+    }
 }

@@ -27,7 +27,7 @@ extension NATSPublisher {
             // The lease first: nothing is published without it.
             let leaseTask = holdLease(js)
             defer { leaseTask.cancel() }
-            let ackTask = readAcknowledgements(into: box)
+            let ackTask = readAcknowledgements(into: box, subscriber: subscriber)
             defer { ackTask.cancel() }
             var commands = CommandAnswering()
             defer { commands.end() }
@@ -82,12 +82,14 @@ extension NATSPublisher {
                         await beginEpoch(subscriber: subscriber, unacked: &unacked, epoch: &epoch, held: &held)
                         lastSnapshot = .now
                     }
-                    if unacked.count >= config.window {
-                        try? await Task.sleep(for: .milliseconds(5))
-                        continue
-                    }
-                    if !held.isEmpty {
-                        publish(held.take(config.window - unacked.count), epoch: &epoch, unacked: &unacked, nextAck: &nextAck, box: box)
+                    // The window full: what comes is held (the core is read
+                    // on, never left to drop us), and an acknowledgement
+                    // wakes this loop.
+                    let room = config.window - unacked.count
+                    if room <= 0 {
+                        box.wantRoom()
+                    } else if !held.isEmpty {
+                        publish(held.take(room), epoch: &epoch, unacked: &unacked, nextAck: &nextAck, box: box)
                         publisher.noteHeld(held)
                         continue
                     }
@@ -97,17 +99,18 @@ extension NATSPublisher {
                     }
                 }
                 guard let texts = await iterator.next() else {
-                    epoch.skipped = true
+                    if standing == .standby { epoch.skipped = true } else { epoch.coreDropped() }
                     return .coreDropped
                 }
-                // An empty batch is the ticker's.
-                guard !texts.isEmpty else { continue }
+                // An empty batch is the ticker's (or an acknowledgement's wake-up).
+                guard let last = texts.last else { continue }
+                epoch.lastRead = last
                 if standing == .standby {
+                    publisher.letGo(&held, &unacked, epoch: &epoch)
                     epoch.skipped = true
-                    held.reset()
                     continue
                 }
-                if active, waitingFor == nil, held.isEmpty {
+                if active, waitingFor == nil, held.isEmpty, unacked.count < config.window {
                     publish(texts, epoch: &epoch, unacked: &unacked, nextAck: &nextAck, box: box)
                 } else {
                     hold(texts, in: &held, epoch: &epoch)
@@ -188,7 +191,7 @@ extension NATSPublisher {
         /// JetStream's answers to our publishes, into `box`. A publish no
         /// stream answered, or one not stored, stops publishing until the
         /// stream has a leader again; then what is unacknowledged goes again.
-        func readAcknowledgements(into box: AckBox) -> Task<Void, Never> {
+        func readAcknowledgements(into box: AckBox, subscriber: Int) -> Task<Void, Never> {
             let acks = connection.subscribe("\(connection.inbox).ack.*")
             return Task { [publisher] in
                 for await m in acks.messages {
@@ -203,7 +206,8 @@ extension NATSPublisher {
                     }
                     do {
                         let a = try JetStream.pubAck(m.payload)
-                        box.acknowledged(n)
+                        // The session waits for room in the window: wake it.
+                        if box.acknowledged(n) { await publisher.core.nudge(subscriber) }
                         publisher.shared.withLock { s in
                             s.stats.acknowledged += 1
                             if a.duplicate { s.stats.duplicates += 1 }
@@ -259,12 +263,10 @@ extension NATSPublisher {
         /// that snapshot: sent again it would only come after it. A hold
         /// that passed its bound is said to be lost, with its window.
         func beginEpoch(subscriber: Int, unacked: inout Deque<Pending>, epoch: inout Epoch, held: inout HeldEnvelopes) async {
-            // Lost: what was held past the bound, and what waited for an
-            // acknowledgement before it (not stored, or not known to be).
-            var lost = held.lost
-            if lost != nil, let first = unacked.first {
-                lost = (min(first.at, lost?.from ?? first.at), (lost?.events ?? 0) + unacked.count)
-            }
+            // Lost: what went by unpublished, what was held (past the
+            // bound, or not yet published), and what waited for an
+            // acknowledgement (not stored, or not known to be).
+            let lost = NATSPublisher.stretchLost(held: held, unacked: unacked, epoch: &epoch)
             unacked.removeAll()
             held.reset()
             epoch.renew()
@@ -275,18 +277,12 @@ extension NATSPublisher {
                 s.stats.held = 0
                 s.stats.heldSince = nil
                 s.stats.heldPastBound = 0
-                if let lost {
-                    s.stats.lostFrom = lost.from
-                    s.stats.lostTo = now
-                    s.stats.lostEvents += lost.events
-                }
+            }
+            if let lost {
+                let why = "held past the bound of \(config.holdLimit), not acknowledged, or dropped by the core; a new epoch begins with a snapshot"
+                publisher.recordLoss(lost, to: now, why: why)
             }
             publisher.logger.notice("epoch \(epoch.id) of \(config.subjects.cluster) begins with a snapshot")
-            if let lost {
-                publisher.logger.warning(
-                    "history lost \(lost.from.clockTime)-\(now.clockTime): \(lost.events) events could not be held (the bound is \(config.holdLimit)); a new epoch begins with a snapshot"
-                )
-            }
             await publisher.core.sendSnapshot(to: subscriber)
         }
 

@@ -92,9 +92,10 @@ public final class NATSPublisher<Engine: ServedEngine>: Sendable {
             let until = ContinuousClock.now + pause
             while ContinuousClock.now < until, !Task.isCancelled {
                 guard let texts = await iterator.next() else { return false }
+                if let last = texts.last { epoch.lastRead = last }
                 if lease.standing == .standby {
+                    letGo(&held, &unacked, epoch: &epoch)
                     if !texts.isEmpty { epoch.skipped = true }
-                    held.reset()
                 } else {
                     hold(texts, in: &held, epoch: &epoch)
                 }
@@ -103,7 +104,7 @@ public final class NATSPublisher<Engine: ServedEngine>: Sendable {
         }
         func resubscribe() async {
             // Too slow for the core: subscribe again (it starts with a snapshot).
-            epoch.skipped = true
+            if lease.standing == .standby { epoch.skipped = true } else { epoch.coreDropped() }
             (subscriber, batches) = await core.subscribe(resume: nil, covering: nil)
             iterator = batches.makeAsyncIterator()
             current.id.withLock { $0 = subscriber }
@@ -199,6 +200,41 @@ public final class NATSPublisher<Engine: ServedEngine>: Sendable {
             }
         }
         noteHeld(held)
+    }
+
+    /// The lease went to another publisher: what this one held or had not
+    /// seen acknowledged it will never publish, and the other's epoch opens
+    /// with its own snapshot: that stretch is lost, said now.
+    func letGo(_ held: inout HeldEnvelopes, _ unacked: inout Deque<Pending>, epoch: inout Epoch) {
+        if let lost = Self.stretchLost(held: held, unacked: unacked, epoch: &epoch) {
+            recordLoss(lost, to: wallClockNow(), why: "the lease went to another publisher")
+        }
+        held.reset()
+        unacked.removeAll()
+        noteHeld(held)
+    }
+
+    /// Everything that went by unpublished (taken out of `epoch`), held, or
+    /// not known to be stored: from its earliest, how many (nil: nothing).
+    static func stretchLost(held: HeldEnvelopes, unacked: Deque<Pending>, epoch: inout Epoch) -> (from: Timestamp, events: Int)? {
+        var parts: [(from: Timestamp, events: Int)] = []
+        if let l = epoch.takeLost() { parts.append(l) }
+        if let l = held.lost { parts.append(l) }
+        if let since = held.since { parts.append((since, held.count)) }
+        if let first = unacked.first { parts.append((first.at, unacked.count)) }
+        guard let from = parts.map(\.from).min() else { return nil }
+        return (from, parts.reduce(0) { $0 + $1.events })
+    }
+
+    /// Says (in the stats, the status subject and the log) that history
+    /// from `lost.from` to `to` may be lost.
+    func recordLoss(_ lost: (from: Timestamp, events: Int), to: Timestamp, why: String) {
+        shared.withLock { s in
+            s.stats.lostFrom = lost.from
+            s.stats.lostTo = to
+            s.stats.lostEvents += lost.events
+        }
+        logger.warning("history lost \(lost.from.clockTime)-\(to.clockTime): \(lost.events) events not published (\(why))")
     }
 
     func noteHeld(_ held: HeldEnvelopes) {

@@ -1,8 +1,10 @@
+import ClusterProtocol
+import EventSources
 import Synchronization
 
 /// Publishes sent and acknowledged, by their ack number (one session's).
 final class AckBox: Sendable {
-    private let state = Mutex<(sent: [Int: ContinuousClock.Instant], acked: Set<Int>)>(([:], []))
+    private let state = Mutex<(sent: [Int: ContinuousClock.Instant], acked: Set<Int>, roomWanted: Bool)>(([:], [], false))
     /// The clock a publish's wait is read on (a test moves it by hand).
     let now: @Sendable () -> ContinuousClock.Instant
 
@@ -12,7 +14,19 @@ final class AckBox: Sendable {
         let at = now()
         state.withLock { $0.sent[n] = at }
     }
-    func acknowledged(_ n: Int) { state.withLock { s in if s.sent[n] != nil { s.acked.insert(n) } } }
+    /// True when the publisher waits for room in its window (and will be
+    /// woken now).
+    @discardableResult
+    func acknowledged(_ n: Int) -> Bool {
+        state.withLock { s in
+            if s.sent[n] != nil { s.acked.insert(n) }
+            defer { s.roomWanted = false }
+            return s.roomWanted
+        }
+    }
+
+    /// The window is full: the next acknowledgement says so.
+    func wantRoom() { state.withLock { $0.roomWanted = true } }
 
     /// `n` is published again under another number: its answer no longer counts.
     func forget(_ n: Int) {
@@ -49,6 +63,13 @@ struct Epoch {
     var skipped = false
     /// Nothing of this epoch is published before its snapshot.
     var awaitingSnapshot = false
+    /// What went by unpublished while this publisher was the active one
+    /// (the next epoch says it is lost): from when, and how many events
+    /// (those the core dropped are not counted: nobody saw them).
+    private(set) var lost: (from: Timestamp, events: Int)?
+    /// The last envelope read from the core: a stretch the core drops
+    /// (this publisher too slow for it) begins right after it.
+    var lastRead: String?
 
     init(instance: String) { self.instance = instance }
 
@@ -57,5 +78,26 @@ struct Epoch {
         started = true
         skipped = false
         awaitingSnapshot = true
+        lost = nil
+    }
+
+    /// Events from `from` on went by unpublished: a new epoch, which says
+    /// they are lost.
+    mutating func lose(from: Timestamp, events: Int) {
+        skipped = true
+        lost = (min(from, lost?.from ?? from), (lost?.events ?? 0) + events)
+    }
+
+    /// What went by unpublished, taken out (nil: nothing).
+    mutating func takeLost() -> (from: Timestamp, events: Int)? {
+        defer { lost = nil }
+        return lost
+    }
+
+    /// The core dropped this publisher: what it sent after the last
+    /// envelope read is lost.
+    mutating func coreDropped() {
+        let from = lastRead.flatMap { try? EnvelopeCodec.decode($0) }.map { Timestamp(millis: $0.timestamp.millis.saturatingAdd(1)) }
+        lose(from: from ?? wallClockNow(), events: 0)
     }
 }

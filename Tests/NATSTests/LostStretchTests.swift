@@ -1,0 +1,56 @@
+import ClusterProtocol
+import ClusterSim
+import DequeModule
+import Testing
+
+@testable import NATSStreamPublisher
+
+/// What a new epoch (or the lease going to another) says is lost: the
+/// earliest of what went by unpublished, what was held and what was not
+/// acknowledged, and how many. Before issue 23's CI failure, a new epoch
+/// that followed a core drop or unacknowledged publishes said nothing.
+@Suite struct LostStretchTests {
+    typealias Publisher = NATSPublisher<SimCluster>
+
+    func pending(at millis: Int64, ack: Int) -> Publisher.Pending {
+        .init(subject: "s", headers: [], payload: [], ack: ack, at: Timestamp(millis: millis))
+    }
+
+    @Test func nothingWentByNothingIsLost() {
+        var epoch = Epoch(instance: "a")
+        #expect(Publisher.stretchLost(held: HeldEnvelopes(maxCount: 10, maxBytes: 1_000), unacked: [], epoch: &epoch) == nil)
+    }
+
+    @Test func unacknowledgedHeldAndSkippedAddUpFromTheEarliest() throws {
+        var epoch = Epoch(instance: "a")
+        epoch.lose(from: Timestamp(millis: 5_000), events: 3)
+        #expect(epoch.skipped)
+        var held = HeldEnvelopes(maxCount: 10, maxBytes: 1_000)
+        _ = held.hold(["x", "y"], at: Timestamp(millis: 4_000))
+        let unacked: Deque = [pending(at: 3_000, ack: 1), pending(at: 3_500, ack: 2)]
+        let lost = try #require(Publisher.stretchLost(held: held, unacked: unacked, epoch: &epoch))
+        #expect(lost.from == Timestamp(millis: 3_000))
+        #expect(lost.events == 3 + 2 + 2)
+        // Taken out of the epoch: said once.
+        let again = epoch.takeLost()
+        #expect(again == nil)
+    }
+
+    /// The core dropped the publisher: lost from just after the last
+    /// envelope read (its own time, even the largest a wire can carry).
+    @Test func aCoreDropIsLostFromJustAfterTheLastEnvelopeRead() throws {
+        var epoch = Epoch(instance: "a")
+        let last = Envelope(
+            id: "e", source: "n", seq: 7, timestamp: Timestamp(millis: .max),
+            event: .heartbeat(NodeHeartbeat(node: "n", role: .replica, health: .healthy, term: 1)))
+        epoch.lastRead = EnvelopeCodec.encodeString(last)
+        epoch.coreDropped()
+        let taken = epoch.takeLost()
+        let lost = try #require(taken)
+        // The wire's time as decoded (no trap at the largest).
+        let read = try EnvelopeCodec.decode(EnvelopeCodec.encodeString(last)).timestamp
+        #expect(lost.from.millis == read.millis.saturatingAdd(1))
+        #expect(lost.events == 0)
+        #expect(epoch.skipped)
+    }
+}
