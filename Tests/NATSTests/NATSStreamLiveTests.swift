@@ -185,8 +185,14 @@ final class Truth: Sendable {
         #expect(publisher.lostEvents > 2_000, "\(publisher)")
         let lostFrom = try #require(publisher.lostFrom)
         let lostTo = try #require(publisher.lostTo)
-        let windows = Set(seen.map { $0.lost.map { "\($0.from.millis)-\($0.to.millis)" } })
-        #expect(windows.count == 1, "every reader the same window: \(windows)")
+        // Every window ends at the new epoch's snapshot. Where it begins
+        // may differ by reader: a stream leader left alone still delivers
+        // what it stores but cannot commit (seen: readers on the surviving
+        // server had 3.7 s of events after the kill that the publisher never
+        // saw acknowledged and the restarted majority never held); each
+        // reader shows exactly what it missed, within the publisher's range.
+        let ends = Set(seen.map { $0.lost.map(\.to.millis) })
+        #expect(ends.count == 1, "every reader's window ends at the same snapshot: \(ends)")
         for (k, r) in seen.enumerated() {
             let lost = try #require(r.lost.first, "reader \(k) shows no lost history")
             #expect(r.lost.count == 1, "reader \(k): \(r.lost.map(\.brief))")
