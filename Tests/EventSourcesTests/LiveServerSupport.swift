@@ -80,8 +80,32 @@ func restartServer(_ core: SimulatorCore, port: Int) async throws -> SimulatorSe
             return try await SimulatorServer.start(core: core, options: o, logger: quiet())
         } catch  where ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(100))
+        } catch {
+            // CI once found the port taken for 10 s: say by whom.
+            throw PortTaken(port: port, error: "\(error)", holders: socketsOn(port: port))
         }
     }
+}
+
+struct PortTaken: Error, CustomStringConvertible {
+    var port: Int
+    var error: String
+    var holders: String
+    var description: String { "port \(port) could not be bound again for 10 s (\(error)); its sockets: \(holders)" }
+}
+
+/// `ss`'s lines for every TCP socket on `port`, with their processes.
+func socketsOn(port: Int) -> String {
+    let ss = Process()
+    ss.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    ss.arguments = ["ss", "-tanpe", "( sport = :\(port) or dport = :\(port) )"]
+    let out = Pipe()
+    ss.standardOutput = out
+    ss.standardError = out
+    do { try ss.run() } catch { return "ss did not run: \(error)" }
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    ss.waitUntilExit()
+    return String(decoding: data, as: UTF8.self)
 }
 
 /// Fast retries for tests (the policy is the same machine, with smaller numbers).
