@@ -52,5 +52,11 @@ import Testing
         #expect(lost.from.millis == read.millis.saturatingAdd(1))
         #expect(lost.events == 0)
         #expect(epoch.skipped)
+        // A standby's drop loses nothing of its own: skipped only.
+        var standby = Epoch(instance: "b")
+        standby.lastRead = epoch.lastRead
+        standby.coreDropped(standby: true)
+        let none = standby.takeLost()
+        #expect(none == nil && standby.skipped)
     }
 }

@@ -99,7 +99,7 @@ extension NATSPublisher {
                     }
                 }
                 guard let texts = await iterator.next() else {
-                    if standing == .standby { epoch.skipped = true } else { epoch.coreDropped() }
+                    epoch.coreDropped(standby: standing == .standby)
                     return .coreDropped
                 }
                 // An empty batch is the ticker's (or an acknowledgement's wake-up).

@@ -104,7 +104,7 @@ public final class NATSPublisher<Engine: ServedEngine>: Sendable {
         }
         func resubscribe() async {
             // Too slow for the core: subscribe again (it starts with a snapshot).
-            if lease.standing == .standby { epoch.skipped = true } else { epoch.coreDropped() }
+            epoch.coreDropped(standby: lease.standing == .standby)
             (subscriber, batches) = await core.subscribe(resume: nil, covering: nil)
             iterator = batches.makeAsyncIterator()
             current.id.withLock { $0 = subscriber }

@@ -95,8 +95,13 @@ struct Epoch {
     }
 
     /// The core dropped this publisher: what it sent after the last
-    /// envelope read is lost.
-    mutating func coreDropped() {
+    /// envelope read is lost (a standby's events are another's to publish:
+    /// only skipped).
+    mutating func coreDropped(standby: Bool = false) {
+        guard !standby else {
+            skipped = true
+            return
+        }
         let from = lastRead.flatMap { try? EnvelopeCodec.decode($0) }.map { Timestamp(millis: $0.timestamp.millis.saturatingAdd(1)) }
         lose(from: from ?? wallClockNow(), events: 0)
     }
