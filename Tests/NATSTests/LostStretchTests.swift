@@ -1,6 +1,5 @@
 import ClusterProtocol
 import ClusterSim
-import DequeModule
 import Testing
 
 @testable import NATSStreamPublisher
@@ -12,13 +11,13 @@ import Testing
 @Suite struct LostStretchTests {
     typealias Publisher = NATSPublisher<SimCluster>
 
-    func pending(at millis: Int64, ack: Int) -> Publisher.Pending {
-        .init(subject: "s", headers: [], payload: [], ack: ack, at: Timestamp(millis: millis))
+    func pending(at millis: Int64, ack: Int, events: Int = 1) -> PendingPublish {
+        .init(subject: "s", headers: [], payload: [], ack: ack, at: Timestamp(millis: millis), events: events)
     }
 
     @Test func nothingWentByNothingIsLost() {
         var epoch = Epoch(instance: "a")
-        #expect(Publisher.stretchLost(held: HeldEnvelopes(maxCount: 10, maxBytes: 1_000), unacked: [], epoch: &epoch) == nil)
+        #expect(Publisher.stretchLost(held: HeldEnvelopes(maxCount: 10, maxBytes: 1_000), unacked: PublishWindow(), epoch: &epoch) == nil)
     }
 
     @Test func unacknowledgedHeldAndSkippedAddUpFromTheEarliest() throws {
@@ -27,10 +26,11 @@ import Testing
         #expect(epoch.skipped)
         var held = HeldEnvelopes(maxCount: 10, maxBytes: 1_000)
         _ = held.hold(["x", "y"], at: Timestamp(millis: 4_000))
-        let unacked: Deque = [pending(at: 3_000, ack: 1), pending(at: 3_500, ack: 2)]
+        // Two messages, the second a batch of four envelopes: counted in envelopes.
+        let unacked = PublishWindow([pending(at: 3_000, ack: 1), pending(at: 3_500, ack: 2, events: 4)])
         let lost = try #require(Publisher.stretchLost(held: held, unacked: unacked, epoch: &epoch))
         #expect(lost.from == Timestamp(millis: 3_000))
-        #expect(lost.events == 3 + 2 + 2)
+        #expect(lost.events == 3 + 2 + 5)
         // Taken out of the epoch: said once.
         let again = epoch.takeLost()
         #expect(again == nil)

@@ -61,7 +61,10 @@ public struct NATSPublishConfig: Sendable {
 
 /// What the publisher has done, for the logs and the tests.
 public struct NATSPublisherStats: Sendable, Equatable {
+    /// Envelopes published (each once, however often it went again).
     public var published = 0
+    /// Stored messages they went in (consecutive envelopes share one).
+    public var messages = 0
     public var acknowledged = 0
     public var duplicates = 0
     public var republished = 0
@@ -99,6 +102,7 @@ extension NATSPublisherStats {
         b.put("active", active)
         b.put("server", server)
         b.put("published", published)
+        b.put("messages", messages)
         b.put("acknowledged", acknowledged)
         b.put("unacknowledged", unacknowledged)
         b.put("republished", republished)

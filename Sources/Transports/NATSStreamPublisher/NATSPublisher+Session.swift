@@ -1,6 +1,5 @@
 import ClusterProtocol
 import ClusterState
-import DequeModule
 import EventSources
 import Foundation
 import Logging
@@ -19,7 +18,7 @@ extension NATSPublisher {
         var config: NATSPublishConfig { publisher.config }
 
         func run(
-            subscriber: Int, iterator: inout AsyncStream<[String]>.Iterator, unacked: inout Deque<Pending>, nextAck: inout Int,
+            subscriber: Int, iterator: inout AsyncStream<[String]>.Iterator, unacked: inout PublishWindow, nextAck: inout Int,
             epoch: inout Epoch, held: inout HeldEnvelopes
         ) async -> SessionEnd {
             let box = AckBox()
@@ -85,7 +84,7 @@ extension NATSPublisher {
                     // The window full: what comes is held (the core is read
                     // on, never left to drop us), and an acknowledgement
                     // wakes this loop.
-                    let room = config.window - unacked.count
+                    let room = config.window - unacked.events
                     if room <= 0 {
                         box.wantRoom()
                     } else if !held.isEmpty {
@@ -110,7 +109,7 @@ extension NATSPublisher {
                     epoch.skipped = true
                     continue
                 }
-                if active, waitingFor == nil, held.isEmpty, unacked.count < config.window {
+                if active, waitingFor == nil, held.isEmpty, unacked.events < config.window {
                     publish(texts, epoch: &epoch, unacked: &unacked, nextAck: &nextAck, box: box)
                 } else {
                     hold(texts, in: &held, epoch: &epoch)
@@ -206,10 +205,11 @@ extension NATSPublisher {
                     }
                     do {
                         let a = try JetStream.pubAck(m.payload)
+                        let events = box.events(of: n)
                         // The session waits for room in the window: wake it.
                         if box.acknowledged(n) { await publisher.core.nudge(subscriber) }
                         publisher.shared.withLock { s in
-                            s.stats.acknowledged += 1
+                            s.stats.acknowledged += events
                             if a.duplicate { s.stats.duplicates += 1 }
                         }
                     } catch {
@@ -227,7 +227,7 @@ extension NATSPublisher {
         /// events went by unpublished (or nothing was published yet), else
         /// what waited goes again; then a snapshot (true: one was sent).
         func standingChanged(
-            to standing: Lease.Standing, awaitingLeader: Bool, subscriber: Int, unacked: inout Deque<Pending>, nextAck: inout Int,
+            to standing: Lease.Standing, awaitingLeader: Bool, subscriber: Int, unacked: inout PublishWindow, nextAck: inout Int,
             epoch: inout Epoch, held: inout HeldEnvelopes, box: AckBox
         ) async -> Bool {
             let active = standing == .holding
@@ -262,7 +262,7 @@ extension NATSPublisher {
         /// again there. What waited (for an acknowledgement, or held) is in
         /// that snapshot: sent again it would only come after it. A hold
         /// that passed its bound is said to be lost, with its window.
-        func beginEpoch(subscriber: Int, unacked: inout Deque<Pending>, epoch: inout Epoch, held: inout HeldEnvelopes) async {
+        func beginEpoch(subscriber: Int, unacked: inout PublishWindow, epoch: inout Epoch, held: inout HeldEnvelopes) async {
             // Lost: what went by unpublished, what was held (past the
             // bound, or not yet published), and what waited for an
             // acknowledgement (not stored, or not known to be).
@@ -288,9 +288,9 @@ extension NATSPublisher {
 
         /// Acknowledged ones leave the window; the reason to reconnect when
         /// the oldest has waited 5 s.
-        func dropAcknowledged(_ unacked: inout Deque<Pending>, box: AckBox, patient: Bool) -> String? {
-            while let first = unacked.first, box.take(first.ack) { unacked.removeFirst() }
-            publisher.shared.withLock { $0.stats.unacknowledged = unacked.count }
+        func dropAcknowledged(_ unacked: inout PublishWindow, box: AckBox, patient: Bool) -> String? {
+            unacked.dropAcknowledged(box)
+            publisher.shared.withLock { $0.stats.unacknowledged = unacked.events }
             // While the stream has no leader, no acknowledgement is expected.
             if !patient, let oldest = unacked.first, let age = box.age(of: oldest.ack), age > .seconds(5) {
                 return "no acknowledgement for 5 s"
@@ -299,9 +299,25 @@ extension NATSPublisher {
         }
 
         /// One batch of the core's envelopes published: command results to
-        /// their askers, the rest to the stream, kept until acknowledged.
-        func publish(_ texts: [String], epoch: inout Epoch, unacked: inout Deque<Pending>, nextAck: inout Int, box: AckBox) {
+        /// their askers, the rest to the stream, consecutive envelopes of one
+        /// subject together in one message (`StoredBatch`), each message kept
+        /// until acknowledged. A snapshot goes alone.
+        func publish(_ texts: [String], epoch: inout Epoch, unacked: inout PublishWindow, nextAck: inout Int, box: AckBox) {
             var out: [(subject: String, replyTo: String?, headers: [NATSHeader], payload: [UInt8])] = []
+            var batch: StreamBatch?
+            var events = 0
+            var messages = 0
+            func send(_ b: StreamBatch) {
+                nextAck += 1
+                let p = PendingPublish(
+                    subject: b.subject, headers: StoredBatch.headers(firstID: b.firstID, events: b.events, epoch: epoch.id), payload: b.payload,
+                    ack: nextAck, at: b.at, events: b.events)
+                box.sent(nextAck, events: b.events)
+                unacked.append(p)
+                out.append((p.subject, "\(connection.inbox).ack.\(p.ack)", p.headers, p.payload))
+                events += b.events
+                messages += 1
+            }
             for text in texts {
                 guard let item = route(text, epoch: epoch.id) else { continue }
                 if let reply = item.reply {
@@ -313,20 +329,29 @@ extension NATSPublisher {
                     guard item.isSnapshot else { continue }
                     epoch.awaitingSnapshot = false
                 }
-                nextAck += 1
-                let p = Pending(subject: item.subject, headers: item.headers, payload: item.payload, ack: nextAck, at: item.at)
-                box.sent(nextAck)
-                unacked.append(p)
-                out.append((p.subject, "\(connection.inbox).ack.\(p.ack)", p.headers, p.payload))
-                if item.isSnapshot { publisher.shared.withLock { $0.stats.snapshots += 1 } }
+                if !item.isSnapshot, batch?.takes(subject: item.subject, payload: item.payload) == true {
+                    batch?.add(item.payload)
+                    continue
+                }
+                if let b = batch { send(b) }
+                batch = StreamBatch(subject: item.subject, id: item.id, payload: item.payload, at: item.at)
+                if item.isSnapshot, let b = batch {
+                    publisher.shared.withLock { $0.stats.snapshots += 1 }
+                    send(b)
+                    batch = nil
+                }
             }
+            if let b = batch { send(b) }
             connection.publish(batch: out)
-            publisher.shared.withLock { $0.stats.published += out.count }
+            publisher.shared.withLock {
+                $0.stats.published += events
+                $0.stats.messages += messages
+            }
         }
 
         struct Routed {
             var subject: String
-            var headers: [NATSHeader]
+            var id = ""
             var payload: [UInt8]
             /// Set for a command's result: it goes to the asker, not the stream.
             var reply: String?
@@ -342,7 +367,6 @@ extension NATSPublisher {
                 return nil
             }
             let payload = Array(text.utf8)
-            let headers = [NATSHeader("Nats-Msg-Id", e.id), NATSHeader(NATSSource.epochHeader, epoch)]
             switch e.event {
             case .commandResult(let r) where e.seq == 0:
                 guard let id = r.requestID else { return nil }
@@ -352,26 +376,20 @@ extension NATSPublisher {
                     return to
                 }
                 guard let reply else { return nil }
-                return Routed(subject: "", headers: [], payload: payload, reply: reply)
+                return Routed(subject: "", payload: payload, reply: reply)
             case .snapshot:
-                return Routed(subject: config.subjects.snapshot, headers: headers, payload: payload, isSnapshot: true, at: e.timestamp)
+                return Routed(subject: config.subjects.snapshot, id: e.id, payload: payload, isSnapshot: true, at: e.timestamp)
             default:
-                return Routed(subject: config.subjects.events(of: e.source), headers: headers, payload: payload, at: e.timestamp)
+                return Routed(subject: config.subjects.events(of: e.source), id: e.id, payload: payload, at: e.timestamp)
             }
         }
 
-        func republish(_ unacked: inout Deque<Pending>, nextAck: inout Int, box: AckBox) {
+        func republish(_ unacked: inout PublishWindow, nextAck: inout Int, box: AckBox) {
             guard !unacked.isEmpty else { return }
-            var out: [(subject: String, replyTo: String?, headers: [NATSHeader], payload: [UInt8])] = []
-            for i in unacked.indices {
-                box.forget(unacked[i].ack)
-                nextAck += 1
-                unacked[i].ack = nextAck
-                box.sent(nextAck)
-                out.append((unacked[i].subject, "\(connection.inbox).ack.\(nextAck)", unacked[i].headers, unacked[i].payload))
-            }
+            unacked.renumber(from: &nextAck, box: box)
+            let out = unacked.messages.map { p in (p.subject, Optional("\(connection.inbox).ack.\(p.ack)"), p.headers, p.payload) }
             connection.publish(batch: out)
-            publisher.shared.withLock { $0.stats.republished += out.count }
+            publisher.shared.withLock { $0.stats.republished += unacked.events }
         }
     }
 }

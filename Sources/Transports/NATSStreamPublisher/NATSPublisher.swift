@@ -1,6 +1,5 @@
 import ClusterProtocol
 import ClusterState
-import DequeModule
 import EventSources
 import Foundation
 import Logging
@@ -49,20 +48,11 @@ public final class NATSPublisher<Engine: ServedEngine>: Sendable {
 
     public var stats: NATSPublisherStats { shared.withLock { $0.stats } }
 
-    struct Pending {
-        var subject: String
-        var headers: [NATSHeader]
-        var payload: [UInt8]
-        var ack: Int
-        /// The envelope's time (where a stretch lost with it begins).
-        var at: Timestamp
-    }
-
     /// Runs until cancelled.
     public func run() async {
         let lease = Lease(subject: config.subjects.active, holder: config.instance, lease: config.lease)
         var epoch = Epoch(instance: config.instance)
-        var unacked = Deque<Pending>()
+        var unacked = PublishWindow()
         var nextAck = 0
         var serverIndex = 0
         var failures = 0
@@ -205,7 +195,7 @@ public final class NATSPublisher<Engine: ServedEngine>: Sendable {
     /// The lease went to another publisher: what this one held or had not
     /// seen acknowledged it will never publish, and the other's epoch opens
     /// with its own snapshot: that stretch is lost, said now.
-    func letGo(_ held: inout HeldEnvelopes, _ unacked: inout Deque<Pending>, epoch: inout Epoch) {
+    func letGo(_ held: inout HeldEnvelopes, _ unacked: inout PublishWindow, epoch: inout Epoch) {
         if let lost = Self.stretchLost(held: held, unacked: unacked, epoch: &epoch) {
             recordLoss(lost, to: wallClockNow(), why: "the lease went to another publisher")
         }
@@ -216,12 +206,12 @@ public final class NATSPublisher<Engine: ServedEngine>: Sendable {
 
     /// Everything that went by unpublished (taken out of `epoch`), held, or
     /// not known to be stored: from its earliest, how many (nil: nothing).
-    static func stretchLost(held: HeldEnvelopes, unacked: Deque<Pending>, epoch: inout Epoch) -> (from: Timestamp, events: Int)? {
+    static func stretchLost(held: HeldEnvelopes, unacked: PublishWindow, epoch: inout Epoch) -> (from: Timestamp, events: Int)? {
         var parts: [(from: Timestamp, events: Int)] = []
         if let l = epoch.takeLost() { parts.append(l) }
         if let l = held.lost { parts.append(l) }
         if let since = held.since { parts.append((since, held.count)) }
-        if let first = unacked.first { parts.append((first.at, unacked.count)) }
+        if let first = unacked.first { parts.append((first.at, unacked.events)) }
         guard let from = parts.map(\.from).min() else { return nil }
         return (from, parts.reduce(0) { $0 + $1.events })
     }

@@ -175,18 +175,21 @@ extension NATSSource {
             case .newEpoch(let epoch): throw Restart.toEpoch(epoch, after: shared.withLock { $0.lastStreamSeq } ?? 0)
             case .apply: break
             }
-            let envelope: Envelope
-            do {
-                envelope = try EnvelopeCodec.decode(m.payload)
-            } catch {
-                shared.withLock { s in
-                    s.stats[0].decodeErrors += 1
-                    s.lastStreamSeq = at.streamSeq
+            // One envelope, or a batch of them (StoredBatch): all applied at
+            // this stream position, a bad one counted and skipped alone.
+            let count = m.header(StoredBatch.eventsHeader).map { Int($0) ?? -1 }
+            for decoded in StoredBatch.envelopes(in: m.payload, count: count) {
+                switch decoded {
+                case .success(let envelope):
+                    deliver(envelope, streamSeq: at.streamSeq, endpoint: i)
+                case .failure(let error):
+                    shared.withLock { s in
+                        s.stats[0].decodeErrors += 1
+                        s.lastStreamSeq = at.streamSeq
+                    }
+                    logger.warning("NATS: stream message \(at.streamSeq) is not protocol v1: \(error.message)")
                 }
-                logger.warning("NATS: stream message \(at.streamSeq) is not protocol v1: \(error.message)")
-                continue
             }
-            deliver(envelope, streamSeq: at.streamSeq, endpoint: i)
             let now = clock()
             if now.millis(since: lastStatus) >= 1_000 {
                 lastStatus = now

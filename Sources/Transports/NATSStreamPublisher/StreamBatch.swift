@@ -1,0 +1,35 @@
+import ClusterProtocol
+import NATSStreamSource
+
+/// Consecutive envelopes of one subject gathered into one stored message
+/// (the format is `StoredBatch`'s), within its bounds.
+struct StreamBatch {
+    let subject: String
+    /// The first envelope's id and time.
+    let firstID: String
+    let at: Timestamp
+    private(set) var payload: [UInt8]
+    private(set) var events = 1
+    /// False once an envelope that cannot share a message is in it.
+    private var open: Bool
+
+    init(subject: String, id: String, payload: [UInt8], at: Timestamp) {
+        self.subject = subject
+        firstID = id
+        self.at = at
+        self.payload = payload
+        open = StoredBatch.canJoin(payload)
+    }
+
+    /// Whether an envelope of `subject` can join.
+    func takes(subject: String, payload: [UInt8]) -> Bool {
+        open && subject == self.subject && events < StoredBatch.maxEvents && self.payload.count + 1 + payload.count <= StoredBatch.maxBytes
+            && StoredBatch.canJoin(payload)
+    }
+
+    mutating func add(_ more: [UInt8]) {
+        payload.append(10)
+        payload.append(contentsOf: more)
+        events += 1
+    }
+}
