@@ -25,8 +25,18 @@ public enum ChildProcess {
     /// Starts `argv` (posix_spawn, no fork of this process); its pid. The
     /// child gets no blocked signal and default handlers: the test runner's
     /// threads block some (SIGTERM among them), and a child would inherit
-    /// that mask and outlive every `kill`.
+    /// that mask and outlive every `kill`. It gets none of this process's
+    /// descriptors but the standard three: a test's listening socket
+    /// inherited by a server another test restarts outlives the test's own
+    /// close, and held its port (CI: a restarted Patroni LISTENing on a
+    /// restart test's port, "Address already in use" for 10 s).
     public static func spawn(_ argv: [String]) -> pid_t? {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        // Every descriptor open now (one closed meanwhile is ignored: EBADF).
+        let open = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).compactMap { Int32($0) }
+        for fd in open where fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
@@ -40,7 +50,7 @@ public enum ChildProcess {
         var pid: pid_t = 0
         var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
         defer { for a in cargs { free(a) } }
-        guard posix_spawn(&pid, argv[0], nil, &attr, &cargs, environ) == 0 else { return nil }
+        guard posix_spawn(&pid, argv[0], &actions, &attr, &cargs, environ) == 0 else { return nil }
         return pid
     }
 
