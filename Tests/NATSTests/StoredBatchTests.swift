@@ -76,3 +76,15 @@ import Testing
         #expect(first.takes(subject: "s", payload: Array(big.dropLast(1))))
     }
 }
+
+/// As the publisher asks: whether an envelope can share a message, read
+/// from its bytes (`StoredBatch.canJoin`).
+extension StreamBatch {
+    init(subject: String, id: String, payload: [UInt8], at: Timestamp) {
+        self.init(subject: subject, id: id, payload: payload, at: at, joinable: StoredBatch.canJoin(payload))
+    }
+
+    func takes(subject: String, payload: [UInt8]) -> Bool {
+        takes(subject: subject, payload: payload, joinable: StoredBatch.canJoin(payload))
+    }
+}

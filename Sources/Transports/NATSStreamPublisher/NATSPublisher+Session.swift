@@ -329,12 +329,13 @@ extension NATSPublisher {
                     guard item.isSnapshot else { continue }
                     epoch.awaitingSnapshot = false
                 }
-                if !item.isSnapshot, batch?.takes(subject: item.subject, payload: item.payload) == true {
+                let joinable = !item.isSnapshot && StoredBatch.canJoin(item.payload)
+                if batch?.takes(subject: item.subject, payload: item.payload, joinable: joinable) == true {
                     batch?.add(item.payload)
                     continue
                 }
                 if let b = batch { send(b) }
-                batch = StreamBatch(subject: item.subject, id: item.id, payload: item.payload, at: item.at)
+                batch = StreamBatch(subject: item.subject, id: item.id, payload: item.payload, at: item.at, joinable: joinable)
                 if item.isSnapshot, let b = batch {
                     publisher.shared.withLock { $0.stats.snapshots += 1 }
                     send(b)

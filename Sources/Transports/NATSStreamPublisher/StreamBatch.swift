@@ -13,18 +13,20 @@ struct StreamBatch {
     /// False once an envelope that cannot share a message is in it.
     private var open: Bool
 
-    init(subject: String, id: String, payload: [UInt8], at: Timestamp) {
+    /// `joinable`: `StoredBatch.canJoin(payload)`, asked once per envelope
+    /// by the caller (it reads every byte).
+    init(subject: String, id: String, payload: [UInt8], at: Timestamp, joinable: Bool) {
         self.subject = subject
         firstID = id
         self.at = at
         self.payload = payload
-        open = StoredBatch.canJoin(payload)
+        open = joinable
     }
 
-    /// Whether an envelope of `subject` can join.
-    func takes(subject: String, payload: [UInt8]) -> Bool {
-        open && subject == self.subject && events < StoredBatch.maxEvents && self.payload.count + 1 + payload.count <= StoredBatch.maxBytes
-            && StoredBatch.canJoin(payload)
+    /// Whether an envelope of `subject` (`joinable` as above) can join.
+    func takes(subject: String, payload: [UInt8], joinable: Bool) -> Bool {
+        open && joinable && subject == self.subject && events < StoredBatch.maxEvents
+            && self.payload.count + 1 + payload.count <= StoredBatch.maxBytes
     }
 
     mutating func add(_ more: [UInt8]) {

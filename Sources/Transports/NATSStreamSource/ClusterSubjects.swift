@@ -10,8 +10,9 @@ import NATSClient
 ///     active   clusterdash.<cluster>.active          which gateway publishes (a lock with a TTL)
 ///     status   clusterdash.<cluster>.status          the active publisher's state, once a second (core NATS, not stored)
 ///
-/// Every message carries `Nats-Msg-Id` (the envelope's id), so a publish
-/// repeated after a reconnect is stored once.
+/// Every message carries `Nats-Msg-Id` (the envelope's id, or the first
+/// one's and `+N` for a batch: `StoredBatch`), so a publish repeated after a
+/// reconnect is stored once.
 public struct ClusterSubjects: Sendable, Hashable {
     public let cluster: String
 
