@@ -103,6 +103,11 @@ final class KillRun: Sendable {
         let subjects = try #require(NATSStreamLiveTests.uniqueCluster(tag))
         let servers = LiveNATS.servers
         try #require(servers.count == 3)
+        // A kill begins on a healthy cluster: the servers an earlier case
+        // restarted may still be catching up (seen in CI: a new stream
+        // refused for 15 s, "JetStream system temporarily unavailable").
+        let unsettled = await unsettledServers(within: .seconds(60))
+        try #require(unsettled.isEmpty, "not every NATS server is healthy before the kill: \(unsettled)")
         let core = NATSStreamLiveTests.simCore(rate: rate)
         let truth = await Truth(core: core)
         let driver = NATSStreamLiveTests.drive(core)
@@ -111,9 +116,15 @@ final class KillRun: Sendable {
         config.holdLimit = holdLimit
         // CLUSTERDASH_KILL_LOG=1: the publisher's log on standard output.
         var logger = quietLogger()
-        if ProcessInfo.processInfo.environment["CLUSTERDASH_KILL_LOG"] != nil { logger.logLevel = .info }
+        let verbose = ProcessInfo.processInfo.environment["CLUSTERDASH_KILL_LOG"] != nil
+        if verbose { logger.logLevel = .info }
         let publisher = NATSPublisher(core: core, config: config, logger: logger)
-        let publishing = Task { await publisher.run() }
+        let publishing = Task {
+            // With the log, the publisher's counts twice a second too.
+            let counts = verbose ? Task { await printCounts(of: publisher) } : nil
+            await publisher.run()
+            counts?.cancel()
+        }
         #expect(
             await NATSStreamLiveTests.waitUntil(15) { publisher.stats.active && publisher.stats.snapshots >= 1 }, "\(publisher.stats)")
         let readers = (0..<20).map { k in
@@ -124,6 +135,24 @@ final class KillRun: Sendable {
         try await Task.sleep(for: .seconds(3))
         return KillRun(
             subjects: subjects, core: core, truth: truth, driver: driver, publisher: publisher, publishing: publishing, readers: readers)
+    }
+
+    /// Waits until every server's `/healthz` says ok (JetStream on, every
+    /// stream and consumer current); what those that never did said last.
+    static func unsettledServers(within limit: Duration) async -> [String] {
+        let deadline = ContinuousClock.now + limit
+        while true {
+            var unsettled: [String] = []
+            for n in 1...3 {
+                let answer = "\(LiveNATS.dir)/healthz-n\(n).json"
+                let url = "http://127.0.0.1:\(18_220 + n)/healthz"
+                if ChildProcess.spawnAndWait(["/usr/bin/curl", "-sS", "--fail-with-body", "-m", "2", "-o", answer, url]) != 0 {
+                    unsettled.append("n\(n): \((try? String(contentsOfFile: answer, encoding: .utf8)) ?? "no answer")")
+                }
+            }
+            if unsettled.isEmpty || ContinuousClock.now >= deadline { return unsettled }
+            try? await Task.sleep(for: .milliseconds(250))
+        }
     }
 
     /// Server numbers (1-3, as scripts/nats-up names them) to kill.
@@ -236,6 +265,17 @@ final class KillRun: Sendable {
         await publishing.value
         truth.task.withLock { $0 }?.cancel()
         await NATSStreamLiveTests.deleteStream(subjects)
+    }
+}
+
+/// The publisher's counts, twice a second until cancelled (CLUSTERDASH_KILL_LOG).
+private func printCounts(of publisher: NATSPublisher<SimCluster>) async {
+    while !Task.isCancelled {
+        let s = publisher.stats
+        print(
+            "\(wallClockNow().clockTime) published \(s.published) acknowledged \(s.acknowledged) again \(s.republished) unacknowledged \(s.unacknowledged) held \(s.held) 503s \(s.noResponders) errors \(s.publishErrors) awaiting leader \(s.awaitingStreamLeader) active \(s.active)"
+        )
+        try? await Task.sleep(for: .milliseconds(500))
     }
 }
 

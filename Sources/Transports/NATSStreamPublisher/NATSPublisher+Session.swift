@@ -250,9 +250,16 @@ extension NATSPublisher {
             if epoch.skipped || !epoch.started {
                 await beginEpoch(subscriber: subscriber, unacked: &unacked, epoch: &epoch, held: &held)
             } else {
-                // What was not acknowledged goes again (stored once, by its
-                // id), then what was held, then a snapshot.
-                republish(&unacked, nextAck: &nextAck, box: box)
+                // What an earlier connection left unacknowledged goes again
+                // (stored once, by its id), then what was held, then a
+                // snapshot. What this connection sent is not sent again
+                // when a lapsed lease comes back: it is in flight, and a
+                // refusal or 5 s without an answer sends it again. (Sending
+                // the whole window on every lapse fed a slow stream more
+                // of the same: 42,578 envelopes again for 21,244 in CI.)
+                if let oldest = unacked.first, box.age(of: oldest.ack) == nil {
+                    republish(&unacked, nextAck: &nextAck, box: box)
+                }
                 await publisher.core.sendSnapshot(to: subscriber)
             }
             return true
