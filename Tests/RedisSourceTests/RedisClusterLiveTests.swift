@@ -140,6 +140,42 @@ enum LiveRedisCluster {
         #expect(w.source.statuses.first?.isLive == true)
     }
 
+    @Test("polls a minute apart: a slot handed over by hand is on screen within seconds, woken by the masters' probe")
+    func mastersProbeWakesThePollOnAHandOver() async throws {
+        let w = StateWatcher(source: LiveRedisCluster.source { $0.pollInterval = .seconds(60) })
+        defer { Task { await w.stop() } }
+        // The first poll only: the table and the masters.
+        #expect(await w.until(10) { $0.assignment?.partitions.count == HashSlot.count && $0.primaries.count == 3 })
+        let masters = w.state.primaries.sorted()
+        let from = try #require(masters.first)
+        let to = try #require(masters.last)
+        let ids = Dictionary(
+            uniqueKeysWithValues: try await LiveRedisCluster.nodes(from).map { ($0.address, $0.id) })
+        let (fromID, toID) = (try #require(ids[from]), try #require(ids[to]))
+        // An empty slot of `from`, handed to `to` as a move does (the marks, then SETSLOT NODE).
+        let mine = try #require(w.state.assignment?.partitions.filter { $0.worker == from }.map(\.id))
+        var slot: Int64?
+        for s in mine.reversed() where try await LiveRedisCluster.ask(from, ["CLUSTER", "COUNTKEYSINSLOT", String(s)]).int == 0 {
+            slot = s
+            break
+        }
+        let empty = try #require(slot)
+        func handOver(_ slot: Int64, from: String, fromID: String, to: String, toID: String) async throws {
+            _ = try await LiveRedisCluster.ask(to, ["CLUSTER", "SETSLOT", String(slot), "IMPORTING", fromID])
+            _ = try await LiveRedisCluster.ask(from, ["CLUSTER", "SETSLOT", String(slot), "MIGRATING", toID])
+            for a in [to, from] + masters.filter({ $0 != to && $0 != from }) {
+                _ = try await LiveRedisCluster.ask(a, ["CLUSTER", "SETSLOT", String(slot), "NODE", toID])
+            }
+        }
+        try await handOver(empty, from: from, fromID: fromID, to: to, toID: toID)
+        // The next poll is a minute away: only the probe can bring it now.
+        let seen = await w.until(5) { owner(Int(empty), in: $0) == to }
+        // Given back, whatever the outcome.
+        try await handOver(empty, from: to, fromID: toID, to: from, toID: fromID)
+        #expect(seen, "slot \(empty) on \(to) within 5 s with polls 60 s apart")
+        #expect(await w.until(5) { owner(Int(empty), in: $0) == from }, "and back on \(from)")
+    }
+
     @Test("a tenant of 10,000 keys moved from the connector: progress on the way, every key readable at the target")
     func tenantMoveOfTenThousandKeys() async throws {
         let w = StateWatcher(source: LiveRedisCluster.source { $0.migratePause = .milliseconds(5) })

@@ -13,6 +13,9 @@ public struct RedisClusterConfig: Sendable {
     /// config's name for it, else the first node given.
     public var name: String
     public var pollInterval: Duration = .seconds(1)
+    /// Between polls, each master's own `CLUSTER NODES` alone this often; a
+    /// changed view runs the poll at once (`MasterViewWatch`). Nil: polls only.
+    public var viewProbeInterval: Duration? = .milliseconds(150)
     /// A node that has not answered in this long is missed for this poll
     /// (a stopped one then holds a poll back no longer).
     public var requestTimeout: Duration = .seconds(1)
@@ -76,6 +79,7 @@ public final class RedisClusterSource: EventSource, CommandSink {
         /// Set by `stop`: no new move starts.
         var stopping = false
         var polls = 0
+        var masterViews = MasterViewWatch()
     }
 
     /// A slot move the dashboard shows: one of ours (with its cancel flag)
@@ -116,7 +120,8 @@ public final class RedisClusterSource: EventSource, CommandSink {
     public var knownNodes: Int { shared.withLock { $0.known.count } }
 
     public func start() {
-        driver.start(every: config.pollInterval) { [self] in await pollOnce() }
+        let probe: [@Sendable () async -> Void] = config.viewProbeInterval.map { every in [{ [self] in await probeMasters(every: every) }] } ?? []
+        driver.start(every: config.pollInterval, poll: { [self] in await pollOnce() }, others: probe)
     }
 
     public func stop() async {
@@ -245,8 +250,13 @@ public final class RedisClusterSource: EventSource, CommandSink {
         guard !observation.views.isEmpty else { return }
         await pool.retain(only: Set(config.seeds).union(asked))
         let now = clock()
+        let masters = observation.views.compactMap { address, view in
+            view.first(where: \.isMyself)?.flags.contains("master") == true ? address : nil
+        }
+        let views = Dictionary(uniqueKeysWithValues: masters.map { ($0, observation.views[$0]) })
         let (envelopes, marks, table) = shared.withLock { s -> ([Envelope], [SlotMove], [PartitionAssignment]) in
             s.polls += 1
+            s.masterViews.polled(masters: masters.sorted(), views: views)
             if let v = observation.version { s.version = v }
             observation.version = observation.version ?? s.version
             var seen = Set<String>()
@@ -268,6 +278,30 @@ public final class RedisClusterSource: EventSource, CommandSink {
     }
 
     static func primaries(_ c: PolledCluster?) -> Set<String> { Set(c?.primaries ?? []) }
+
+    /// Every `every`, each master of the last poll asked for its own
+    /// `CLUSTER NODES` alone; a changed view runs the full poll now (a
+    /// slot's new owner or a failover on screen within about one probe, not
+    /// one poll).
+    func probeMasters(every: Duration) async {
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: every) } catch { return }
+            let targets = shared.withLock { $0.masterViews.targets }
+            guard !targets.isEmpty else { continue }
+            let views = await withTaskGroup(of: (String, [ClusterNode]?).self) { group in
+                for address in targets {
+                    group.addTask { [self] in
+                        let text = try? await pool.text(["CLUSTER", "NODES"], at: address)
+                        return (address, text.flatMap { try? ClusterNodes.parse($0) })
+                    }
+                }
+                var out: [String: [ClusterNode]?] = [:]
+                for await (address, view) in group { out[address] = view }
+                return out
+            }
+            if shared.withLock({ $0.masterViews.probed(views) }) { driver.wake() }
+        }
+    }
 
     /// The most nodes asked in one poll.
     static let maxNodes = 1_000
