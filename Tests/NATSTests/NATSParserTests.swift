@@ -68,10 +68,28 @@ import Testing
         #expect(fc.replyTo == "$JS.FC.x.y.z")
     }
 
+    @Test func verbsInAnyCaseTheErrorsTextAndHeadersTrimmed() throws {
+        let ops = try Self.parseAll([
+            Array("ping\r\nMsg a.b 1 3\r\nabc\r\n-ERR  'Authorization Violation' \r\n+ok\r\n".utf8),
+            Array("HMSG c 2 20 23\r\nNATS/1.0\r\nK:\t v \r\n\r\nxyz\r\n".utf8),
+        ])
+        #expect(ops.count == 5)
+        #expect(ops.first == .ping)
+        guard ops.count == 5, case .message(let m) = ops[1], case .message(let h) = ops[4] else {
+            Issue.record("not as sent: \(ops)")
+            return
+        }
+        #expect(m.subject == "a.b" && m.sid == "1" && m.payload == Array("abc".utf8))
+        #expect(ops[2] == .err("Authorization Violation"))
+        #expect(ops[3] == .ok)
+        #expect(h.headers == [NATSHeader("K", "v")])
+        #expect(h.payload == Array("xyz".utf8))
+    }
+
     @Test func garbageIsAnErrorNeverACrashOrAGrowingBuffer() {
         let bad: [String] = [
             "FOO bar\r\n", "MSG a 1\r\n", "MSG a 1 x\r\n", "MSG a 1 -5\r\n", "MSG a 1 3\r\nabcXY", "HMSG a 1 9 3\r\nabc\r\n",
-            "HMSG a 1 3 3\r\nabc\r\n", "MSG a 1 99999999999999999999\r\n",
+            "HMSG a 1 3 3\r\nabc\r\n", "MSG a 1 99999999999999999999\r\n", "MSG a 1 +3\r\nabc\r\n",
         ]
         for text in bad {
             #expect(throws: NATSProtocolError.self, "\(text.debugDescription)") { _ = try Self.parseAll([Array(text.utf8)]) }
@@ -125,5 +143,12 @@ import Testing
         #expect(long?.consumerSeq == 17)
         #expect(DeliveryInfo(replySubject: "_INBOX.x.1") == nil)
         #expect(DeliveryInfo(replySubject: "$JS.ACK.s.c.1.x.17.1.5") == nil)
+        // Read as bytes: no sign, nothing past UInt64, no empty token, the prefix exact.
+        #expect(DeliveryInfo(replySubject: "$JS.ACK.s.c.1.+1042.17.1.5") == nil)
+        #expect(DeliveryInfo(replySubject: "$JS.ACK.s.c.1.18446744073709551616.17.1.5") == nil)
+        #expect(DeliveryInfo(replySubject: "$JS.ACK.s.c.1.18446744073709551615.17.1.5")?.streamSeq == UInt64.max)
+        #expect(DeliveryInfo(replySubject: "$JS.ACK.s.c.1..17.1.5") == nil)
+        #expect(DeliveryInfo(replySubject: "$JS.ACX.s.c.1.1042.17.1.5") == nil)
+        #expect(DeliveryInfo(replySubject: "$JS.ACK.s.c.1.1042.17.1") == nil)
     }
 }

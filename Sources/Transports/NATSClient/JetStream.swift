@@ -175,13 +175,56 @@ public struct DeliveryInfo: Sendable, Equatable {
     public var consumerSeq: UInt64
     public var pending: UInt64
 
+    /// `$JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<ts>.<pending>`,
+    /// or with `<domain>.<account hash>` before the stream and a token after
+    /// (read as bytes: it comes with every message a reader gets).
     public init?(replySubject: String) {
-        let t = replySubject.split(separator: ".", omittingEmptySubsequences: false)
-        guard t.count >= 9, t[0] == "$JS", t[1] == "ACK" else { return nil }
-        let base = t.count == 9 ? 2 : 4
-        guard t.count >= base + 7, let s = UInt64(t[base + 3]), let c = UInt64(t[base + 4]), let p = UInt64(t[base + 6]) else { return nil }
+        var subject = replySubject
+        guard let (s, c, p) = subject.withUTF8({ Self.sequences(in: $0) }) else { return nil }
         streamSeq = s
         consumerSeq = c
         pending = p
+    }
+
+    static func sequences(in bytes: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64, UInt64)? {
+        let dot = UInt8(ascii: ".")
+        let tokens = bytes.count { $0 == dot } + 1
+        guard tokens >= 9 else { return nil }
+        let base = tokens == 9 ? 2 : 4
+        guard tokens >= base + 7 else { return nil }
+        var stream: UInt64?
+        var consumer: UInt64?
+        var pending: UInt64?
+        var k = 0
+        var start = 0
+        for i in 0...bytes.count where i == bytes.count || bytes[i] == dot {
+            let token = UnsafeBufferPointer(rebasing: bytes[start..<i])
+            switch k {
+            case 0: guard token.elementsEqual("$JS".utf8) else { return nil }
+            case 1: guard token.elementsEqual("ACK".utf8) else { return nil }
+            case base + 3: stream = number(token)
+            case base + 4: consumer = number(token)
+            case base + 6: pending = number(token)
+            default: break
+            }
+            k += 1
+            start = i + 1
+        }
+        guard let stream, let consumer, let pending else { return nil }
+        return (stream, consumer, pending)
+    }
+
+    /// Decimal digits only, within UInt64.
+    static func number(_ digits: UnsafeBufferPointer<UInt8>) -> UInt64? {
+        guard !digits.isEmpty else { return nil }
+        var n: UInt64 = 0
+        for d in digits {
+            guard d >= 48, d <= 57 else { return nil }
+            let (times, o1) = n.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times.addingReportingOverflow(UInt64(d - 48))
+            guard !o1, !o2 else { return nil }
+            n = sum
+        }
+        return n
     }
 }

@@ -16,7 +16,6 @@ protocol NATSTransport: Sendable {
 /// the connection (a reconnect resumes; memory never grows).
 public final class NATSConnection: Sendable {
     struct State {
-        var subscriptions: [String: AsyncStream<NATSMessage>.Continuation] = [:]
         var nextSID = 1
         var pongs: [CheckedContinuation<Void, any Error>] = []
         var requests: [String: CheckedContinuation<NATSMessage, any Error>] = [:]
@@ -28,6 +27,7 @@ public final class NATSConnection: Sendable {
     }
 
     private let transport: any NATSTransport
+    private let inbound: NATSInbound
     private let state = Mutex(State())
     private let reader = Mutex<Task<Void, Never>?>(nil)
     public let address: NATSAddress
@@ -35,8 +35,12 @@ public final class NATSConnection: Sendable {
     public let inbox: String
     public let subscriptionBuffer: Int
 
-    init(transport: any NATSTransport, address: NATSAddress, subscriptionBuffer: Int) {
+    /// The sid of the inbox subscription (request replies go to the reader).
+    static let inboxSID = "inbox"
+
+    init(transport: any NATSTransport, inbound: NATSInbound, address: NATSAddress, subscriptionBuffer: Int) {
         self.transport = transport
+        self.inbound = inbound
         self.address = address
         self.subscriptionBuffer = subscriptionBuffer
         inbox = "_INBOX.\(NATSConnection.randomToken())"
@@ -55,13 +59,14 @@ public final class NATSConnection: Sendable {
     ) async throws -> NATSConnection {
         let (ops, sink) = AsyncStream<NATSServerOp>.makeStream(bufferingPolicy: .bufferingOldest(subscriptionBuffer))
         let closed = ClosedReason()
+        let inbound = NATSInbound(ops: sink, closed: closed, subscriptionBuffer: subscriptionBuffer)
         let transport: any NATSTransport
         if address.webSocket {
-            transport = try await NATSWebSocketTransport.connect(address, ops: sink, closed: closed, timeout: timeout, logger: logger)
+            transport = try await NATSWebSocketTransport.connect(address, inbound: inbound, timeout: timeout, logger: logger)
         } else {
-            transport = try await NATSTCPTransport.connect(address, ops: sink, closed: closed, timeout: timeout)
+            transport = try await NATSTCPTransport.connect(address, inbound: inbound, timeout: timeout)
         }
-        let connection = NATSConnection(transport: transport, address: address, subscriptionBuffer: subscriptionBuffer)
+        let connection = NATSConnection(transport: transport, inbound: inbound, address: address, subscriptionBuffer: subscriptionBuffer)
         connection.startReading(ops, closed: closed)
         do {
             _ = try await connection.withTimeout(timeout, what: "INFO") {
@@ -144,17 +149,12 @@ public final class NATSConnection: Sendable {
     /// Subscribes; the stream ends when the connection does or on `unsubscribe`.
     public func subscribe(_ subject: String, queue: String? = nil) -> Subscription {
         let (stream, continuation) = AsyncStream<NATSMessage>.makeStream(bufferingPolicy: .bufferingOldest(subscriptionBuffer))
-        let sid: String? = state.withLock { s in
-            if s.closedReason != nil { return nil }
-            let sid = String(s.nextSID)
-            s.nextSID += 1
-            s.subscriptions[sid] = continuation
-            return sid
+        let sid: String = state.withLock { s in
+            defer { s.nextSID += 1 }
+            return String(s.nextSID)
         }
-        guard let sid else {
-            continuation.finish()
-            return Subscription(sid: "0", messages: stream)
-        }
+        // Added only while the connection lives (else the stream ends now).
+        guard inbound.add(sid, continuation) else { return Subscription(sid: "0", messages: stream) }
         var out = ByteBuffer()
         NATSClientOps.sub(subject: subject, queue: queue, sid: sid, into: &out)
         transport.write(out)
@@ -162,8 +162,7 @@ public final class NATSConnection: Sendable {
     }
 
     public func unsubscribe(_ sid: String) {
-        let c = state.withLock { $0.subscriptions.removeValue(forKey: sid) }
-        c?.finish()
+        inbound.remove(sid)
         var out = ByteBuffer()
         NATSClientOps.unsub(sid: sid, into: &out)
         transport.write(out)
@@ -231,12 +230,12 @@ public final class NATSConnection: Sendable {
     private func ensureInbox() {
         let needed = inboxSID.withLock { sid -> Bool in
             if sid != nil { return false }
-            sid = "inbox"
+            sid = Self.inboxSID
             return true
         }
         guard needed else { return }
         var out = ByteBuffer()
-        NATSClientOps.sub(subject: "\(inbox).*", queue: nil, sid: "inbox", into: &out)
+        NATSClientOps.sub(subject: "\(inbox).*", queue: nil, sid: Self.inboxSID, into: &out)
         transport.write(out)
     }
 
@@ -265,17 +264,11 @@ public final class NATSConnection: Sendable {
                 case .err(let text):
                     state.withLock { $0.lastError = text }
                 case .message(let m):
-                    if m.sid == "inbox" {
-                        let token = m.subject.split(separator: ".").last.map(String.init) ?? ""
-                        let c = state.withLock { $0.requests.removeValue(forKey: token) }
-                        c?.resume(returning: m)
-                        continue
-                    }
-                    let c = state.withLock { $0.subscriptions[m.sid] }
-                    if let c, case .dropped = c.yield(m) {
-                        closed.set("a subscription fell \(subscriptionBuffer) messages behind")
-                        transport.close()
-                    }
+                    // Only request replies come here (NATSInbound gives
+                    // every subscription its messages directly).
+                    let token = m.subject.split(separator: ".").last.map(String.init) ?? ""
+                    let c = state.withLock { $0.requests.removeValue(forKey: token) }
+                    c?.resume(returning: m)
                 }
             }
             // The stream ended: the connection is gone.
@@ -283,13 +276,12 @@ public final class NATSConnection: Sendable {
             let s = state.withLock { s -> State in
                 s.closedReason = why
                 let copy = s
-                s.subscriptions = [:]
                 s.pongs = []
                 s.requests = [:]
                 s.infoWaiter = nil
                 return copy
             }
-            for c in s.subscriptions.values { c.finish() }
+            inbound.endAll()
             for c in s.pongs { c.resume(throwing: NATSError.closed(why)) }
             for c in s.requests.values { c.resume(throwing: NATSError.closed(why)) }
             s.infoWaiter?.resume(throwing: NATSError.closed(why))

@@ -15,9 +15,7 @@ final class ClosedReason: Sendable {
 struct NATSTCPTransport: NATSTransport {
     let channel: any Channel
 
-    static func connect(_ address: NATSAddress, ops: AsyncStream<NATSServerOp>.Continuation, closed: ClosedReason, timeout: Duration) async throws
-        -> NATSTCPTransport
-    {
+    static func connect(_ address: NATSAddress, inbound: NATSInbound, timeout: Duration) async throws -> NATSTCPTransport {
         let millis = Int64(timeout.components.seconds * 1_000 + timeout.components.attoseconds / 1_000_000_000_000_000)
         do {
             let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -26,14 +24,14 @@ struct NATSTCPTransport: NATSTransport {
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(NATSDecoder()))
-                        try channel.pipeline.syncOperations.addHandler(OpForwarder(ops: ops, closed: closed))
+                        try channel.pipeline.syncOperations.addHandler(OpForwarder(inbound: inbound))
                     }
                 }
                 .connect(host: address.host, port: address.port)
                 .get()
             return NATSTCPTransport(channel: channel)
         } catch {
-            ops.finish()
+            inbound.finish()
             throw NATSError.closed(NATSConnectErrors.describe(error))
         }
     }
@@ -42,26 +40,20 @@ struct NATSTCPTransport: NATSTransport {
     func close() { channel.close(promise: nil) }
 }
 
-/// Hands decoded operations to the connection's reader.
+/// Hands decoded operations to the connection (`NATSInbound`).
 final class OpForwarder: ChannelInboundHandler, Sendable {
     typealias InboundIn = NATSServerOp
-    let ops: AsyncStream<NATSServerOp>.Continuation
-    let closed: ClosedReason
+    let inbound: NATSInbound
+    var closed: ClosedReason { inbound.closed }
 
-    init(ops: AsyncStream<NATSServerOp>.Continuation, closed: ClosedReason) {
-        self.ops = ops
-        self.closed = closed
-    }
+    init(inbound: NATSInbound) { self.inbound = inbound }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .dropped = ops.yield(unwrapInboundIn(data)) {
-            closed.set("the reader fell behind")
-            context.close(promise: nil)
-        }
+        if !inbound.take(unwrapInboundIn(data)) { context.close(promise: nil) }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        ops.finish()
+        inbound.finish()
         context.fireChannelInactive()
     }
 

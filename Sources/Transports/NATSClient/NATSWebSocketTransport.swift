@@ -12,7 +12,7 @@ struct NATSWebSocketTransport: NATSTransport {
     let task: Task<Void, Never>
 
     static func connect(
-        _ address: NATSAddress, ops: AsyncStream<NATSServerOp>.Continuation, closed: ClosedReason, timeout: Duration, logger: Logger
+        _ address: NATSAddress, inbound: NATSInbound, timeout: Duration, logger: Logger
     ) async throws -> NATSWebSocketTransport {
         let (stream, outgoing) = AsyncStream<ByteBuffer>.makeStream()
         let opened = Opened()
@@ -20,7 +20,7 @@ struct NATSWebSocketTransport: NATSTransport {
         let config = WebSocketClientConfiguration(maxFrameSize: 16 << 20)
         let task = Task {
             do {
-                try await WebSocketClient.connect(url: url, configuration: config, logger: logger) { inbound, outbound, _ in
+                try await WebSocketClient.connect(url: url, configuration: config, logger: logger) { frames, outbound, _ in
                     opened.set(.success(()))
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         group.addTask {
@@ -30,18 +30,15 @@ struct NATSWebSocketTransport: NATSTransport {
                         group.addTask {
                             let parser = NATSParser()
                             var buffer = ByteBuffer()
-                            for try await frame in inbound {
+                            for try await frame in frames {
                                 var data = frame.data
                                 buffer.writeBuffer(&data)
                                 do {
                                     while let op = try parser.parse(&buffer) {
-                                        if case .dropped = ops.yield(op) {
-                                            closed.set("the reader fell behind")
-                                            return
-                                        }
+                                        if !inbound.take(op) { return }
                                     }
                                 } catch {
-                                    closed.set("answered garbage (\(error))")
+                                    inbound.closed.set("answered garbage (\(error))")
                                     return
                                 }
                                 buffer.discardReadBytes()
@@ -53,11 +50,11 @@ struct NATSWebSocketTransport: NATSTransport {
                 }
                 opened.set(.failure(NATSError.closed("closed before the WebSocket upgrade")))
             } catch {
-                closed.set(NATSConnectErrors.describe(error))
+                inbound.closed.set(NATSConnectErrors.describe(error))
                 opened.set(.failure(NATSError.closed(NATSConnectErrors.describe(error))))
             }
             outgoing.finish()
-            ops.finish()
+            inbound.finish()
         }
         let deadline = ContinuousClock.now.advanced(by: timeout)
         while true {

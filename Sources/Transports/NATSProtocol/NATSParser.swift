@@ -87,41 +87,43 @@ public struct NATSParser: Sendable {
         guard lineLength <= maxControlLine else { throw NATSProtocolError("a control line longer than \(maxControlLine) bytes") }
         let line = buffer.getBytes(at: start, length: lineLength) ?? []
         let afterLine = lineEnd + 2
-        let (verb, rest) = Self.verb(line)
-        switch verb {
-        case "PING":
+        let (word, rest) = Self.verb(line)
+        let kind = Verb(word)
+        switch kind {
+        case .ping:
             buffer.moveReaderIndex(to: afterLine)
             return .ping
-        case "PONG":
+        case .pong:
             buffer.moveReaderIndex(to: afterLine)
             return .pong
-        case "+OK":
+        case .ok:
             buffer.moveReaderIndex(to: afterLine)
             return .ok
-        case "-ERR":
+        case .err:
             buffer.moveReaderIndex(to: afterLine)
-            var text = Self.text(rest).trimmingSpaces
-            if text.hasPrefix("'"), text.hasSuffix("'"), text.count >= 2 { text = String(text.dropFirst().dropLast()) }
-            return .err(text)
-        case "INFO":
+            var text = Self.trimmed(rest)
+            if text.count >= 2, text.first == 39, text.last == 39 { text = text.dropFirst().dropLast() }
+            return .err(Self.text(text))
+        case .info:
             buffer.moveReaderIndex(to: afterLine)
-            return .info(Self.text(rest).trimmingSpaces)
-        case "MSG", "HMSG":
+            return .info(Self.text(Self.trimmed(rest)))
+        case .msg, .hmsg:
+            let verb = Self.text(word)
             let args = Self.fields(rest)
-            let withHeaders = verb == "HMSG"
+            let withHeaders = kind == .hmsg
             let counts = withHeaders ? 2 : 1
             guard args.count == 2 + counts || args.count == 3 + counts else {
                 throw NATSProtocolError("\(verb) with \(args.count) fields")
             }
-            let subject = args[0]
-            let sid = args[1]
-            let replyTo = args.count == 3 + counts ? args[2] : nil
-            guard let total = Int(args[args.count - 1]), total >= 0, total <= maxPayload else {
-                throw NATSProtocolError("\(verb) with a size that is not 0...\(maxPayload): \(args[args.count - 1].prefix(20))")
+            let subject = Self.text(args[0])
+            let sid = Self.text(args[1])
+            let replyTo = args.count == 3 + counts ? Self.text(args[2]) : nil
+            guard let total = Self.size(args[args.count - 1]), total <= maxPayload else {
+                throw NATSProtocolError("\(verb) with a size that is not 0...\(maxPayload): \(Self.text(args[args.count - 1].prefix(20)))")
             }
             var headerBytes = 0
             if withHeaders {
-                guard let h = Int(args[args.count - 2]), h >= 0, h <= total else {
+                guard let h = Self.size(args[args.count - 2]), h <= total else {
                     throw NATSProtocolError("HMSG with a header size that is not 0...\(total)")
                 }
                 headerBytes = h
@@ -138,9 +140,54 @@ public struct NATSParser: Sendable {
             message.payload = buffer.getBytes(at: afterLine + headerBytes, length: total - headerBytes) ?? []
             buffer.moveReaderIndex(to: afterLine + total + 2)
             return .message(message)
-        default:
-            throw NATSProtocolError("unknown operation \(String(decoding: verb.utf8.prefix(16), as: UTF8.self))")
+        case nil:
+            throw NATSProtocolError("unknown operation \(Self.text(word.prefix(16)))")
         }
+    }
+
+    /// The operations a server sends, by their word (any case).
+    enum Verb {
+        case ping, pong, ok, err, info, msg, hmsg
+
+        init?(_ word: ArraySlice<UInt8>) {
+            for (verb, name) in Self.names where NATSParser.equalsUppercased(word, name) {
+                self = verb
+                return
+            }
+            return nil
+        }
+
+        // MSG first: it is nearly every operation.
+        static let names: [(Verb, [UInt8])] = [
+            (.msg, Array("MSG".utf8)), (.hmsg, Array("HMSG".utf8)), (.ping, Array("PING".utf8)), (.pong, Array("PONG".utf8)),
+            (.ok, Array("+OK".utf8)), (.err, Array("-ERR".utf8)), (.info, Array("INFO".utf8)),
+        ]
+    }
+
+    /// Whether `word`, its ASCII letters uppercased, is `upper`.
+    static func equalsUppercased(_ word: ArraySlice<UInt8>, _ upper: [UInt8]) -> Bool {
+        guard word.count == upper.count else { return false }
+        for (c, u) in zip(word, upper) where (c >= 97 && c <= 122 ? c - 32 : c) != u { return false }
+        return true
+    }
+
+    /// A size field: decimal digits only (at most 18: within Int).
+    static func size(_ digits: ArraySlice<UInt8>) -> Int? {
+        guard !digits.isEmpty, digits.count <= 18 else { return nil }
+        var n = 0
+        for d in digits {
+            guard d >= 48, d <= 57 else { return nil }
+            n = n * 10 + Int(d - 48)
+        }
+        return n
+    }
+
+    /// Without the spaces and tabs at either end.
+    static func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        var t = bytes
+        while let f = t.first, f == 32 || f == 9 { t = t.dropFirst() }
+        while let l = t.last, l == 32 || l == 9 { t = t.dropLast() }
+        return t
     }
 
     // MARK: Pieces
@@ -159,17 +206,18 @@ public struct NATSParser: Sendable {
         }
     }
 
-    static func verb(_ line: [UInt8]) -> (String, ArraySlice<UInt8>) {
+    /// The operation's word (as sent) and the rest of the line.
+    static func verb(_ line: [UInt8]) -> (ArraySlice<UInt8>, ArraySlice<UInt8>) {
         var i = 0
         while i < line.count, line[i] != 32, line[i] != 9 { i += 1 }
-        return (String(decoding: line[0..<i], as: UTF8.self).uppercased(), line[i...])
+        return (line[0..<i], line[i...])
     }
 
     static func text(_ bytes: ArraySlice<UInt8>) -> String { String(decoding: bytes, as: UTF8.self) }
 
     /// Fields split on runs of spaces and tabs (a server's MSG line can hold two spaces).
-    static func fields(_ bytes: ArraySlice<UInt8>) -> [String] {
-        bytes.split(whereSeparator: { $0 == 32 || $0 == 9 }).map { String(decoding: $0, as: UTF8.self) }
+    static func fields(_ bytes: ArraySlice<UInt8>) -> [ArraySlice<UInt8>] {
+        bytes.split(whereSeparator: { $0 == 32 || $0 == 9 })
     }
 
     /// `NATS/1.0[ status[ text]]\r\n` then `Name: value\r\n` lines, then `\r\n`
@@ -198,22 +246,13 @@ public struct NATSParser: Sendable {
         }
         for line in lines.dropFirst() where !line.isEmpty {
             guard let colon = line.firstIndex(of: 58) else { continue }
-            let name = String(decoding: line[..<colon], as: UTF8.self).trimmingSpaces
-            let value = String(decoding: line[(colon + 1)...], as: UTF8.self).trimmingSpaces
+            let name = text(trimmed(line[..<colon]))
+            let value = text(trimmed(line[(colon + 1)...]))
             message.headers.append(NATSHeader(name, value))
         }
     }
 
     static let natsSlash: [UInt8] = Array("NATS/".utf8)
-}
-
-extension String {
-    var trimmingSpaces: String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
-        return String(s)
-    }
 }
 
 /// The parser in a channel pipeline (the TCP transport).
