@@ -205,13 +205,12 @@ extension NATSPublisher {
                     }
                     do {
                         let a = try JetStream.pubAck(m.payload)
-                        let events = box.events(of: n)
                         // The session waits for room in the window: wake it.
                         if box.acknowledged(n) { await publisher.core.nudge(subscriber) }
-                        publisher.shared.withLock { s in
-                            s.stats.acknowledged += events
-                            if a.duplicate { s.stats.duplicates += 1 }
-                        }
+                        // (Counted as acknowledged when it leaves the window:
+                        // an answer that came as the connection ended is
+                        // published again and counted once.)
+                        if a.duplicate { publisher.shared.withLock { $0.stats.duplicates += 1 } }
                     } catch {
                         // Not stored ("JetStream system temporarily
                         // unavailable" while a leader is elected): it stays
@@ -296,8 +295,11 @@ extension NATSPublisher {
         /// Acknowledged ones leave the window; the reason to reconnect when
         /// the oldest has waited 5 s.
         func dropAcknowledged(_ unacked: inout PublishWindow, box: AckBox, patient: Bool) -> String? {
-            unacked.dropAcknowledged(box)
-            publisher.shared.withLock { $0.stats.unacknowledged = unacked.events }
+            let stored = unacked.dropAcknowledged(box)
+            publisher.shared.withLock { s in
+                s.stats.acknowledged += stored
+                s.stats.unacknowledged = unacked.events
+            }
             // While the stream has no leader, no acknowledgement is expected.
             if !patient, let oldest = unacked.first, let age = box.age(of: oldest.ack), age > .seconds(5) {
                 return "no acknowledgement for 5 s"
@@ -319,7 +321,7 @@ extension NATSPublisher {
                 let p = PendingPublish(
                     subject: b.subject, headers: StoredBatch.headers(firstID: b.firstID, events: b.events, epoch: epoch.id), payload: b.payload,
                     ack: nextAck, at: b.at, events: b.events)
-                box.sent(nextAck, events: b.events)
+                box.sent(nextAck)
                 unacked.append(p)
                 out.append((p.subject, "\(connection.inbox).ack.\(p.ack)", p.headers, p.payload))
                 events += b.events

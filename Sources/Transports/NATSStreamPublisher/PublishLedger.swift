@@ -4,20 +4,17 @@ import Synchronization
 
 /// Publishes sent and acknowledged, by their ack number (one session's).
 final class AckBox: Sendable {
-    private let state = Mutex<(sent: [Int: (at: ContinuousClock.Instant, events: Int)], acked: Set<Int>, roomWanted: Bool)>(([:], [], false))
+    private let state = Mutex<(sent: [Int: ContinuousClock.Instant], acked: Set<Int>, roomWanted: Bool)>(([:], [], false))
     /// The clock a publish's wait is read on (a test moves it by hand).
     let now: @Sendable () -> ContinuousClock.Instant
 
     init(now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) { self.now = now }
 
-    /// `n` was published, a message of `events` envelopes.
-    func sent(_ n: Int, events: Int = 1) {
+    /// `n` was published.
+    func sent(_ n: Int) {
         let at = now()
-        state.withLock { $0.sent[n] = (at, events) }
+        state.withLock { $0.sent[n] = at }
     }
-
-    /// The envelopes `n` carries (0: not sent in this session, or forgotten).
-    func events(of n: Int) -> Int { state.withLock { $0.sent[n]?.events ?? 0 } }
     /// True when the publisher waits for room in its window (and will be
     /// woken now).
     @discardableResult
@@ -52,7 +49,7 @@ final class AckBox: Sendable {
     /// How long `n` has waited; nil when it was not sent in this session.
     func age(of n: Int) -> Duration? {
         let at = now()
-        return state.withLock { s in s.sent[n].map { at - $0.at } }
+        return state.withLock { s in s.sent[n].map { at - $0 } }
     }
 }
 

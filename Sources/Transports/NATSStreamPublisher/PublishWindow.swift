@@ -35,12 +35,16 @@ struct PublishWindow {
         events += m.events
     }
 
-    /// The acknowledged ones at the front leave.
-    mutating func dropAcknowledged(_ box: AckBox) {
+    /// The acknowledged ones at the front leave; the envelopes they carried.
+    @discardableResult
+    mutating func dropAcknowledged(_ box: AckBox) -> Int {
+        var dropped = 0
         while let first = messages.first, box.take(first.ack) {
             messages.removeFirst()
             events -= first.events
+            dropped += first.events
         }
+        return dropped
     }
 
     mutating func removeAll() {
@@ -54,7 +58,7 @@ struct PublishWindow {
             box.forget(messages[i].ack)
             next += 1
             messages[i].ack = next
-            box.sent(next, events: messages[i].events)
+            box.sent(next)
         }
     }
 }

@@ -28,6 +28,8 @@ public final class RESPConnection: Sendable {
         /// nil: only read the next value.
         var command: [[UInt8]]?
         var reply: CheckedContinuation<RESPValue, any Error>
+        /// Answered or timed out, whichever came first.
+        var outcome: ReplyOutcome
     }
 
     private let channel: any Channel
@@ -48,6 +50,8 @@ public final class RESPConnection: Sendable {
                         if let command = request.command { try await outbound.write(command) }
                         guard let value = try await values.next() else { throw RESPConnectionError.closed }
                         pending = nil
+                        // Answered: its timer, however late it runs, closes nothing.
+                        _ = request.outcome.answer()
                         request.reply.resume(returning: value)
                     }
                 }
@@ -115,28 +119,44 @@ public final class RESPConnection: Sendable {
 
     private func exchange(_ command: [[UInt8]]?, timeout: Duration, what: String) async throws -> RESPValue {
         let channel = self.channel
-        let fired = TimerFlag()
+        let outcome = ReplyOutcome()
+        // A timer that wakes after the answer came (a busy machine runs it
+        // late, before the cancel below) must not close the connection: the
+        // next command would fail with "closed by the server" (seen on 2
+        // loaded cores: a slot move refused, "17002 is unreachable").
         let timer = Task {
             try await Task.sleep(for: timeout)
-            fired.set()
-            channel.close(promise: nil)
+            if outcome.expire() { channel.close(promise: nil) }
         }
         defer { timer.cancel() }
         do {
             return try await withCheckedThrowingContinuation { reply in
-                if case .terminated = requests.yield(Request(command: command, reply: reply)) {
+                if case .terminated = requests.yield(Request(command: command, reply: reply, outcome: outcome)) {
                     reply.resume(throwing: RESPConnectionError.closed)
                 }
             }
         } catch {
-            throw fired.isSet ? RESPConnectionError.timedOut(what) : error
+            throw outcome.expired ? RESPConnectionError.timedOut(what) : error
         }
     }
 }
 
-/// Whether a timer went off.
-final class TimerFlag: Sendable {
-    private let value = Atomic<Bool>(false)
-    func set() { value.store(true, ordering: .relaxed) }
-    var isSet: Bool { value.load(ordering: .relaxed) }
+/// A command's race between its answer and its timeout: the first wins.
+final class ReplyOutcome: Sendable {
+    private static let pending = 0
+    private static let answered = 1
+    private static let timedOut = 2
+    private let state = Atomic<Int>(ReplyOutcome.pending)
+
+    /// The answer came; false when the timeout had already won.
+    func answer() -> Bool {
+        state.compareExchange(expected: Self.pending, desired: Self.answered, ordering: .acquiringAndReleasing).exchanged
+    }
+
+    /// The timeout came; false when the answer had already won.
+    func expire() -> Bool {
+        state.compareExchange(expected: Self.pending, desired: Self.timedOut, ordering: .acquiringAndReleasing).exchanged
+    }
+
+    var expired: Bool { state.load(ordering: .acquiring) == Self.timedOut }
 }
