@@ -50,9 +50,15 @@ public final class RESPConnection: Sendable {
                         if let command = request.command { try await outbound.write(command) }
                         guard let value = try await values.next() else { throw RESPConnectionError.closed }
                         pending = nil
-                        // Answered: its timer, however late it runs, closes nothing.
-                        _ = request.outcome.answer()
-                        request.reply.resume(returning: value)
+                        // Answered in time: its timer, however late it runs,
+                        // closes nothing. Answered as the timer fired (it
+                        // closes the connection): a timeout, not a success
+                        // followed by "closed" for the next command.
+                        if request.outcome.answer() {
+                            request.reply.resume(returning: value)
+                        } else {
+                            request.reply.resume(throwing: RESPConnectionError.closed)
+                        }
                     }
                 }
             } catch let error as RESPError {
