@@ -65,6 +65,7 @@ public struct NATSPublisherStats: Sendable, Equatable {
     public var published = 0
     /// Stored messages they went in (consecutive envelopes share one).
     public var messages = 0
+    /// Envelopes JetStream acknowledged, each once (counted as it leaves the window).
     public var acknowledged = 0
     public var duplicates = 0
     public var republished = 0
