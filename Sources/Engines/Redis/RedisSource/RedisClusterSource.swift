@@ -150,7 +150,12 @@ public final class RedisClusterSource: EventSource, CommandSink {
 
     func wake() { driver.wake() }
 
-    func push(_ envelopes: [Envelope]) {
+    /// Queues envelopes just stamped; called under the `shared` lock that
+    /// stamped them, so that a poll's envelopes and a command's never
+    /// overtake each other on the way to the queue (a reader would see a
+    /// gap, then a stale seq: seen once the masters' probe ran polls
+    /// during a move).
+    private func push(_ envelopes: [Envelope]) {
         let now = clock()
         for e in envelopes { _ = queue.push(Received(envelope: e, endpoint: 0, receivedAt: now)) }
     }
@@ -159,8 +164,7 @@ public final class RedisClusterSource: EventSource, CommandSink {
     func emit(_ events: [Event], correlation: String? = nil) {
         guard !events.isEmpty else { return }
         let now = clock()
-        let envelopes = shared.withLock { s in events.map { s.differ.stamp($0, at: now, correlationID: correlation) } }
-        push(envelopes)
+        shared.withLock { s in push(events.map { s.differ.stamp($0, at: now, correlationID: correlation) }) }
     }
 
     // MARK: The poll
@@ -254,7 +258,7 @@ public final class RedisClusterSource: EventSource, CommandSink {
             view.first(where: \.isMyself)?.flags.contains("master") == true ? address : nil
         }
         let views = Dictionary(uniqueKeysWithValues: masters.map { ($0, observation.views[$0]) })
-        let (envelopes, marks, table) = shared.withLock { s -> ([Envelope], [SlotMove], [PartitionAssignment]) in
+        let (marks, table) = shared.withLock { s -> ([SlotMove], [PartitionAssignment]) in
             s.polls += 1
             s.masterViews.polled(masters: masters.sorted(), views: views)
             if let v = observation.version { s.version = v }
@@ -269,11 +273,10 @@ public final class RedisClusterSource: EventSource, CommandSink {
             polled.causeHint = s.causeHint?.text
             polled.migrations = s.moves.values.map(\.info).filter { $0.state == .inProgress }
             let before = Self.primaries(s.differ.lastPoll)
-            let out = s.differ.diff(polled, at: now)
+            push(s.differ.diff(polled, at: now))
             if s.causeHint != nil, Self.primaries(polled) != before, !before.isEmpty { s.causeHint = nil }
-            return (out, marks, polled.assignment?.partitions ?? [])
+            return (marks, polled.assignment?.partitions ?? [])
         }
-        push(envelopes)
         await followMarks(marks, table: table)
     }
 

@@ -94,8 +94,13 @@ public final class RedisSentinelSource: EventSource, CommandSink {
     func emit(_ events: [Event], correlation: String? = nil) {
         guard !events.isEmpty else { return }
         let now = clock()
-        let envelopes = shared.withLock { s in events.map { s.differ.stamp($0, at: now, correlationID: correlation) } }
-        for e in envelopes { _ = queue.push(Received(envelope: e, endpoint: 0, receivedAt: now)) }
+        // Queued under the lock that stamped them: a poll's envelopes and
+        // these never overtake each other (a reader would see a gap).
+        shared.withLock { s in
+            for e in events {
+                _ = queue.push(Received(envelope: s.differ.stamp(e, at: now, correlationID: correlation), endpoint: 0, receivedAt: now))
+            }
+        }
     }
 
     // MARK: The poll
@@ -150,7 +155,7 @@ public final class RedisSentinelSource: EventSource, CommandSink {
                 o.version = RedisInfo(server)["redis_version"]
             }
         }
-        let envelopes = shared.withLock { s -> [Envelope] in
+        shared.withLock { s in
             if let v = o.version { s.version = v }
             o.version = s.version
             o.pushLive = !s.pushing.isEmpty
@@ -158,11 +163,10 @@ public final class RedisSentinelSource: EventSource, CommandSink {
             var polled = s.mapper.cluster(o)
             polled.causeHint = s.causeHint?.text
             let before = s.differ.lastPoll?.primaries
-            let out = s.differ.diff(polled, at: now)
+            // Queued under the lock that stamped them (see `emit`).
+            for e in s.differ.diff(polled, at: now) { _ = queue.push(Received(envelope: e, endpoint: 0, receivedAt: now)) }
             if s.causeHint != nil, let before, !before.isEmpty, polled.primaries != before, !polled.primaries.isEmpty { s.causeHint = nil }
-            return out
         }
-        for e in envelopes { _ = queue.push(Received(envelope: e, endpoint: 0, receivedAt: now)) }
     }
 
     struct SentinelFailure: Error {
