@@ -55,13 +55,14 @@ extension PatroniSource {
             body = "{\"candidate\":\(jsonString(candidate))}"
         }
         let kind = path == "/switchover" ? "switchover" : "failover"
-        let requested = shared.withLock { s -> Envelope? in
+        // Queued under the lock that stamps (`push`).
+        shared.withLock { s in
             s.causeHint = ("\(kind) to \(candidate) requested from clusterdash", now.adding(millis: 120_000))
-            return s.differ?.stamp(
+            let requested = s.differ?.stamp(
                 .promotionRequested(PromotionRequested(requestID: requestID, candidate: candidate, requestedBy: "clusterdash (\(kind))")),
                 at: now, correlationID: requestID)
+            if let requested { push([requested], endpoint: 0) }
         }
-        if let requested { push([requested], endpoint: 0) }
         logger.notice("promote \(candidate): POST \(path) (request \(requestID))")
         let bases = config.urls + shared.withLock { $0.discovered }.filter { !config.urls.contains($0) }
         var last = "no endpoint answered"
@@ -91,13 +92,15 @@ extension PatroniSource {
 
     func result(_ requestID: String, _ op: String, _ status: CommandStatus, _ reason: String) {
         let now = clock()
-        let e = shared.withLock { s -> Envelope in
+        shared.withLock { s in
             let event = Event.commandResult(CommandResult(requestID: requestID, op: op, status: status, reason: reason))
-            if s.differ != nil, let e = s.differ?.stamp(event, at: now, correlationID: requestID) { return e }
+            if s.differ != nil, let e = s.differ?.stamp(event, at: now, correlationID: requestID) {
+                push([e], endpoint: 0)
+                return
+            }
             var stamper = EnvelopeStamper(idPrefix: "patroni-result-\(now.millis)-\(requestID)-")
-            return stamper.stamp(event, from: "patroni", at: now, correlation: requestID)
+            push([stamper.stamp(event, from: "patroni", at: now, correlation: requestID)], endpoint: 0)
         }
-        push([e], endpoint: 0)
     }
 
     func jsonString(_ s: String) -> String { JSONWriter.string(.string(s)) }

@@ -78,7 +78,7 @@ extension PatroniSource {
             }
         }
         let now = clock()
-        let envelopes = shared.withLock { s -> [Envelope] in
+        shared.withLock { s in
             if let identity {
                 if s.scope == nil, let scope = identity.1 { s.scope = scope }
                 if let v = identity.0 { s.version = v }
@@ -95,7 +95,7 @@ extension PatroniSource {
             let observation = PatroniObservation(
                 view: view, unreachable: unreachable, config: s.config, history: s.history, version: s.version,
                 feed: s.watchLive ? "etcd watch" : "polling", causeHint: s.causeHint?.text)
-            guard var mapper = s.mapper, var differ = s.differ else { return [] }
+            guard var mapper = s.mapper, var differ = s.differ else { return }
             let polled = mapper.cluster(observation)
             let before = differ.lastPoll?.primaries.first
             let out = differ.diff(polled, at: now)
@@ -104,8 +104,7 @@ extension PatroniSource {
             if let leader = polled.primaries.first, before != nil, leader != before { s.causeHint = nil }
             s.mapper = mapper
             s.differ = differ
-            return out
+            push(out, endpoint: found.endpoint)
         }
-        push(envelopes, endpoint: found.endpoint)
     }
 }

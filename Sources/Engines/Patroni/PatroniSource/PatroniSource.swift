@@ -115,6 +115,9 @@ public final class PatroniSource: EventSource, CommandSink {
     /// Asks for a poll now (a watched key changed, a command finished).
     func wake() { driver.wake() }
 
+    /// Queues envelopes just stamped; called under the `shared` lock that
+    /// stamped them, so that a poll's and a command's never overtake each
+    /// other on the way to the queue (a reader would see a gap).
     func push(_ envelopes: [Envelope], endpoint: Int) {
         let now = clock()
         for e in envelopes { _ = queue.push(Received(envelope: e, endpoint: endpoint, receivedAt: now)) }
