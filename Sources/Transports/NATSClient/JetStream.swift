@@ -202,9 +202,9 @@ public struct DeliveryInfo: Sendable, Equatable {
             switch k {
             case 0: guard token.elementsEqual("$JS".utf8) else { return nil }
             case 1: guard token.elementsEqual("ACK".utf8) else { return nil }
-            case base + 3: stream = number(token)
-            case base + 4: consumer = number(token)
-            case base + 6: pending = number(token)
+            case base + 3: stream = NATSParser.decimal(token)
+            case base + 4: consumer = NATSParser.decimal(token)
+            case base + 6: pending = NATSParser.decimal(token)
             default: break
             }
             k += 1
@@ -214,17 +214,4 @@ public struct DeliveryInfo: Sendable, Equatable {
         return (stream, consumer, pending)
     }
 
-    /// Decimal digits only, within UInt64.
-    static func number(_ digits: UnsafeBufferPointer<UInt8>) -> UInt64? {
-        guard !digits.isEmpty else { return nil }
-        var n: UInt64 = 0
-        for d in digits {
-            guard d >= 48, d <= 57 else { return nil }
-            let (times, o1) = n.multipliedReportingOverflow(by: 10)
-            let (sum, o2) = times.addingReportingOverflow(UInt64(d - 48))
-            guard !o1, !o2 else { return nil }
-            n = sum
-        }
-        return n
-    }
 }

@@ -171,13 +171,20 @@ public struct NATSParser: Sendable {
         return true
     }
 
-    /// A size field: decimal digits only (at most 18: within Int).
-    static func size(_ digits: ArraySlice<UInt8>) -> Int? {
-        guard !digits.isEmpty, digits.count <= 18 else { return nil }
-        var n = 0
+    /// A size field: decimal digits only, within Int.
+    static func size(_ digits: ArraySlice<UInt8>) -> Int? { decimal(digits).flatMap { Int(exactly: $0) } }
+
+    /// Decimal digits only (no sign, none empty), within UInt64: the
+    /// protocol's numbers (sizes, JetStream's sequences), read as bytes.
+    public static func decimal(_ digits: some Collection<UInt8>) -> UInt64? {
+        guard !digits.isEmpty else { return nil }
+        var n: UInt64 = 0
         for d in digits {
             guard d >= 48, d <= 57 else { return nil }
-            n = n * 10 + Int(d - 48)
+            let (times, o1) = n.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times.addingReportingOverflow(UInt64(d - 48))
+            guard !o1, !o2 else { return nil }
+            n = sum
         }
         return n
     }
