@@ -180,19 +180,30 @@ enum LiveNATS {
 }
 
 extension NATSClientLiveTests {
-    /// A NATS server of its own with credentials (nats-server starts in milliseconds).
+    /// A NATS server of its own with credentials (nats-server starts in
+    /// milliseconds), on a port it picks itself (`-p -1`) and writes to its
+    /// ports file once it listens: no race for a port, and never a port
+    /// another server holds (a random pick once landed on a Redis cluster
+    /// bus, which accepts and never answers: 300 s of INFO timeouts in CI).
     static func serverWithAuth(_ args: [String]) async throws -> (pid: pid_t, address: NATSAddress) {
-        let port = Int.random(in: 24_000..<28_000)
         let server = ProcessInfo.processInfo.environment["CLUSTERDASH_NATS_SERVER"] ?? "/usr/sbin/nats-server"
-        let pid = try #require(ChildProcess.spawn([server, "-a", "127.0.0.1", "-p", String(port)] + args))
-        for _ in 0..<100 {
-            if let c = try? await NATSConnection.connect(NATSAddress(host: "127.0.0.1", port: port), logger: quietLogger()) {
-                c.close()
-                break
+        let dir = NSTemporaryDirectory() + "clusterdash-nats-auth-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let pid = try #require(ChildProcess.spawn([server, "-a", "127.0.0.1", "-p", "-1", "--ports_file_dir", dir] + args))
+        // {"nats":["nats://127.0.0.1:PORT"],...} in <dir>/nats-server_<pid>.ports
+        for _ in 0..<250 where LoopbackPort.running(pid) {
+            let file = (try? FileManager.default.contentsOfDirectory(atPath: dir))?.first { $0.hasSuffix("_\(pid).ports") }
+            if let file, let data = FileManager.default.contents(atPath: dir + "/" + file),
+                let ports = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                let url = (ports["nats"] as? [String])?.first
+            {
+                return (pid, try NATSAddress(url: url))
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        return (pid, NATSAddress(host: "127.0.0.1", port: port))
+        stop(pid)
+        throw NATSError.closed("\(server) wrote no ports file in 5 s")
     }
 
     static func stop(_ pid: pid_t) {

@@ -10,22 +10,25 @@ import Testing
 /// The right ones open the connection; wrong ones are the server's refusal,
 /// and no message or description ever holds the password.
 @Suite(.serialized, .enabled(if: LiveRedisCluster.env["CLUSTERDASH_REDIS_PORT"] != nil, "needs redis-server")) struct RedisAuthLiveTests {
-    /// Starts `redis-server --requirepass password` on a free loopback port.
+    /// Starts `redis-server --requirepass password` on a free loopback port,
+    /// ready once that port answers PING with NOAUTH (this server: another
+    /// on the port would not want the password).
     func server(password: String) async throws -> (pid: pid_t, address: String, dir: String) {
         let dir = NSTemporaryDirectory() + "clusterdash-auth-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         for _ in 0..<20 {
-            let port = Int.random(in: 20_000...40_000)
             guard
+                let port = LoopbackPort.free(),
                 let pid = ChildProcess.spawn([
                     "/usr/bin/redis-server", "--bind", "127.0.0.1", "--port", String(port), "--requirepass", password, "--save", "",
                     "--appendonly", "no", "--dir", dir, "--logfile", dir + "/redis.log",
                 ])
             else { continue }
-            for _ in 0..<100 {
+            for _ in 0..<100 where LoopbackPort.running(pid) {
                 if let c = try? await RESPConnection.connect(host: "127.0.0.1", port: port) {
+                    let answer = try? await c.send(["PING"], timeout: .seconds(1))
                     await c.close()
-                    return (pid, "127.0.0.1:\(port)", dir)
+                    if case .error(let text) = answer, text.hasPrefix("NOAUTH") { return (pid, "127.0.0.1:\(port)", dir) }
                 }
                 try await Task.sleep(for: .milliseconds(20))
             }
