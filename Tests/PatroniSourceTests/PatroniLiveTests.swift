@@ -92,7 +92,7 @@ extension StateWatcher where S == PatroniSource {
         #expect(s.engine?.feed == "etcd watch")
         #expect(s.engine?.maximumLagOnFailover == 1_048_576)
         for m in view.members where m.isReplica {
-            #expect(s.followers[m.name]?.unit == .bytes)
+            #expect(s.followers[m.name]?.unit == .counted)
             #expect(s.followers[m.name]?.lagState != nil)
         }
     }

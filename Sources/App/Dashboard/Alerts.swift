@@ -113,7 +113,7 @@ public func currentAlerts(_ m: AppModel) -> [Alert] {
             "member-lost:\(n.id)", gone.reason == .shutdown ? .warning : .critical, 3,
             "member lost: \(n.id) \(gone.reason.wire.replacingUnderscores) \(ago) ago")
     }
-    if !s.nodes.isEmpty && !s.quorum.present {
+    if !s.nodes.isEmpty && !s.quorum.present && m.engineRules.decidesByMajority {
         add("quorum", .critical, 2, "quorum lost: \(s.quorum.serviceable) of \(s.quorum.members) healthy, \(s.quorum.needed) needed")
     }
     for n in s.orderedNodes where n.isPresent && n.info.health == .unhealthy {
@@ -124,11 +124,27 @@ public func currentAlerts(_ m: AppModel) -> [Alert] {
         if !f.isConnected {
             let since = f.statusSince.map { now.millis(since: $0) } ?? 0
             if since > 60_000 { add("disconnected:\(f.follower)", .critical, 5, "\(f.follower) disconnected for \(formatDuration(since, .words))") }
-        } else if f.unit == .bytes {
-            if let b = f.lagBytes, b > t.lagCritBytes {
-                add("lag:\(f.follower)", .critical, 4, "\(f.follower) \(formatBytes(b)) behind (critical > \(formatBytes(t.lagCritBytes)))")
-            } else if let b = f.lagBytes, b > t.lagWarnBytes {
-                add("lag:\(f.follower)", .warning, 6, "\(f.follower) \(formatBytes(b)) behind (warning > \(formatBytes(t.lagWarnBytes)))")
+        } else if f.unit == .counted {
+            let unit = s.lagCountUnit
+            let limits = t.countLimits(unit)
+            if let b = f.lagBytes, b > limits.crit {
+                add(
+                    "lag:\(f.follower)", .critical, 4,
+                    "\(f.follower) \(formatLagCount(b, unit: unit)) behind (critical > \(formatLagCount(limits.crit, unit: unit)))")
+            } else if let b = f.lagBytes, b > limits.warn {
+                add(
+                    "lag:\(f.follower)", .warning, 6,
+                    "\(f.follower) \(formatLagCount(b, unit: unit)) behind (warning > \(formatLagCount(limits.warn, unit: unit)))")
+            }
+            // The time beside the count, where the engine tells it.
+            if let engine = s.nodes[f.follower]?.info.engine, engine.timeBehind == .measured, let ms = engine.timeBehindMillis,
+                ms > t.lagWarnMillis
+            {
+                let critical = ms > t.lagCritMillis
+                add(
+                    "lag-time:\(f.follower)", critical ? .critical : .warning, critical ? 4 : 6,
+                    "\(f.follower) \(formatDuration(ms, .compactMillis)) behind (\(critical ? "critical" : "warning") > \(formatDuration(critical ? t.lagCritMillis : t.lagWarnMillis, .compactMillis)))"
+                )
             }
         } else if let lag = f.lagMillis, lag > t.lagCritMillis {
             add(

@@ -22,6 +22,10 @@ public struct ClusterConfig: Sendable {
     public var lagCritBytes: Int64?
     /// Largest byte lag a candidate may have (default: the engine's own limit).
     public var promotionLagLimitBytes: Int64?
+    /// Transaction-lag thresholds and limit (engines that count transactions).
+    public var lagWarnTransactions: Int64?
+    public var lagCritTransactions: Int64?
+    public var promotionLagLimitTransactions: Int64?
 
     public init(name: String, settings: any EngineSettings) {
         self.name = name
@@ -59,6 +63,7 @@ public struct ConfigFile: Sendable {
     /// Every cluster's keys, whatever its engine.
     static let commonClusterKeys = [
         "engine", "theme", "read_only", "lag_warn", "lag_crit", "lag_warn_bytes", "lag_crit_bytes", "promotion_lag_limit_bytes",
+        "lag_warn_transactions", "lag_crit_transactions", "promotion_lag_limit_transactions",
     ]
     /// The keys a cluster table may hold: the common ones and every engine's.
     static var clusterKeys: Set<String> { Set(commonClusterKeys + EngineRegistry.all.flatMap(\.configKeys)) }
@@ -138,6 +143,12 @@ public struct ConfigFile: Sendable {
         cc.promotionLagLimitBytes = try r.byteSize(c, "promotion_lag_limit_bytes", at: at)
         if let w = cc.lagWarnBytes, let k = cc.lagCritBytes, w > k {
             throw r.error(field: "\(at).lag_warn_bytes", "the warning threshold is above lag_crit_bytes")
+        }
+        cc.lagWarnTransactions = try r.count(c, "lag_warn_transactions", at: at)
+        cc.lagCritTransactions = try r.count(c, "lag_crit_transactions", at: at)
+        cc.promotionLagLimitTransactions = try r.count(c, "promotion_lag_limit_transactions", at: at)
+        if let w = cc.lagWarnTransactions, let k = cc.lagCritTransactions, w > k {
+            throw r.error(field: "\(at).lag_warn_transactions", "the warning threshold is above lag_crit_transactions")
         }
         cc.theme = try r.string(c, "theme", at: at)
         cc.readOnly = try r.bool(c, "read_only", at: at) ?? false

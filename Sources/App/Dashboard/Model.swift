@@ -15,8 +15,18 @@ public struct Thresholds: Sendable, Hashable {
     public var lagCritBytes: Int64 = 16 << 20
     /// Nil: the cluster's own `maximum_lag_on_failover`.
     public var promotionLagLimitBytes: Int64?
+    /// For engines that count transactions behind (MySQL's GTID gap).
+    public var lagWarnTransactions: Int64 = 100
+    public var lagCritTransactions: Int64 = 10_000
+    /// Nil: the engine's default.
+    public var promotionLagLimitTransactions: Int64?
 
     public init() {}
+
+    /// The warning and critical limits of a lag counted in `unit`.
+    public func countLimits(_ unit: String) -> (warn: Int64, crit: Int64) {
+        unit == "transactions" ? (lagWarnTransactions, lagCritTransactions) : (lagWarnBytes, lagCritBytes)
+    }
 }
 
 /// What covers the dashboard, if anything.
@@ -245,7 +255,8 @@ public struct AppModel: Sendable {
     }
 
     /// Node ids in the nodes pane's order.
-    public var nodeRows: [NodeRecord] { state.orderedNodes }
+    /// The Nodes pane's rows, in its order (a replication tree where the engine tells one).
+    public var nodeRows: [NodeRecord] { nodeTree(state).compactMap { state.nodes[$0.id] } }
 
     /// The failover log after the filter.
     public var visibleLog: [LogEntry] {

@@ -79,24 +79,26 @@ func lagSlot(_ millis: Int64?, _ t: Thresholds) -> Slot {
     return AppSlot.lagOK
 }
 
-func byteLagSlot(_ bytes: Int64?, _ t: Thresholds) -> Slot {
-    guard let b = bytes else { return .dim }
-    if b > t.lagCritBytes { return AppSlot.lagCrit }
-    if b > t.lagWarnBytes { return AppSlot.lagWarn }
+func countedLagSlot(_ count: Int64?, unit: String, _ t: Thresholds) -> Slot {
+    guard let n = count else { return .dim }
+    let limits = t.countLimits(unit)
+    if n > limits.crit { return AppSlot.lagCrit }
+    if n > limits.warn { return AppSlot.lagWarn }
     return AppSlot.lagOK
 }
 
-/// A follower's lag as shown, in its unit: bytes with `unknown`, `ahead` and
-/// `starting` in words (never a blank or a false 0), or time.
-func lagFigure(_ f: FollowerRecord?, _ t: Thresholds) -> (text: String, slot: Slot, critical: Bool) {
+/// A follower's lag as shown, in its unit: counted (bytes, transactions)
+/// with `unknown`, `ahead` and `starting` in words (never a blank or a
+/// false 0), or time.
+func lagFigure(_ f: FollowerRecord?, unit: String, _ t: Thresholds) -> (text: String, slot: Slot, critical: Bool) {
     guard let f else { return ("-", .dim, false) }
-    guard f.unit == .bytes else {
+    guard f.unit == .counted else {
         return (lagText(f.lagMillis), lagSlot(f.lagMillis, t), (f.lagMillis ?? 0) > t.lagCritMillis)
     }
     switch f.lagState {
     case .measured?:
-        let b = f.lagBytes ?? 0
-        return (formatBytes(b), byteLagSlot(b, t), b > t.lagCritBytes)
+        let n = f.lagBytes ?? 0
+        return (formatLagCount(n, unit: unit), countedLagSlot(n, unit: unit, t), n > t.countLimits(unit).crit)
     case .ahead?: return ("ahead", AppSlot.lagWarn, false)
     case .starting?: return ("starting", AppSlot.lagWarn, false)
     case .unknown?, .other?, nil: return ("unknown", AppSlot.lagWarn, false)

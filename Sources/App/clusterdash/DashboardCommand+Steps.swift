@@ -59,6 +59,9 @@ extension DashboardCommand {
         if let b = lagWarnBytes.flatMap(parseByteSize) ?? chosen?.lagWarnBytes { t.lagWarnBytes = b }
         if let b = lagCritBytes.flatMap(parseByteSize) ?? chosen?.lagCritBytes { t.lagCritBytes = b }
         if let b = chosen?.promotionLagLimitBytes { t.promotionLagLimitBytes = b }
+        if let n = chosen?.lagWarnTransactions { t.lagWarnTransactions = n }
+        if let n = chosen?.lagCritTransactions { t.lagCritTransactions = n }
+        if let n = chosen?.promotionLagLimitTransactions { t.promotionLagLimitTransactions = n }
         return t
     }
 

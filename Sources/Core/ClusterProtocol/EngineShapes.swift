@@ -57,6 +57,18 @@ public struct EngineNodeInfo: WireObject {
     public var ackAgeMillis: Int64?
     /// Keys the node holds (a master's load).
     public var keys: Int64?
+    /// The node it replicates from, where replication is a tree (MySQL's
+    /// chains): the Nodes pane shows the tree. Nil: from the primary, or
+    /// the engine does not say.
+    public var upstream: String?
+    /// Where the node's data stands, in the engine's words (a GTID
+    /// position): shown, never compared.
+    public var position: String?
+    /// Time behind, where the engine tells it beside a lag counted in its
+    /// own unit (MySQL's `Seconds_Behind_Master` beside transactions):
+    /// `measured` with the figure, or `unknown` (never a false 0).
+    public var timeBehindMillis: Int64?
+    public var timeBehind: LagState?
 
     public init(
         role: String? = nil, state: String? = nil, lagBytes: Int64? = nil, lagState: LagState? = nil, tags: [JSONField] = [],
@@ -83,6 +95,10 @@ public struct EngineNodeInfo: WireObject {
         shard = try r.optionalString("shard")
         ackAgeMillis = try r.optionalInt("ack_age_ms")
         keys = try r.optionalInt("keys")
+        upstream = try r.optionalString("upstream")
+        position = try r.optionalString("position")
+        timeBehindMillis = try r.optionalInt("time_behind_ms")
+        timeBehind = try r.optionalWireEnum("time_behind_state")
     }
 
     public var wireValue: JSONValue {
@@ -96,6 +112,10 @@ public struct EngineNodeInfo: WireObject {
         if let shard { b.put("shard", shard) }
         if let ackAgeMillis { b.put("ack_age_ms", ackAgeMillis) }
         if let keys { b.put("keys", keys) }
+        if let upstream { b.put("upstream", upstream) }
+        if let position { b.put("position", position) }
+        if let timeBehindMillis { b.put("time_behind_ms", timeBehindMillis) }
+        if let timeBehind { b.put("time_behind_state", timeBehind) }
         return b.value
     }
 
@@ -269,11 +289,15 @@ public struct EngineClusterInfo: WireObject {
         return b.value
     }
 
-    public var measuresBytes: Bool { lagUnit == "bytes" }
+    /// Whether lag figures count what is behind in the engine's own unit
+    /// (`bytes`, or `transactions`: MySQL's GTID gap) rather than time.
+    public var countsLag: Bool { lagUnit == "bytes" || lagUnit == "transactions" }
 }
 
-/// `replication.lag_bytes` (extension): a lag sample in bytes, for sources
-/// that measure data behind, not time (Patroni, Redis offsets).
+/// `replication.lag_bytes` (extension): a lag sample that counts data
+/// behind, not time, in the cluster's `lag_unit`: bytes (Patroni, Redis
+/// offsets) or transactions (MySQL's GTID gap). The name is from when bytes
+/// were the only count.
 public struct ReplicationLagBytes: WireObject {
     public var follower: String
     public var leader: String?

@@ -4,8 +4,11 @@ extension ClusterState {
     /// Entries of the engine's leader history kept.
     static let engineHistoryCap = 64
 
-    /// Whether the lag figures of this cluster count bytes (the engine says so).
-    public var lagInBytes: Bool { engine?.measuresBytes ?? false }
+    /// Whether the lag figures of this cluster count data behind (bytes or
+    /// transactions, as the engine says) rather than time.
+    public var lagCounted: Bool { engine?.countsLag ?? false }
+    /// What a counted lag counts: `bytes` or `transactions`.
+    public var lagCountUnit: String { engine?.lagUnit ?? "bytes" }
 
     /// The engine extensions (docs/PROTOCOL.md, "Engine extensions").
     mutating func reduceEngine(_ e: Envelope) {

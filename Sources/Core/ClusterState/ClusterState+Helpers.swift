@@ -34,7 +34,7 @@ extension ClusterState {
             if let lag = n.lagMillis { followers[n.id, default: FollowerRecord(follower: n.id)].lagMillis = lag }
             if let eng = n.engine, let state = eng.lagState {
                 var f = followers[n.id] ?? FollowerRecord(follower: n.id)
-                f.unit = .bytes
+                f.unit = .counted
                 f.lagState = state
                 f.lagBytes = state == .measured ? eng.lagBytes : nil
                 followers[n.id] = f

@@ -12,7 +12,7 @@ extension ClusterState {
         let present = nodeOrder.compactMap { id -> NodeInfo? in
             guard let record = nodes[id], record.isPresent else { return nil }
             var info = record.info
-            if let f = followers[id], f.unit == .bytes, let state = f.lagState {
+            if let f = followers[id], f.unit == .counted, let state = f.lagState {
                 var engine = info.engine ?? EngineNodeInfo()
                 engine.lagBytes = f.lagBytes
                 engine.lagState = state

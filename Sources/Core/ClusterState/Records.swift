@@ -46,8 +46,9 @@ public struct LagSample: Sendable, Hashable {
 public enum LagUnit: Sendable, Hashable {
     /// Time behind (protocol v1's `lag_ms`).
     case millis
-    /// Data behind (WAL bytes, replication offsets).
-    case bytes
+    /// Data behind, counted in the engine's unit (`ClusterState.lagCountUnit`):
+    /// bytes (WAL, replication offsets) or transactions (a GTID gap).
+    case counted
 }
 
 /// Replication as seen for one follower.
@@ -57,8 +58,9 @@ public struct FollowerRecord: Sendable, Hashable {
     public var lagMillis: Int64?
     public var lagEntries: Int64?
     public var walPosition: Int64?
-    /// What `history` and the shown figure count: bytes for engines that
-    /// measure data behind (then `lagBytes` and `lagState` hold the figure).
+    /// What `history` and the shown figure count: the engine's unit for
+    /// engines that count data behind (then `lagBytes` and `lagState` hold
+    /// the figure, in bytes or transactions).
     public var unit: LagUnit = .millis
     public var lagBytes: Int64?
     public var lagState: LagState?
@@ -93,7 +95,7 @@ public struct FollowerRecord: Sendable, Hashable {
     /// ahead, starting) is held as the state, with no sample in the history.
     mutating func record(_ d: ReplicationLagBytes, at t: Timestamp, limits: StateLimits) {
         leader = d.leader
-        unit = .bytes
+        unit = .counted
         lagState = d.state
         lagBytes = d.state == .measured ? d.lagBytes : nil
         lastSampleAt = t

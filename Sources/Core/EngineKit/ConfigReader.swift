@@ -75,6 +75,15 @@ public struct ConfigReader: Sendable {
         return ms
     }
 
+    /// A count (of transactions, …): a whole number, 0 or more.
+    public func count(_ t: TOMLTable, _ key: String, at: String) throws(ConfigError) -> Int64? {
+        guard let v = t[key] else { return nil }
+        let field = join(at, key)
+        guard let i = v.int else { throw wrongType(field, expected: "a whole number", found: v) }
+        guard i >= 0 else { throw error(field: field, "below 0") }
+        return Int64(i)
+    }
+
     public func byteSize(_ t: TOMLTable, _ key: String, at: String) throws(ConfigError) -> Int64? {
         guard let v = t[key] else { return nil }
         let field = join(at, key)
@@ -113,7 +122,9 @@ public struct ClusterTable {
         guard has(key), let list = try stringArray(key) else { throw error(key, "missing: give at least one host:port") }
         if list.isEmpty { throw error(key, "empty: give at least one host:port") }
         for (i, a) in list.enumerated() where HostPort(a) == nil {
-            throw reader.error(field: "\(at).\(key)[\(i)]", "not host:port: \(a.prefix(60))")
+            // Shown only when it cannot carry a password.
+            let shown = a.contains("@") ? " (an address with credentials)" : ": \(a.prefix(60))"
+            throw reader.error(field: "\(at).\(key)[\(i)]", "not host:port\(shown)")
         }
         return list
     }
@@ -143,9 +154,12 @@ public struct HostPort: Sendable, Hashable, CustomStringConvertible {
     public var host: String
     public var port: Int
 
+    /// `host:port`; nil for anything else, a URL or credentials
+    /// (`user:password@host:port`) among them.
     public init?(_ address: String) {
         guard let colon = address.lastIndex(of: ":"), colon != address.startIndex,
-            let port = Int(address[address.index(after: colon)...]), (1...65535).contains(port)
+            let port = Int(address[address.index(after: colon)...]), (1...65535).contains(port),
+            !address[..<colon].contains(where: { $0 == "@" || $0 == "/" || $0.isWhitespace })
         else { return nil }
         host = String(address[..<colon])
         self.port = port

@@ -37,6 +37,10 @@ public protocol EngineRules: Sendable {
     /// Where one more failure would lose data or quorum, each in words
     /// naming what would be lost (empty: redundancy is intact).
     func redundancyLost(in state: ClusterState) -> [String]
+    /// Whether the members' majority decides (a quorum to show and to
+    /// alarm on); false where replication elects nobody and the primary is
+    /// whom the operator makes it (MySQL's).
+    var decidesByMajority: Bool { get }
 
     // MARK: Migration
 
@@ -69,6 +73,7 @@ extension EngineRules {
     public func promotionModes(candidate: String, in state: ClusterState) -> [PromotionMode] { [] }
     public var promotionModesHelp: String? { nil }
     public func redundancyLost(in state: ClusterState) -> [String] { [] }
+    public var decidesByMajority: Bool { true }
     public var typedTenants: TypedTenants? { nil }
     public func severity(ofState state: String) -> LogSeverity? { nil }
     public func severity(ofNotice kind: String) -> LogSeverity? { nil }
@@ -83,11 +88,17 @@ public struct PreviewLimits: Sendable, Hashable {
     public var lagLimitMillis: Int64
     /// The largest lag in bytes (nil: the engine's own limit, or its default).
     public var lagLimitBytes: Int64?
+    /// The largest lag in transactions (nil: the engine's default).
+    public var lagLimitTransactions: Int64?
 
-    public init(now: Timestamp, lagLimitMillis: Int64 = PromotionValidator.defaultLagLimitMillis, lagLimitBytes: Int64? = nil) {
+    public init(
+        now: Timestamp, lagLimitMillis: Int64 = PromotionValidator.defaultLagLimitMillis, lagLimitBytes: Int64? = nil,
+        lagLimitTransactions: Int64? = nil
+    ) {
         self.now = now
         self.lagLimitMillis = lagLimitMillis
         self.lagLimitBytes = lagLimitBytes
+        self.lagLimitTransactions = lagLimitTransactions
     }
 }
 

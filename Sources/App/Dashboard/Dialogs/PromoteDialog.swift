@@ -46,7 +46,8 @@ extension AppModel {
     /// lag limit: the one call every screen and key uses.
     public func promotionVerdict(_ candidate: String) -> PromotionVerdict {
         let limits = PreviewLimits(
-            now: now, lagLimitMillis: thresholds.promotionLagLimitMillis, lagLimitBytes: thresholds.promotionLagLimitBytes)
+            now: now, lagLimitMillis: thresholds.promotionLagLimitMillis, lagLimitBytes: thresholds.promotionLagLimitBytes,
+            lagLimitTransactions: thresholds.promotionLagLimitTransactions)
         return engineRules.preview(candidate: candidate, in: state, limits: limits)
     }
 

@@ -32,7 +32,7 @@ func renderHeader(_ m: AppModel, _ r: Rect, _ b: inout Buffer) {
     } else if let p = primaries.first {
         left.append(Span("primary \(p)  ", Style(AppSlot.headerBar)))
     }
-    if !s.quorum.present && !s.nodes.isEmpty {
+    if !s.quorum.present && !s.nodes.isEmpty && m.engineRules.decidesByMajority {
         left.append(Span(" NO QUORUM ", Style(AppSlot.alert, [.bold, .reverse])))
         left.append(Span("  ", Style(AppSlot.headerBar)))
     }

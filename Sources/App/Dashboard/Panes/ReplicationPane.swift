@@ -17,9 +17,11 @@ func renderReplication(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbo
     if renderUnprovided(m, .replication, r, &b, sym) { return }
     let ids = m.state.followerIDs
     let t = m.thresholds
+    let unit = m.state.lagCountUnit
+    let counted = t.countLimits(unit)
     let limits =
-        m.state.lagInBytes
-        ? "bytes behind  warn >\(formatBytes(t.lagWarnBytes)) crit >\(formatBytes(t.lagCritBytes))"
+        m.state.lagCounted
+        ? "\(unit) behind  warn >\(formatLagCount(counted.warn, unit: unit)) crit >\(formatLagCount(counted.crit, unit: unit))"
         : "warn >\(formatDuration(t.lagWarnMillis, .compactMillis)) crit >\(formatDuration(t.lagCritMillis, .compactMillis))"
     let block = paneBlock(m, .replication, trailing: Line(limits, Style(.dim)), sym)
     block.render(r, &b)
@@ -32,10 +34,12 @@ func renderReplication(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbo
     let focused = m.isFocused(.replication)
     let nameWidth = min(max(10, inner.width / 3), max(6, m.state.followerNameWidth))
     let valueWidth = 12
-    // Engines that tell the age of a replica's last ACK get it
-    // labelled beside the bytes: it is time, not data behind.
+    // Engines that tell the age of a replica's last ACK, or its time
+    // behind, get it labelled beside the count: it is time, not data behind.
     let ackWidth = ids.contains { m.state.nodes[$0]?.info.engine?.ackAgeMillis != nil } ? 9 : 0
-    let sparkWidth = max(0, inner.width - nameWidth - valueWidth - ackWidth - 2)
+    // (dropped where the pane is too narrow to keep the names readable).
+    let timeWidth = inner.width >= 50 && ids.contains { m.state.nodes[$0]?.info.engine?.timeBehind != nil } ? 13 : 0
+    let sparkWidth = max(0, inner.width - nameWidth - valueWidth - ackWidth - timeWidth - 2)
     var state = tableState(m, .replication, selected: focused ? m.row(.replication) : nil)
     state.scrollToSelection(visibleRows: inner.height, rowCount: ids.count)
     let thresholds = m.thresholds
@@ -44,12 +48,14 @@ func renderReplication(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbo
         let y = inner.y + k
         b.write(f.follower, x: inner.x, y: y, maxWidth: nameWidth, style: Style(.normal, state.selected == i ? .reverse : []))
         let values = f.history.map { Double($0.value) }
-        let bytes = f.unit == .bytes
-        let floor = bytes ? Double(thresholds.lagWarnBytes) / 4 : Double(thresholds.lagWarnMillis) / 4
+        let counted = f.unit == .counted
+        let floor = counted ? Double(thresholds.countLimits(unit).warn) / 4 : Double(thresholds.lagWarnMillis) / 4
         let maxValue = max(floor, values.max() ?? 0)
         Sparkline(
             values: values, maximum: maxValue,
-            styleFor: { v in Style(bytes ? byteLagSlot(Int64(saturating: v), thresholds) : lagSlot(Int64(saturating: v), thresholds)) },
+            styleFor: { v in
+                Style(counted ? countedLagSlot(Int64(saturating: v), unit: unit, thresholds) : lagSlot(Int64(saturating: v), thresholds))
+            },
             symbols: sym
         )
         .render(Rect(x: inner.x + nameWidth + 1, y: y, width: sparkWidth, height: 1), &b)
@@ -63,7 +69,7 @@ func renderReplication(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbo
             let since = f.statusSince.map { formatDuration(m.now.millis(since: $0), .compact) } ?? "?"
             value = Line("DISC \(since)", Style(AppSlot.lagCrit, .bold))
         } else {
-            let fig = lagFigure(f, thresholds)
+            let fig = lagFigure(f, unit: unit, thresholds)
             value = Line(fig.text, Style(fig.slot, fig.critical ? .bold : []))
         }
         let vw = min(valueWidth, value.width)
@@ -72,6 +78,13 @@ func renderReplication(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbo
             let text = "ack \(ack / 1000)s"
             let slot: Slot = ack >= 5_000 ? AppSlot.lagWarn : .dim
             b.write(text, x: inner.right - valueWidth - ackWidth + 1, y: y, maxWidth: ackWidth - 1, style: Style(slot))
+        }
+        if timeWidth > 0, let engine = m.state.nodes[ids[i]]?.info.engine, let time = engine.timeBehind {
+            // "time 3s", or "time unknown" (MySQL's NULL): never a false 0.
+            let millis = time == .measured ? engine.timeBehindMillis : nil
+            let text = millis.map { "time \(formatDuration($0, .compact))" } ?? "time unknown"
+            let x = inner.right - valueWidth - ackWidth - timeWidth + 1
+            b.write(text, x: x, y: y, maxWidth: timeWidth - 1, style: Style(millis == nil ? AppSlot.lagWarn : lagSlot(millis, thresholds)))
         }
     }
 }
