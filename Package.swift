@@ -290,10 +290,41 @@ let package = Package(
             path: "Sources/Engines/Redis/RedisSource",
             swiftSettings: strict
         ),
+        // MariaDB Connector/C (libmariadb-dev), through a shim header: the
+        // client that speaks to MariaDB and MySQL servers (only MySQLSource sees it).
+        .systemLibrary(
+            name: "CMariaDB", path: "Sources/Engines/MySQL/CMariaDB", pkgConfig: "libmariadb", providers: [.apt(["libmariadb-dev"])]),
+        // MySQL/MariaDB replication's rules (pure): GTID positions, the
+        // servers' answers read, the topology mapped into protocol-v1 facts,
+        // the switchover preview, its config keys.
+        .target(
+            name: "MySQLRules",
+            dependencies: ["ClusterProtocol", "ClusterState", "EngineKit", "EventSources"],
+            path: "Sources/Engines/MySQL/MySQLRules",
+            swiftSettings: strict
+        ),
+        // The MySQL connector: every server polled on Connector/C (its
+        // blocking calls on a queue per connection), switchover and
+        // failover step by step; its flags.
+        .target(
+            name: "MySQLSource",
+            dependencies: [
+                "CMariaDB",
+                "ClusterProtocol",
+                "ClusterState",
+                "EngineKit",
+                "EventSources",
+                "MySQLRules",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Engines/MySQL/MySQLSource",
+            swiftSettings: strict
+        ),
         // The one list of engines' rules, by the name the wire and config carry.
         .target(
             name: "EngineRegistry",
-            dependencies: ["ClusterState", "EngineKit", "PatroniRules", "RedisRules"],
+            dependencies: ["ClusterState", "EngineKit", "MySQLRules", "PatroniRules", "RedisRules"],
             path: "Sources/Engines/Registry",
             swiftSettings: strict
         ),
@@ -347,6 +378,7 @@ let package = Package(
                 "ProtocolV1Source",
                 "PatroniSource",
                 "RedisSource",
+                "MySQLSource",
                 "NATSClient",
                 "NATSStreamSource",
                 "NATSStreamPublisher",
@@ -367,8 +399,8 @@ let package = Package(
             name: "clusterdash-bench",
             dependencies: [
                 "ClusterProtocol", "ClusterState", "ClusterSim", "Simulator", "ProtocolV1Server", "EventSources", "ProtocolV1Source",
-                "PatroniSource", "RedisSource", "NATSClient", "NATSStreamSource", "NATSStreamPublisher", "Dashboard", "RenderCore",
-                "NcursesBackend", "CHeap",
+                "PatroniSource", "RedisSource", "MySQLSource", "NATSClient", "NATSStreamSource", "NATSStreamPublisher", "Dashboard",
+                "RenderCore", "NcursesBackend", "CHeap",
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -387,6 +419,8 @@ let package = Package(
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Sources/Testing/ClusterdashTesting",
             swiftSettings: strict
@@ -453,6 +487,17 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             exclude: ["Fixtures"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "MySQLSourceTests",
+            dependencies: [
+                "MySQLSource", "MySQLRules", "EventSources", "ClusterState", "ClusterProtocol", "ClusterdashTesting", "Dashboard",
+                "EngineKit", "ProtocolV1Server", "RenderCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["Golden"],
             swiftSettings: strict
         ),
         .testTarget(

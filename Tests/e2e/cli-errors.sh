@@ -40,12 +40,16 @@ expect_config_error "${prod}endpoints = [\"ws://127.0.0.1:9/v1/stream\"]"$'\n' \
   "no cluster staging in $WORK/config.toml (have: prod)" --cluster staging
 expect_config_error $'[clusters.cache]\nengine = "redis-cluster"\nredis = ["127.0.0.1"]\n' \
   "$WORK/config.toml:3: clusters.cache.redis[0]: not host:port: 127.0.0.1" --cluster cache
+expect_config_error $'[clusters.db]\nengine = "mysql"\nmysql = ["db1"]\n' \
+  "$WORK/config.toml:3: clusters.db.mysql[0]: not host:port: db1" --cluster db
 expect_config_error $'[clusters.s]\nengine = "redis-sentinel"\nsentinels = ["127.0.0.1:26380"]\n' \
   "clusters.s.master: missing: the master's name the sentinels monitor" --cluster s
 # Engine flags that do not go together, or are not host:port, stop at once.
 for args in "--sentinel 127.0.0.1:26380|--sentinel needs --master NAME" \
   "--redis-cluster 127.0.0.1|--redis-cluster takes HOST:PORT, got 127.0.0.1" \
-  "--redis-cluster 127.0.0.1:1 --patroni http://127.0.0.1:8008|give --patroni or --redis-cluster, not both"; do
+  "--redis-cluster 127.0.0.1:1 --patroni http://127.0.0.1:8008|give --patroni or --redis-cluster, not both" \
+  "--mysql u:secret@db:3306|--mysql takes HOST:PORT, got an address with credentials" \
+  "--mysql 127.0.0.1:13306 --mysql-auth-env CLUSTERDASH_NO_SUCH_VARIABLE|the environment variable CLUSTERDASH_NO_SUCH_VARIABLE is not set"; do
   set +e
   # shellcheck disable=SC2086
   out=$(timeout 20 "$BIN" ${args%%|*} --log-file "$WORK/log" </dev/null 2>&1); rc=$?

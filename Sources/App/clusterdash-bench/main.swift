@@ -16,6 +16,11 @@ if args.first == "redis" {
     try await RedisBench.main(Array(args.dropFirst()))
     exit(0)
 }
+// `mysql`: measured on the replication of scripts/mariadb-up (not a default phase).
+if args.first == "mysql" {
+    try await MySQLBench.main(Array(args.dropFirst()))
+    exit(0)
+}
 // `nats`: measured on the cluster of scripts/nats-up (not a default phase).
 if args.first == "nats" {
     try await NATSBench.main(Array(args.dropFirst()))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EngineKit
+import MySQLSource
 import PatroniSource
 import RedisSource
 
@@ -12,6 +13,7 @@ enum EngineConnectors {
         PatroniConnector(),
         RedisClusterConnector(),
         SentinelConnector(),
+        MySQLConnector(),
     ]
 
     static func connector(for engine: EngineName) throws -> any EngineConnector {
@@ -24,8 +26,9 @@ enum EngineConnectors {
 struct EngineFlagGroups: ParsableArguments {
     @OptionGroup var patroni: PatroniFlags
     @OptionGroup var redis: RedisFlags
+    @OptionGroup var mysql: MySQLFlags
 
-    var all: [any EngineFlags] { [patroni, redis] }
+    var all: [any EngineFlags] { [patroni, redis, mysql] }
 
     /// The one cluster `groups` name, each group's flags checked; nil when
     /// they name none. Two engines' flags at once are an error naming both.

@@ -1,5 +1,6 @@
 import ClusterState
 import EngineKit
+import MySQLRules
 import PatroniRules
 import RedisRules
 
@@ -12,6 +13,7 @@ public enum EngineRegistry {
         PatroniRules(),
         RedisClusterRules(),
         SentinelRules(),
+        MySQLRules(),
     ]
 
     /// The engine of that name; nil when none is.

@@ -152,8 +152,6 @@ func sendPromotion(_ m: inout AppModel, _ d: PromoteDialog, _ candidate: String,
 // MARK: View
 
 func renderPromote(_ m: AppModel, _ d: PromoteDialog, _ area: Rect, _ b: inout Buffer, _ sym: Symbols) {
-    let r = dialogRect(area, width: 76, height: 20)
-    let inner = openDialog("Promote a replica", r, &b, sym)
     var rows: [Line] = []
     let typed: String
     switch d.phase {
@@ -173,7 +171,7 @@ func renderPromote(_ m: AppModel, _ d: PromoteDialog, _ area: Rect, _ b: inout B
         rows += correlatedLines(m, id, limit: 10)
         rows.append(Line(""))
         rows.append(Line("Esc closes", Style(.dim)))
-        Paragraph(rows).render(inner, &b)
+        Paragraph(rows).render(openDialog("Promote a replica", dialogRect(area, width: 76, height: 20), &b, sym), &b)
         return
     case .choosing:
         typed = ""
@@ -192,7 +190,10 @@ func renderPromote(_ m: AppModel, _ d: PromoteDialog, _ area: Rect, _ b: inout B
         line.append(Span(mark, Style(verdict.allowed ? AppSlot.ok : AppSlot.alert, .bold)))
         rows.append(line)
     }
-    guard let cand = d.candidate else { return }
+    guard let cand = d.candidate else {
+        Paragraph(rows).render(openDialog("Promote a replica", dialogRect(area, width: 76, height: 20), &b, sym), &b)
+        return
+    }
     let verdict = m.promotionVerdict(cand)
     rows.append(Line(""))
     rows.append(Line("Why (or why not) \(cand), by the dashboard's own data:", Style(.title, .bold)))
@@ -211,12 +212,18 @@ func renderPromote(_ m: AppModel, _ d: PromoteDialog, _ area: Rect, _ b: inout B
                 ]))
         }
     }
+    // What to press is never cut off: the checks above give way first
+    // (an engine with many checks, a short terminal).
+    var footer: [Line] = []
     if verdict.allowed {
-        rows.append(
+        footer.append(
             Line([Span("y", Style(AppSlot.key, .bold)), Span(" sends the promotion  "), Span("Esc", Style(AppSlot.key, .bold)), Span(" cancels")]))
     } else {
-        rows.append(Line("Checks fail. The server decides; to send anyway type \(cand) and Enter:", Style(AppSlot.alert, .bold)))
-        rows.append(Line([Span("> ", Style(.accent)), Span("\(typed)_", Style(.normal, .bold))]))
+        footer.append(Line("Checks fail. The server decides; to send anyway type \(cand) and Enter:", Style(AppSlot.alert, .bold)))
+        footer.append(Line([Span("> ", Style(.accent)), Span("\(typed)_", Style(.normal, .bold))]))
     }
-    Paragraph(rows).render(inner, &b)
+    let inner = openDialog("Promote a replica", dialogRect(area, width: 76, height: max(20, rows.count + footer.count + 2)), &b, sym)
+    let kept = max(0, min(rows.count, inner.height - footer.count))
+    Paragraph(rows).render(Rect(x: inner.x, y: inner.y, width: inner.width, height: kept), &b)
+    Paragraph(footer).render(Rect(x: inner.x, y: inner.y + kept, width: inner.width, height: inner.height - kept), &b)
 }
