@@ -144,8 +144,9 @@ enum LiveMySQL {
         let result = await waitResult(w, "live-1")
         #expect(result?.status == .completed, "\(result?.reason ?? "no result")")
         #expect(result?.reason?.contains("switchover to \(candidate) done") == true, "\(result?.reason ?? "")")
+        // The result comes first; the next poll (woken by it) shows the roles.
+        #expect(await w.until(5) { $0.primaries == [candidate] })
         #expect(await steady(w))
-        #expect(w.state.primaries == [candidate])
         // Every server agrees: the candidate writable and replicating from
         // nobody, every other one replicating from it, both threads running.
         #expect(try await LiveMySQL.primary() == candidate)
@@ -306,6 +307,31 @@ enum LiveMySQL {
         )
         try await LiveMySQL.sql(old, "START SLAVE")
         #expect(await steady(w, 30), "\(w.state.orderedNodes.map { "\($0.id) \($0.info.health.wire) \($0.info.engine?.state ?? "")" })")
+    }
+
+    @Test("a stopped server (SIGSTOP) is no answer within a poll, and never holds up what the others say")
+    func stoppedServerHoldsUpNobody() async throws {
+        let w = StateWatcher(source: LiveMySQL.source())
+        defer { Task { await w.stop() } }
+        #expect(await steady(w))
+        let primary = try #require(w.state.primaries.first)
+        let replicas = w.state.orderedNodes.filter { $0.info.role == .replica }.map(\.id)
+        let stopped = try #require(replicas.last)
+        let other = try #require(replicas.first { $0 != stopped })
+        let pid = try #require(ChildProcess.pid(try LiveMySQL.serverDir(stopped) + "/pid"))
+        kill(pid, SIGSTOP)
+        defer { kill(pid, SIGCONT) }
+        // First the poll's deadline says so ("no answer in 900 ms"), then the
+        // connection's own timeouts; either way it is unreachable.
+        let silent = await w.until(5) { ($0.nodes[stopped]?.info.engine?.state ?? "").hasPrefix("unreachable") }
+        #expect(silent, "\(w.state.nodes[stopped]?.info.engine?.state ?? "-")")
+        // While it is stopped, a write on the primary reaches the other replica's line.
+        try await writes(primary, 1)
+        let position = try #require(try await LiveMySQL.sql(primary, "SELECT @@gtid_binlog_pos AS p").first?["p"])
+        let moved = await w.until(5) { $0.nodes[other]?.info.engine?.position == position }
+        #expect(moved, "\(other) at \(w.state.nodes[other]?.info.engine?.position ?? "-"), wanted \(position)")
+        kill(pid, SIGCONT)
+        #expect(await steady(w, 30))
     }
 
     @Test("a wrong password, a port nobody listens on and one that answers garbage: a status each, never a crash")

@@ -115,7 +115,10 @@ public struct MySQLMapper: Sendable {
     mutating func answering(_ address: String, _ s: MySQLServerStatus, source: MySQLServerStatus?, hasReplicas: Bool, at now: Timestamp)
         -> NodeInfo
     {
-        var problems: [String] = []
+        // Each problem's words, and what identifies it (so that its "since"
+        // holds while the IO thread's state words or the error text move).
+        var problems: [(key: String, text: String)] = []
+        var unapplied: UInt64 = 0
         let errant = Self.errant(s, source: source)
         let role: NodeRole
         let word: String
@@ -126,10 +129,16 @@ public struct MySQLMapper: Sendable {
         if let r = s.replication {
             role = .replica
             word = hasReplicas ? "intermediate" : "replica"
-            if r.ioRunning != "Yes" { problems.append(Self.thread("IO", r.ioRunning, r.lastIOErrno, r.lastIOError)) }
-            if r.sqlRunning != "Yes" { problems.append(Self.thread("SQL", r.sqlRunning, r.lastSQLErrno, r.lastSQLError)) }
-            if s.writable { problems.append("writable replica (read_only=OFF)") }
-            if let errant { problems.append("errant transaction \(errant)") }
+            if r.ioRunning != "Yes" {
+                // What the IO thread is doing (Slave_IO_State), beside its last error.
+                let doing = r.ioState.isEmpty ? "" : " (\(r.ioState))"
+                problems.append(("IO \(r.ioRunning) \(r.lastIOErrno)", Self.thread("IO", r.ioRunning + doing, r.lastIOErrno, r.lastIOError)))
+            }
+            if r.sqlRunning != "Yes" {
+                problems.append(("SQL \(r.sqlRunning) \(r.lastSQLErrno)", Self.thread("SQL", r.sqlRunning, r.lastSQLErrno, r.lastSQLError)))
+            }
+            if s.writable { problems.append(("writable", "writable replica (read_only=OFF)")) }
+            if let errant { problems.append(("errant \(errant)", "errant transaction \(errant)")) }
             if let mine = s.gtidCurrent, let theirs = source?.gtidBinlog {
                 lagCount = Int64(clamping: mine.behind(theirs))
                 lagState = .measured
@@ -137,8 +146,9 @@ public struct MySQLMapper: Sendable {
                 lagState = .unknown
             }
             if let received = r.gtidIOPos, let mine = s.gtidCurrent {
-                let unapplied = mine.behind(received)
-                if unapplied > 0 && r.ioRunning == "Yes" { problems.append("\(unapplied) received, not applied") }
+                // Received, not yet applied: the IO thread's lead over the SQL
+                // thread (with the position: a backlog under load is no fault).
+                unapplied = mine.behind(received)
             }
             timeBehind = r.secondsBehind == nil ? .unknown : .measured
             timeMillis = r.secondsBehind.map { $0.multipliedReportingOverflow(by: 1000).overflow ? Int64.max : $0 * 1000 }
@@ -148,12 +158,14 @@ public struct MySQLMapper: Sendable {
         } else {
             role = .unknown
             word = "read_only_standalone"
-            problems.append("read-only, replicates from nobody")
+            problems.append(("standalone", "read-only, replicates from nobody"))
         }
         lastRole[address] = role
         lastWord[address] = word
         lastUpstream[address] = s.replication?.source
-        let state = problems.isEmpty ? "running" : stamped(address, problems.joined(separator: "; "), at: now)
+        let state =
+            problems.isEmpty
+            ? "running" : stamped(address, key: problems.map(\.key).joined(separator: ";"), problems.map(\.text).joined(separator: "; "), at: now)
         if problems.isEmpty { since[address] = nil }
         let health: NodeHealth = problems.isEmpty ? .healthy : .degraded
         // What rarely changes (a change is a line in the failover log).
@@ -172,7 +184,9 @@ public struct MySQLMapper: Sendable {
         }
         var engine = EngineNodeInfo(role: word, state: state, lagBytes: lagCount, lagState: lagState, tags: tags)
         engine.upstream = s.replication?.source
-        engine.position = s.gtidCurrent?.description ?? s.gtidExecuted
+        // Its executed position first (the preview reads that word), then
+        // what it received and has not applied yet.
+        engine.position = (s.gtidCurrent?.description ?? s.gtidExecuted).map { unapplied > 0 ? "\($0) +\(unapplied) received" : $0 }
         engine.timeBehindMillis = timeMillis
         engine.timeBehind = timeBehind
         return NodeInfo(id: address, address: address, role: role, health: health, term: term, managerState: .stable, engine: engine)
@@ -184,17 +198,18 @@ public struct MySQLMapper: Sendable {
         let role = lastRole[address] ?? (isSource ? .primary : .unknown)
         let health: NodeHealth = missed >= unreachableAfter ? .unhealthy : .suspect
         var engine = EngineNodeInfo(
-            role: lastWord[address] ?? (isSource ? "primary" : nil), state: stamped(address, "unreachable: \(why)", at: now),
+            role: lastWord[address] ?? (isSource ? "primary" : nil), state: stamped(address, key: "unreachable", "unreachable: \(why)", at: now),
             lagState: role == .replica ? .unknown : nil)
         engine.upstream = upstream
         if role == .replica { engine.timeBehind = .unknown }
         return NodeInfo(id: address, address: address, role: role, health: health, term: term, managerState: .stable, engine: engine)
     }
 
-    /// The problem's words with when it began (kept while the words stay the same).
-    mutating func stamped(_ address: String, _ what: String, at now: Timestamp) -> String {
-        if let s = since[address], s.what == what { return "\(what) (since \(s.at.clockTime))" }
-        since[address] = (what, now)
+    /// The problem's words with when it began: kept while `key` (what the
+    /// problem is, not its changing words) stays the same.
+    mutating func stamped(_ address: String, key: String, _ what: String, at now: Timestamp) -> String {
+        if let s = since[address], s.what == key { return "\(what) (since \(s.at.clockTime))" }
+        since[address] = (key, now)
         return "\(what) (since \(now.clockTime))"
     }
 

@@ -57,8 +57,8 @@ public enum MySQLPreview {
             errant.map { "errant transaction \($0): written on \(candidate), never on its source" } ?? "no errant transaction",
             .notAReplica)
         lag(&v, candidate, s, limits, primaryUp: primaryUp)
-        let mine = e?.position.flatMap { GTIDPosition(parsing: $0) }
-        if let primary, let theirs = s.nodes[primary]?.info.engine?.position.flatMap({ GTIDPosition(parsing: $0) }), let mine {
+        let mine = executed(e)
+        if let primary, let theirs = executed(s.nodes[primary]?.info.engine), let mine {
             let missing = theirs.domains.subtracting(mine.domains).sorted()
             v.record(
                 .other("same_gtid_domains"), missing.isEmpty,
@@ -79,6 +79,12 @@ public enum MySQLPreview {
             v.record(.singleWriter, true, "failover: \(primary ?? "the primary") is down; \(candidate) is made writable", .alreadyPrimary)
         }
         return v.verdict
+    }
+
+    /// A node's executed GTID position: the first word of its `position`
+    /// (after it the mapper may say what was received and not yet applied).
+    static func executed(_ e: EngineNodeInfo?) -> GTIDPosition? {
+        e?.position?.split(separator: " ").first.flatMap { GTIDPosition(parsing: String($0)) }
     }
 
     static func lag(_ v: inout VerdictBuilder, _ candidate: String, _ s: ClusterState, _ limits: PreviewLimits, primaryUp: Bool) {
@@ -121,7 +127,7 @@ public enum MySQLPreview {
         var most: (String, UInt64)?
         for id in s.nodeIDs where id != candidate {
             guard let n = s.nodes[id], n.isPresent, n.info.role == .replica,
-                let theirs = n.info.engine?.position.flatMap({ GTIDPosition(parsing: $0) })
+                let theirs = executed(n.info.engine)
             else { continue }
             let gap = mine.behind(theirs)
             if gap > 0 {

@@ -1,6 +1,7 @@
 import ClusterProtocol
 import EventSources
 import MySQLRules
+import Synchronization
 
 extension MySQLSource {
     /// One observation: every known server asked at once, the servers the
@@ -13,15 +14,7 @@ extension MySQLSource {
         // The servers the answers name are asked in the same poll (a chain
         // is found a level a round): the first snapshot is the whole topology.
         for _ in 0..<4 where !asking.isEmpty {
-            let got = await withTaskGroup(of: (String, MySQLServerAnswer).self) { group in
-                for address in asking {
-                    group.addTask { [self] in (address, await ask(address)) }
-                }
-                var out: [String: MySQLServerAnswer] = [:]
-                for await (address, answer) in group { out[address] = answer }
-                return out
-            }
-            answers.merge(got) { _, new in new }
+            answers.merge(await askAll(asking)) { _, new in new }
             let named = MySQLObservation(servers: answers.map { ($0.key, $0.value) }, at: clock()).named
             asking = shared.withLock { s in
                 let fresh = named.filter { !s.known.contains($0) }.prefix(max(0, config.maxServers - s.known.count))
@@ -60,6 +53,38 @@ extension MySQLSource {
         if woke { wake() }
     }
 
+    /// Asks `addresses` at once and waits `config.answerDeadline` at most: a
+    /// server that has not answered by then (stopped, behind a network that
+    /// drops its packets) is "no answer" this poll and is not asked again
+    /// while its statements still run (its connection's read timeout ends
+    /// them); the other servers are never held up by it.
+    func askAll(_ addresses: [String]) async -> [String: MySQLServerAnswer] {
+        let started = shared.withLock { s in addresses.filter { s.inFlight.insert($0).inserted } }
+        let answers = Answers()
+        let (done, signal) = AsyncStream<Void>.makeStream()
+        for address in started {
+            Task { [self] in
+                let answer = await ask(address)
+                answers.map.withLock { $0[address] = answer }
+                shared.withLock { _ = $0.inFlight.remove(address) }
+                signal.yield()
+            }
+        }
+        let deadline = ContinuousClock.now.advanced(by: config.answerDeadline)
+        let timer = Task {
+            try? await Task.sleep(until: deadline)
+            signal.yield()
+        }
+        for await _ in done where answers.map.withLock({ $0.count }) == started.count || ContinuousClock.now >= deadline { break }
+        timer.cancel()
+        var out = answers.map.withLock { $0 }
+        let millis = wholeMillis(config.answerDeadline)
+        for a in addresses where out[a] == nil {
+            out[a] = .failed(started.contains(a) ? "no answer in \(millis) ms" : "no answer: the last poll's statements still run")
+        }
+        return out
+    }
+
     /// One server's three statements, read; a failure in its words.
     func ask(_ address: String) async -> MySQLServerAnswer {
         do {
@@ -88,4 +113,10 @@ extension MySQLSource {
         let first = shared.withLock { $0.endpoints.failed(i, reason, garbage: false, retryInMillis: retryInMillis, at: now) }
         if first { logger.warning("\(endpointNames[i]): \(reason)") }
     }
+}
+
+/// The answers of one round of a poll, as they come (a late one lands
+/// here after the round has moved on, and is dropped with it).
+final class Answers: Sendable {
+    let map = Mutex<[String: MySQLServerAnswer]>([:])
 }

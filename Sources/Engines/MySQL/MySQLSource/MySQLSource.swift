@@ -32,6 +32,9 @@ public struct MySQLSourceConfig: Sendable {
     /// The replication user, for pointing servers at a new primary.
     public var replicationAuth: MySQLAuth?
     public var pollInterval: Duration = .milliseconds(500)
+    /// How long a poll waits for the servers' answers; a server that takes
+    /// longer is "no answer" this poll, and the others are not held up.
+    public var answerDeadline: Duration = .milliseconds(900)
     /// Whole seconds (the client library's unit).
     public var connectTimeoutSeconds = 1
     public var readTimeoutSeconds = 2
@@ -76,6 +79,8 @@ public final class MySQLSource: EventSource, CommandSink {
         /// A switchover of ours under way: from, to.
         var running: (from: String?, to: String)?
         var lastRoles: [String: NodeRole] = [:]
+        /// Servers whose statements of an earlier poll still run.
+        var inFlight: Set<String> = []
     }
 
     public init(config: MySQLSourceConfig, queueCapacity: Int = 100_000, clock: @escaping @Sendable () -> Timestamp, logger: Logger) {
