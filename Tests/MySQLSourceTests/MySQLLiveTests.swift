@@ -6,6 +6,7 @@ import EventSources
 import Foundation
 import Logging
 import ProtocolV1Server
+import Synchronization
 import Testing
 
 @testable import MySQLSource
@@ -144,8 +145,9 @@ enum LiveMySQL {
         let result = await waitResult(w, "live-1")
         #expect(result?.status == .completed, "\(result?.reason ?? "no result")")
         #expect(result?.reason?.contains("switchover to \(candidate) done") == true, "\(result?.reason ?? "")")
-        // The result comes first; the next poll (woken by it) shows the roles.
-        #expect(await w.until(5) { $0.primaries == [candidate] })
+        // The servers were polled before the result was told: the screen
+        // already agrees when the result arrives.
+        #expect(w.state.primaries == [candidate])
         #expect(await steady(w))
         // Every server agrees: the candidate writable and replicating from
         // nobody, every other one replicating from it, both threads running.
@@ -164,6 +166,34 @@ enum LiveMySQL {
         for step in ["read_only=1", "writes drained", "caught up", "read_only=0", "follows \(candidate)", "end state read back"] {
             #expect(steps.contains { $0.contains(step) && $0.hasSuffix(" ms)") }, "\(step) in \(steps)")
         }
+    }
+
+    @Test("a promotion planned on a poll that is behind the servers changes nothing and says why")
+    func stalePlanChangesNothing() async throws {
+        let primary = try await LiveMySQL.primary()
+        let replicas = LiveMySQL.servers.filter { $0 != primary }
+        let told = Mutex<[String]>([])
+        // As if the last poll still showed a replica as the primary.
+        let runner = MySQLSwitchover(
+            plan: MySQLSwitchover.Plan(candidate: replicas[0], primary: replicas[1], replicas: [primary], lostPrimary: nil),
+            replicationAuth: LiveMySQL.replication,
+            open: { address throws(MySQLClientError) in
+                let hp = HostPort(address) ?? HostPort("127.0.0.1:1")!
+                return try await MariaDBConnection.connect(
+                    host: hp.host, port: hp.port, user: LiveMySQL.login?.user, password: LiveMySQL.login?.password, connectTimeout: 2,
+                    readTimeout: 5)
+            },
+            told: { _, text, _ in told.withLock { $0.append(text) } })
+        do {
+            _ = try await runner.run()
+            Issue.record("a plan naming a replica as the primary was run")
+        } catch {
+            #expect(error.step == "check")
+            #expect(error.why.contains("\(replicas[1]) replicates from \(primary) now"), "\(error.why)")
+        }
+        #expect(told.withLock { $0 }.isEmpty, "no step ran: \(told.withLock { $0 })")
+        #expect(try await LiveMySQL.primary() == primary, "nothing was changed")
+        for r in replicas { #expect(try await LiveMySQL.replicaStatus(r)?.source == primary) }
     }
 
     @Test("a switchover made by hand with SQL is followed within a poll or two")

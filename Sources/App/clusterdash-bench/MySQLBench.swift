@@ -125,6 +125,9 @@ struct MySQLBench {
         var out: [Double] = []
         for _ in 0..<n {
             let (old, candidate) = try await steady(seen)
+            // At a random moment of the poll's cycle (right after a frame
+            // showed the steady state, every change would wait a whole poll).
+            try await Task.sleep(for: .milliseconds(Int.random(in: 0..<500)))
             firstShown.withLock { $0 = [:] }
             let parts = candidate.split(separator: ":")
             try await sql(old, "SET GLOBAL read_only=1")
@@ -182,14 +185,20 @@ struct MySQLBench {
             totals.append(total)
             for e in seen.withLock({ $0.log }) where e.correlationID == id {
                 guard case .engineNotice(_, "switchover-step", let text) = e.facts, let ms = Self.millis(in: text) else { continue }
-                // The step's name without the server it ran on.
-                let name = text.split(separator: " ").dropFirst().prefix { !$0.hasPrefix("(") && !$0.hasSuffix(":") }.joined(separator: " ")
+                let name = Self.stepName(text)
                 if steps[name] == nil { order.append(name) }
                 steps[name, default: []].append(ms)
             }
         }
         await s.stop()
         return (order.map { ($0, steps[$0] ?? []) }, totals)
+    }
+
+    /// A step's name without the servers it names, its detail and its
+    /// duration: "127.0.0.1:13307 caught up: at 0-1-4 (0 ms)" is "caught up".
+    static func stepName(_ text: String) -> String {
+        let head = text.components(separatedBy: " (").first?.components(separatedBy: ": ").first ?? text
+        return head.split(separator: " ").filter { !($0.contains(":") && $0.contains(".")) }.joined(separator: " ")
     }
 
     /// The last "(N ms)" or "in N ms" in `text`.

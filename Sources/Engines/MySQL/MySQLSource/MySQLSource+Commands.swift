@@ -71,13 +71,23 @@ extension MySQLSource {
             open: { [pool] address throws(MySQLClientError) in try await pool.dedicated(address) },
             told: { [self] node, text, millis in notice(node: node, text: millis.map { "\(text) (\($0) ms)" } ?? text, requestID: requestID) })
         let start = ContinuousClock.now
+        let outcome: Result<String, MySQLSwitchover.Failure>
         do {
-            let summary = try await runner.run()
-            let total = "\(wholeMillis(ContinuousClock.now - start)) ms"
+            outcome = .success(try await runner.run())
+        } catch {
+            outcome = .failure(error)
+        }
+        let total = "\(wholeMillis(ContinuousClock.now - start)) ms"
+        // The servers are polled before the result is told and another
+        // switchover taken: the result and the screen agree at once, and
+        // the next plan is made from what the servers say now.
+        await pollAfter()
+        switch outcome {
+        case .success(let summary):
             logger.notice("promote \(candidate): \(summary) in \(total)")
             shared.withLock { $0.running = nil }
             result(requestID, "promote", .completed, "\(summary) in \(total)")
-        } catch {
+        case .failure(let error):
             shared.withLock { s in
                 s.running = nil
                 s.causeHint = nil
@@ -85,7 +95,16 @@ extension MySQLSource {
             logger.warning("promote \(candidate): stopped at \(error.step): \(error.why)")
             result(requestID, "promote", .failed, "stopped at \(error.step): \(error.why)")
         }
+    }
+
+    /// Wakes a poll and waits until one begun from now on has ended (5 s at most).
+    func pollAfter() async {
+        let begun = shared.withLock { $0.pollsBegun }
         wake()
+        let deadline = ContinuousClock.now.advanced(by: .seconds(5))
+        while ContinuousClock.now < deadline, shared.withLock({ $0.pollsEnded }) <= begun {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
     }
 
     /// One step of a switchover, in the failover log.

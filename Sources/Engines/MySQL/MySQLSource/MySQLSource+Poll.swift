@@ -9,6 +9,11 @@ extension MySQLSource {
     /// When no server answers nothing is sent: the last good data stays on
     /// screen, with its age, and the statuses say why.
     func pollOnce() async {
+        let number = shared.withLock { s -> Int in
+            s.pollsBegun += 1
+            return s.pollsBegun
+        }
+        defer { shared.withLock { $0.pollsEnded = max($0.pollsEnded, number) } }
         var answers: [String: MySQLServerAnswer] = [:]
         var asking = shared.withLock { $0.known }
         // The servers the answers name are asked in the same poll (a chain

@@ -81,6 +81,10 @@ public final class MySQLSource: EventSource, CommandSink {
         var lastRoles: [String: NodeRole] = [:]
         /// Servers whose statements of an earlier poll still run.
         var inFlight: Set<String> = []
+        /// Polls begun, and the latest begun of those ended (a command waits
+        /// for a poll begun after it, so its result and the screen agree).
+        var pollsBegun = 0
+        var pollsEnded = 0
     }
 
     public init(config: MySQLSourceConfig, queueCapacity: Int = 100_000, clock: @escaping @Sendable () -> Timestamp, logger: Logger) {

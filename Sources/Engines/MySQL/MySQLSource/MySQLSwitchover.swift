@@ -75,6 +75,29 @@ struct MySQLSwitchover {
             throw Failure(step: "plan", why: "\(plan.candidate) is not host:port")
         }
         let candidate = try await connection(plan.candidate, step: "connect to \(plan.candidate)")
+        // The plan comes from the last poll, which may be behind the servers
+        // (a switchover just made, one made by hand): the roles it names are
+        // checked on the servers themselves before anything is changed.
+        try await step(nil, "roles checked on the servers") { () throws(Failure) in
+            let replicating = try await exec(candidate, "SHOW SLAVE STATUS", step: "check \(plan.candidate)")
+            guard !replicating.isEmpty else {
+                throw Failure(step: "check", why: "\(plan.candidate) replicates from nobody now (the last poll was behind): nothing was changed")
+            }
+            if let primary = plan.primary {
+                let p = try await connection(primary, step: "connect to \(primary)")
+                let source = try await exec(p, "SHOW SLAVE STATUS", step: "check \(primary)").first.flatMap { try? ReplicaStatus.parse($0) }
+                let readOnly = try await exec(p, "SELECT @@GLOBAL.read_only AS ro", step: "check \(primary)").first?["ro"]
+                if let source {
+                    throw Failure(
+                        step: "check",
+                        why: "\(primary) replicates from \(source.source) now, it is no primary (the last poll was behind): nothing was changed")
+                }
+                if readOnly != "0" {
+                    throw Failure(step: "check", why: "\(primary) is read-only now, it is no primary (the last poll was behind): nothing was changed")
+                }
+            }
+            return nil
+        }
         var madeReadOnly: MariaDBConnection?
         do throws(Failure) {
             if let primary = plan.primary {
@@ -249,7 +272,7 @@ struct MySQLSwitchover {
             }
             pending = still
             if pending.isEmpty || ContinuousClock.now >= deadline { break }
-            try? await Task.sleep(for: .milliseconds(200))
+            try? await Task.sleep(for: .milliseconds(20))
         }
         return followers.compactMap { f in why[f].map { "\(f) (\($0))" } }
     }
