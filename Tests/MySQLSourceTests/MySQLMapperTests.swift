@@ -83,6 +83,64 @@ enum MariaDBRows {
         }
     }
 
+    @Test("MySQL 8 GTID sets: intervals with holes, tags, the gap counted transaction by transaction")
+    func gtidSets() throws {
+        let a = "3e11fa47-71ca-11e1-9e33-c80aa9429562"
+        let b = "24da1670-0c0c-11e8-8442-00059a3c7b00"
+        let source = try #require(GTIDSet(parsing: "\(a.uppercased()):1-5:7-9,\n\(b):1-19"))
+        #expect(source.count == 5 + 3 + 19)
+        #expect(source.description == "\(b):1-19,\(a):1-5:7-9")
+        let replica = try #require(GTIDSet(parsing: "\(a):1-9,\(b):1-10:12"))
+        #expect(replica.behind(source) == 8, "b:11 and b:13-19")
+        #expect(source.behind(replica) == 1, "a:6, which the source lacks")
+        #expect(replica.subtracting(source).only(source: a).description == "\(a):6")
+        #expect(GTIDSet(parsing: "")?.isEmpty == true)
+        #expect(GTIDSet(parsing: "\(a):tag_1:1-3")?.count == 3, "a tagged GTID (8.3+)")
+        for bad in ["\(a)", "\(a):0-3", "\(a):5-3", "nouuid:1-3", "\(a):1-x", "\(a):1-2-3"] {
+            #expect(GTIDSet(parsing: bad) == nil, "\(bad)")
+        }
+        var rng = SystemRandomNumberGenerator()
+        let alphabet = Array(a + ":-,0123456789 \nz")
+        for _ in 0..<3_000 {
+            let s = String((0..<Int.random(in: 0..<60, using: &rng)).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &rng)] })
+            if let set = GTIDSet(parsing: s) { _ = set.subtracting(source).count }
+        }
+    }
+
+    @Test("MySQL 8 as its documentation shows it (captured, no live server): Source_* names, gap, errant by server_uuid, no switchover")
+    func mysql8() throws {
+        let a = "3e11fa47-71ca-11e1-9e33-c80aa9429562"
+        let r = "8a94f357-aab4-11df-86ab-c80aa9429563"
+        func vars(_ id: Int, _ uuid: String, _ executed: String, readOnly: Bool) -> [MySQLRow] {
+            [
+                ("server_id", "\(id)"), ("server_uuid", uuid), ("version", "8.0.36"), ("read_only", readOnly ? "ON" : "OFF"),
+                ("super_read_only", readOnly ? "ON" : "OFF"), ("log_bin", "ON"), ("log_replica_updates", "ON"), ("gtid_executed", executed),
+            ].map { MySQLRow(columns: ["Variable_name", "Value"], values: [$0.0, $0.1]) }
+        }
+        let replicaRow = MySQLRow(
+            columns: [
+                "Replica_IO_State", "Source_Host", "Source_Port", "Replica_IO_Running", "Replica_SQL_Running", "Seconds_Behind_Source",
+                "Last_IO_Errno", "Last_IO_Error", "Last_SQL_Errno", "Last_SQL_Error", "Source_Server_Id",
+            ],
+            values: ["Waiting for source to send event", "db1", "3306", "Yes", "Yes", "0", "0", "", "0", "", "1"])
+        let primary = try MySQLServerStatus.parse(variables: vars(1, a, "\(a):1-120", readOnly: false), replicas: [], hosts: [])
+        let replica = try MySQLServerStatus.parse(
+            variables: vars(2, r, "\(a):1-100,\(r):1-2", readOnly: true), replicas: [replicaRow], hosts: [])
+        #expect(primary.flavor == .mysql && primary.writable && !replica.writable)
+        #expect(replica.replication?.source == "db1:3306")
+        var mapper = MySQLMapper(name: "t")
+        let polled = mapper.cluster(
+            MySQLObservation(servers: [("db1:3306", .status(primary)), ("db2:3306", .status(replica))], at: Timestamp(millis: 1_000)))
+        let n = try #require(polled.nodes.first { $0.id == "db2:3306" })
+        #expect(n.engine?.lagBytes == 20 && n.engine?.lagState == .measured)
+        #expect(n.engine?.tag("errant") == "\(r):1-2", "written on the replica under its own server_uuid")
+        var state = ClusterState()
+        var differ = PollDiffer(source: "mysql/t", idPrefix: "t-")
+        for e in differ.diff(polled, at: Timestamp(millis: 1_000)) { state.apply(e) }
+        let verdict = MySQLRules().preview(candidate: "db2:3306", in: state, limits: PreviewLimits(now: Timestamp(millis: 1_000)))
+        #expect(verdict.checks.contains { !$0.ok && ($0.detail ?? "").contains("switches over MariaDB only") })
+    }
+
     @Test("SHOW SLAVE STATUS as MariaDB sends it: threads, NULL seconds as unknown, errors, GTID IO position")
     func replicaStatus() throws {
         let r = try ReplicaStatus.parse(
@@ -181,6 +239,7 @@ enum MariaDBRows {
         let polled = mapper.cluster(o)
         let node = try #require(polled.nodes.first { $0.id == "127.0.0.1:13308" })
         #expect(node.engine?.tag("errant") == "0-3-208")
+        #expect(node.engine?.position == "0-3-208 slave 0-1-207", "its slave position, where it differs")
         #expect(node.health == .degraded)
         // An old primary's own GTID that the new primary has too is not errant.
         let old = MySQLServerStatus(
@@ -247,6 +306,10 @@ enum MariaDBRows {
         var mapper = MySQLMapper(name: "t")
         let polled = mapper.cluster(o)
         #expect(polled.nodes.map(\.id) == ["127.0.0.1:13306", "127.0.0.1:13307", "127.0.0.1:13308"])
+        // Down, it answers at neither address: still one node.
+        o.servers[0].answer = .failed("connection refused or unreachable (2003)")
+        o.servers[1].answer = .failed("connection refused or unreachable (2003)")
+        #expect(mapper.cluster(o).nodes.map(\.id) == ["127.0.0.1:13306", "127.0.0.1:13307", "127.0.0.1:13308"])
     }
 
     @Test("failover preview: the primary down, the most advanced replica passes and the other is told why not")

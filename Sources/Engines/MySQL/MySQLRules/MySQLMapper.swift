@@ -21,6 +21,9 @@ public struct MySQLMapper: Sendable {
     private var since: [String: (what: String, at: Timestamp)] = [:]
     private var term: Int64 = 1
     private var lastPrimaries: [String] = []
+    /// Addresses found to reach a server known under another address (the
+    /// one replication uses), remembered for when neither answers.
+    private var aliases: [String: String] = [:]
 
     public init(name: String) { self.name = name }
 
@@ -30,7 +33,7 @@ public struct MySQLMapper: Sendable {
 
     public mutating func cluster(_ o: MySQLObservation) -> PolledCluster {
         let statuses = o.statuses
-        let kept = Self.distinct(o)
+        let kept = distinct(o)
         // Who replicates from whom, among the servers kept.
         var upstream: [String: String] = [:]
         for a in kept {
@@ -89,8 +92,9 @@ public struct MySQLMapper: Sendable {
 
     /// The addresses polled, one per server: two addresses that answer
     /// with one server id are one server, kept under the address
-    /// replication uses for it (a replica's source, a connected replica).
-    static func distinct(_ o: MySQLObservation) -> [String] {
+    /// replication uses for it (a replica's source, a connected replica),
+    /// and remembered as one while it does not answer.
+    mutating func distinct(_ o: MySQLObservation) -> [String] {
         var named = Set<String>()
         for s in o.servers {
             guard let st = s.answer.status else { continue }
@@ -104,10 +108,16 @@ public struct MySQLMapper: Sendable {
             if let other = byID[id] {
                 let keepNew = named.contains(s.address) && !named.contains(other)
                 drop.insert(keepNew ? other : s.address)
+                aliases[keepNew ? other : s.address] = keepNew ? s.address : other
                 if keepNew { byID[id] = s.address }
             } else {
                 byID[id] = s.address
             }
+        }
+        let polled = Set(o.servers.map(\.address))
+        aliases = aliases.filter { polled.contains($0.key) && polled.contains($0.value) }
+        for (alias, canonical) in aliases where o.servers.first(where: { $0.address == alias })?.answer.status == nil {
+            if polled.contains(canonical) { drop.insert(alias) }
         }
         return o.servers.map(\.address).filter { !drop.contains($0) }
     }
@@ -140,6 +150,10 @@ public struct MySQLMapper: Sendable {
             if s.writable { problems.append(("writable", "writable replica (read_only=OFF)")) }
             if let errant { problems.append(("errant \(errant)", "errant transaction \(errant)")) }
             if let mine = s.gtidCurrent, let theirs = source?.gtidBinlog {
+                lagCount = Int64(clamping: mine.behind(theirs))
+                lagState = .measured
+            } else if let mine = s.gtidExecuted, let theirs = source?.gtidExecuted {
+                // MySQL 8: what its source executed that it has not, one by one.
                 lagCount = Int64(clamping: mine.behind(theirs))
                 lagState = .measured
             } else {
@@ -178,15 +192,20 @@ public struct MySQLMapper: Sendable {
             tags.append(JSONField("io_thread", .string(r.ioRunning)))
             tags.append(JSONField("sql_thread", .string(r.sqlRunning)))
         }
-        if let errant { tags.append(JSONField("errant", .string(errant.description))) }
+        if let errant { tags.append(JSONField("errant", .string(errant))) }
         if s.semiSyncSource == true || s.semiSyncReplica == true {
             tags.append(JSONField("semi_sync", .string(s.semiSyncSource == true ? "source" : "replica")))
         }
         var engine = EngineNodeInfo(role: word, state: state, lagBytes: lagCount, lagState: lagState, tags: tags)
         engine.upstream = s.replication?.source
-        // Its executed position first (the preview reads that word), then
-        // what it received and has not applied yet.
-        engine.position = (s.gtidCurrent?.description ?? s.gtidExecuted).map { unapplied > 0 ? "\($0) +\(unapplied) received" : $0 }
+        // Its executed position first (the preview reads that word); MariaDB's
+        // binlog and slave positions where they differ from it (a former
+        // primary, an errant write); what it received and has not applied yet.
+        var position = [s.gtidCurrent?.description ?? s.gtidExecuted?.description].compactMap { $0 }
+        if let binlog = s.gtidBinlog, let current = s.gtidCurrent, binlog != current { position.append("binlog \(binlog)") }
+        if s.replication != nil, let slave = s.gtidSlave, let current = s.gtidCurrent, slave != current { position.append("slave \(slave)") }
+        if unapplied > 0 { position.append("+\(unapplied) received") }
+        engine.position = position.isEmpty ? nil : position.joined(separator: " ")
         engine.timeBehindMillis = timeMillis
         engine.timeBehind = timeBehind
         return NodeInfo(id: address, address: address, role: role, health: health, term: term, managerState: .stable, engine: engine)
@@ -218,16 +237,23 @@ public struct MySQLMapper: Sendable {
         return errno == 0 ? "\(name) \(running)" : "\(name) \(running): \(errno) \(text)"
     }
 
-    /// A transaction this replica wrote itself (its own server id, in its
-    /// binlog) that its source does not have: the source's last GTID in
-    /// that domain is another one, at or before it. Nil when the source is
-    /// not known this poll (nothing can be said).
-    public static func errant(_ s: MySQLServerStatus, source: MySQLServerStatus?) -> GTID? {
-        guard s.replication != nil, let binlog = s.gtidBinlog, let theirs = source?.gtidBinlog else { return nil }
+    /// Transactions this replica wrote itself that its source does not
+    /// have, as GTIDs. MariaDB: its own server id in its binlog, where the
+    /// source's last GTID in that domain is another one, at or before it.
+    /// MySQL 8: GTIDs of its own `server_uuid` missing from its source's
+    /// `gtid_executed`. Nil when the source is not known this poll (nothing
+    /// can be said).
+    public static func errant(_ s: MySQLServerStatus, source: MySQLServerStatus?) -> String? {
+        guard s.replication != nil else { return nil }
+        if let mine = s.gtidExecuted, let theirs = source?.gtidExecuted, let uuid = s.serverUUID {
+            let extra = mine.only(source: uuid).subtracting(theirs)
+            return extra.isEmpty ? nil : extra.description
+        }
+        guard let binlog = s.gtidBinlog, let theirs = source?.gtidBinlog else { return nil }
         for domain in binlog.domains.sorted() {
             guard let mine = binlog[domain], mine.server == s.serverID else { continue }
             let other = theirs[domain]
-            if other != mine && (other?.seq ?? 0) <= mine.seq { return mine }
+            if other != mine && (other?.seq ?? 0) <= mine.seq { return mine.description }
         }
         return nil
     }

@@ -51,6 +51,14 @@ public enum MySQLPreview {
                 ? "log_bin and log_slave_updates are on: it can serve the other replicas"
                 : "log_bin \(logBin ? "on" : "off"), log_slave_updates \(logUpdates ? "on" : "off"): the other replicas could not follow it",
             .notAReplica)
+        // clusterdash runs MariaDB's switchover statements (MASTER_USE_GTID):
+        // a MySQL 8 server is watched, not switched over (docs/ENGINES.md).
+        let version = e?.tag("version") ?? ""
+        if !version.isEmpty && !version.contains("MariaDB") {
+            v.record(
+                .other("switchover_supported"), false,
+                "\(candidate) runs MySQL \(version): clusterdash switches over MariaDB only, nothing would be sent", .failoverInhibited)
+        }
         let errant = e?.tag("errant")
         v.record(
             .other("no_errant_transactions"), errant == nil,

@@ -32,9 +32,10 @@ public struct MySQLServerStatus: Sendable, Hashable {
     public var gtidCurrent: GTIDPosition?
     public var gtidBinlog: GTIDPosition?
     public var gtidSlave: GTIDPosition?
-    /// MySQL 8: `@@gtid_executed` as the server printed it (sets are not
-    /// compared yet: see docs/ENGINES.md).
-    public var gtidExecuted: String?
+    /// MySQL 8: `@@gtid_executed`, and the server's own `server_uuid` (the
+    /// source of what it wrote itself).
+    public var gtidExecuted: GTIDSet?
+    public var serverUUID: String?
     public var gtidStrictMode: Bool?
     /// Semi-synchronous replication, where the server has it: as a source, as a replica.
     public var semiSyncSource: Bool?
@@ -64,7 +65,7 @@ public struct MySQLServerStatus: Sendable, Hashable {
 
     /// The variables the poll asks for (those a server lacks are simply not returned).
     public static let variableNames = [
-        "server_id", "version", "read_only", "super_read_only", "log_bin", "log_slave_updates", "log_replica_updates",
+        "server_id", "server_uuid", "version", "read_only", "super_read_only", "log_bin", "log_slave_updates", "log_replica_updates",
         "gtid_current_pos", "gtid_binlog_pos", "gtid_slave_pos", "gtid_executed", "gtid_strict_mode",
         "rpl_semi_sync_master_enabled", "rpl_semi_sync_slave_enabled", "rpl_semi_sync_source_enabled", "rpl_semi_sync_replica_enabled",
     ]
@@ -98,7 +99,11 @@ public struct MySQLServerStatus: Sendable, Hashable {
             s.gtidBinlog = try position("gtid_binlog_pos")
             s.gtidSlave = try position("gtid_slave_pos")
         } else {
-            s.gtidExecuted = v["gtid_executed"]
+            if let text = v["gtid_executed"] {
+                guard let set = GTIDSet(parsing: text) else { throw MySQLParseError("gtid_executed is no GTID set: \(text.prefix(60))") }
+                s.gtidExecuted = set
+            }
+            s.serverUUID = v["server_uuid"]
         }
         s.gtidStrictMode = flag("gtid_strict_mode")
         s.semiSyncSource = flag("rpl_semi_sync_master_enabled") ?? flag("rpl_semi_sync_source_enabled")

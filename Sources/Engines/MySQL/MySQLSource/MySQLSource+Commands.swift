@@ -29,6 +29,9 @@ extension MySQLSource {
         guard let c = poll.nodes.first(where: { $0.id == candidate }) else { return refuse("\(candidate) is not a server of this topology") }
         guard c.role == .replica else { return refuse("\(candidate) is not a replica (\(c.role.wire))") }
         guard c.health == .healthy || c.health == .degraded else { return refuse("\(candidate) does not answer") }
+        if let version = c.engine?.tag("version"), !version.contains("MariaDB") {
+            return refuse("\(candidate) runs MySQL \(version): clusterdash switches over MariaDB only (docs/ENGINES.md), nothing was sent")
+        }
         let primary = poll.nodes.first { $0.role == .primary }
         let primaryUp = primary.map { $0.health == .healthy || $0.health == .degraded } ?? false
         let replicas = poll.nodes.filter { $0.id != candidate && $0.id != primary?.id && $0.role == .replica }.map(\.id)
@@ -65,6 +68,9 @@ extension MySQLSource {
         emit(
             [.promotionRequested(PromotionRequested(requestID: requestID, candidate: candidate, requestedBy: "clusterdash (\(kind))"))],
             correlation: requestID)
+        // Accepted now, completed or failed when done (a loaded primary's
+        // drain and the candidate's catch-up can take seconds).
+        result(requestID, "promote", .accepted, "\(kind) to \(candidate) running: each step in the failover log")
         logger.notice("promote \(candidate): \(kind) from \(plan.primary ?? plan.lostPrimary ?? "no primary") (request \(requestID))")
         let runner = MySQLSwitchover(
             plan: plan, replicationAuth: config.replicationAuth,
