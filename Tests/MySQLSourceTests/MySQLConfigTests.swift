@@ -88,5 +88,8 @@ import Testing
         let auth = MySQLAuth(user: "u", password: "hunter2")
         #expect(!"\(auth)".contains("hunter2"))
         #expect(!String(reflecting: auth).contains("hunter2"))
+        var dumped = ""
+        dump(MySQLSourceConfig(servers: ["db:3306"], auth: auth), to: &dumped)
+        #expect(!dumped.contains("hunter2"), "dump shows the user alone")
     }
 }

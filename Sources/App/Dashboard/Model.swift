@@ -254,7 +254,6 @@ public struct AppModel: Sendable {
         return provides.intersection(told)
     }
 
-    /// Node ids in the nodes pane's order.
     /// The Nodes pane's rows, in its order (a replication tree where the engine tells one).
     public var nodeRows: [NodeRecord] { nodeTree(state).compactMap { state.nodes[$0.id] } }
 

@@ -290,21 +290,30 @@ public final class NATSConnection: Sendable {
     }
 
     /// Runs `body`; after `timeout` the connection is closed (a late answer
-    /// can never be taken for another's) and `timedOut` thrown.
+    /// can never be taken for another's) and `timedOut` thrown. The answer
+    /// and the timer race for one outcome: a timer that wakes as the answer
+    /// comes closes nothing (CI, a loaded machine: the timer closed a
+    /// connection whose INFO had just been taken, and the next request
+    /// found it "closed by the server"); an answer that lost is the timeout.
     private func withTimeout<T: Sendable>(_ timeout: Duration, what: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        let fired = Atomic<Bool>(false)
+        // 0 running, 1 answered, 2 timed out.
+        let outcome = Atomic<Int>(0)
         let transport = self.transport
         let timer = Task {
             try await Task.sleep(for: timeout)
-            fired.store(true, ordering: .relaxed)
-            transport.close()
+            if outcome.compareExchange(expected: 0, desired: 2, ordering: .acquiringAndReleasing).exchanged { transport.close() }
         }
         defer { timer.cancel() }
+        let result: Result<T, any Error>
         do {
-            return try await body()
+            result = .success(try await body())
         } catch {
-            if fired.load(ordering: .relaxed) { throw NATSError.timedOut(what) }
-            throw error
+            result = .failure(error)
         }
+        // Settled first by the answer (or its error), or by the timer.
+        guard outcome.compareExchange(expected: 0, desired: 1, ordering: .acquiringAndReleasing).exchanged else {
+            throw NATSError.timedOut(what)
+        }
+        return try result.get()
     }
 }

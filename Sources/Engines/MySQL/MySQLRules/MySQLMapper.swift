@@ -19,6 +19,8 @@ public struct MySQLMapper: Sendable {
     private var lastWord: [String: String] = [:]
     /// When each server's current problem began, with the problem's words.
     private var since: [String: (what: String, at: Timestamp)] = [:]
+    /// 1 at the first poll, one more at each change of primary seen since
+    /// (replication itself keeps no term).
     private var term: Int64 = 1
     private var lastPrimaries: [String] = []
     /// Addresses found to reach a server known under another address (the
@@ -26,10 +28,6 @@ public struct MySQLMapper: Sendable {
     private var aliases: [String: String] = [:]
 
     public init(name: String) { self.name = name }
-
-    /// The term: 1 at the first poll, one more at each change of primary
-    /// seen since (replication itself keeps no term).
-    public var currentTerm: Int64 { term }
 
     public mutating func cluster(_ o: MySQLObservation) -> PolledCluster {
         let statuses = o.statuses

@@ -18,8 +18,6 @@ final class MySQLPool: Sendable {
     let auth: MySQLAuth?
     let connectTimeoutSeconds: Int
     let readTimeoutSeconds: Int
-    /// Statements sent, for the cost of the poll on the servers.
-    let statements = Atomic<Int>(0)
     private let slots = Mutex<[String: Slot]>([:])
 
     init(auth: MySQLAuth?, connectTimeoutSeconds: Int, readTimeoutSeconds: Int) {
@@ -31,7 +29,6 @@ final class MySQLPool: Sendable {
     /// Runs `sql` on `address`'s connection (opening it when needed).
     func query(_ sql: String, at address: String) async throws(MySQLClientError) -> [MySQLRow] {
         let c = try await connection(address)
-        statements.add(1, ordering: .relaxed)
         do {
             return try await c.query(sql)
         } catch {
@@ -82,12 +79,6 @@ final class MySQLPool: Sendable {
             slot.retryAt = ContinuousClock.now.advanced(by: .milliseconds(millis))
             s[address] = slot
         }
-    }
-
-    /// Forgets a server (no longer known).
-    func drop(_ address: String) {
-        let c = slots.withLock { $0.removeValue(forKey: address)?.connection }
-        c?.close()
     }
 
     func closeAll() async {

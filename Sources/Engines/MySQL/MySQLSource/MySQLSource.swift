@@ -11,7 +11,7 @@ func wholeMillis(_ d: Duration) -> Int64 {
 }
 
 /// A user and password (`user:password`), never shown or logged.
-public struct MySQLAuth: Sendable, Hashable, CustomStringConvertible {
+public struct MySQLAuth: Sendable, Hashable, CustomStringConvertible, CustomReflectable {
     public var user: String
     public var password: String
 
@@ -21,6 +21,8 @@ public struct MySQLAuth: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { "MySQLAuth(redacted)" }
+    /// What `dump` and debuggers see: the user, never the password.
+    public var customMirror: Mirror { Mirror(self, children: ["user": user]) }
 }
 
 /// Where a replication topology is and how to reach it.
@@ -109,8 +111,6 @@ public final class MySQLSource: EventSource, CommandSink {
     public var statuses: [EndpointStatus] { shared.withLock { $0.endpoints.statuses } }
     public var stats: [EndpointStats] { shared.withLock { $0.endpoints.stats } }
     public var endpointNames: [String] { config.servers.map { "mysql \($0)" } }
-    /// Statements sent to the servers so far (the console's load on them).
-    public var statementsSent: Int { pool.statements.load(ordering: .relaxed) }
     /// Every server known now.
     public var knownServers: [String] { shared.withLock { $0.known } }
 
