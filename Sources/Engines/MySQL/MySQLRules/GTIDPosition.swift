@@ -1,3 +1,5 @@
+import ClusterState
+
 /// One MariaDB global transaction id: `domain-server-seq` (`0-1-206`).
 /// Within a domain, `seq` grows by one per transaction whichever server
 /// wrote it (under `gtid_strict_mode`), so two positions in one domain
@@ -43,10 +45,7 @@ public struct GTIDPosition: Sendable, Hashable, CustomStringConvertible {
     public init?(parsing text: String) {
         var gtids: [GTID] = []
         for part in text.split(separator: ",") {
-            var trimmed = part
-            while trimmed.first?.isWhitespace == true { trimmed = trimmed.dropFirst() }
-            while trimmed.last?.isWhitespace == true { trimmed = trimmed.dropLast() }
-            guard let g = GTID(trimmed) else { return nil }
+            guard let g = GTID(Substring(String(part).trimmingWhitespace)) else { return nil }
             guard !gtids.contains(where: { $0.domain == g.domain }), gtids.count < 1_000 else { return nil }
             gtids.append(g)
         }

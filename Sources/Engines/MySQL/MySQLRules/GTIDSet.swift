@@ -1,3 +1,5 @@
+import ClusterState
+
 /// A MySQL 8 GTID set (`@@gtid_executed`): for each source (its
 /// `server_uuid`, or `uuid:tag` in 8.3 and later) the transaction numbers
 /// executed, as intervals: `3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5:7`.
@@ -22,12 +24,7 @@ public struct GTIDSet: Sendable, Hashable, CustomStringConvertible {
         var out: [String: [ClosedRange<UInt64>]] = [:]
         var count = 0
         for part in text.split(separator: ",") {
-            var fields = part.split(separator: ":", omittingEmptySubsequences: false).map { f -> Substring in
-                var t = f
-                while t.first?.isWhitespace == true { t = t.dropFirst() }
-                while t.last?.isWhitespace == true { t = t.dropLast() }
-                return t
-            }
+            var fields = part.split(separator: ":", omittingEmptySubsequences: false).map { String($0).trimmingWhitespace }
             guard fields.count >= 2, let uuid = fields.first, uuid.count == 36, uuid.allSatisfy({ $0.isHexDigit || $0 == "-" }) else { return nil }
             fields.removeFirst()
             var source = uuid.lowercased()

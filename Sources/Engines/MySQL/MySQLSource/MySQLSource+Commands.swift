@@ -83,7 +83,7 @@ extension MySQLSource {
         } catch {
             outcome = .failure(error)
         }
-        let total = "\(wholeMillis(ContinuousClock.now - start)) ms"
+        let total = "\((ContinuousClock.now - start).wholeMilliseconds) ms"
         // The servers are polled before the result is told and another
         // switchover taken: the result and the screen agree at once, and
         // the next plan is made from what the servers say now.

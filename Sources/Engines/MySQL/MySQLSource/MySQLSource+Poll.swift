@@ -28,7 +28,7 @@ extension MySQLSource {
             }
         }
         let now = clock()
-        let intervalMillis = wholeMillis(config.pollInterval)
+        let intervalMillis = config.pollInterval.wholeMilliseconds
         for (i, address) in config.servers.enumerated() {
             switch answers[address] {
             case .status?: markLive(i)
@@ -83,7 +83,7 @@ extension MySQLSource {
         for await _ in done where answers.map.withLock({ $0.count }) == started.count || ContinuousClock.now >= deadline { break }
         timer.cancel()
         var out = answers.map.withLock { $0 }
-        let millis = wholeMillis(config.answerDeadline)
+        let millis = config.answerDeadline.wholeMilliseconds
         for a in addresses where out[a] == nil {
             out[a] = .failed(started.contains(a) ? "no answer in \(millis) ms" : "no answer: the last poll's statements still run")
         }

@@ -5,11 +5,6 @@ import Logging
 import MySQLRules
 import Synchronization
 
-/// A duration in whole milliseconds (steps and polls are told in them).
-func wholeMillis(_ d: Duration) -> Int64 {
-    d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
-}
-
 /// A user and password (`user:password`), never shown or logged.
 public struct MySQLAuth: Sendable, Hashable, CustomStringConvertible, CustomReflectable {
     public var user: String

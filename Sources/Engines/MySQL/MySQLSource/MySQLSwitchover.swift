@@ -62,7 +62,7 @@ struct MySQLSwitchover {
         func step(_ node: String?, _ name: String, _ body: () async throws(Failure) -> String?) async throws(Failure) {
             let start = ContinuousClock.now
             let detail = try await body()
-            told(node, detail.map { "\(name): \($0)" } ?? name, wholeMillis(ContinuousClock.now - start))
+            told(node, detail.map { "\(name): \($0)" } ?? name, (ContinuousClock.now - start).wholeMilliseconds)
         }
         func exec(_ c: MariaDBConnection, _ sql: String, step: String) async throws(Failure) -> [MySQLRow] {
             do {
