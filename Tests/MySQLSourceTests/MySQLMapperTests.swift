@@ -327,5 +327,15 @@ enum MariaDBRows {
         #expect(best.checks.contains { ($0.detail ?? "").contains("most advanced") })
         let behind = MySQLRules().preview(candidate: "127.0.0.1:13308", in: state, limits: limits)
         #expect(behind.checks.contains { !$0.ok && ($0.detail ?? "").contains("127.0.0.1:13307 by 10") })
+        // After the failover the dead server is a former primary, not a second primary.
+        let m2 = try MySQLServerStatus.parse(
+            variables: MariaDBRows.variables(id: 2, readOnly: false, current: "0-1-220", binlog: "0-1-220", slave: "0-1-220"), replicas: [],
+            hosts: [])
+        o.servers[1].answer = .status(m2)
+        let after = mapper.cluster(o)
+        #expect(after.primaries == ["127.0.0.1:13307"])
+        let old = try #require(after.nodes.first { $0.id == "127.0.0.1:13306" })
+        #expect(old.role == .unknown && old.engine?.role == "former_primary" && old.health == .unhealthy)
+        #expect(after.engine?.divergence.isEmpty == true)
     }
 }

@@ -59,6 +59,15 @@ public struct MySQLMapper: Sendable {
             }
             nodes.append(node)
         }
+        // A primary that does not answer while another server answers as
+        // the primary (after a failover) is a former primary, not a second
+        // one: two primaries would be split brain, and it takes no writes.
+        if nodes.contains(where: { $0.role == .primary && statuses[$0.id] != nil }) {
+            for i in nodes.indices where nodes[i].role == .primary && statuses[nodes[i].id] == nil {
+                nodes[i].role = .unknown
+                nodes[i].engine?.role = "former_primary"
+            }
+        }
         let known = Set(kept)
         for key in Set(misses.keys).subtracting(known) {
             misses[key] = nil

@@ -29,7 +29,7 @@ extension MySQLSource {
         }
         let now = clock()
         let intervalMillis = config.pollInterval.wholeMilliseconds
-        for (i, address) in config.servers.enumerated() {
+        for (i, address) in shared.withLock({ $0.known }).enumerated() {
             switch answers[address] {
             case .status?: markLive(i)
             case .failed(let why)?: markFailed(i, why, retryInMillis: intervalMillis)

@@ -94,7 +94,7 @@ public final class MySQLSource: EventSource, CommandSink {
         let name = Self.clusterName(config)
         shared = Mutex(
             Shared(
-                endpoints: EndpointBook(count: config.servers.count),
+                endpoints: EndpointBook(count: max(config.maxServers, config.servers.count)),
                 differ: PollDiffer(source: "mysql/\(name)", idPrefix: "mysql-\(clock().millis)-"), mapper: MySQLMapper(name: name),
                 known: config.servers))
     }
@@ -103,9 +103,12 @@ public final class MySQLSource: EventSource, CommandSink {
     /// (replication has no name of its own).
     static func clusterName(_ config: MySQLSourceConfig) -> String { config.servers.first ?? "mysql" }
 
-    public var statuses: [EndpointStatus] { shared.withLock { $0.endpoints.statuses } }
-    public var stats: [EndpointStats] { shared.withLock { $0.endpoints.stats } }
-    public var endpointNames: [String] { config.servers.map { "mysql \($0)" } }
+    /// Every server known is an endpoint (the configured ones first, then
+    /// those found): the source is live while any of them answers, and a
+    /// dead primary given on the command line is one endpoint down, not "Not connected".
+    public var statuses: [EndpointStatus] { shared.withLock { Array($0.endpoints.statuses.prefix($0.known.count)) } }
+    public var stats: [EndpointStats] { shared.withLock { Array($0.endpoints.stats.prefix($0.known.count)) } }
+    public var endpointNames: [String] { shared.withLock { $0.known.map { "mysql \($0)" } } }
     /// Every server known now.
     public var knownServers: [String] { shared.withLock { $0.known } }
 
