@@ -103,6 +103,11 @@ public struct JetStream: Sendable {
         try await message(stream: stream, ["seq": seq, "next_by_subj": subject])
     }
 
+    /// The message at stream sequence `seq`; nil when there is none (deleted, or past the last).
+    public func message(stream: String, seq: UInt64) async throws -> StoredMessage? {
+        try await message(stream: stream, ["seq": seq])
+    }
+
     private func message(stream: String, _ request: [String: Any]) async throws -> StoredMessage? {
         do {
             let answer = try await call("STREAM.MSG.GET.\(stream)", request)

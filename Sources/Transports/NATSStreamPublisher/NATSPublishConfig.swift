@@ -71,6 +71,9 @@ public struct NATSPublisherStats: Sendable, Equatable {
     public var republished = 0
     public var snapshots = 0
     public var publishErrors = 0
+    /// Publishes refused because one before them was not stored (sent
+    /// again, in order, from the first not stored).
+    public var refusedOutOfOrder = 0
     public var connections = 0
     public var commands = 0
     /// Publishes JetStream answered "no responders" (no stream leader).
@@ -120,6 +123,7 @@ extension NATSPublisherStats {
         b.put("lost_events", lostEvents)
         b.put("no_responders", noResponders)
         b.put("publish_errors", publishErrors)
+        b.put("refused_out_of_order", refusedOutOfOrder)
         b.put("last_error", lastError)
         return b.value
     }

@@ -32,6 +32,8 @@ extension NATSPublisher {
             defer { commands.end() }
             var lastSnapshot = ContinuousClock.now
             var was: Lease.Standing?
+            /// The stream was read on this connection (`resync`).
+            var synced = false
             var nextLeaderCheck = ContinuousClock.now
             var nextStatus = ContinuousClock.now
             while !Task.isCancelled {
@@ -42,18 +44,24 @@ extension NATSPublisher {
                 // JetStream cannot renew it (they need no JetStream); in a
                 // queue group, so that two gateways never both get one.
                 commands.answer(standing != .standby, session: self, subscriber: subscriber)
-                // After a publish no stream answered: nothing is published
-                // until the stream has a leader again (asked four times a
-                // second, never in a tight loop); what comes meanwhile is held.
-                var awaitingLeader = publisher.streamUnavailable.load(ordering: .relaxed)
-                if awaitingLeader, ContinuousClock.now >= nextLeaderCheck {
-                    if await streamHasLeader(js) {
+                // Nothing is published on a connection before the stream
+                // was read (what of the window it holds, where the next
+                // publish goes), nor after a publish no stream answered or
+                // one refused, until the stream has a leader again (asked
+                // four times a second, never in a tight loop); what comes
+                // meanwhile is held.
+                var awaitingLeader = !synced || publisher.streamUnavailable.load(ordering: .relaxed)
+                if awaitingLeader, active, ContinuousClock.now >= nextLeaderCheck {
+                    if await resync(js, unacked: &unacked) {
+                        // What was not stored goes again first, in order
+                        // (not when a new epoch replaces it).
+                        if epoch.started, !epoch.skipped { republish(&unacked, nextAck: &nextAck, box: box) }
                         awaitingLeader = false
-                        publisher.streamUnavailable.store(false, ordering: .relaxed)
-                        publisher.shared.withLock { $0.stats.awaitingStreamLeader = false }
-                        publisher.logger.notice("stream \(config.subjects.stream) has a leader again: publishing what waited, in order")
-                        // What was not stored goes again first (stored once, by its id).
-                        if active { republish(&unacked, nextAck: &nextAck, box: box) }
+                        synced = true
+                        if publisher.streamUnavailable.exchange(false, ordering: .relaxed) {
+                            publisher.shared.withLock { $0.stats.awaitingStreamLeader = false }
+                            publisher.logger.notice("stream \(config.subjects.stream) has a leader again: publishing what waited, in order")
+                        }
                     } else {
                         nextLeaderCheck = .now + .milliseconds(250)
                     }
@@ -62,13 +70,14 @@ extension NATSPublisher {
                 if standing != was, was != nil || standing != .standby {
                     was = standing
                     if await standingChanged(
-                        to: standing, awaitingLeader: awaitingLeader, subscriber: subscriber, unacked: &unacked, nextAck: &nextAck,
-                        epoch: &epoch, held: &held, box: box)
+                        to: standing, awaitingLeader: awaitingLeader, subscriber: subscriber, unacked: &unacked, epoch: &epoch, held: &held)
                     {
                         lastSnapshot = .now
                     }
                 }
-                if let why = dropAcknowledged(&unacked, box: box, patient: awaitingLeader) { return .connectionLost(why) }
+                // (What waits when a new epoch is due is dropped by it, not waited for.)
+                let patient = awaitingLeader || epoch.skipped || !epoch.started
+                if let why = dropAcknowledged(&unacked, box: box, patient: patient) { return .connectionLost(why) }
                 let waitingFor: String? =
                     standing == .unsure ? "the lease to be renewed" : active && awaitingLeader ? "the stream's leader" : nil
                 if standing != .standby, ContinuousClock.now >= nextStatus {
@@ -153,7 +162,9 @@ extension NATSPublisher {
             let noSnapshotSince = Mutex<ContinuousClock.Instant?>(nil)
             return Task { [publisher, lease] in
                 await lease.run(js) {
-                    let ours = publisher.shared.withLock { $0.epochID }
+                    // Ours: the epoch published now, or the last one stored
+                    // (the one now may not have reached the stream yet).
+                    let (ours, stored) = publisher.shared.withLock { ($0.epochID, $0.storedEpochID) }
                     guard !ours.isEmpty else { return false }
                     // JetStream that cannot answer yet (the events stream
                     // electing a leader) is no answer: the lease stays
@@ -173,18 +184,34 @@ extension NATSPublisher {
                         return ContinuousClock.now - since < .seconds(30) ? nil : false
                     }
                     noSnapshotSince.withLock { $0 = nil }
-                    return last.headers.first { $0.name == NATSSource.epochHeader }?.value == ours
+                    let epoch = last.headers.first { $0.name == NATSSource.epochHeader }?.value
+                    return epoch == ours || (stored != nil && epoch == stored)
                 }
             }
         }
 
-        /// Whether the stream answers with a leader (a stream of one replica
-        /// names none: its answer is enough).
-        func streamHasLeader(_ js: JetStream) async -> Bool {
+        /// Reads the stream (answered by its leader: a stream of one
+        /// replica names none): what of the window it holds leaves, and
+        /// what is left expects its last message. False: no leader yet.
+        func resync(_ js: JetStream, unacked: inout PublishWindow) async -> Bool {
             // Asked often, answered at once when there is a leader: a short wait.
             let quick = JetStream(js.connection, timeout: .seconds(1))
-            guard let info = try? await quick.streamInfo(config.subjects.stream) else { return false }
-            return info.leader != nil || info.replicas.isEmpty
+            let stream = config.subjects.stream
+            guard let info = try? await quick.streamInfo(stream), info.leader != nil || info.replicas.isEmpty else { return false }
+            var lastID: String?
+            if let base = unacked.base, info.lastSeq > base, !unacked.isEmpty {
+                // Which message is last tells whether it is the window's.
+                let last: JetStream.StoredMessage?
+                do { last = try await quick.message(stream: stream, seq: info.lastSeq) } catch { return false }
+                lastID = last?.headers.first { $0.name == PublishWindow.msgIDHeader }?.value
+            }
+            let stored = unacked.resync(lastSeq: info.lastSeq, lastID: lastID)
+            publisher.shared.withLock { s in
+                s.stats.acknowledged += stored
+                s.stats.unacknowledged = unacked.events
+                s.storedEpochID = unacked.storedEpoch ?? s.storedEpochID
+            }
+            return true
         }
 
         /// JetStream's answers to our publishes, into `box`. A publish no
@@ -194,7 +221,8 @@ extension NATSPublisher {
             let acks = connection.subscribe("\(connection.inbox).ack.*")
             return Task { [publisher] in
                 for await m in acks.messages {
-                    guard let n = Int(m.subject.split(separator: ".").last ?? "") else { continue }
+                    // (An answer to a copy published again since no longer counts.)
+                    guard let n = Int(m.subject.split(separator: ".").last ?? ""), box.isCurrent(n) else { continue }
                     if m.status == 503 {
                         // No stream answered (a leader being elected, or the
                         // stream is gone): said once, and waited out on this
@@ -206,11 +234,18 @@ extension NATSPublisher {
                     do {
                         let a = try JetStream.pubAck(m.payload)
                         // The session waits for room in the window: wake it.
-                        if box.acknowledged(n) { await publisher.core.nudge(subscriber) }
+                        if box.acknowledged(n, seq: a.seq) { await publisher.core.nudge(subscriber) }
                         // (Counted as acknowledged when it leaves the window:
                         // an answer that came as the connection ended is
                         // published again and counted once.)
                         if a.duplicate { publisher.shared.withLock { $0.stats.duplicates += 1 } }
+                    } catch let e as JetStream.APIError where e.errCode == JetStream.APIError.wrongLastSequence {
+                        // One before it was not stored (lost with a leader
+                        // that died): refused, so that nothing is stored out
+                        // of order; all from the lost one goes again.
+                        publisher.shared.withLock { $0.stats.refusedOutOfOrder += 1 }
+                        publisher.streamNotStoring(
+                            "a publish was refused, one before it not being stored (\(e.text)): publishing again from the first not stored, in order")
                     } catch {
                         // Not stored ("JetStream system temporarily
                         // unavailable" while a leader is elected): it stays
@@ -224,10 +259,10 @@ extension NATSPublisher {
 
         /// The lease became held, unsure or lost. Held: a new epoch when
         /// events went by unpublished (or nothing was published yet), else
-        /// what waited goes again; then a snapshot (true: one was sent).
+        /// a snapshot (true: one was sent).
         func standingChanged(
-            to standing: Lease.Standing, awaitingLeader: Bool, subscriber: Int, unacked: inout PublishWindow, nextAck: inout Int,
-            epoch: inout Epoch, held: inout HeldEnvelopes, box: AckBox
+            to standing: Lease.Standing, awaitingLeader: Bool, subscriber: Int, unacked: inout PublishWindow, epoch: inout Epoch,
+            held: inout HeldEnvelopes
         ) async -> Bool {
             let active = standing == .holding
             publisher.shared.withLock { $0.stats.active = active }
@@ -249,16 +284,12 @@ extension NATSPublisher {
             if epoch.skipped || !epoch.started {
                 await beginEpoch(subscriber: subscriber, unacked: &unacked, epoch: &epoch, held: &held)
             } else {
-                // What an earlier connection left unacknowledged goes again
-                // (stored once, by its id), then what was held, then a
-                // snapshot. What this connection sent is not sent again
-                // when a lapsed lease comes back: it is in flight, and a
-                // refusal or 5 s without an answer sends it again. (Sending
-                // the whole window on every lapse fed a slow stream more
-                // of the same: 42,578 envelopes again for 21,244 in CI.)
-                if let oldest = unacked.first, box.age(of: oldest.ack) == nil {
-                    republish(&unacked, nextAck: &nextAck, box: box)
-                }
+                // What waits was read against the stream on this connection
+                // and sent on it: in flight, it is not sent again when a
+                // lapsed lease comes back (a refusal, or 5 s without an
+                // answer, sends it again). Sending the whole window on
+                // every lapse fed a slow stream more of the same: 42,578
+                // envelopes again for 21,244 in CI.
                 await publisher.core.sendSnapshot(to: subscriber)
             }
             return true
@@ -275,10 +306,15 @@ extension NATSPublisher {
             let lost = NATSPublisher.stretchLost(held: held, unacked: unacked, epoch: &epoch)
             unacked.removeAll()
             held.reset()
-            epoch.renew()
+            // An epoch none of whose messages reached the stream (its
+            // snapshot sent to a stream leader that had lost its quorum)
+            // is opened again: readers see one stretch lost, one new epoch.
+            let unseen = epoch.started && publisher.shared.withLock { $0.storedEpochID } != epoch.id
+            if unseen { epoch.restart() } else { epoch.renew() }
+            epoch.followsLoss = lost != nil
             let now = wallClockNow()
             publisher.shared.withLock { s in
-                s.stats.epochs += 1
+                if !unseen { s.stats.epochs += 1 }
                 s.epochID = epoch.id
                 s.stats.held = 0
                 s.stats.heldSince = nil
@@ -286,9 +322,9 @@ extension NATSPublisher {
             }
             if let lost {
                 let why = "held past the bound of \(config.holdLimit), not acknowledged, or dropped by the core; a new epoch begins with a snapshot"
-                publisher.recordLoss(lost, to: now, why: why)
+                publisher.recordLoss(lost, to: now, why: why, extending: unseen)
             }
-            publisher.logger.notice("epoch \(epoch.id) of \(config.subjects.cluster) begins with a snapshot")
+            publisher.logger.notice("epoch \(epoch.id) of \(config.subjects.cluster) \(unseen ? "opens again" : "begins") with a snapshot")
             await publisher.core.sendSnapshot(to: subscriber)
         }
 
@@ -299,6 +335,7 @@ extension NATSPublisher {
             publisher.shared.withLock { s in
                 s.stats.acknowledged += stored
                 s.stats.unacknowledged = unacked.events
+                s.storedEpochID = unacked.storedEpoch ?? s.storedEpochID
             }
             // While the stream has no leader, no acknowledgement is expected.
             if !patient, let oldest = unacked.first, let age = box.age(of: oldest.ack), age > .seconds(5) {

@@ -15,6 +15,7 @@ extension NATSPublisher.Session {
         var batch: StreamBatch?
         var events = 0
         var messages = 0
+        var passedOver = 0
         func send(_ b: StreamBatch) {
             nextAck += 1
             let p = PendingPublish(
@@ -22,7 +23,7 @@ extension NATSPublisher.Session {
                 ack: nextAck, at: b.at, events: b.events)
             box.sent(nextAck)
             unacked.append(p)
-            out.append((p.subject, "\(connection.inbox).ack.\(p.ack)", p.headers, p.payload))
+            out.append((p.subject, "\(connection.inbox).ack.\(p.ack)", unacked.wireHeaders(at: unacked.messages.count - 1), p.payload))
             events += b.events
             messages += 1
         }
@@ -34,7 +35,10 @@ extension NATSPublisher.Session {
             }
             // A new epoch begins with its snapshot: what comes before it is in it.
             if epoch.awaitingSnapshot {
-                guard item.isSnapshot else { continue }
+                guard item.isSnapshot else {
+                    if epoch.followsLoss { passedOver += 1 }
+                    continue
+                }
                 epoch.awaitingSnapshot = false
             }
             let joinable = !item.isSnapshot && StoredBatch.canJoin(item.payload)
@@ -55,6 +59,7 @@ extension NATSPublisher.Session {
         publisher.shared.withLock {
             $0.stats.published += events
             $0.stats.messages += messages
+            $0.stats.lostEvents += passedOver
         }
     }
 
@@ -93,10 +98,15 @@ extension NATSPublisher.Session {
         }
     }
 
+    /// What is not acknowledged goes again, in order, each expecting the
+    /// one before it (stored once, by its id).
     func republish(_ unacked: inout PublishWindow, nextAck: inout Int, box: AckBox) {
         guard !unacked.isEmpty else { return }
         unacked.renumber(from: &nextAck, box: box)
-        let out = unacked.messages.map { p in (p.subject, Optional("\(connection.inbox).ack.\(p.ack)"), p.headers, p.payload) }
+        let out = unacked.messages.indices.map { i in
+            let p = unacked.messages[i]
+            return (p.subject, Optional("\(connection.inbox).ack.\(p.ack)"), unacked.wireHeaders(at: i), p.payload)
+        }
         connection.publish(batch: out)
         publisher.shared.withLock { $0.stats.republished += unacked.events }
     }

@@ -38,6 +38,8 @@ public final class NATSPublisher<Engine: ServedEngine>: Sendable {
         var replies = BoundedDictionary<String, String>(capacity: 1_000)
         /// The epoch being published (empty before the first).
         var epochID = ""
+        /// The epoch of the last message known stored (`PublishWindow.storedEpoch`).
+        var storedEpochID: String?
     }
 
     public init(core: StreamCore<Engine>, config: NATSPublishConfig, logger: Logger) {
@@ -217,14 +219,17 @@ public final class NATSPublisher<Engine: ServedEngine>: Sendable {
     }
 
     /// Says (in the stats, the status subject and the log) that history
-    /// from `lost.from` to `to` may be lost.
-    func recordLoss(_ lost: (from: Timestamp, events: Int), to: Timestamp, why: String) {
-        shared.withLock { s in
-            s.stats.lostFrom = lost.from
+    /// from `lost.from` to `to` may be lost; `extending` the stretch said
+    /// before (its epoch never reached the stream: one stretch for readers).
+    func recordLoss(_ lost: (from: Timestamp, events: Int), to: Timestamp, why: String, extending: Bool = false) {
+        let from = shared.withLock { s in
+            let from = extending ? min(s.stats.lostFrom ?? lost.from, lost.from) : lost.from
+            s.stats.lostFrom = from
             s.stats.lostTo = to
             s.stats.lostEvents += lost.events
+            return from
         }
-        logger.warning("history lost \(lost.from.clockTime)-\(to.clockTime): \(lost.events) events not published (\(why))")
+        logger.warning("history lost \(from.clockTime)-\(to.clockTime): \(lost.events) events not published (\(why))")
     }
 
     func noteHeld(_ held: HeldEnvelopes) {

@@ -4,7 +4,8 @@ import Synchronization
 
 /// Publishes sent and acknowledged, by their ack number (one session's).
 final class AckBox: Sendable {
-    private let state = Mutex<(sent: [Int: ContinuousClock.Instant], acked: Set<Int>, roomWanted: Bool)>(([:], [], false))
+    /// Sent: when; acknowledged: at which stream sequence.
+    private let state = Mutex<(sent: [Int: ContinuousClock.Instant], acked: [Int: UInt64], roomWanted: Bool)>(([:], [:], false))
     /// The clock a publish's wait is read on (a test moves it by hand).
     let now: @Sendable () -> ContinuousClock.Instant
 
@@ -15,12 +16,12 @@ final class AckBox: Sendable {
         let at = now()
         state.withLock { $0.sent[n] = at }
     }
-    /// True when the publisher waits for room in its window (and will be
-    /// woken now).
+    /// `n` was stored at stream sequence `seq`. True when the publisher
+    /// waits for room in its window (and will be woken now).
     @discardableResult
-    func acknowledged(_ n: Int) -> Bool {
+    func acknowledged(_ n: Int, seq: UInt64) -> Bool {
         state.withLock { s in
-            if s.sent[n] != nil { s.acked.insert(n) }
+            if s.sent[n] != nil { s.acked[n] = seq }
             defer { s.roomWanted = false }
             return s.roomWanted
         }
@@ -33,16 +34,21 @@ final class AckBox: Sendable {
     func forget(_ n: Int) {
         state.withLock { s in
             s.sent[n] = nil
-            s.acked.remove(n)
+            s.acked[n] = nil
         }
     }
 
-    /// True (and forgotten) when `n` was acknowledged.
-    func take(_ n: Int) -> Bool {
+    /// Whether `n` is a publish of this session not published again since
+    /// (an answer to one that was is about a copy that no longer counts).
+    func isCurrent(_ n: Int) -> Bool { state.withLock { $0.sent[n] != nil } }
+
+    /// The stream sequence `n` was stored at (and `n` forgotten); nil while
+    /// it is not acknowledged.
+    func take(_ n: Int) -> UInt64? {
         state.withLock { s in
-            guard s.acked.remove(n) != nil else { return false }
+            guard let seq = s.acked.removeValue(forKey: n) else { return nil }
             s.sent[n] = nil
-            return true
+            return seq
         }
     }
 
@@ -64,6 +70,10 @@ struct Epoch {
     var skipped = false
     /// Nothing of this epoch is published before its snapshot.
     var awaitingSnapshot = false
+    /// The epoch follows a loss: events passed over for its snapshot
+    /// (read after it was asked for, made before it) are history readers
+    /// lose too, and are counted so.
+    var followsLoss = false
     /// What went by unpublished while this publisher was the active one
     /// (the next epoch says it is lost): from when, and how many events
     /// (those the core dropped are not counted: nobody saw them).
@@ -76,9 +86,16 @@ struct Epoch {
 
     mutating func renew() {
         id = "\(instance)-\(UInt32.random(in: 0...UInt32.max))"
+        restart()
+    }
+
+    /// Opens this epoch again with a new snapshot, under the same id: for
+    /// one none of whose messages reached the stream (readers never saw it).
+    mutating func restart() {
         started = true
         skipped = false
         awaitingSnapshot = true
+        followsLoss = false
         lost = nil
     }
 
