@@ -82,7 +82,8 @@ func renderReplication(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbo
         if timeWidth > 0, let engine = m.state.nodes[ids[i]]?.info.engine, let time = engine.timeBehind {
             // "time 3s", or "time unknown" (MySQL's NULL): never a false 0.
             let millis = time == .measured ? engine.timeBehindMillis : nil
-            let text = millis.map { "time \(formatDuration($0, .compact))" } ?? "time unknown"
+            // A figure in whole seconds (MySQL's) is written so, not "3.0s".
+            let text = millis.map { "time " + ($0 % 1_000 == 0 && $0 < 120_000 ? "\($0 / 1_000)s" : formatDuration($0, .compact)) } ?? "time unknown"
             let x = inner.right - valueWidth - ackWidth - timeWidth + 1
             b.write(text, x: x, y: y, maxWidth: timeWidth - 1, style: Style(millis == nil ? AppSlot.lagWarn : lagSlot(millis, thresholds)))
         }
