@@ -178,11 +178,17 @@ final class Truth: Sendable {
         await run.stop()
     }
 
-    /// Past the hold's bound (2,000 events; two servers down 8 s at 1,000
+    /// Past the hold's bound (5,000 events; two servers down 8 s at 1,000
     /// events a second) history is lost, and every reader shows exactly
     /// the same window, from its last event to the new epoch's snapshot.
+    ///
+    /// (With a bound of 2,000, two seconds of held events, a lease renewal
+    /// late before the kill passed it: this process runs 20 readers and the
+    /// publisher on two cores, and its renewals came up to 4 s apart. That
+    /// loss was said and shown as it should be, but it was a second window
+    /// and not the one this test is about.)
     @Test func pastTheHoldsBoundEveryReaderShowsTheSameLostWindow() async throws {
-        let run = try await KillRun.start(tag: "bound", rate: 1_000, holdLimit: 2_000)
+        let run = try await KillRun.start(tag: "bound", rate: 1_000, holdLimit: 5_000)
         let victims = try await run.victims(.twoServers)
         try await run.kill(victims)
         _ = try await run.watchOutage(for: .seconds(8))
@@ -194,7 +200,7 @@ final class Truth: Sendable {
         let seen = try await run.compare(plan: KillPlan(.twoServers, restartAfter: 8), afterLoss: true)
         let publisher = run.publisher.stats
         #expect(publisher.epochs == 2, "one new epoch after the loss: \(publisher)")
-        #expect(publisher.lostEvents > 2_000, "\(publisher)")
+        #expect(publisher.lostEvents > 5_000, "\(publisher)")
         let lostFrom = try #require(publisher.lostFrom)
         let lostTo = try #require(publisher.lostTo)
         // Every window ends at the new epoch's snapshot. Where it begins
@@ -216,7 +222,7 @@ final class Truth: Sendable {
             #expect(lost.to >= lostFrom && lost.to <= lostTo, "\(lost.brief); the publisher lost \(lostFrom.clockTime)-\(lostTo.clockTime)")
             // What the publisher dropped, less what of its unacknowledged
             // ones the stream had stored after all.
-            #expect(lost.events >= 2_000 && lost.events <= Int64(publisher.lostEvents), "\(lost.brief); the publisher lost \(publisher.lostEvents)")
+            #expect(lost.events >= 5_000 && lost.events <= Int64(publisher.lostEvents), "\(lost.brief); the publisher lost \(publisher.lostEvents)")
         }
         print("bound: \(seen.first?.lost.first?.brief ?? "none"); publisher \(publisher)")
         await run.stop()
