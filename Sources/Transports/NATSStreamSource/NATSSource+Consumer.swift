@@ -140,6 +140,10 @@ extension NATSSource {
                 // A quiet stream says nothing of a new epoch but on the
                 // publisher's status: looked into at a heartbeat.
                 if let epoch = await announcedEpochIsStored(js, subjects: subjects) {
+                    // What is stored of the epoch being read comes first.
+                    if let unread = await unreadEventOfThisEpoch(js, subjects: subjects) {
+                        throw Restart.resume("events of this epoch from stream sequence \(unread) are stored and not delivered yet")
+                    }
                     throw Restart.toEpoch(epoch, after: shared.withLock { $0.lastStreamSeq } ?? 0)
                 }
                 // Flow control asks for an answer; a heartbeat says the consumer lives.

@@ -63,6 +63,21 @@ extension NATSSource {
         return announced
     }
 
+    /// The stream sequence of an event of the epoch being read that is
+    /// stored after the last one applied (not delivered yet); nil when
+    /// there is none. A heartbeat can come before a new consumer delivers
+    /// what is stored (a stream that just elected its leader): starting
+    /// the announced epoch then would skip that history (CI saw 3 readers
+    /// of 20 skip 4 s of it). Unknown (JetStream did not answer) counts as
+    /// unread: the caller asks again with a new consumer.
+    func unreadEventOfThisEpoch(_ js: JetStream, subjects: ClusterSubjects) async -> UInt64? {
+        let (after, current) = shared.withLock { ($0.lastStreamSeq ?? 0, $0.epoch) }
+        let next: JetStream.StoredMessage?
+        do { next = try await js.nextMessage(stream: subjects.stream, subject: subjects.events, from: after + 1) } catch { return after + 1 }
+        guard let next, next.headers.first(where: { $0.name == Self.epochHeader })?.value == current else { return nil }
+        return next.seq
+    }
+
     /// JetStream that cannot answer now (no stream or meta leader), as
     /// opposed to one that answers no (no such stream, refused).
     static func isJetStreamUnavailable(_ error: any Error) -> Bool {
