@@ -1,5 +1,6 @@
 import ClusterProtocol
 import NATSClient
+import NATSStreamSource
 import Testing
 
 @testable import NATSStreamPublisher
@@ -66,6 +67,24 @@ import Testing
         var unread = PublishWindow([pending("a", ack: 1)])
         #expect(unread.resync(lastSeq: 4, lastID: "a") == 0)
         #expect(expected(unread) == ["4"])
+    }
+
+    /// The epoch in the stream is the last stored message's (an epoch's
+    /// snapshot is stored before any of its events).
+    @Test func theEpochStoredIsTheLastStoredMessages() {
+        func m(_ id: String, _ epoch: String, ack: Int) -> PendingPublish {
+            var p = pending(id, ack: ack)
+            p.headers.append(NATSHeader(NATSSource.epochHeader, epoch))
+            return p
+        }
+        let box = AckBox()
+        var w = PublishWindow([m("a", "e1", ack: 1), m("s", "e2", ack: 2), m("b", "e2", ack: 3)], base: 10)
+        for n in 1...3 { box.sent(n) }
+        box.acknowledged(1, seq: 11)
+        w.dropAcknowledged(box)
+        #expect(w.storedEpoch == "e1")
+        #expect(w.resync(lastSeq: 13, lastID: "b") == 2)
+        #expect(w.storedEpoch == "e2" && w.isEmpty)
     }
 
     /// A new epoch drops what waited; what comes next still expects the

@@ -221,9 +221,12 @@ extension NATSPublisher {
             let acks = connection.subscribe("\(connection.inbox).ack.*")
             return Task { [publisher] in
                 for await m in acks.messages {
-                    // (An answer to a copy published again since no longer counts.)
-                    guard let n = Int(m.subject.split(separator: ".").last ?? ""), box.isCurrent(n) else { continue }
+                    guard let n = Int(m.subject.split(separator: ".").last ?? "") else { continue }
+                    // An answer to a copy published again since no longer
+                    // counts (the box ignores such an acknowledgement itself;
+                    // the other answers are rare and looked up).
                     if m.status == 503 {
+                        guard box.isCurrent(n) else { continue }
                         // No stream answered (a leader being elected, or the
                         // stream is gone): said once, and waited out on this
                         // connection (a new one would fare no better).
@@ -233,6 +236,7 @@ extension NATSPublisher {
                     }
                     do {
                         let a = try JetStream.pubAck(m.payload)
+                        if a.duplicate, !box.isCurrent(n) { continue }
                         // The session waits for room in the window: wake it.
                         if box.acknowledged(n, seq: a.seq) { await publisher.core.nudge(subscriber) }
                         // (Counted as acknowledged when it leaves the window:
@@ -240,6 +244,7 @@ extension NATSPublisher {
                         // published again and counted once.)
                         if a.duplicate { publisher.shared.withLock { $0.stats.duplicates += 1 } }
                     } catch let e as JetStream.APIError where e.errCode == JetStream.APIError.wrongLastSequence {
+                        guard box.isCurrent(n) else { continue }
                         // One before it was not stored (lost with a leader
                         // that died): refused, so that nothing is stored out
                         // of order; all from the lost one goes again.
@@ -247,6 +252,7 @@ extension NATSPublisher {
                         publisher.streamNotStoring(
                             "a publish was refused, one before it not being stored (\(e.text)): publishing again from the first not stored, in order")
                     } catch {
+                        guard box.isCurrent(n) else { continue }
                         // Not stored ("JetStream system temporarily
                         // unavailable" while a leader is elected): it stays
                         // unacknowledged and goes again once the stream has a leader.

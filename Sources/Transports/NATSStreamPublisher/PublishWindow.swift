@@ -71,15 +71,17 @@ struct PublishWindow {
     @discardableResult
     mutating func dropAcknowledged(_ box: AckBox) -> Int {
         var dropped = 0
+        var last: PendingPublish?
         while let first = messages.first, let seq = box.take(first.ack) {
             messages.removeFirst()
             events -= first.events
             dropped += first.events
-            storedEpoch = first.epoch ?? storedEpoch
+            last = first
             // (A copy stored before, found by its id, says where that
             // was: never a step back.)
             base = max(base ?? seq, seq)
         }
+        if let epoch = last?.epoch { storedEpoch = epoch }
         return dropped
     }
 
@@ -102,12 +104,12 @@ struct PublishWindow {
         guard let base, lastSeq > base, lastSeq - base <= UInt64(messages.count) else { return 0 }
         let stored = Int(lastSeq - base)
         guard let lastID, messages[stored - 1].id == lastID else { return 0 }
+        if let epoch = messages[stored - 1].epoch { storedEpoch = epoch }
         var dropped = 0
         for _ in 0..<stored {
             let m = messages.removeFirst()
             events -= m.events
             dropped += m.events
-            storedEpoch = m.epoch ?? storedEpoch
         }
         return dropped
     }

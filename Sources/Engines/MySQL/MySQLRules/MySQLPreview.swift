@@ -13,6 +13,14 @@ public enum MySQLPreview {
     /// Transactions behind a candidate may be when no limit is given.
     public static let defaultLagLimitTransactions: Int64 = 1_000
 
+    /// Why a server of `version` cannot be switched over to (nil: it can):
+    /// clusterdash runs MariaDB's statements (`MASTER_USE_GTID`), so a
+    /// MySQL 8 server is watched, not switched over (docs/ENGINES.md).
+    public static func switchoverUnsupported(version: String?) -> String? {
+        guard let version, !version.isEmpty, !version.contains("MariaDB") else { return nil }
+        return "runs MySQL \(version): clusterdash switches over MariaDB only"
+    }
+
     public static func evaluate(candidate: String, state s: ClusterState, limits: PreviewLimits) -> PromotionVerdict {
         var v = VerdictBuilder()
         guard let n = s.nodes[candidate], n.isPresent else {
@@ -51,13 +59,8 @@ public enum MySQLPreview {
                 ? "log_bin and log_slave_updates are on: it can serve the other replicas"
                 : "log_bin \(logBin ? "on" : "off"), log_slave_updates \(logUpdates ? "on" : "off"): the other replicas could not follow it",
             .notAReplica)
-        // clusterdash runs MariaDB's switchover statements (MASTER_USE_GTID):
-        // a MySQL 8 server is watched, not switched over (docs/ENGINES.md).
-        let version = e?.tag("version") ?? ""
-        if !version.isEmpty && !version.contains("MariaDB") {
-            v.record(
-                .other("switchover_supported"), false,
-                "\(candidate) runs MySQL \(version): clusterdash switches over MariaDB only, nothing would be sent", .failoverInhibited)
+        if let why = switchoverUnsupported(version: e?.tag("version")) {
+            v.record(.other("switchover_supported"), false, "\(candidate) \(why), nothing would be sent", .failoverInhibited)
         }
         let errant = e?.tag("errant")
         v.record(

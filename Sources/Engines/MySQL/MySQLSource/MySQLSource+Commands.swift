@@ -29,8 +29,8 @@ extension MySQLSource {
         guard let c = poll.nodes.first(where: { $0.id == candidate }) else { return refuse("\(candidate) is not a server of this topology") }
         guard c.role == .replica else { return refuse("\(candidate) is not a replica (\(c.role.wire))") }
         guard c.health == .healthy || c.health == .degraded else { return refuse("\(candidate) does not answer") }
-        if let version = c.engine?.tag("version"), !version.contains("MariaDB") {
-            return refuse("\(candidate) runs MySQL \(version): clusterdash switches over MariaDB only (docs/ENGINES.md), nothing was sent")
+        if let why = MySQLPreview.switchoverUnsupported(version: c.engine?.tag("version")) {
+            return refuse("\(candidate) \(why) (docs/ENGINES.md), nothing was sent")
         }
         let primary = poll.nodes.first { $0.role == .primary }
         let primaryUp = primary.map { $0.health == .healthy || $0.health == .degraded } ?? false
