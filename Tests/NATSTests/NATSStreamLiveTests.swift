@@ -6,11 +6,12 @@ import EventSources
 import Foundation
 import NATSClient
 import NATSStreamPublisher
-import NATSStreamSource
 import ProtocolV1Server
 import Simulator
 import Synchronization
 import Testing
+
+@testable import NATSStreamSource
 
 /// Reads a source into a state and keeps every (source, seq) it was given.
 final class CountingReader: Sendable {
@@ -226,6 +227,43 @@ final class Truth: Sendable {
         }
         print("bound: \(seen.first?.lost.first?.brief ?? "none"); publisher \(publisher)")
         await run.stop()
+    }
+
+    /// A reader that read a lone stream leader's last entries (never
+    /// committed; the next leader stores the new epoch at those sequences)
+    /// stands past the new epoch's opening snapshot: it finds where the
+    /// epoch begins, not the next snapshot after its own position (the
+    /// bound case once skipped 5 s of stored history so).
+    @Test func anEpochIsFoundWhereItBeginsWhenTheStreamWasRewrittenUnderTheReader() async throws {
+        let subjects = try #require(Self.uniqueCluster("rewritten"))
+        let c = try await NATSConnection.connect(try #require(LiveNATS.servers.first), logger: quietLogger())
+        defer { c.close() }
+        let js = JetStream(c)
+        _ = try await js.ensureStream([
+            "name": subjects.stream, "subjects": [subjects.events, subjects.snapshot], "storage": "memory", "num_replicas": 1,
+        ])
+        defer { Task { await Self.deleteStream(subjects) } }
+        func put(_ subject: String, _ epoch: String) async throws {
+            _ = try await js.publish(subject, headers: [NATSHeader(NATSSource.epochHeader, epoch)], payload: Array("{}".utf8))
+        }
+        // 1-5 of the old epoch, 6 the new one's snapshot, 7-16 its events.
+        for _ in 1...5 { try await put(subjects.events(of: "n1"), "old") }
+        try await put(subjects.snapshot, "new")
+        for _ in 7...16 { try await put(subjects.mixedEvents, "new") }
+        func first(after: UInt64, stored: (UInt64, UInt64) = (1, 16)) async throws -> UInt64? {
+            try await NATSSource.firstMessage(js, stream: subjects.stream, of: "new", atOrBefore: after, stored: stored)
+        }
+        #expect(try await first(after: 12) == 6)
+        #expect(try await first(after: 6) == 6)
+        // The reader stands before it: the epoch begins after it, as always.
+        #expect(try await first(after: 5) == nil)
+        #expect(try await first(after: 0) == nil)
+        // The stream now shorter than the reader's position.
+        #expect(try await first(after: 40) == 6)
+        // Its oldest aged out: what is stored is looked at.
+        #expect(try await first(after: 12, stored: (8, 16)) == 8)
+        // An empty stream (first = last + 1).
+        #expect(try await first(after: 12, stored: (17, 16)) == nil)
     }
 
     @Test func commandsByRequestReplyAndNoRespondersRefusedAtOnce() async throws {

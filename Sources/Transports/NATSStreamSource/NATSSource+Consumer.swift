@@ -38,7 +38,20 @@ extension NATSSource {
         // answer is tried again with it).
         let seek = shared.withLock { $0.seekEpoch }
         var opening: JetStream.StoredMessage?
-        if let seek { opening = try await openingSnapshot(js, subjects: subjects, of: seek.epoch, after: seek.after) }
+        if let seek {
+            var after = seek.after
+            // A stream rewritten under the reader (it read a lone leader's
+            // last entries, which the next leader never held) has the
+            // epoch's first messages at or before the reader's position.
+            if let begun = try await Self.firstMessage(
+                js, stream: subjects.stream, of: seek.epoch, atOrBefore: seek.after, stored: (info.firstSeq, info.lastSeq))
+            {
+                logger.notice(
+                    "NATS: the stream was rewritten under this reader: epoch \(seek.epoch.prefix(40)) begins at \(begun), not after \(seek.after)")
+                after = begun - 1
+            }
+            opening = try await openingSnapshot(js, subjects: subjects, of: seek.epoch, after: after)
+        }
         if opening == nil { opening = try await js.lastMessage(stream: subjects.stream, subject: subjects.snapshot) }
         guard let snap = opening else {
             throw NATSError.invalid("\(subjects.cluster) has no snapshot yet (is its gateway publishing?)")
@@ -76,6 +89,28 @@ extension NATSSource {
             from = m.seq + 1
         }
         return nil
+    }
+
+    /// Where `epoch` begins when that is at or before `after` (nil when it
+    /// begins after it, as it does unless the stream was rewritten): the
+    /// first stored message of the epoch, found by halving `stored` (the
+    /// stream's first and last sequences) up to `after`. An epoch's
+    /// messages follow every earlier epoch's (each message expects its
+    /// predecessor's sequence).
+    static func firstMessage(_ js: JetStream, stream: String, of epoch: String, atOrBefore after: UInt64, stored: (first: UInt64, last: UInt64))
+        async throws -> UInt64?
+    {
+        func epochAt(_ seq: UInt64) async throws -> String? {
+            try await js.message(stream: stream, seq: seq)?.headers.first { $0.name == epochHeader }?.value
+        }
+        var lo = max(stored.first, 1)
+        var hi = min(after, stored.last)
+        guard lo <= hi, try await epochAt(hi) == epoch else { return nil }
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2
+            if try await epochAt(mid) == epoch { hi = mid } else { lo = mid + 1 }
+        }
+        return lo
     }
 
     func deliver(_ e: Envelope, streamSeq: UInt64, endpoint i: Int) {
