@@ -4,7 +4,7 @@ import Testing
 
 @testable import NATSStreamPublisher
 
-/// Consecutive envelopes of one subject share one stored message (issue
+/// Consecutive envelopes share one stored message (issue
 /// 23's throughput: JetStream's cost is per message): what the publisher
 /// gathers, the reader gets back, in order, each envelope whole; a bad one
 /// fails alone; a message from before batching reads as one envelope.
@@ -22,8 +22,8 @@ import Testing
         let sent = [envelope(1), envelope(2, note: "two\nlines"), envelope(3)]
         var batch = StreamBatch(subject: "s", id: sent[0].id, payload: bytes(sent[0]), at: sent[0].timestamp)
         for e in sent.dropFirst() {
-            #expect(batch.takes(subject: "s", payload: bytes(e)))
-            batch.add(bytes(e))
+            #expect(batch.takes(payload: bytes(e)))
+            batch.add(bytes(e), subject: "s", mixed: "m")
         }
         #expect(batch.events == 3)
         let headers = StoredBatch.headers(firstID: batch.firstID, events: batch.events, epoch: "gw-1")
@@ -59,21 +59,35 @@ import Testing
         #expect(unreadable.count == 2 && (try? unreadable[0].get()) == envelope(1))
     }
 
-    @Test func aBatchKeepsToOneSubjectAndItsBounds() {
+    @Test func aBatchOfOneSourceKeepsItsSubjectAndOfSeveralGoesToTheMixedOne() throws {
+        let subjects = try #require(ClusterSubjects(cluster: "c1"))
+        let one = bytes(envelope(1))
+        var batch = StreamBatch(subject: subjects.events(of: "n1"), id: "e1", payload: one, at: envelope(1).timestamp)
+        batch.add(one, subject: subjects.events(of: "n1"), mixed: subjects.mixedEvents)
+        #expect(batch.subject == "clusterdash.c1.ev.n1")
+        batch.add(one, subject: subjects.events(of: "n2"), mixed: subjects.mixedEvents)
+        batch.add(one, subject: subjects.events(of: "n1"), mixed: subjects.mixedEvents)
+        #expect(batch.subject == "clusterdash.c1.ev.mixed.sources")
+        // No source's subject is the mixed one (a source id's dots become `_`).
+        #expect(subjects.events(of: "mixed.sources") != subjects.mixedEvents)
+        // Readers filter on every events subject: the mixed one is among them.
+        #expect(subjects.mixedEvents.hasPrefix(String(subjects.events.dropLast())))
+    }
+
+    @Test func aBatchKeepsToItsBounds() {
         let one = bytes(envelope(1))
         var batch = StreamBatch(subject: "s", id: "e1", payload: one, at: envelope(1).timestamp)
-        #expect(!batch.takes(subject: "other", payload: one))
         // Text with a raw line feed (never ours, but not ours to split) goes alone.
-        #expect(!batch.takes(subject: "s", payload: Array("{\"a\":\n1}".utf8)))
+        #expect(!batch.takes(payload: Array("{\"a\":\n1}".utf8)))
         let alone = StreamBatch(subject: "s", id: "x", payload: Array("{\"a\":\n1}".utf8), at: envelope(1).timestamp)
-        #expect(!alone.takes(subject: "s", payload: one))
-        while batch.events < StoredBatch.maxEvents { batch.add(one) }
-        #expect(!batch.takes(subject: "s", payload: one))
+        #expect(!alone.takes(payload: one))
+        while batch.events < StoredBatch.maxEvents { batch.add(one, subject: "s", mixed: "m") }
+        #expect(!batch.takes(payload: one))
         // Bytes: one envelope near the bound fills a batch.
         let big = Array(repeating: UInt8(32), count: StoredBatch.maxBytes - one.count)
         let first = StreamBatch(subject: "s", id: "e1", payload: one, at: envelope(1).timestamp)
-        #expect(!first.takes(subject: "s", payload: big))
-        #expect(first.takes(subject: "s", payload: Array(big.dropLast(1))))
+        #expect(!first.takes(payload: big))
+        #expect(first.takes(payload: Array(big.dropLast(1))))
     }
 }
 
@@ -84,7 +98,7 @@ extension StreamBatch {
         self.init(subject: subject, id: id, payload: payload, at: at, joinable: StoredBatch.canJoin(payload))
     }
 
-    func takes(subject: String, payload: [UInt8]) -> Bool {
-        takes(subject: subject, payload: payload, joinable: StoredBatch.canJoin(payload))
+    func takes(payload: [UInt8]) -> Bool {
+        takes(payload: payload, joinable: StoredBatch.canJoin(payload))
     }
 }

@@ -37,6 +37,13 @@ struct PublishOptions: ParsableArguments {
     )
     var hold = 100_000
 
+    @Option(
+        name: .customLong("publish-linger-ms"),
+        help:
+            "After a message, what comes within this many ms goes as one stored message (0: each batch the server serves at once). JetStream's cost and a reader's is per message."
+    )
+    var lingerMs = 10
+
     @Option(name: .customLong("publish-instance"), help: "This publisher's name in the active/standby lease (default: host-pid).")
     var instance: String?
 
@@ -61,6 +68,7 @@ struct PublishOptions: ParsableArguments {
         guard let age = parseDuration(maxAge), age >= 60_000 else { throw ValidationError("--publish-max-age \(maxAge): a duration of 1m or more") }
         guard maxMB >= 1 else { throw ValidationError("--publish-max-mb must be 1 or more") }
         guard hold >= 1 else { throw ValidationError("--publish-hold must be 1 or more") }
+        guard (0...1_000).contains(lingerMs) else { throw ValidationError("--publish-linger-ms must be 0...1000") }
         var c = NATSPublishConfig(servers: servers, subjects: subjects)
         c.credentials = NATSCredentials.fromEnvironment()
         c.replicas = replicas
@@ -68,6 +76,7 @@ struct PublishOptions: ParsableArguments {
         c.maxBytes = Int64(maxMB) << 20
         c.readOnly = readOnly
         c.holdLimit = hold
+        c.linger = .milliseconds(lingerMs)
         if let instance { c.instance = instance }
         return c
     }

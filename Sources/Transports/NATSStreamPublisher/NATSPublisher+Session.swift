@@ -36,7 +36,23 @@ extension NATSPublisher {
             var synced = false
             var nextLeaderCheck = ContinuousClock.now
             var nextStatus = ContinuousClock.now
+            // What came within `config.linger` of the last publish, to go
+            // as one message (published as it would have been at once; at
+            // the end of the session it is held, like anything unpublished).
+            var gathered = GatheredEnvelopes(linger: config.linger)
+            defer {
+                if !gathered.isEmpty { hold(gathered.take(), in: &held, epoch: &epoch) }
+                gathered.cancelWake()
+            }
             while !Task.isCancelled {
+                // Gathered while publishing was possible: it goes when its
+                // time is over, or at once when anything may have changed.
+                if !gathered.isEmpty,
+                    gathered.isDue || connection.closedReason != nil || lease.standing != .holding
+                        || publisher.streamUnavailable.load(ordering: .relaxed)
+                {
+                    publish(gathered.take(), epoch: &epoch, unacked: &unacked, nextAck: &nextAck, box: box)
+                }
                 if let why = connection.closedReason { return .connectionLost(why) }
                 let standing = lease.standing
                 let active = standing == .holding
@@ -118,9 +134,15 @@ extension NATSPublisher {
                     epoch.skipped = true
                     continue
                 }
-                if active, waitingFor == nil, held.isEmpty, unacked.events < config.window {
-                    publish(texts, epoch: &epoch, unacked: &unacked, nextAck: &nextAck, box: box)
+                if active, waitingFor == nil, held.isEmpty, unacked.events + gathered.count < config.window {
+                    gathered.add(texts)
+                    if gathered.isDue || gathered.count >= StoredBatch.maxEvents {
+                        publish(gathered.take(), epoch: &epoch, unacked: &unacked, nextAck: &nextAck, box: box)
+                    } else {
+                        gathered.wake { [core = publisher.core] in await core.nudge(subscriber) }
+                    }
                 } else {
+                    if !gathered.isEmpty { publish(gathered.take(), epoch: &epoch, unacked: &unacked, nextAck: &nextAck, box: box) }
                     hold(texts, in: &held, epoch: &epoch)
                 }
             }

@@ -7,9 +7,10 @@ import NATSStreamSource
 /// stored messages, and what waits for an acknowledgement sent again.
 extension NATSPublisher.Session {
     /// One batch of the core's envelopes published: command results to
-    /// their askers, the rest to the stream, consecutive envelopes of one
-    /// subject together in one message (`StoredBatch`), each message kept
-    /// until acknowledged. A snapshot goes alone.
+    /// their askers, the rest to the stream, consecutive envelopes together
+    /// in one message (`StoredBatch`; several sources' on the cluster's
+    /// subject for them), each message kept until acknowledged. A snapshot
+    /// goes alone.
     func publish(_ texts: [String], epoch: inout Epoch, unacked: inout PublishWindow, nextAck: inout Int, box: AckBox) {
         var out: [(subject: String, replyTo: String?, headers: [NATSHeader], payload: [UInt8])] = []
         var batch: StreamBatch?
@@ -42,8 +43,8 @@ extension NATSPublisher.Session {
                 epoch.awaitingSnapshot = false
             }
             let joinable = !item.isSnapshot && StoredBatch.canJoin(item.payload)
-            if batch?.takes(subject: item.subject, payload: item.payload, joinable: joinable) == true {
-                batch?.add(item.payload)
+            if batch?.takes(payload: item.payload, joinable: joinable) == true {
+                batch?.add(item.payload, subject: item.subject, mixed: config.subjects.mixedEvents)
                 continue
             }
             if let b = batch { send(b) }

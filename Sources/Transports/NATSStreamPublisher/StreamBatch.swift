@@ -1,10 +1,12 @@
 import ClusterProtocol
 import NATSStreamSource
 
-/// Consecutive envelopes of one subject gathered into one stored message
-/// (the format is `StoredBatch`'s), within its bounds.
+/// Consecutive envelopes gathered into one stored message (the format is
+/// `StoredBatch`'s), within its bounds. Its subject is their source's, or
+/// the cluster's subject for several sources' (`mixedEvents`) once they
+/// come from more than one.
 struct StreamBatch {
-    let subject: String
+    private(set) var subject: String
     /// The first envelope's id and time.
     let firstID: String
     let at: Timestamp
@@ -23,15 +25,17 @@ struct StreamBatch {
         open = joinable
     }
 
-    /// Whether an envelope of `subject` (`joinable` as above) can join.
-    func takes(subject: String, payload: [UInt8], joinable: Bool) -> Bool {
-        open && joinable && subject == self.subject && events < StoredBatch.maxEvents
-            && self.payload.count + 1 + payload.count <= StoredBatch.maxBytes
+    /// Whether an envelope (`joinable` as above) can join.
+    func takes(payload: [UInt8], joinable: Bool) -> Bool {
+        open && joinable && events < StoredBatch.maxEvents && self.payload.count + 1 + payload.count <= StoredBatch.maxBytes
     }
 
-    mutating func add(_ more: [UInt8]) {
+    /// Adds an envelope of `subject`; the batch goes to `mixed` once its
+    /// envelopes' subjects differ.
+    mutating func add(_ more: [UInt8], subject: String, mixed: String) {
         payload.append(10)
         payload.append(contentsOf: more)
         events += 1
+        if subject != self.subject { self.subject = mixed }
     }
 }

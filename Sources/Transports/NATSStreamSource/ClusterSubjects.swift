@@ -5,6 +5,7 @@ import NATSClient
 ///
 ///     stream   CLUSTERDASH_<cluster>         subjects clusterdash.<cluster>.>
 ///     events   clusterdash.<cluster>.ev.<source>     every envelope with a seq, in order
+///              clusterdash.<cluster>.ev.mixed.sources  a batch of several sources' envelopes
 ///     snapshot clusterdash.<cluster>.snap            the state at that point of the stream
 ///     commands clusterdash.<cluster>.cmd             request/reply to the active gateway
 ///     active   clusterdash.<cluster>.active          which gateway publishes (a lock with a TTL)
@@ -41,6 +42,10 @@ public struct ClusterSubjects: Sendable, Hashable {
     public var status: String { "clusterdash.\(cluster).status" }
     /// Every cluster's snapshot subject (what `--fleet` and discovery look for).
     public static let anySnapshot = "clusterdash.*.snap"
+
+    /// The subject of a batch whose envelopes come from several sources
+    /// (two tokens after `ev`: no source's subject is it).
+    public var mixedEvents: String { "clusterdash.\(cluster).ev.mixed.sources" }
 
     /// The subject of `source`'s events: a source id is made a token
     /// (`.`, `*`, `>`, spaces and controls become `_`).
