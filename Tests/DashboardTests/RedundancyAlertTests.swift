@@ -69,4 +69,19 @@ import Testing
         s.run(seconds: 10)
         #expect(!texts(s.model).contains { $0.hasPrefix("member lost: \(replica)") }, "\(texts(s.model))")
     }
+
+    @Test func anAcknowledgedLostMemberIsListedAsInformationNotAnAlarm() {
+        var s = Scene.healthy()
+        let replica = s.model.state.followers.keys.sorted().first ?? "node-2"
+        s.inject(.crash(node: replica))
+        s.run(seconds: 5)
+        func lost() -> Alert? { currentAlerts(s.model).first { $0.key == "member-lost:\(replica)" } }
+        #expect(lost()?.severity == .critical)
+        _ = acknowledgeAlerts(&s.model)
+        s.run(seconds: 5)
+        let acknowledged = lost()
+        #expect(acknowledged?.severity == .info, "\(String(describing: acknowledged))")
+        #expect(acknowledged?.ack?.by == s.model.operatorName)
+        #expect(listedAlerts(s.model).contains { $0.key == "member-lost:\(replica)" })
+    }
 }

@@ -104,14 +104,17 @@ public func currentAlerts(_ m: AppModel) -> [Alert] {
     for line in m.engineRules.redundancyLost(in: s).prefix(8) {
         add("redundancy:\(line)", .critical, 2, "redundancy lost: \(line)")
     }
-    // A member that was part of the cluster and is gone, until it comes
-    // back (or is forgotten with the departed; `a` acknowledges it).
+    // A member that was part of the cluster and is gone is an alarm until
+    // it comes back or an operator acknowledges it (`a`): then it is
+    // listed as information (a member removed for good must not keep a
+    // wall degraded for weeks), until it comes back or is forgotten with
+    // the departed.
     for n in s.orderedNodes {
         guard let gone = n.departure else { continue }
+        let key = "member-lost:\(n.id)"
         let ago = formatDuration(now.millis(since: gone.at), .words)
-        add(
-            "member-lost:\(n.id)", gone.reason == .shutdown ? .warning : .critical, 3,
-            "member lost: \(n.id) \(gone.reason.wire.replacingUnderscores) \(ago) ago")
+        let severity: AlertSeverity = m.alertMemory[key]?.ack != nil ? .info : gone.reason == .shutdown ? .warning : .critical
+        add(key, severity, 3, "member lost: \(n.id) \(gone.reason.wire.replacingUnderscores) \(ago) ago")
     }
     if !s.nodes.isEmpty && !s.quorum.present && m.engineRules.decidesByMajority {
         add("quorum", .critical, 2, "quorum lost: \(s.quorum.serviceable) of \(s.quorum.members) healthy, \(s.quorum.needed) needed")
