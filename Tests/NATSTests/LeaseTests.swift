@@ -9,37 +9,62 @@ import Testing
     typealias A = Lease.Attempt
 
     @Test func aRenewalStoredHoldsAndNoAnswerKeepsWhatWas() {
-        #expect(Lease.transition(first: .stored(seq: 7), wasHeld: true, resumable: nil, retake: nil) == .hold(seq: 7))
-        #expect(Lease.transition(first: .stored(seq: 1), wasHeld: false, resumable: nil, retake: nil) == .hold(seq: 1))
-        #expect(Lease.transition(first: .noAnswer, wasHeld: true, resumable: nil, retake: nil) == .keep)
-        #expect(Lease.transition(first: .noAnswer, wasHeld: false, resumable: nil, retake: nil) == .keep)
+        #expect(Lease.transition(first: .stored(seq: 7), wasHeld: true) == .hold(seq: 7))
+        #expect(Lease.transition(first: .stored(seq: 1), wasHeld: false) == .hold(seq: 1))
+        #expect(Lease.transition(first: .noAnswer, wasHeld: true) == .keep)
+        #expect(Lease.transition(first: .noAnswer, wasHeld: false) == .keep)
     }
 
     @Test func aHeldLeaseRefusedIsGivenUpOnlyOnADefiniteAnswer() {
         // Not held: someone else has it.
-        #expect(Lease.transition(first: .wrongSequence, wasHeld: false, resumable: nil, retake: nil) == .lose)
-        // Held, and JetStream cannot say whose the last snapshot is (the
-        // events stream electing a leader): still unsure, asked again. It
-        // went to standby before, let events go by and began a new epoch.
-        #expect(Lease.transition(first: .wrongSequence, wasHeld: true, resumable: nil, retake: nil) == .keep)
+        #expect(Lease.transition(first: .wrongSequence, wasHeld: false) == .lose)
+        // Held, and the lease message names another: standby.
+        #expect(Lease.transition(first: .wrongSequence, wasHeld: true, holder: .another("gw-2")) == .lose)
+        // Held, and JetStream did not answer the look: still unsure.
+        #expect(Lease.transition(first: .wrongSequence, wasHeld: true, holder: .unknown) == .keep)
+        // Held, no lease message, and JetStream cannot say whose the last
+        // snapshot is (the events stream electing a leader): still unsure,
+        // asked again. It went to standby before, let events go by and
+        // began a new epoch.
+        #expect(Lease.transition(first: .wrongSequence, wasHeld: true, holder: .nobody, resumable: nil) == .keep)
         // Held, and another publisher's epoch is in the stream: standby.
-        #expect(Lease.transition(first: .wrongSequence, wasHeld: true, resumable: false, retake: nil) == .lose)
-        // Held, nothing published meanwhile: taken again in the same epoch,
-        // unless someone took it first; no answer to the bid keeps it unsure.
-        #expect(Lease.transition(first: .wrongSequence, wasHeld: true, resumable: true, retake: .stored(seq: 9)) == .hold(seq: 9))
-        #expect(Lease.transition(first: .wrongSequence, wasHeld: true, resumable: true, retake: A.wrongSequence) == .lose)
-        #expect(Lease.transition(first: .wrongSequence, wasHeld: true, resumable: true, retake: A.noAnswer) == .keep)
+        #expect(Lease.transition(first: .wrongSequence, wasHeld: true, holder: .nobody, resumable: false) == .lose)
+        // Held, nothing published meanwhile: taken again in the same epoch;
+        // no answer to the bid keeps it unsure.
+        #expect(Lease.transition(first: .wrongSequence, wasHeld: true, holder: .nobody, resumable: true, retake: .stored(seq: 9)) == .hold(seq: 9))
+        #expect(Lease.transition(first: .wrongSequence, wasHeld: true, holder: .nobody, resumable: true, retake: A.noAnswer) == .keep)
+        // The bid refused: whose the message is by then decides.
+        #expect(
+            Lease.transition(
+                first: .wrongSequence, wasHeld: true, holder: .nobody, resumable: true, retake: A.wrongSequence,
+                holderAfterRetake: .another("gw-2")) == .lose)
     }
 
     /// A renewal that timed out but was stored after all (JetStream got
     /// its quorum back): the lease message names this holder at a later
     /// sequence than it knows; that is still its lease, not another's.
     @Test func aRefusedRenewalOfALeaseStillNamingUsHoldsAtItsSequence() {
-        #expect(Lease.transition(first: .wrongSequence, wasHeld: true, ownedAt: 12, resumable: nil, retake: nil) == .hold(seq: 12))
+        #expect(Lease.transition(first: .wrongSequence, wasHeld: true, holder: .this(seq: 12)) == .hold(seq: 12))
         // Not held: a message naming us is not a lease to take back unasked.
-        #expect(Lease.transition(first: .wrongSequence, wasHeld: false, ownedAt: 12, resumable: nil, retake: nil) == .lose)
-        // Naming another: as before, given up only on a definite answer.
-        #expect(Lease.transition(first: .wrongSequence, wasHeld: true, ownedAt: nil, resumable: false, retake: nil) == .lose)
+        #expect(Lease.transition(first: .wrongSequence, wasHeld: false, holder: .this(seq: 12)) == .lose)
+    }
+
+    /// As in a whole kill run (two servers restarted): the renewal and the
+    /// bid refused, the bid by this holder's own renewal stored late. It
+    /// was given up, and the holder bid against its own message for 6 s
+    /// until it aged out; it is ours, and held at its sequence.
+    @Test func aBidRefusedByOurOwnMessageHoldsIt() {
+        #expect(
+            Lease.transition(
+                first: .wrongSequence, wasHeld: true, holder: .nobody, resumable: true, retake: A.wrongSequence,
+                holderAfterRetake: .this(seq: 40)) == .hold(seq: 40))
+        // Not answered, or nobody's after all: unsure, asked again.
+        for after: Lease.Holder? in [.unknown, .nobody, nil] {
+            #expect(
+                Lease.transition(
+                    first: .wrongSequence, wasHeld: true, holder: .nobody, resumable: true, retake: A.wrongSequence,
+                    holderAfterRetake: after) == .keep)
+        }
     }
 
     @Test func theStandingAgesOnTheInjectedClock() {

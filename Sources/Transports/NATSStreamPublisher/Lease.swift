@@ -12,7 +12,7 @@ final class Lease: Sendable {
     let lease: Duration
     /// The clock the renewals' ages are read on (a test moves it by hand).
     let now: @Sendable () -> ContinuousClock.Instant
-    private let state = Mutex<(active: Bool, seq: UInt64, renewed: ContinuousClock.Instant?)>((false, 0, nil))
+    private let state = Mutex<(active: Bool, seq: UInt64, renewed: ContinuousClock.Instant?, otherHolder: String?)>((false, 0, nil, nil))
 
     init(subject: String, holder: String, lease: Duration, now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
         self.subject = subject
@@ -40,6 +40,10 @@ final class Lease: Sendable {
 
     var isActive: Bool { standing == .holding }
 
+    /// The publisher whose lease message was seen when this one gave the
+    /// lease up (nil: none was seen; it lapsed, or was never held).
+    var otherHolder: String? { state.withLock { $0.otherHolder } }
+
     /// What one publish of the lease message came to.
     enum Attempt: Equatable {
         /// Stored: the lease is ours, at this sequence.
@@ -59,19 +63,43 @@ final class Lease: Sendable {
         case keep
     }
 
+    /// Whose the lease message is, as JetStream answered a look at it.
+    enum Holder: Equatable {
+        /// It names this holder, at this sequence.
+        case this(seq: UInt64)
+        /// It names another publisher.
+        case another(String)
+        /// There is none (it aged out, or its stream lost it).
+        case nobody
+        /// JetStream did not answer.
+        case unknown
+    }
+
     /// The lease's rule, apart from NATS: `first` is the renewal (or the
-    /// bid, when not held); when a held lease was refused, `resumable` says
+    /// bid, when not held). When a held lease was refused, `holder` says
+    /// whose the lease message is; when it is nobody's, `resumable` says
     /// whether nothing was published meanwhile (nil: JetStream could not
-    /// say) and `retake` is the bid made then.
-    static func transition(first: Attempt, wasHeld: Bool, ownedAt: UInt64? = nil, resumable: Bool?, retake: Attempt?) -> Transition {
+    /// say), `retake` is the bid made then and, when that was refused,
+    /// `holderAfterRetake` whose the message is by then.
+    ///
+    /// A held lease is given up only for another holder or another's
+    /// epoch: a look JetStream did not answer, and a bid refused with no
+    /// other holder seen, keep it unsure and ask again. Given up on such a
+    /// refusal (two servers restarted; the bid refused by this holder's own
+    /// renewal, stored late), the holder bid against its own message until
+    /// it aged out: 6 s of history went to nobody.
+    static func transition(
+        first: Attempt, wasHeld: Bool, holder: Holder? = nil, resumable: Bool? = nil, retake: Attempt? = nil,
+        holderAfterRetake: Holder? = nil
+    ) -> Transition {
         switch first {
         case .stored(let seq): return .hold(seq: seq)
         case .noAnswer: return .keep
         case .wrongSequence:
-            // The lease message names this holder at another sequence (a
-            // renewal that timed out was stored after all): still ours.
-            if wasHeld, let seq = ownedAt { return .hold(seq: seq) }
+            // Not held: someone else has it (a message naming this holder
+            // is not a lease to take back unasked).
             guard wasHeld else { return .lose }
+            guard holder == .nobody else { return byHolder(holder) }
             switch resumable {
             case nil:
                 // JetStream could not say: still unsure, asked again (going
@@ -82,10 +110,20 @@ final class Lease: Sendable {
             case true?:
                 switch retake {
                 case .stored(let seq)?: return .hold(seq: seq)
-                case .wrongSequence?: return .lose
+                case .wrongSequence?: return byHolder(holderAfterRetake)
                 case .noAnswer?, nil: return .keep
                 }
             }
+        }
+    }
+
+    /// A held lease by whose its message is: still ours (a renewal that
+    /// timed out was stored after all), another's, or not known yet.
+    private static func byHolder(_ holder: Holder?) -> Transition {
+        switch holder {
+        case .this(let seq)?: return .hold(seq: seq)
+        case .another?: return .lose
+        case .nobody?, .unknown?, nil: return .keep
         }
     }
 
@@ -98,20 +136,25 @@ final class Lease: Sendable {
     /// then stays as it is and is tried again.
     func run(_ js: JetStream, resumable: @Sendable () async -> Bool? = { false }) async {
         while !Task.isCancelled {
-            let (held, seq, _) = state.withLock { $0 }
+            let (held, seq) = state.withLock { ($0.active, $0.seq) }
             let first = await attempt(js, expecting: held ? seq : 0)
+            var holder: Holder?
             var answer: Bool?
             var retake: Attempt?
-            var ownedAt: UInt64?
+            var holderAfterRetake: Holder?
             if first == .wrongSequence, held {
-                ownedAt = await ownSequence(js)
-                if ownedAt == nil {
+                holder = await self.holder(js)
+                if holder == .nobody {
                     answer = await resumable()
                     // Taken again only if nobody took it meanwhile (expecting none).
                     if answer == true { retake = await attempt(js, expecting: 0) }
+                    if retake == .wrongSequence { holderAfterRetake = await self.holder(js) }
                 }
             }
-            apply(Self.transition(first: first, wasHeld: held, ownedAt: ownedAt, resumable: answer, retake: retake))
+            if case .another(let name)? = holderAfterRetake ?? holder { state.withLock { $0.otherHolder = name } }
+            apply(
+                Self.transition(
+                    first: first, wasHeld: held, holder: holder, resumable: answer, retake: retake, holderAfterRetake: holderAfterRetake))
             try? await Task.sleep(for: lease / 6)
         }
     }
@@ -120,17 +163,20 @@ final class Lease: Sendable {
         switch t {
         case .hold(let seq):
             let at = now()
-            state.withLock { $0 = (true, seq, at) }
-        case .lose: state.withLock { $0 = (false, 0, nil) }
+            state.withLock { $0 = (true, seq, at, nil) }
+        case .lose: state.withLock { $0 = (false, 0, nil, $0.otherHolder) }
         case .keep: break
         }
     }
 
-    /// The lease message's sequence when it names this holder.
-    private func ownSequence(_ js: JetStream) async -> UInt64? {
-        guard let m = try? await js.lastMessage(stream: NATSPublishConfig.leaseStream, subject: subject), m.data == Array(holder.utf8)
-        else { return nil }
-        return m.seq
+    /// Whose the lease message is now.
+    private func holder(_ js: JetStream) async -> Holder {
+        do {
+            guard let m = try await js.lastMessage(stream: NATSPublishConfig.leaseStream, subject: subject) else { return .nobody }
+            return m.data == Array(holder.utf8) ? .this(seq: m.seq) : .another(String(decoding: m.data, as: UTF8.self))
+        } catch {
+            return .unknown
+        }
     }
 
     private func attempt(_ js: JetStream, expecting seq: UInt64) async -> Attempt {

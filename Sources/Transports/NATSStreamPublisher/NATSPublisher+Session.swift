@@ -298,7 +298,8 @@ extension NATSPublisher {
                 if standing == .unsure {
                     publisher.logger.notice("the lease of \(config.subjects.cluster) is not renewed: events wait until it is")
                 } else {
-                    publisher.logger.notice("standby for \(config.subjects.cluster): another gateway holds the lease")
+                    let who = lease.otherHolder.map { " (\($0))" } ?? ""
+                    publisher.logger.notice("standby for \(config.subjects.cluster): another gateway\(who) holds the lease")
                 }
                 return false
             }
