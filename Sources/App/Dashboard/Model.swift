@@ -15,7 +15,8 @@ public struct Thresholds: Sendable, Hashable {
     public var lagCritBytes: Int64 = 16 << 20
     /// Nil: the cluster's own `maximum_lag_on_failover`.
     public var promotionLagLimitBytes: Int64?
-    /// For engines that count transactions behind (MySQL's GTID gap).
+    /// For engines that count what is behind in anything but bytes:
+    /// transactions (MySQL's GTID gap), raft entries (etcd).
     public var lagWarnTransactions: Int64 = 100
     public var lagCritTransactions: Int64 = 10_000
     /// Nil: the engine's default.
@@ -25,7 +26,7 @@ public struct Thresholds: Sendable, Hashable {
 
     /// The warning and critical limits of a lag counted in `unit`.
     public func countLimits(_ unit: String) -> (warn: Int64, crit: Int64) {
-        unit == "transactions" ? (lagWarnTransactions, lagCritTransactions) : (lagWarnBytes, lagCritBytes)
+        unit == "bytes" ? (lagWarnBytes, lagCritBytes) : (lagWarnTransactions, lagCritTransactions)
     }
 }
 

@@ -199,7 +199,8 @@ public struct EngineClusterInfo: WireObject {
     /// `patroni`, `redis-cluster`, … (`sim` is never sent: v1 as it was).
     public var name: String
     public var version: String?
-    /// The unit of lag figures: `bytes` (Patroni) or `ms` (v1's own).
+    /// The unit of lag figures: `ms` (v1's own), or a count: `bytes`
+    /// (Patroni), `transactions` (MySQL), `raft entries` (etcd).
     public var lagUnit: String
     /// How changes reach the source: `etcd watch` (push) or `polling`.
     public var feed: String?
@@ -290,8 +291,9 @@ public struct EngineClusterInfo: WireObject {
     }
 
     /// Whether lag figures count what is behind in the engine's own unit
-    /// (`bytes`, or `transactions`: MySQL's GTID gap) rather than time.
-    public var countsLag: Bool { lagUnit == "bytes" || lagUnit == "transactions" }
+    /// (`bytes`; `transactions`, MySQL's GTID gap; `raft entries`, etcd's)
+    /// rather than time (`ms`, v1's own).
+    public var countsLag: Bool { lagUnit != "ms" }
 }
 
 /// `replication.lag_bytes` (extension): a lag sample that counts data

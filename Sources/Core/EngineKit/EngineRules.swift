@@ -56,6 +56,10 @@ public protocol EngineRules: Sendable {
     func severity(ofNotice kind: String) -> LogSeverity?
     /// What the engine's voting watchers are called ("sentinels"), where it has them.
     var watchersWord: String { get }
+    /// The Nodes pane's quorum line where the engine counts its own
+    /// (`quorum` in its status): `seeing` of `known` watchers or voters
+    /// answer for the primary, `quorum` needed.
+    func quorumWords(seeing: Int64, known: Int64, quorum: Int64) -> String
 
     // MARK: Config
 
@@ -78,6 +82,9 @@ extension EngineRules {
     public func severity(ofState state: String) -> LogSeverity? { nil }
     public func severity(ofNotice kind: String) -> LogSeverity? { nil }
     public var watchersWord: String { "watchers" }
+    public func quorumWords(seeing: Int64, known: Int64, quorum: Int64) -> String {
+        "\(watchersWord) \(seeing)/\(known) see it, quorum \(quorum)"
+    }
 }
 
 /// The limits a preview checks against (the dashboard's thresholds).

@@ -69,7 +69,7 @@ func renderNodes(_ m: AppModel, _ r: Rect, _ b: inout Buffer, _ sym: Symbols) {
         let ok = seeing >= quorum
         trailing = Line([
             Span(
-                "\(m.engineRules.watchersWord) \(seeing)/\(e.watchersKnown ?? 0) see it, quorum \(quorum)",
+                m.engineRules.quorumWords(seeing: seeing, known: e.watchersKnown ?? 0, quorum: quorum),
                 Style(ok ? AppSlot.ok : AppSlot.alert, ok ? [] : .bold))
         ])
     } else if m.engineRules.decidesByMajority {
