@@ -321,10 +321,47 @@ let package = Package(
             path: "Sources/Engines/MySQL/MySQLSource",
             swiftSettings: strict
         ),
+        // etcd's gateway answers read: 64-bit IDs as decimal strings, the
+        // leader's metrics lines (pure: the fuzzer builds it alone).
+        .target(
+            name: "EtcdProtocol",
+            dependencies: ["ClusterProtocol"],
+            path: "Sources/Engines/Etcd/EtcdProtocol",
+            swiftSettings: strict
+        ),
+        // etcd's rules (pure): the members mapped into protocol-v1 facts,
+        // the leadership-move and learner-promotion preview, its config keys.
+        .target(
+            name: "EtcdRules",
+            dependencies: ["ClusterProtocol", "ClusterState", "EngineKit", "EtcdProtocol", "EventSources"],
+            path: "Sources/Engines/Etcd/EtcdRules",
+            swiftSettings: strict
+        ),
+        // The etcd connector: every member's status polled over the HTTP
+        // gateway, the leader's metrics for dead peers; promotions become
+        // transfer-leadership or member promote; its flags.
+        .target(
+            name: "EtcdSource",
+            dependencies: [
+                "ClusterProtocol",
+                "ClusterState",
+                "EngineKit",
+                "EventSources",
+                "EtcdProtocol",
+                "EtcdRules",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/Engines/Etcd/EtcdSource",
+            swiftSettings: strict
+        ),
         // The one list of engines' rules, by the name the wire and config carry.
         .target(
             name: "EngineRegistry",
-            dependencies: ["ClusterState", "EngineKit", "MySQLRules", "PatroniRules", "RedisRules"],
+            dependencies: ["ClusterState", "EngineKit", "EtcdRules", "MySQLRules", "PatroniRules", "RedisRules"],
             path: "Sources/Engines/Registry",
             swiftSettings: strict
         ),
@@ -379,6 +416,7 @@ let package = Package(
                 "PatroniSource",
                 "RedisSource",
                 "MySQLSource",
+                "EtcdSource",
                 "NATSClient",
                 "NATSStreamSource",
                 "NATSStreamPublisher",
@@ -399,8 +437,8 @@ let package = Package(
             name: "clusterdash-bench",
             dependencies: [
                 "ClusterProtocol", "ClusterState", "ClusterSim", "Simulator", "ProtocolV1Server", "EventSources", "ProtocolV1Source",
-                "PatroniSource", "RedisSource", "MySQLSource", "NATSClient", "NATSStreamSource", "NATSStreamPublisher", "Dashboard",
-                "RenderCore", "NcursesBackend", "CHeap",
+                "PatroniSource", "RedisSource", "MySQLSource", "EtcdSource", "NATSClient", "NATSStreamSource", "NATSStreamPublisher",
+                "Dashboard", "RenderCore", "NcursesBackend", "CHeap",
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -501,6 +539,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "EtcdSourceTests",
+            dependencies: [
+                "EtcdSource", "EtcdProtocol", "EtcdRules", "EventSources", "ClusterState", "ClusterProtocol", "ClusterdashTesting", "Dashboard",
+                "EngineKit",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "NATSTests",
             dependencies: [
                 "NATSClient", "NATSStreamSource", "NATSStreamPublisher", "EventSources", "ClusterState", "ClusterProtocol", "ClusterSim",
@@ -546,6 +593,7 @@ if Context.environment["CLUSTERDASH_FUZZ"] == "1" {
         ("fuzz-nats", ["NATSProtocol", .product(name: "NIOCore", package: "swift-nio")]),
         ("fuzz-resp", ["RESPProtocol", .product(name: "NIOCore", package: "swift-nio")]),
         ("fuzz-patroni", ["PatroniProtocol"]),
+        ("fuzz-etcd", ["EtcdProtocol"]),
     ]
     for (name, dependencies) in fuzzers {
         package.targets.append(

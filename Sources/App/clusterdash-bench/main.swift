@@ -21,6 +21,11 @@ if args.first == "mysql" {
     try await MySQLBench.main(Array(args.dropFirst()))
     exit(0)
 }
+// `etcd`: measured on the cluster of scripts/etcd-up (not a default phase).
+if args.first == "etcd" {
+    try await EtcdBench.main(Array(args.dropFirst()))
+    exit(0)
+}
 // `nats`: measured on the cluster of scripts/nats-up (not a default phase).
 if args.first == "nats" {
     try await NATSBench.main(Array(args.dropFirst()))

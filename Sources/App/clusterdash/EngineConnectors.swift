@@ -1,5 +1,6 @@
 import ArgumentParser
 import EngineKit
+import EtcdSource
 import MySQLSource
 import PatroniSource
 import RedisSource
@@ -14,6 +15,7 @@ enum EngineConnectors {
         RedisClusterConnector(),
         SentinelConnector(),
         MySQLConnector(),
+        EtcdConnector(),
     ]
 
     static func connector(for engine: EngineName) throws -> any EngineConnector {
@@ -27,8 +29,9 @@ struct EngineFlagGroups: ParsableArguments {
     @OptionGroup var patroni: PatroniFlags
     @OptionGroup var redis: RedisFlags
     @OptionGroup var mysql: MySQLFlags
+    @OptionGroup var etcd: EtcdFlags
 
-    var all: [any EngineFlags] { [patroni, redis, mysql] }
+    var all: [any EngineFlags] { [patroni, redis, mysql, etcd] }
 
     /// The one cluster `groups` name, each group's flags checked; nil when
     /// they name none. Two engines' flags at once are an error naming both.

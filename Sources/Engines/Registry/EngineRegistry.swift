@@ -1,5 +1,6 @@
 import ClusterState
 import EngineKit
+import EtcdRules
 import MySQLRules
 import PatroniRules
 import RedisRules
@@ -14,6 +15,7 @@ public enum EngineRegistry {
         RedisClusterRules(),
         SentinelRules(),
         MySQLRules(),
+        EtcdRules(),
     ]
 
     /// The engine of that name; nil when none is.
