@@ -199,6 +199,8 @@ extension StateWatcher where S == EtcdSource {
         }
         #expect(result?.status == .completed, "\(result?.reason ?? "no answer")")
         #expect(await w.until(5) { $0.nodes["e4"]?.info.engine?.role == "follower" })
+        let log = w.state.log.map(\.text)
+        #expect(log.contains { $0.contains("e4") && $0.contains("voting") }, "the promotion is in the log: \(log.suffix(8))")
         #expect(try LiveEtcd.memberList().first { $0.name == "e4" }?.learner == false)
         #expect(await w.until(5) { $0.quorum.members == 4 })
     }

@@ -127,6 +127,7 @@ import Testing
         let (a, polled) = Self.state([Self.healthy(), alarmed])
         #expect(polled[1].nodes.first { $0.id == "e1" }?.health == .degraded)
         #expect(a.log.map(\.text).contains { $0.contains("alarm NOSPACE") })
+        #expect(a.engine?.state == "under alarm NOSPACE", "the cluster's state: an alert on every screen")
         #expect(EtcdRules().preview(candidate: "e2", in: a, limits: PreviewLimits(now: Self.t0)).rejection == .failoverInhibited)
     }
 

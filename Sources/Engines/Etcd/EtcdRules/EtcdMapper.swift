@@ -93,7 +93,8 @@ public struct EtcdMapper: Sendable {
         let divergence = Self.divergence(o)
         let info = EngineClusterInfo(
             name: EtcdRules.name.rawValue, version: version, lagUnit: EtcdRules.lagUnit, feed: feed, accepts: ["promote"],
-            provides: ["roles", "lag"], state: o.alarms.isEmpty ? nil : "alarm " + Set(o.alarms.map(\.alarm)).sorted().joined(separator: ","),
+            provides: ["roles", "lag"],
+            state: o.alarms.isEmpty ? nil : "under alarm " + Set(o.alarms.map(\.alarm)).sorted().joined(separator: ","),
             divergence: divergence, quorum: Int64(voters / 2 + 1), witnesses: Int64(votersUp), sentinels: Int64(voters))
         return PolledCluster(name: name, term: term, nodes: nodes, engine: info, causeHint: o.causeHint)
     }
@@ -125,7 +126,7 @@ public struct EtcdMapper: Sendable {
             : stamped(m.id, key: "alarm", "alarm \(alarms.joined(separator: ","))", at: now)
         var engine = EngineNodeInfo(
             role: word, state: state, lagBytes: lag, lagState: lagState,
-            tags: [JSONField("id", .string(m.hexID)), JSONField("version", .string(s.version))])
+            tags: [JSONField("id", .string(m.hexID)), JSONField("version", .string(s.version)), JSONField("voting", .bool(!learner))])
         engine.position = Self.position(s)
         let health: NodeHealth = alarms.isEmpty ? .healthy : .degraded
         return NodeInfo(
@@ -135,7 +136,8 @@ public struct EtcdMapper: Sendable {
 
     mutating func silent(_ m: EtcdMember, why: String?, leader: UInt64?, alarms: [String], term: Int64, at now: Timestamp) -> NodeInfo {
         let learner = m.isLearner
-        var engine = EngineNodeInfo(role: learner ? "learner" : nil, tags: [JSONField("id", .string(m.hexID))])
+        var engine = EngineNodeInfo(
+            role: learner ? "learner" : nil, tags: [JSONField("id", .string(m.hexID)), JSONField("voting", .bool(!learner))])
         let health: NodeHealth
         let role: NodeRole
         if !m.isStarted {

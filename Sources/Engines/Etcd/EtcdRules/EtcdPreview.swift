@@ -64,8 +64,8 @@ public enum EtcdPreview {
         let q = s.quorum
         v.record(
             .quorumPresent, q.present, "\(q.serviceable) of \(q.members) voting members answer (\(q.needed) needed)", .noQuorum)
-        let alarm = s.engine?.state.flatMap { $0.hasPrefix("alarm") ? $0 : nil }
-        v.record(.notInhibited, alarm == nil, alarm.map { "an \($0) is raised: clear it first" } ?? "no alarm raised", .failoverInhibited)
+        let alarm = s.engine?.state.flatMap { $0.hasPrefix("under alarm ") ? String($0.dropFirst(12)) : nil }
+        v.record(.notInhibited, alarm == nil, alarm.map { "alarm \($0) is raised: clear it first" } ?? "no alarm raised", .failoverInhibited)
         if !learner {
             if let leader {
                 v.record(.singleWriter, true, "\(leader) hands the leadership to \(candidate)", .alreadyPrimary)
