@@ -175,6 +175,20 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // HTTP to an engine's API (Patroni's REST, etcd's gateway): a
+        // deadline per call, the body bounded, the calls counted, the
+        // failures in the operator's words.
+        .target(
+            name: "EngineHTTP",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/Transports/EngineHTTP",
+            swiftSettings: strict
+        ),
+
         // MARK: Engines (Sources/Engines): one folder per engine, the registry.
 
         // The simulated cluster (pure: engine, validator, faults; no clock, no I/O).
@@ -230,6 +244,7 @@ let package = Package(
             name: "PatroniSource",
             dependencies: [
                 "ClusterProtocol",
+                "EngineHTTP",
                 "EngineKit",
                 "PatroniProtocol",
                 "PatroniRules",
@@ -346,6 +361,7 @@ let package = Package(
                 "ClusterProtocol",
                 "ClusterState",
                 "EngineKit",
+                "EngineHTTP",
                 "EventSources",
                 "EtcdProtocol",
                 "EtcdRules",

@@ -222,3 +222,15 @@ public struct PollDiffer: Sendable {
         return e
     }
 }
+
+extension Optional where Wrapped == PollDiffer {
+    /// A command's result: stamped in the differ's sequence once there is
+    /// one, else (before the first poll) alone, from `source`, with an id
+    /// no other result shares.
+    public mutating func stampResult(_ result: CommandResult, source: String, at now: Timestamp) -> Envelope {
+        let event = Event.commandResult(result)
+        if self != nil, let e = self?.stamp(event, at: now, correlationID: result.requestID) { return e }
+        var stamper = EnvelopeStamper(idPrefix: "\(source)-result-\(now.millis)-\(result.requestID ?? "none")-")
+        return stamper.stamp(event, from: source, at: now, correlation: result.requestID)
+    }
+}

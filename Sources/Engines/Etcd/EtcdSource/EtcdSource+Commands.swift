@@ -1,4 +1,5 @@
 import ClusterProtocol
+import EngineHTTP
 import EtcdProtocol
 import EtcdRules
 import EventSources
@@ -93,7 +94,7 @@ extension EtcdSource {
                 driver.wake()
                 return
             } catch {
-                last = "\(EndpointConfig(url: base).displayName): \(EtcdCallFailure.words(error))"
+                last = "\(EndpointConfig(url: base).displayName): \(HTTPFailure.words(error))"
             }
         }
         shared.withLock { $0.causeHint = nil }
@@ -102,14 +103,7 @@ extension EtcdSource {
 
     func result(_ requestID: String, _ op: String, _ status: CommandStatus, _ reason: String) {
         let now = clock()
-        shared.withLock { s in
-            let event = Event.commandResult(CommandResult(requestID: requestID, op: op, status: status, reason: reason))
-            if s.differ != nil, let e = s.differ?.stamp(event, at: now, correlationID: requestID) {
-                push([e], endpoint: 0)
-                return
-            }
-            var stamper = EnvelopeStamper(idPrefix: "etcd-result-\(now.millis)-\(requestID)-")
-            push([stamper.stamp(event, from: "etcd", at: now, correlation: requestID)], endpoint: 0)
-        }
+        let r = CommandResult(requestID: requestID, op: op, status: status, reason: reason)
+        shared.withLock { s in push([s.differ.stampResult(r, source: "etcd", at: now)], endpoint: 0) }
     }
 }

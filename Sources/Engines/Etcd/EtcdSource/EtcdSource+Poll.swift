@@ -1,4 +1,5 @@
 import ClusterProtocol
+import EngineHTTP
 import EtcdProtocol
 import EtcdRules
 import EventSources
@@ -19,21 +20,21 @@ extension EtcdSource {
             do {
                 let answer = try await gateway.call(base, "/v3/cluster/member/list", timeout: timeout)
                 guard answer.status == 200 else {
-                    throw EtcdCallFailure.status(answer.status, EtcdParse.error(answer.body) ?? String(answer.text.prefix(60)))
+                    throw HTTPFailure.status(answer.status, EtcdParse.error(answer.body) ?? String(answer.text.prefix(60)))
                 }
                 let members: [EtcdMember]
                 do throws(EtcdParseError) {
                     members = try EtcdParse.members(answer.body)
                 } catch {
-                    throw EtcdCallFailure.garbage(error.description)
+                    throw HTTPFailure.garbage(error.description)
                 }
                 if i < config.urls.count { markLive(i) }
                 found = (members, base, i < config.urls.count ? i : 0)
                 break
             } catch {
                 if i < config.urls.count {
-                    let garbage = if case EtcdCallFailure.garbage = error { true } else { false }
-                    markFailed(i, EtcdCallFailure.words(error), garbage: garbage)
+                    let garbage = if case HTTPFailure.garbage = error { true } else { false }
+                    markFailed(i, HTTPFailure.words(error), garbage: garbage)
                 }
             }
         }
@@ -41,7 +42,7 @@ extension EtcdSource {
         let members = found.members
 
         // Every started member's own status, at once.
-        let answers = await withTaskGroup(of: (UInt64, Result<EtcdStatus, EtcdCallFailure>).self) { group in
+        let answers = await withTaskGroup(of: (UInt64, Result<EtcdStatus, HTTPFailure>).self) { group in
             for m in members where m.isStarted {
                 guard let base = m.clientURLs.first else { continue }
                 group.addTask { [gateway] in
@@ -56,11 +57,11 @@ extension EtcdSource {
                             return (m.id, .failure(.garbage(error.description)))
                         }
                     } catch {
-                        return (m.id, .failure(.transport(EtcdCallFailure.words(error))))
+                        return (m.id, .failure(.transport(HTTPFailure.words(error))))
                     }
                 }
             }
-            var out: [(UInt64, Result<EtcdStatus, EtcdCallFailure>)] = []
+            var out: [(UInt64, Result<EtcdStatus, HTTPFailure>)] = []
             for await r in group { out.append(r) }
             return out
         }

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import ClusterProtocol
+import EngineHTTP
 import EtcdRules
 import EventSources
 import Logging
@@ -75,7 +76,7 @@ public final class EtcdSource: EventSource, CommandSink {
     public var stats: [EndpointStats] { shared.withLock { $0.endpoints.stats } }
     public var endpointNames: [String] { config.urls.map { "etcd \(EndpointConfig(url: $0).displayName)" } }
     /// Calls sent to the members so far (this source's load on the cluster).
-    public var requests: Int { gateway.sent.load(ordering: .relaxed) }
+    public var requests: Int { gateway.http.calls }
 
     public func start() {
         driver.start(every: config.pollInterval, poll: { [self] in await pollOnce() })

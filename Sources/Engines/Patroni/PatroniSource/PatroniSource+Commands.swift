@@ -1,5 +1,6 @@
 import ClusterProtocol
 import ClusterState
+import EngineHTTP
 import EventSources
 import NIOCore
 
@@ -83,7 +84,7 @@ extension PatroniSource {
                 wake()
                 return
             } catch {
-                last = "\(Self.display(base)): \(RESTFailure.words(error))"
+                last = "\(Self.display(base)): \(HTTPFailure.words(error))"
             }
         }
         shared.withLock { $0.causeHint = nil }
@@ -92,15 +93,8 @@ extension PatroniSource {
 
     func result(_ requestID: String, _ op: String, _ status: CommandStatus, _ reason: String) {
         let now = clock()
-        shared.withLock { s in
-            let event = Event.commandResult(CommandResult(requestID: requestID, op: op, status: status, reason: reason))
-            if s.differ != nil, let e = s.differ?.stamp(event, at: now, correlationID: requestID) {
-                push([e], endpoint: 0)
-                return
-            }
-            var stamper = EnvelopeStamper(idPrefix: "patroni-result-\(now.millis)-\(requestID)-")
-            push([stamper.stamp(event, from: "patroni", at: now, correlation: requestID)], endpoint: 0)
-        }
+        let r = CommandResult(requestID: requestID, op: op, status: status, reason: reason)
+        shared.withLock { s in push([s.differ.stampResult(r, source: "patroni", at: now)], endpoint: 0) }
     }
 
     func jsonString(_ s: String) -> String { JSONWriter.string(.string(s)) }

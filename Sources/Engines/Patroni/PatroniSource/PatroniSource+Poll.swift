@@ -1,4 +1,5 @@
 import ClusterProtocol
+import EngineHTTP
 import EventSources
 import NIOCore
 
@@ -22,21 +23,21 @@ extension PatroniSource {
             do {
                 let answer = try await rest.get(base + "/cluster", timeout: timeout)
                 guard answer.status == 200 else {
-                    throw RESTFailure.status(answer.status, String(answer.text.prefix(60)).filter { !$0.isNewline })
+                    throw HTTPFailure.status(answer.status, String(answer.text.prefix(60)).filter { !$0.isNewline })
                 }
                 let view: PatroniClusterView
                 do throws(PatroniParseError) {
                     view = try PatroniParse.cluster(answer.body)
                 } catch {
-                    throw RESTFailure.garbage(error.description)
+                    throw HTTPFailure.garbage(error.description)
                 }
                 if i < config.urls.count { markLive(i) }
                 found = (view, base, endpoint)
                 break
             } catch {
                 if i < config.urls.count {
-                    let garbage = if case RESTFailure.garbage = error { true } else { false }
-                    markFailed(i, RESTFailure.words(error), garbage: garbage, retryInMillis: intervalMillis)
+                    let garbage = if case HTTPFailure.garbage = error { true } else { false }
+                    markFailed(i, HTTPFailure.words(error), garbage: garbage, retryInMillis: intervalMillis)
                 }
             }
         }

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import ClusterProtocol
+import EngineHTTP
 import EventSources
 import NIOCore
 
@@ -25,7 +26,7 @@ extension PatroniSource {
                 req.body = .bytes(ByteBuffer(string: EtcdWatchParse.request(prefix: prefix)))
                 let response = try await watchClient.execute(req, timeout: .hours(24))
                 guard response.status.code == 200 else {
-                    throw RESTFailure.status(Int(response.status.code), "")
+                    throw HTTPFailure.status(Int(response.status.code), "")
                 }
                 var lines = WatchLineBuffer()
                 for try await chunk in response.body {
@@ -47,15 +48,15 @@ extension PatroniSource {
                             markLive(i)
                             handle(events, prefix: prefix)
                         case .failed(let why):
-                            throw RESTFailure.garbage("etcd: \(why)")
+                            throw HTTPFailure.garbage("etcd: \(why)")
                         }
                     }
                 }
-                throw RESTFailure.transport("watch ended by etcd")
+                throw HTTPFailure.transport("watch ended by etcd")
             } catch {
                 if Task.isCancelled { return }
                 setWatch(false)
-                markFailed(i, RESTFailure.words(error), retryInMillis: backoffMillis)
+                markFailed(i, HTTPFailure.words(error), retryInMillis: backoffMillis)
                 do { try await Task.sleep(for: .milliseconds(backoffMillis)) } catch { return }
                 backoffMillis = min(backoffMillis * 2, 5_000)
             }

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import ClusterProtocol
+import EngineHTTP
 import EventSources
 import Logging
 import NIOCore
@@ -86,7 +87,7 @@ public final class PatroniSource: EventSource, CommandSink {
         config.urls.map { "patroni \(Self.display($0))" } + config.etcd.map { "etcd \(Self.display($0))" }
     }
     /// REST requests sent to Patroni's members so far (its load on the cluster).
-    public var restRequests: Int { rest.sent.value.load(ordering: .relaxed) }
+    public var restRequests: Int { rest.http.calls }
     /// `etcd watch` while the watch runs, else `polling`.
     public var feed: String { shared.withLock { $0.watchLive ? "etcd watch" : "polling" } }
 
