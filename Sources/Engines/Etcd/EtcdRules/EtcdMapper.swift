@@ -1,4 +1,5 @@
 import ClusterProtocol
+import ClusterState
 import EtcdProtocol
 import EventSources
 
@@ -184,19 +185,8 @@ public struct EtcdMapper: Sendable {
     static func position(_ s: EtcdStatus) -> String {
         var parts = ["index \(s.raftIndex)"]
         if let applied = s.raftAppliedIndex, applied != s.raftIndex { parts.append("applied \(applied)") }
-        parts.append("db \(formatSize(s.dbSize))" + (s.dbSizeInUse.map { " (\(formatSize($0)) in use)" } ?? ""))
+        parts.append("db \(formatBytes(s.dbSize))" + (s.dbSizeInUse.map { " (\(formatBytes($0)) in use)" } ?? ""))
         return parts.joined(separator: ", ")
-    }
-
-    static func formatSize(_ n: Int64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var v = Double(n)
-        var u = 0
-        while abs(v) >= 1024, u < units.count - 1 {
-            v /= 1024
-            u += 1
-        }
-        return u == 0 ? "\(n) B" : "\(Double(Int((v * 10).rounded())) / 10) \(units[u])"
     }
 
     /// `host:port` of the member's first client URL (its peer URL while unstarted).
