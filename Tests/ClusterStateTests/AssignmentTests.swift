@@ -27,6 +27,23 @@ import Testing
         )
     }
 
+    /// An engine's own partition names (NATS streams) cross the wire and
+    /// stay with their rows when a delta moves them; rows without one
+    /// write no `name` at all.
+    @Test func partitionNamesCrossTheWireAndSurviveAMove() throws {
+        let named = PartitionAssignment(id: 7, worker: "n1", name: "APP > ORDERS")
+        let text = JSONWriter.string(named.wireValue)
+        #expect(text.contains(#""name":"APP > ORDERS""#))
+        let back = try PartitionAssignment(from: FieldReader(try JSONParser.parse(Array(text.utf8)), context: "row"))
+        #expect(back == named)
+        #expect(!JSONWriter.string(PartitionAssignment(id: 1, worker: nil).wireValue).contains("name"))
+        var f = EnvelopeFactory()
+        var s = seeded(&f, partitions: 2)
+        s.apply(f.make(.assignmentPublished(AssignmentPublished(version: 2, strategy: .other("streams"), reason: nil, partitions: [named]))))
+        s.apply(f.make(.assignmentMoved(AssignmentMoved(version: 3, baseVersion: 2, moves: [PartitionMove(partition: 7, from: "n1", to: "n2")]))))
+        #expect(s.assignment?.partitions == [PartitionAssignment(id: 7, worker: "n2", name: "APP > ORDERS")])
+    }
+
     @Test func lowerVersionIsStale() {
         var f = EnvelopeFactory()
         var s = seeded(&f)

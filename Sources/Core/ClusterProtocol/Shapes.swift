@@ -135,17 +135,22 @@ public struct PartitionAssignment: WireObject {
     public var worker: String?
     /// Relative load; 1 when the sender gives none.
     public var weight: Double
+    /// Extension: the engine's own name for the partition, where it has one
+    /// (a NATS stream's `APP > ORDERS`); left out when absent.
+    public var name: String?
 
-    public init(id: Int64, worker: String?, weight: Double = 1) {
+    public init(id: Int64, worker: String?, weight: Double = 1, name: String? = nil) {
         self.id = id
         self.worker = worker
         self.weight = weight
+        self.name = name
     }
 
     public init(from r: FieldReader) throws(ProtocolError) {
         id = try r.int("id")
         worker = try r.optionalString("worker")
         weight = try r.optionalDouble("weight") ?? 1
+        name = try r.optionalString("name")
     }
 
     public var wireValue: JSONValue {
@@ -153,6 +158,7 @@ public struct PartitionAssignment: WireObject {
         b.put("id", id)
         b.put("worker", worker)
         b.put("weight", weight)
+        if let name { b.put("name", name) }
         return b.value
     }
 }

@@ -13,12 +13,14 @@ public struct PartitionsOverlay: Sendable, Hashable {
     }
 }
 
-/// Partition rows of the drill-down, filtered by partition id or worker.
+/// Partition rows of the drill-down, filtered by partition id, name or worker.
 func partitionRows(_ m: AppModel, filter: String) -> [PartitionAssignment] {
     guard let a = m.state.assignment else { return [] }
     guard !filter.isEmpty else { return a.partitions }
     let needle = filter.lowercased()
-    return a.partitions.filter { String($0.id) == needle || ($0.worker ?? "unassigned").lowercased().contains(needle) }
+    return a.partitions.filter {
+        String($0.id) == needle || ($0.name?.lowercased().contains(needle) ?? false) || ($0.worker ?? "unassigned").lowercased().contains(needle)
+    }
 }
 
 /// Typing into the filter (nil: not typing).
@@ -66,10 +68,12 @@ func renderPartitions(_ m: AppModel, _ p: PartitionsOverlay, _ area: Rect, _ b: 
     let present = m.state.presentNodeIDs
     // What changed since the previous version: the partitions that moved.
     let moved = m.state.assignment?.movedPartitions ?? []
+    // An engine that names its partitions (NATS streams) shows the names.
+    let named = rows.contains { $0.name != nil }
     let table = Table(
         columns: [
-            Column("PARTITION", .fixed(10), alignment: .right), Column("WORKER", .min(10)), Column("WEIGHT", .fixed(7), alignment: .right),
-            Column("", .fixed(6)),
+            named ? Column("PARTITION", .min(12)) : Column("PARTITION", .fixed(10), alignment: .right), Column("WORKER", .min(10)),
+            Column("WEIGHT", .fixed(7), alignment: .right), Column("", .fixed(6)),
         ],
         rowCount: rows.count, symbols: sym
     ) { i in
@@ -78,7 +82,7 @@ func renderPartitions(_ m: AppModel, _ p: PartitionsOverlay, _ area: Rect, _ b: 
         let orphan = p.worker.map { !present.contains($0) } ?? true
         let changed = moved.contains(p.id)
         return [
-            Line("\(p.id)", Style(changed ? .accent : .normal, changed ? .bold : [])),
+            Line(p.name ?? "\(p.id)", Style(changed ? .accent : .normal, changed ? .bold : [])),
             Line(worker, Style(orphan ? AppSlot.alert : (changed ? .accent : .normal), orphan || changed ? .bold : [])),
             Line(p.weight == p.weight.rounded() ? "\(Int(saturating: p.weight))" : "\(p.weight)"),
             Line(changed ? "moved" : "", Style(.accent, .bold)),
