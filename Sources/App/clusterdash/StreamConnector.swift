@@ -71,8 +71,6 @@ struct StreamConnector: EngineConnector {
     static func natsCredentials(_ variable: String?) throws -> NATSCredentials {
         let env = ProcessInfo.processInfo.environment
         guard let variable else { return NATSCredentials.fromEnvironment(env) }
-        let value = try EnvironmentCredentials.value(of: variable, for: "NATS", environment: env)
-        guard let colon = value.firstIndex(of: ":") else { return NATSCredentials(token: value) }
-        return NATSCredentials(user: String(value[..<colon]), password: String(value[value.index(after: colon)...]))
+        return NATSCredentials(authValue: try EnvironmentCredentials.value(of: variable, for: "NATS", environment: env))
     }
 }

@@ -109,7 +109,8 @@ public final class NATSConnection: Sendable {
         }
     }
 
-    /// The server's INFO, as JSON text.
+    /// The server's INFO, as JSON text (its `connect_urls` name the cluster's other servers).
+    public var serverInfo: String? { state.withLock { $0.infoText } }
     /// The last `-ERR` the server sent.
     public var lastError: String? { state.withLock { $0.lastError } }
     /// Why the connection ended; nil while it is open.

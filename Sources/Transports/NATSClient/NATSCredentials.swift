@@ -19,4 +19,14 @@ public struct NATSCredentials: Sendable, Hashable, CustomStringConvertible {
     public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) -> NATSCredentials {
         NATSCredentials(user: env["CLUSTERDASH_NATS_USER"], password: env["CLUSTERDASH_NATS_PASSWORD"], token: env["CLUSTERDASH_NATS_TOKEN"])
     }
+
+    /// From a variable's value (a config's `auth_env`): `user:password`, or
+    /// a token (no colon).
+    public init(authValue value: String) {
+        if let colon = value.firstIndex(of: ":") {
+            self.init(user: String(value[..<colon]), password: String(value[value.index(after: colon)...]))
+        } else {
+            self.init(token: value)
+        }
+    }
 }
