@@ -374,10 +374,45 @@ let package = Package(
             path: "Sources/Engines/Etcd/EtcdSource",
             swiftSettings: strict
         ),
+        // NATS JetStream's answers read: each server's JSZ and health, the
+        // stream API's answers, the advisories (pure: the fuzzer builds it alone).
+        .target(
+            name: "JetStreamProtocol",
+            dependencies: ["ClusterProtocol"],
+            path: "Sources/Engines/JetStream/JetStreamProtocol",
+            swiftSettings: strict
+        ),
+        // NATS JetStream's rules (pure): servers and streams mapped into
+        // protocol-v1 facts (streams as partitions), the step-down preview,
+        // its config keys.
+        .target(
+            name: "JetStreamRules",
+            dependencies: ["ClusterProtocol", "ClusterState", "EngineKit", "JetStreamProtocol", "EventSources"],
+            path: "Sources/Engines/JetStream/JetStreamRules",
+            swiftSettings: strict
+        ),
+        // The NATS JetStream connector: JSZ and health gathered from every
+        // server as the system account, advisories pushed; promotions become
+        // the meta leader's step-down; its flags.
+        .target(
+            name: "JetStreamSource",
+            dependencies: [
+                "ClusterProtocol",
+                "EngineKit",
+                "EventSources",
+                "JetStreamProtocol",
+                "JetStreamRules",
+                "NATSClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Engines/JetStream/JetStreamSource",
+            swiftSettings: strict
+        ),
         // The one list of engines' rules, by the name the wire and config carry.
         .target(
             name: "EngineRegistry",
-            dependencies: ["ClusterState", "EngineKit", "EtcdRules", "MySQLRules", "PatroniRules", "RedisRules"],
+            dependencies: ["ClusterState", "EngineKit", "EtcdRules", "JetStreamRules", "MySQLRules", "PatroniRules", "RedisRules"],
             path: "Sources/Engines/Registry",
             swiftSettings: strict
         ),
@@ -433,6 +468,7 @@ let package = Package(
                 "RedisSource",
                 "MySQLSource",
                 "EtcdSource",
+                "JetStreamSource",
                 "NATSClient",
                 "NATSStreamSource",
                 "NATSStreamPublisher",
@@ -453,7 +489,8 @@ let package = Package(
             name: "clusterdash-bench",
             dependencies: [
                 "ClusterProtocol", "ClusterState", "ClusterSim", "Simulator", "ProtocolV1Server", "EventSources", "ProtocolV1Source",
-                "PatroniSource", "RedisSource", "MySQLSource", "EtcdSource", "NATSClient", "NATSStreamSource", "NATSStreamPublisher",
+                "PatroniSource", "RedisSource", "MySQLSource", "EtcdSource", "JetStreamSource", "NATSClient", "NATSStreamSource",
+                "NATSStreamPublisher",
                 "Dashboard", "RenderCore", "NcursesBackend", "CHeap",
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "Logging", package: "swift-log"),
@@ -564,6 +601,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "JetStreamSourceTests",
+            dependencies: [
+                "JetStreamSource", "JetStreamProtocol", "JetStreamRules", "NATSClient", "EventSources", "ClusterState", "ClusterProtocol",
+                "ClusterdashTesting", "Dashboard", "EngineKit",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "NATSTests",
             dependencies: [
                 "NATSClient", "NATSStreamSource", "NATSStreamPublisher", "EventSources", "ClusterState", "ClusterProtocol", "ClusterSim",
@@ -610,6 +656,7 @@ if Context.environment["CLUSTERDASH_FUZZ"] == "1" {
         ("fuzz-resp", ["RESPProtocol", .product(name: "NIOCore", package: "swift-nio")]),
         ("fuzz-patroni", ["PatroniProtocol"]),
         ("fuzz-etcd", ["EtcdProtocol"]),
+        ("fuzz-jetstream", ["JetStreamProtocol"]),
     ]
     for (name, dependencies) in fuzzers {
         package.targets.append(

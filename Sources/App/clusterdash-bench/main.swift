@@ -26,6 +26,11 @@ if args.first == "etcd" {
     try await EtcdBench.main(Array(args.dropFirst()))
     exit(0)
 }
+// `jetstream`: measured on the cluster of scripts/nats-up with accounts (not a default phase).
+if args.first == "jetstream" {
+    try await JetStreamBench.main(Array(args.dropFirst()))
+    exit(0)
+}
 // `nats`: measured on the cluster of scripts/nats-up (not a default phase).
 if args.first == "nats" {
     try await NATSBench.main(Array(args.dropFirst()))

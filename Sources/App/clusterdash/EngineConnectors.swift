@@ -1,6 +1,7 @@
 import ArgumentParser
 import EngineKit
 import EtcdSource
+import JetStreamSource
 import MySQLSource
 import PatroniSource
 import RedisSource
@@ -16,6 +17,7 @@ enum EngineConnectors {
         SentinelConnector(),
         MySQLConnector(),
         EtcdConnector(),
+        JetStreamConnector(),
     ]
 
     static func connector(for engine: EngineName) throws -> any EngineConnector {
@@ -30,8 +32,9 @@ struct EngineFlagGroups: ParsableArguments {
     @OptionGroup var redis: RedisFlags
     @OptionGroup var mysql: MySQLFlags
     @OptionGroup var etcd: EtcdFlags
+    @OptionGroup var jetStream: JetStreamFlags
 
-    var all: [any EngineFlags] { [patroni, redis, mysql, etcd] }
+    var all: [any EngineFlags] { [patroni, redis, mysql, etcd, jetStream] }
 
     /// The one cluster `groups` name, each group's flags checked; nil when
     /// they name none. Two engines' flags at once are an error naming both.

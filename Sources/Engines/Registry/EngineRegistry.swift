@@ -1,6 +1,7 @@
 import ClusterState
 import EngineKit
 import EtcdRules
+import JetStreamRules
 import MySQLRules
 import PatroniRules
 import RedisRules
@@ -16,6 +17,7 @@ public enum EngineRegistry {
         SentinelRules(),
         MySQLRules(),
         EtcdRules(),
+        JetStreamRules(),
     ]
 
     /// The engine of that name; nil when none is.

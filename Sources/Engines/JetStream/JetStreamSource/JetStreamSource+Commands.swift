@@ -1,0 +1,97 @@
+import ClusterProtocol
+import EventSources
+import JetStreamProtocol
+import NATSClient
+
+extension JetStreamSource {
+    /// Takes `promote`: the meta leader steps down, the candidate named as
+    /// the preferred next leader (nats-server 2.11 and later honour it;
+    /// 2.9 elects one itself). The rest is refused at once with a
+    /// `command.result` that says why. A read-only source sends nothing.
+    public func send(_ op: ClientOp) -> Bool {
+        guard let requestID = op.requestID else { return false }
+        if let why = commandRefusal(op, engine: "nats", readOnly: config.readOnly, accepts: ["promote"]) {
+            result(requestID, op.op, .rejected, why)
+            return true
+        }
+        guard case .promote(_, let node, let mode) = op else { return false }
+        if let mode {
+            result(requestID, op.op, .rejected, "nats has no promotion mode \(mode.prefix(20)): nothing was sent")
+            return true
+        }
+        Task { await self.stepDown(requestID: requestID, toward: node) }
+        return true
+    }
+
+    /// The request body of a meta step-down toward `server`, for a meta
+    /// leader of that version: 2.11 and later take a preferred server;
+    /// 2.9 knows no such field and refuses any placement but a cluster's
+    /// ("no replacement peer connected"), so it gets an empty request.
+    public static func stepDownBody(toward server: String, leaderVersion: String?) -> [UInt8] {
+        let parts = (leaderVersion ?? "").split(separator: ".").map { Int($0.prefix { $0.isNumber }) ?? 0 }
+        guard parts.count >= 2, parts[0] > 2 || (parts[0] == 2 && parts[1] >= 11) else { return [] }
+        var b = ObjectBuilder()
+        var placement = ObjectBuilder()
+        placement.put("preferred", server)
+        b.put("placement", placement.value)
+        return JSONWriter.bytes(b.value)
+    }
+
+    func stepDown(requestID: String, toward candidate: String) async {
+        let now = clock()
+        let poll = shared.withLock { $0.differ?.lastPoll }
+        guard let poll, poll.nodes.contains(where: { $0.id == candidate }) else {
+            result(requestID, "promote", .rejected, "\(candidate) is not a server of the cluster")
+            return
+        }
+        guard let leader = poll.primaries.first else {
+            result(requestID, "promote", .rejected, "no meta leader to step down: the servers are electing one")
+            return
+        }
+        let leaderVersion = poll.nodes.first { $0.id == leader }?.engine?.tag("version")
+        if leader == candidate {
+            result(requestID, "promote", .rejected, "\(candidate) is already the meta leader")
+            return
+        }
+        shared.withLock { s in
+            s.causeHint = ("switchover: \(leader) stepped down as meta leader from clusterdash", now.adding(millis: 30_000))
+            let requested = s.differ?.stamp(
+                .promotionRequested(
+                    PromotionRequested(requestID: requestID, candidate: candidate, requestedBy: "clusterdash (meta leader step-down)")),
+                at: now, correlationID: requestID)
+            if let requested { push([requested], endpoint: s.connectedTo) }
+        }
+        logger.notice("promote \(candidate): $JS.API.META.LEADER.STEPDOWN of \(leader) (request \(requestID))")
+        guard let c = await connection() else {
+            shared.withLock { $0.causeHint = nil }
+            result(requestID, "promote", .failed, "not sent: no server takes a connection")
+            return
+        }
+        do {
+            calls.add(1, ordering: .relaxed)
+            let answer = try await c.request(
+                "$JS.API.META.LEADER.STEPDOWN", payload: Self.stepDownBody(toward: candidate, leaderVersion: leaderVersion),
+                timeout: config.commandTimeout)
+            if let e = JetStreamParse.apiError(answer.payload) {
+                shared.withLock { $0.causeHint = nil }
+                logger.notice("promote \(candidate): refused: \(e)")
+                result(requestID, "promote", .rejected, "nats-server refused: \(e)")
+            } else {
+                logger.notice("promote \(candidate): \(leader) stepped down")
+                result(
+                    requestID, "promote", .completed,
+                    "\(leader) stepped down as meta leader; the next is on screen at the next poll (2.9 may elect another than \(candidate))")
+            }
+        } catch {
+            shared.withLock { $0.causeHint = nil }
+            result(requestID, "promote", .failed, "no answer: \(error) (the step-down may still happen)")
+        }
+        driver.wake()
+    }
+
+    func result(_ requestID: String, _ op: String, _ status: CommandStatus, _ reason: String) {
+        let now = clock()
+        let r = CommandResult(requestID: requestID, op: op, status: status, reason: reason)
+        shared.withLock { s in push([s.differ.stampResult(r, source: "nats", at: now)], endpoint: s.connectedTo) }
+    }
+}
