@@ -166,4 +166,17 @@ public struct HostPort: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { "\(host):\(port)" }
+
+    /// Why `url` is not a NATS server's `nats://host:port` (an engine that
+    /// watches NATS itself); nil when it is. Credentials in it are refused
+    /// and never echoed.
+    public static func natsURLProblem(_ url: String) -> String? {
+        guard url.hasPrefix("nats://") else {
+            return url.contains("@") ? "not a nats:// URL (one with credentials)" : "not a nats:// URL: \(url.prefix(60))"
+        }
+        let rest = url.dropFirst("nats://".count)
+        if rest.contains("@") { return "NATS credentials do not go in the URL (auth_env, or CLUSTERDASH_NATS_USER/_PASSWORD)" }
+        guard HostPort(String(rest.hasSuffix("/") ? rest.dropLast() : rest)) != nil else { return "not nats://host:port: \(url.prefix(60))" }
+        return nil
+    }
 }

@@ -17,6 +17,10 @@ public struct PolledCluster: Sendable, Hashable {
     public var assignment: AssignmentTable?
     /// Moves under way when the poll was taken (for a snapshot).
     public var migrations: [MigrationInfo] = []
+    /// Why the engine's last rebalance ran, where it writes it (Parti's
+    /// `lifecycle`): the table is then published whole, with the reason,
+    /// whenever its version or the reason changes.
+    public var assignmentReason: RebalanceReason?
 
     public init(
         name: String, term: Int64, nodes: [NodeInfo], engine: EngineClusterInfo? = nil, history: FailoverHistory? = nil,
@@ -170,6 +174,13 @@ public struct PollDiffer: Sendable {
                     emit(.demoted(Demoted(node: n.id, cause: demotion, term: max(n.term, term))))
                 }
             }
+            // Only an engine that tells a worker's state (Parti's, inferred
+            // from its keys) changes it; the others keep `stable`.
+            if old.managerState != n.managerState {
+                emit(
+                    .stateChanged(
+                        StateChanged(node: n.id, from: old.managerState, to: n.managerState, calculatorState: nil, reason: nil, windowMillis: nil)))
+            }
             if old.health != n.health {
                 emit(.healthChanged(HealthChanged(node: n.id, from: old.health, to: n.health, consecutiveFailures: 0, detail: n.engine?.state)))
             }
@@ -191,7 +202,15 @@ public struct PollDiffer: Sendable {
         if next.term > previous.term, let leader = newPrimary, !next.nodes.contains(where: { $0.engine?.shard != nil }) {
             emit(.leaderElected(LeaderElected(term: next.term, leader: leader, votes: 0)))
         }
-        if let table = next.assignment, table.partitions != previous.assignment?.partitions {
+        if let table = next.assignment, let reason = next.assignmentReason {
+            if table.partitions != previous.assignment?.partitions || table.version != previous.assignment?.version
+                || reason != previous.assignmentReason
+            {
+                emit(
+                    .assignmentPublished(
+                        AssignmentPublished(version: table.version, strategy: table.strategy, reason: reason, partitions: table.partitions)))
+            }
+        } else if let table = next.assignment, table.partitions != previous.assignment?.partitions {
             emit(Self.assignmentEvent(from: previous.assignment, to: table))
         }
         if let engine = next.engine, engine != previous.engine {

@@ -92,13 +92,5 @@ public struct JetStreamSettings: EngineSettings, Equatable {
     public init(urls: [String]) { self.urls = urls }
 
     /// Why `url` is not a server's `nats://host:port`; nil when it is.
-    public static func problem(_ url: String) -> String? {
-        guard url.hasPrefix("nats://") else {
-            return url.contains("@") ? "not a nats:// URL (one with credentials)" : "not a nats:// URL: \(url.prefix(60))"
-        }
-        let rest = url.dropFirst("nats://".count)
-        if rest.contains("@") { return "NATS credentials do not go in the URL (auth_env, or CLUSTERDASH_NATS_USER/_PASSWORD)" }
-        guard HostPort(String(rest.hasSuffix("/") ? rest.dropLast() : rest)) != nil else { return "not nats://host:port: \(url.prefix(60))" }
-        return nil
-    }
+    public static func problem(_ url: String) -> String? { HostPort.natsURLProblem(url) }
 }
