@@ -409,10 +409,34 @@ let package = Package(
             path: "Sources/Engines/JetStream/JetStreamSource",
             swiftSettings: strict
         ),
+        // Parti's rules (pure): its KV layout read (election, heartbeats,
+        // assignments), the workers and its own assignment table mapped into
+        // protocol-v1 facts; it decides alone, so every promotion is refused.
+        .target(
+            name: "PartiRules",
+            dependencies: ["ClusterProtocol", "ClusterState", "EngineKit", "EventSources"],
+            path: "Sources/Engines/Parti/PartiRules",
+            swiftSettings: strict
+        ),
+        // The Parti connector: its four KV buckets read from NATS, read-only; its flags.
+        .target(
+            name: "PartiSource",
+            dependencies: [
+                "ClusterProtocol",
+                "EngineKit",
+                "EventSources",
+                "NATSClient",
+                "PartiRules",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Engines/Parti/PartiSource",
+            swiftSettings: strict
+        ),
         // The one list of engines' rules, by the name the wire and config carry.
         .target(
             name: "EngineRegistry",
-            dependencies: ["ClusterState", "EngineKit", "EtcdRules", "JetStreamRules", "MySQLRules", "PatroniRules", "RedisRules"],
+            dependencies: ["ClusterState", "EngineKit", "EtcdRules", "JetStreamRules", "MySQLRules", "PartiRules", "PatroniRules", "RedisRules"],
             path: "Sources/Engines/Registry",
             swiftSettings: strict
         ),
@@ -469,6 +493,7 @@ let package = Package(
                 "MySQLSource",
                 "EtcdSource",
                 "JetStreamSource",
+                "PartiSource",
                 "NATSClient",
                 "NATSStreamSource",
                 "NATSStreamPublisher",
@@ -605,6 +630,15 @@ let package = Package(
             dependencies: [
                 "JetStreamSource", "JetStreamProtocol", "JetStreamRules", "NATSClient", "EventSources", "ClusterState", "ClusterProtocol",
                 "ClusterdashTesting", "Dashboard", "EngineKit",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PartiSourceTests",
+            dependencies: [
+                "PartiSource", "PartiRules", "NATSClient", "EventSources", "ClusterState", "ClusterProtocol", "ClusterdashTesting", "Dashboard",
+                "EngineKit",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

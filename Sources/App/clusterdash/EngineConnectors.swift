@@ -3,6 +3,7 @@ import EngineKit
 import EtcdSource
 import JetStreamSource
 import MySQLSource
+import PartiSource
 import PatroniSource
 import RedisSource
 
@@ -18,6 +19,7 @@ enum EngineConnectors {
         MySQLConnector(),
         EtcdConnector(),
         JetStreamConnector(),
+        PartiConnector(),
     ]
 
     static func connector(for engine: EngineName) throws -> any EngineConnector {
@@ -33,8 +35,9 @@ struct EngineFlagGroups: ParsableArguments {
     @OptionGroup var mysql: MySQLFlags
     @OptionGroup var etcd: EtcdFlags
     @OptionGroup var jetStream: JetStreamFlags
+    @OptionGroup var parti: PartiFlags
 
-    var all: [any EngineFlags] { [patroni, redis, mysql, etcd, jetStream] }
+    var all: [any EngineFlags] { [patroni, redis, mysql, etcd, jetStream, parti] }
 
     /// The one cluster `groups` name, each group's flags checked; nil when
     /// they name none. Two engines' flags at once are an error naming both.

@@ -3,6 +3,7 @@ import EngineKit
 import EtcdRules
 import JetStreamRules
 import MySQLRules
+import PartiRules
 import PatroniRules
 import RedisRules
 
@@ -18,6 +19,7 @@ public enum EngineRegistry {
         MySQLRules(),
         EtcdRules(),
         JetStreamRules(),
+        PartiRules(),
     ]
 
     /// The engine of that name; nil when none is.
