@@ -105,6 +105,21 @@ import Testing
         #expect(once.last?.nodes.first { $0.id == "n1" }?.health == .suspect)
     }
 
+    /// A server removed from the cluster (`SERVER.REMOVE`): the meta leader
+    /// no longer counts it, it answers nothing and holds no stream; it leaves.
+    @Test func aServerRemovedFromTheMetaGroupLeaves() throws {
+        let healthy = try Self.healthy()
+        var removed = healthy
+        removed.reports["n3"] = nil
+        for k in ["n1", "n2"] {
+            removed.reports[k]?.meta?.replicas.removeAll { $0.name == "n3" }
+            for i in removed.reports[k]?.streams.indices ?? 0..<0 { removed.reports[k]?.streams[i].group?.replicas.removeAll { $0.name == "n3" } }
+        }
+        let (s, polled) = Self.state([healthy, removed])
+        #expect(polled.last?.nodes.map(\.id) == ["n1", "n2"])
+        #expect(s.nodes["n3"]?.isPresent != true)
+    }
+
     /// A stream every server it lived on answers without: deleted, gone.
     @Test func aStreamDeletedLeavesTheTable() throws {
         let healthy = try Self.healthy()

@@ -68,6 +68,12 @@ public enum EnvironmentCredentials {
         return value
     }
 
+    /// The value of the variable a config or flag names, when it names one
+    /// (nil: none named, the engine's defaults apply).
+    public static func value(ofNamed variable: String?, for what: String, environment: [String: String]) throws -> String? {
+        try variable.map { try value(of: $0, for: what, environment: environment) }
+    }
+
     /// A value that must be `user:password`, split.
     public static func userPassword(of variable: String, for what: String, environment: [String: String]) throws -> (
         user: String, password: String

@@ -23,7 +23,10 @@ public struct JetStreamMapper: Sendable {
     private var servers: [String: (tags: [String], version: String)] = [:]
     private var lastRole: [String: NodeRole] = [:]
     private var since: [String: (what: String, at: Timestamp)] = [:]
+    /// Each stream's partition id, for as long as the stream lives (a
+    /// deleted stream's id is never given again).
     private var streamIDs: [String: Int64] = [:]
+    private var nextStreamID: Int64 = 0
     private var streamPeers: [String: [String]] = [:]
     private var table: [PartitionAssignment] = []
     private var version: Int64 = 0
@@ -61,6 +64,19 @@ public struct JetStreamMapper: Sendable {
             return led
         }
         for s in streams where s.stream.group?.leader != nil { quorumLost.remove(s.stream.name) }
+        // A server the meta leader no longer counts among its peers, that
+        // does not answer and holds no stream, was removed: it leaves.
+        if leaderReport != nil {
+            let named = Set(streams.flatMap { $0.stream.group?.peers ?? [] })
+            for server in Array(servers.keys)
+            where o.reports[server] == nil && metaPeers[server] == nil && server != metaLeader && !named.contains(server) {
+                servers[server] = nil
+                misses[server] = nil
+                lastRole[server] = nil
+                since[server] = nil
+            }
+        }
+        quorumLost = quorumLost.filter { name in streams.contains { $0.stream.name == name } }
 
         var nodes: [NodeInfo] = []
         var answering = 0
@@ -113,11 +129,13 @@ public struct JetStreamMapper: Sendable {
         for s in observed { streamPeers[s.stream.qualifiedName] = s.stream.group?.peers ?? [] }
         guard systemView else {
             streamPeers = streamPeers.filter { seen.contains($0.key) }
+            streamIDs = streamIDs.filter { seen.contains($0.key) }
             return out
         }
         for (key, peers) in streamPeers where !seen.contains(key) {
             if !peers.isEmpty, peers.allSatisfy(answered.contains) {
                 streamPeers[key] = nil
+                streamIDs[key] = nil
                 continue
             }
             let parts = key.components(separatedBy: " > ")
@@ -218,7 +236,7 @@ public struct JetStreamMapper: Sendable {
     }
 
     /// Each stream a partition: its leader the worker (none: orphaned), a
-    /// stable id per stream for as long as this mapper runs.
+    /// stable id per stream for as long as it lives.
     mutating func assignment(_ streams: [ObservedStream]) -> [PartitionAssignment] {
         let accounts = Set(streams.map(\.stream.account))
         return streams.map { s in
@@ -227,7 +245,8 @@ public struct JetStreamMapper: Sendable {
             if let known = streamIDs[key] {
                 id = known
             } else {
-                id = Int64(streamIDs.count)
+                id = nextStreamID
+                nextStreamID += 1
                 streamIDs[key] = id
             }
             return PartitionAssignment(id: id, worker: s.stream.group?.leader, name: accounts.count > 1 ? key : s.stream.name)

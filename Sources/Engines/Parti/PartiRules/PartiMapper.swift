@@ -58,6 +58,7 @@ public struct PartiMapper: Sendable {
     private var term: Int64 = 0
     private var lastLeader: String?
     private var partitionIDs: [String: Int64] = [:]
+    private var nextPartitionID: Int64 = 0
     private var since: [String: (what: String, at: Timestamp)] = [:]
     private var pending: Table?
     private var settled: Table?
@@ -114,6 +115,10 @@ public struct PartiMapper: Sendable {
         if o.leader == nil, !workers.isEmpty { problems.insert("no leader elected", at: 0) }
         if !o.missingBuckets.isEmpty { problems.append("no bucket " + o.missingBuckets.joined(separator: ", ")) }
         if !o.unreadable.isEmpty { problems.append("unreadable: " + o.unreadable.prefix(3).joined(separator: ", ")) }
+        // Ids for the partitions held now (one no worker holds any more
+        // loses its id; a new one never takes an old one's).
+        let held = Set(o.assignments.values.flatMap { $0.partitions.map(\.id) })
+        partitionIDs = partitionIDs.filter { held.contains($0.key) }
         var partitions: [PartitionAssignment] = []
         for w in o.assignments.keys.sorted(by: naturalLess) {
             for p in o.assignments[w]?.partitions ?? [] {
@@ -122,7 +127,8 @@ public struct PartiMapper: Sendable {
                 if let known = partitionIDs[key] {
                     id = known
                 } else {
-                    id = Int64(partitionIDs.count)
+                    id = nextPartitionID
+                    nextPartitionID += 1
                     partitionIDs[key] = id
                 }
                 partitions.append(PartitionAssignment(id: id, worker: w, weight: Double(p.weight), name: key))

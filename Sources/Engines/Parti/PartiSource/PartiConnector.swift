@@ -22,11 +22,8 @@ public struct PartiConnector: EngineConnector {
         }
         let env = ProcessInfo.processInfo.environment
         let credentials =
-            if let variable = s.authEnv {
-                NATSCredentials(authValue: try EnvironmentCredentials.value(of: variable, for: "NATS", environment: env))
-            } else {
-                NATSCredentials.fromEnvironment(env)
-            }
+            try EnvironmentCredentials.value(ofNamed: s.authEnv, for: "NATS", environment: env).map(NATSCredentials.init(authValue:))
+            ?? NATSCredentials.fromEnvironment(env)
         let source = PartiSource(
             config: PartiSourceConfig(servers: servers, credentials: credentials, bucketPrefix: s.bucketPrefix), clock: wallClockNow,
             logger: logger)
