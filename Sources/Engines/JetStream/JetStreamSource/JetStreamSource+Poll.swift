@@ -32,7 +32,12 @@ extension JetStreamSource {
                     garbage.append(error.description)
                 }
             }
-            if let first = garbage.first { logger.warning("nats: \(garbage.count) JSZ replies not read: \(first)") }
+            // Said once per new kind of garbage, not every poll.
+            let said = shared.withLock { s in
+                defer { s.lastGarbage = garbage.first }
+                return s.lastGarbage == garbage.first
+            }
+            if let first = garbage.first, !said { logger.warning("nats: \(garbage.count) JSZ replies not read: \(first)") }
             var health: [String: JetStreamHealth] = [:]
             for m in healthReplies.replies {
                 if let h = try? JetStreamParse.health(m.payload), h.problem != nil { health[h.server] = h }

@@ -62,6 +62,8 @@ public final class JetStreamSource: EventSource, CommandSink {
         /// Servers known from the last poll: the replies to wait for.
         var serversKnown = 0
         var causeHint: (text: String, until: Timestamp)?
+        /// The last JSZ reply that could not be read (warned about once).
+        var lastGarbage: String?
         /// Pushed messages seen (advisories and shutdowns), for the tests and `/stats`.
         var advisories = 0
     }
