@@ -133,8 +133,9 @@ final class Lease: Sendable {
     /// (unsure, then holding) without a new epoch, rather than through
     /// standby, which lets events go by and so needs one. `resumable`
     /// answers nil when it cannot tell (JetStream not answering): the lease
-    /// then stays as it is and is tried again.
-    func run(_ js: JetStream, resumable: @Sendable () async -> Bool? = { false }) async {
+    /// then stays as it is and is tried again. A held lease given up is
+    /// said to `log` with everything that decided it.
+    func run(_ js: JetStream, log: @Sendable (String) -> Void = { _ in }, resumable: @Sendable () async -> Bool? = { false }) async {
         while !Task.isCancelled {
             let (held, seq) = state.withLock { ($0.active, $0.seq) }
             let first = await attempt(js, expecting: held ? seq : 0)
@@ -152,9 +153,14 @@ final class Lease: Sendable {
                 }
             }
             if case .another(let name)? = holderAfterRetake ?? holder { state.withLock { $0.otherHolder = name } }
-            apply(
-                Self.transition(
-                    first: first, wasHeld: held, holder: holder, resumable: answer, retake: retake, holderAfterRetake: holderAfterRetake))
+            let transition = Self.transition(
+                first: first, wasHeld: held, holder: holder, resumable: answer, retake: retake, holderAfterRetake: holderAfterRetake)
+            if held, transition == .lose {
+                log(
+                    "lease given up: the renewal expecting seq \(seq) was \(first); its message \(holder.map { "\($0)" } ?? "unlooked"), resumable \(answer.map { "\($0)" } ?? "unasked"), retake \(retake.map { "\($0)" } ?? "none"), then \(holderAfterRetake.map { "\($0)" } ?? "unlooked")"
+                )
+            }
+            apply(transition)
             try? await Task.sleep(for: lease / 6)
         }
     }

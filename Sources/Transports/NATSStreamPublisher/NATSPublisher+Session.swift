@@ -183,10 +183,12 @@ extension NATSPublisher {
             // Since when the stream has said it holds no snapshot at all.
             let noSnapshotSince = Mutex<ContinuousClock.Instant?>(nil)
             return Task { [publisher, lease] in
-                await lease.run(js) {
-                    // Ours: the epoch published now, or the last one stored
-                    // (the one now may not have reached the stream yet).
-                    let (ours, stored) = publisher.shared.withLock { ($0.epochID, $0.storedEpochID) }
+                await lease.run(js, log: { publisher.logger.notice("\($0)") }) {
+                    // Ours: the epoch published now, the last one stored
+                    // (the one now may not have reached the stream yet), or
+                    // any other this publisher began (a loss past the bound
+                    // begins one while the stream may still end in the last).
+                    let (ours, stored, own) = publisher.shared.withLock { ($0.epochID, $0.storedEpochID, $0.ownEpochs) }
                     guard !ours.isEmpty else { return false }
                     // JetStream that cannot answer yet (the events stream
                     // electing a leader) is no answer: the lease stays
@@ -207,7 +209,13 @@ extension NATSPublisher {
                     }
                     noSnapshotSince.withLock { $0 = nil }
                     let epoch = last.headers.first { $0.name == NATSSource.epochHeader }?.value
-                    return epoch == ours || (stored != nil && epoch == stored)
+                    let resumable = epoch == ours || (stored != nil && epoch == stored) || epoch.map(own.contains) == true
+                    if !resumable {
+                        publisher.logger.notice(
+                            "the lease lapsed and the stream's last snapshot (seq \(last.seq)) is of epoch \(epoch ?? "none"), not one of ours (now \(ours), last stored \(stored ?? "none")): another publisher began one"
+                        )
+                    }
+                    return resumable
                 }
             }
         }
@@ -345,6 +353,8 @@ extension NATSPublisher {
             publisher.shared.withLock { s in
                 if !unseen { s.stats.epochs += 1 }
                 s.epochID = epoch.id
+                if s.ownEpochs.last != epoch.id { s.ownEpochs.append(epoch.id) }
+                if s.ownEpochs.count > 16 { s.ownEpochs.removeFirst(s.ownEpochs.count - 16) }
                 s.stats.held = 0
                 s.stats.heldSince = nil
                 s.stats.heldPastBound = 0

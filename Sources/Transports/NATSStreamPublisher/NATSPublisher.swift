@@ -40,6 +40,9 @@ public final class NATSPublisher<Engine: ServedEngine>: Sendable {
         var epochID = ""
         /// The epoch of the last message known stored (`PublishWindow.storedEpoch`).
         var storedEpochID: String?
+        /// The epochs this publisher began, newest last (at most 16): a
+        /// snapshot of any of them means no other publisher began one since.
+        var ownEpochs: [String] = []
     }
 
     public init(core: StreamCore<Engine>, config: NATSPublishConfig, logger: Logger) {
