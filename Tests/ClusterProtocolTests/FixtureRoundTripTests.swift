@@ -16,7 +16,7 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
 
     @Test func everyOpHasAFixture() throws {
         let names = Set(try Fixtures.jsonFiles(in: fixtures.appendingPathComponent("ops")).map(\.name))
-        #expect(names == ["subscribe", "snapshot", "promote", "migrate", "cancel_migration"])
+        #expect(names == ["subscribe", "snapshot", "promote", "migrate", "cancel_migration", "step_down"])
     }
 
     @Test(arguments: Event.knownTypes + Event.extensionTypes + ["_unknown.tenant.quota_changed"])
@@ -43,7 +43,7 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         #expect(Fixtures.sameJSON(original, reencoded), "re-encoded \(name) differs:\n\(JSONWriter.string(reencoded))")
     }
 
-    @Test(arguments: ["subscribe", "snapshot", "promote", "migrate", "cancel_migration"])
+    @Test(arguments: ["subscribe", "snapshot", "promote", "migrate", "cancel_migration", "step_down"])
     func opFixtureRoundTrips(name: String) throws {
         let text = try String(contentsOf: fixtures.appendingPathComponent("ops/\(name).json"), encoding: .utf8)
         let op = try ClientOpCodec.decode(text)

@@ -97,4 +97,15 @@ import Testing
         h.run(seconds: 1)
         #expect(h.events.filter { $0.type == "failover.authority_transferred" }.count == 1)
     }
+
+    /// `step_down` (an extension of engines whose partitions have leaders)
+    /// is an unknown op here: rejected, nothing changes.
+    @Test func aPartitionStepDownIsRejectedAsUnknown() {
+        var h = Harness()
+        h.run(seconds: 5)
+        let count = h.events.count
+        let r = h.command(.stepDown(requestID: "r-10", partition: 3))
+        #expect(r?.status == .rejected && r?.reason?.hasPrefix("invalid_request: unknown op step_down") == true, "\(String(describing: r))")
+        #expect(h.events.count == count + 1)  // only the result
+    }
 }

@@ -117,7 +117,7 @@ import Testing
             ),
             (
                 prod + "endpoints = [\"ws://a/v1/stream\"]\ntoken = \"hunter2\"\n",
-                "/etc/cd.toml:6: clusters.prod.token: unknown key (known: auth_env, bucket_prefix, ca_file, endpoints, engine, etcd, lag_crit, lag_crit_bytes, lag_crit_transactions, lag_warn, lag_warn_bytes, lag_warn_transactions, master, mysql, nats, parti, patroni, promotion_lag_limit_bytes, promotion_lag_limit_transactions, read_only, redis, repl_auth_env, sentinels, theme, tls_server_name, token_env)"
+                "/etc/cd.toml:6: clusters.prod.token: unknown key (known: auth_env, bucket_prefix, ca_file, endpoints, engine, etcd, lag_crit, lag_crit_bytes, lag_crit_transactions, lag_warn, lag_warn_bytes, lag_warn_transactions, master, mysql, nats, parti, patroni, promotion_lag_limit_bytes, promotion_lag_limit_transactions, read_only, redis, repl_auth_env, sentinels, stream_auth_env, theme, tls_server_name, token_env)"
             ),
             (
                 "default_cluster = \"prod\"\n[clusters.staging]\nendpoints = [\"ws://a/v1/stream\"]\n",

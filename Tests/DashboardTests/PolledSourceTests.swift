@@ -67,9 +67,11 @@ struct PolledScene {
         text = s.screen(140, 40).text
         #expect(text.contains("patroni (etcd watch)"))
         #expect(text.contains(" PAUSED "))
-        // A v1 source with no engine object is taken at its word.
+        // A v1 source with no engine object is taken at its word, but for
+        // an extension's command (`step_down`), which only an engine that
+        // says so takes.
         let plain = PolledScene(provides: .all)
-        #expect(plain.model.capabilities == .all)
+        #expect(plain.model.capabilities == SourceCapabilities.all.subtracting(.stepDown))
     }
 
     @Test func pollsDiffIntoEventsAndTheScreenSaysWhatTheSourceLacks() {

@@ -113,6 +113,9 @@ public struct Keymap: Sendable {
         KeyBinding(.overlay, [.pageDown], .pageDown, "page down"),
         KeyBinding(.overlay, [.pageUp], .pageUp, "page up"),
         KeyBinding(.overlay, [.char("/")], .filter, "filter (partition table)"),
+        KeyBinding(.overlay, [.char("p")], .promote, "step the selected partition's leader down (partition table: NATS streams)", dangerous: true),
+        KeyBinding(
+            .overlay, [.char("m")], .migrate, "move the selected partition (partition table: NATS streams, by placement tag)", dangerous: true),
         KeyBinding(.textEntry, [.enter], .commitText, "keep what was typed", status: "keep"),
         KeyBinding(.textEntry, [.escape], .clearText, "clear it (the promotion override: close)", status: "clear"),
         KeyBinding(.textEntry, [.backspace], .deleteChar, "delete a character"),

@@ -39,11 +39,12 @@ public enum Overlay: Sendable, Hashable {
     case promote(PromoteDialog)
     case migrate(MigrateDialog)
     case cancel(CancelDialog)
+    case stepDown(StepDownDialog)
 
     public var context: KeyContext {
         switch self {
         case .help, .partitions, .endpoints: .overlay
-        case .promote, .migrate, .cancel: .dialog
+        case .promote, .migrate, .cancel, .stepDown: .dialog
         }
     }
 }
@@ -248,7 +249,8 @@ public struct AppModel: Sendable {
     /// everything protocol v1 can carry; the engine it relays may have no
     /// partitions).
     public var capabilities: SourceCapabilities {
-        guard let engine = state.engine else { return provides }
+        // A v1 source without an engine object takes no extension's command.
+        guard let engine = state.engine else { return provides.subtracting(.stepDown) }
         // An engine that says nothing of its data (an old recording) is
         // taken at its rules' word.
         let told = engine.provides.isEmpty && engine.accepts.isEmpty ? engineRules.provides : SourceCapabilities(engine: engine)

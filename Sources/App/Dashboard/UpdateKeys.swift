@@ -37,14 +37,15 @@ func perform(_ m: inout AppModel, _ action: Action) -> [Effect] {
         if action == .dismiss { m.overlay = nil }
         return []
     case .partitions(let p):
-        performPartitions(&m, p, action)
-        return []
+        return performPartitions(&m, p, action)
     case .promote(let d):
         return performPromote(&m, d, action)
     case .migrate(let d):
         return performMigrate(&m, d, action)
     case .cancel(let d):
         return performCancel(&m, d, action)
+    case .stepDown(let d):
+        return performStepDown(&m, d, action)
     case nil:
         return performNormal(&m, action)
     }
@@ -152,6 +153,9 @@ func performNormal(_ m: inout AppModel, _ action: Action) -> [Effect] {
             selected = i
         }
         m.overlay = .promote(PromoteDialog(candidates: candidates, selected: selected))
+    case .migrate where m.engineRules.namedMoves != nil:
+        // Named partitions moved to a placement (NATS streams by tag).
+        if let d = namedMoveDialog(&m, selecting: nil) { m.overlay = .migrate(d) }
     case .migrate where m.engineRules.typedTenants != nil:
         // Tenants named freely (the engine's rule); the targets are the primaries.
         let masters = m.state.primaries.filter { m.state.nodes[$0]?.info.health == .healthy }

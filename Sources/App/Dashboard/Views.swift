@@ -120,5 +120,6 @@ func renderOverlay(_ m: AppModel, _ overlay: Overlay, _ area: Rect, _ b: inout B
     case .promote(let d): renderPromote(m, d, area, &b, sym)
     case .migrate(let d): renderMigrate(m, d, area, &b, sym)
     case .cancel(let d): renderCancel(m, d, area, &b, sym)
+    case .stepDown(let d): renderStepDown(m, d, area, &b, sym)
     }
 }

@@ -10,6 +10,10 @@ public enum ClientOp: Sendable, Hashable {
     case promote(requestID: String, node: String, mode: String? = nil)
     case migrate(requestID: String, tenant: String, target: String, dryRun: Bool)
     case cancelMigration(requestID: String, migrationID: String)
+    /// Extension: the leader of one partition steps down and the engine
+    /// elects the next (NATS JetStream: a stream's leader). A v1 server
+    /// that does not know it rejects it as an unknown op.
+    case stepDown(requestID: String, partition: Int64)
 
     public var op: String {
         switch self {
@@ -18,6 +22,7 @@ public enum ClientOp: Sendable, Hashable {
         case .promote: "promote"
         case .migrate: "migrate"
         case .cancelMigration: "cancel_migration"
+        case .stepDown: "step_down"
         }
     }
 
@@ -25,7 +30,7 @@ public enum ClientOp: Sendable, Hashable {
     public var requestID: String? {
         switch self {
         case .subscribe, .snapshot: nil
-        case .promote(let r, _, _), .migrate(let r, _, _, _), .cancelMigration(let r, _): r
+        case .promote(let r, _, _), .migrate(let r, _, _, _), .cancelMigration(let r, _), .stepDown(let r, _): r
         }
     }
 
@@ -86,6 +91,8 @@ public enum ClientOpCodec {
                     target: try r.string("target"), dryRun: try r.optionalBool("dry_run") ?? false)
             case "cancel_migration":
                 return .cancelMigration(requestID: try r.string("request_id"), migrationID: try r.string("migration_id"))
+            case "step_down":
+                return .stepDown(requestID: try r.string("request_id"), partition: try r.int("partition"))
             default:
                 throw ProtocolError(.unknownOp, "unknown op `\(op.prefix(64))`")
             }
@@ -116,6 +123,9 @@ public enum ClientOpCodec {
         case .cancelMigration(let requestID, let migrationID):
             b.put("request_id", requestID)
             b.put("migration_id", migrationID)
+        case .stepDown(let requestID, let partition):
+            b.put("request_id", requestID)
+            b.put("partition", partition)
         }
         return b.value
     }

@@ -47,6 +47,19 @@ public protocol EngineRules: Sendable {
     /// Set when a tenant is named freely rather than chosen from a list
     /// (an engine of hash slots): how a typed name finds its partition.
     var typedTenants: TypedTenants? { get }
+    /// Set where named partitions are moved to a placement rather than
+    /// tenants to a region (NATS JetStream's streams, by placement tag):
+    /// what the migration dialog lists and says.
+    var namedMoves: NamedMoves? { get }
+
+    // MARK: Partition leaders
+
+    /// The checks shown before a partition's leader steps down
+    /// (`step_down`), on the facts the dashboard holds, in the engine's
+    /// words; the engine's own answer stays the word that counts.
+    func stepDownPreview(of partition: PartitionAssignment, in state: ClusterState) -> [PreviewCheck]
+    /// What the step-down dialog says of who picks the next leader.
+    var stepDownNote: [String] { get }
 
     // MARK: Words
 
@@ -72,13 +85,16 @@ public protocol EngineRules: Sendable {
 }
 
 extension EngineRules {
-    public var provides: SourceCapabilities { .all }
+    public var provides: SourceCapabilities { SourceCapabilities.all.subtracting(.stepDown) }
     public func promotionNote(in state: ClusterState) -> [String] { [] }
     public func promotionModes(candidate: String, in state: ClusterState) -> [PromotionMode] { [] }
     public var promotionModesHelp: String? { nil }
     public func redundancyLost(in state: ClusterState) -> [String] { [] }
     public var decidesByMajority: Bool { true }
     public var typedTenants: TypedTenants? { nil }
+    public var namedMoves: NamedMoves? { nil }
+    public func stepDownPreview(of partition: PartitionAssignment, in state: ClusterState) -> [PreviewCheck] { [] }
+    public var stepDownNote: [String] { [] }
     public func severity(ofState state: String) -> LogSeverity? { nil }
     public func severity(ofNotice kind: String) -> LogSeverity? { nil }
     public var watchersWord: String { "watchers" }
@@ -161,5 +177,41 @@ public struct TypedTenants: Sendable {
         self.targetWord = targetWord
         self.about = about
         self.whileMoving = whileMoving
+    }
+}
+
+/// Named partitions moved to a placement (NATS JetStream's streams, by
+/// placement tag): the targets the dialog offers and its words.
+public struct NamedMoves: Sendable {
+    /// A partition's name ("stream"), and a target's ("placement tag").
+    public var partitionWord: String
+    public var targetWord: String
+    /// The targets there are now (the servers' tags).
+    public var targets: @Sendable (ClusterState) -> [String]
+    /// A few lines on what a move does.
+    public var about: [String]
+    /// What clients see while it moves.
+    public var whileMoving: String
+
+    public init(
+        partitionWord: String, targetWord: String, targets: @escaping @Sendable (ClusterState) -> [String], about: [String],
+        whileMoving: String
+    ) {
+        self.partitionWord = partitionWord
+        self.targetWord = targetWord
+        self.targets = targets
+        self.about = about
+        self.whileMoving = whileMoving
+    }
+}
+
+/// One check shown before a command, in the engine's words.
+public struct PreviewCheck: Sendable, Hashable {
+    public var ok: Bool
+    public var detail: String
+
+    public init(_ ok: Bool, _ detail: String) {
+        self.ok = ok
+        self.detail = detail
     }
 }

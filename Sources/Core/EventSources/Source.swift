@@ -90,9 +90,13 @@ public struct SourceCapabilities: OptionSet, Sendable, Hashable {
     public static let promote = SourceCapabilities(rawValue: 1 << 4)
     public static let migrate = SourceCapabilities(rawValue: 1 << 5)
     public static let cancelMigration = SourceCapabilities(rawValue: 1 << 6)
+    /// A partition's leader stepping down (`step_down`, an extension).
+    public static let stepDown = SourceCapabilities(rawValue: 1 << 7)
 
     public static let data: SourceCapabilities = [.roles, .lag, .assignments, .migrations]
-    public static let commands: SourceCapabilities = [.promote, .migrate, .cancelMigration]
+    public static let commands: SourceCapabilities = [.promote, .migrate, .cancelMigration, .stepDown]
+    /// What a transport can carry: an engine object's `provides` and
+    /// `accepts` narrow it (a v1 source with none takes no extension's command).
     public static let all: SourceCapabilities = data.union(commands)
 
     /// What an engine says it tells and accepts (`provides` and `accepts` of
@@ -104,6 +108,7 @@ public struct SourceCapabilities: OptionSet, Sendable, Hashable {
         let words: [(String, SourceCapabilities)] = [
             ("roles", .roles), ("lag", .lag), ("assignments", .assignments), ("migrations", .migrations),
             ("promote", .promote), ("migrate", .migrate), ("cancel_migration", .cancelMigration),
+            ("step_down", .stepDown),
         ]
         for (word, cap) in words where engine.provides.contains(word) || engine.accepts.contains(word) { caps.insert(cap) }
         if engine.provides.isEmpty { caps.formUnion(.data) }

@@ -67,7 +67,7 @@ struct Session<Engine: ServedEngine>: Sendable {
                     } else {
                         try await rejectInvalid(requestID: nil, op: "snapshot", nil, outbound)
                     }
-                case .promote, .migrate, .cancelMigration:
+                case .promote, .migrate, .cancelMigration, .stepDown:
                     if let id = subscription {
                         await core.command(op, scope: scope, from: id, requestedBy: scope == .operate ? "operator" : "reader")
                     } else {

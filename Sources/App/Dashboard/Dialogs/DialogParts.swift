@@ -44,6 +44,9 @@ extension Overlay {
         case .cancel(var d):
             if let p = d.command { d.command = p.answered(by: result) }
             return .cancel(d)
+        case .stepDown(var d):
+            if let p = d.command { d.command = p.answered(by: result) }
+            return .stepDown(d)
         default:
             return self
         }

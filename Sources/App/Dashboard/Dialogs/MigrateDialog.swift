@@ -24,6 +24,9 @@ public struct MigrateDialog: Sendable, Hashable {
     /// Where the tenant was when the command was sent (a finished move
     /// changes where it is).
     public var from: String?
+    /// The tenants are named partitions and the regions placements (the
+    /// engine's `namedMoves`: NATS streams and placement tags).
+    public var named = false
 
     public init(tenants: [String], regions: [String]) {
         self.tenants = tenants
@@ -44,6 +47,34 @@ public struct MigrateDialog: Sendable, Hashable {
     }
 }
 
+/// The dialog of a named move (the engine's `namedMoves`): every named
+/// partition, `selecting` chosen, to the engine's targets; nil (said why)
+/// when there is nothing to move or nowhere to move it.
+func namedMoveDialog(_ m: inout AppModel, selecting: String?) -> MigrateDialog? {
+    guard let moves = m.engineRules.namedMoves else { return nil }
+    let names = Set((m.state.assignment?.partitions ?? []).compactMap(\.name)).sorted(by: naturalLess)
+    let targets = moves.targets(m.state)
+    guard !names.isEmpty, !targets.isEmpty else {
+        m.say(names.isEmpty ? "no \(moves.partitionWord) to move" : "no \(moves.targetWord) on any server: nowhere to move to")
+        return nil
+    }
+    var d = MigrateDialog(tenants: names, regions: targets)
+    d.named = true
+    if let selecting, let i = names.firstIndex(of: selecting) {
+        d.tenantIndex = i
+        d.phase = .region
+        // Start on the first target its leader does not carry.
+        let leader = migrateFrom(m, d, selecting)
+        d.regionIndex = targets.firstIndex { !leaderCarries(m, leader, $0) } ?? 0
+    }
+    return d
+}
+
+/// Whether `node` carries the target `tag` (where it is now, for a named move).
+func leaderCarries(_ m: AppModel, _ node: String, _ tag: String) -> Bool {
+    m.state.nodes[node]?.info.engine?.tags.contains { $0.key == tag } ?? false
+}
+
 /// The partition a typed tenant lives in (the engine's rule) and the node
 /// that owns it now.
 func typedTenantPlace(_ m: AppModel, _ tenant: String) -> (slot: Int, owner: String?)? {
@@ -56,6 +87,7 @@ func typedTenantPlace(_ m: AppModel, _ tenant: String) -> (slot: Int, owner: Str
 /// Where the tenant is now: its placement, or its partition's owner.
 func migrateFrom(_ m: AppModel, _ d: MigrateDialog, _ tenant: String) -> String {
     if d.entry != nil { return typedTenantPlace(m, tenant)?.owner ?? "?" }
+    if d.named { return m.state.assignment?.partitions.first { $0.name == tenant }?.worker ?? "no leader" }
     return m.state.tenants[tenant] ?? "?"
 }
 
@@ -100,7 +132,12 @@ func performMigrate(_ m: inout AppModel, _ d: MigrateDialog, _ action: Action) -
     case (.down, .region): d.regionIndex = min(max(0, d.regions.count - 1), d.regionIndex + 1)
     case (.up, .tenant): d.tenantIndex = max(0, d.tenantIndex - 1)
     case (.up, .region): d.regionIndex = max(0, d.regionIndex - 1)
-    case (.nextField, .tenant) where !d.tenants.isEmpty: d.phase = .region
+    case (.nextField, .tenant) where !d.tenants.isEmpty:
+        d.phase = .region
+        if d.named, let tenant = d.tenants[safe: d.tenantIndex] {
+            let leader = migrateFrom(m, d, tenant)
+            d.regionIndex = d.regions.firstIndex { !leaderCarries(m, leader, $0) } ?? 0
+        }
     case (.nextField, .region) where !d.regions.isEmpty: d.phase = .confirm
     // Dry run can change until the command is sent, never after.
     case (.toggleDryRun, .tenant), (.toggleDryRun, .region), (.toggleDryRun, .confirm): d.dryRun.toggle()
@@ -126,7 +163,9 @@ func performMigrate(_ m: inout AppModel, _ d: MigrateDialog, _ action: Action) -
 
 func renderMigrate(_ m: AppModel, _ d: MigrateDialog, _ area: Rect, _ b: inout Buffer, _ sym: Symbols) {
     let r = dialogRect(area, width: 64, height: 18)
-    let inner = openDialog("Migrate a tenant", r, &b, sym)
+    // Named partitions moved to a placement, in the engine's words.
+    let moves = d.named ? m.engineRules.namedMoves : nil
+    let inner = openDialog(moves.map { "Move a \($0.partitionWord)" } ?? "Migrate a tenant", r, &b, sym)
     var rows: [Line] = []
     let tenant = d.tenants[safe: d.tenantIndex] ?? "?"
     let from = d.from ?? migrateFrom(m, d, tenant)
@@ -156,33 +195,39 @@ func renderMigrate(_ m: AppModel, _ d: MigrateDialog, _ area: Rect, _ b: inout B
         rows.append(Line(""))
         for line in words?.about ?? [] { rows.append(Line(line, Style(.dim))) }
     case .tenant:
-        rows.append(Line("1. Tenant (j/k, Enter):", Style(.title, .bold)))
+        rows.append(Line("1. \(moves.map { $0.partitionWord.capitalizedFirst } ?? "Tenant") (j/k, Enter):", Style(.title, .bold)))
         let first = max(0, min(d.tenantIndex - 5, d.tenants.count - 10))
         for (i, t) in d.tenants.enumerated().dropFirst(first).prefix(10) {
             rows.append(
                 Line([
                     chooser(i == d.tenantIndex, sym), Span(t.fitted(to: 16), Style(.normal, i == d.tenantIndex ? .bold : [])),
-                    Span(m.state.tenants[t] ?? "", Style(.dim)),
+                    Span(moves != nil ? "led by \(migrateFrom(m, d, t))" : m.state.tenants[t] ?? "", Style(.dim)),
                 ]))
         }
     case .region:
         rows.append(
             Line(
-                typed.map { "2. Target \($0.targetWord) for \(tenant) (now on \(from)):" } ?? "2. Target region for \(tenant) (now in \(from)):",
+                moves.map { "2. \($0.targetWord.capitalizedFirst) for \(tenant) (led by \(from)):" }
+                    ?? typed.map { "2. Target \($0.targetWord) for \(tenant) (now on \(from)):" }
+                    ?? "2. Target region for \(tenant) (now in \(from)):",
                 Style(.title, .bold))
         )
         for (i, region) in d.regions.enumerated() {
-            let same = region == from
+            let same = moves != nil ? leaderCarries(m, from, region) : region == from
             rows.append(
                 Line([
                     chooser(i == d.regionIndex, sym), Span(region, Style(same ? .dim : .normal, i == d.regionIndex ? .bold : [])),
                     Span(same ? "  (current)" : "", Style(.dim)),
                 ]))
         }
+        if let moves {
+            rows.append(Line(""))
+            for line in moves.about { rows.append(Line(line, Style(.dim))) }
+        }
     case .confirm:
         let target = d.regions[safe: d.regionIndex] ?? "?"
         rows.append(Line("3. Confirm", Style(.title, .bold)))
-        rows.append(Line([Span("tenant  "), Span(tenant, Style(.normal, .bold))]))
+        rows.append(Line([Span(moves.map { $0.partitionWord.fitted(to: 8) } ?? "tenant  "), Span(tenant, Style(.normal, .bold))]))
         rows.append(Line([Span("from    "), Span(from)]))
         rows.append(Line([Span("to      "), Span(target, Style(.normal, .bold))]))
         rows.append(
@@ -191,7 +236,7 @@ func renderMigrate(_ m: AppModel, _ d: MigrateDialog, _ area: Rect, _ b: inout B
                 Span(
                     d.dryRun
                         ? "yes: validate only, change nothing"
-                        : "no: \(typed?.whileMoving ?? "writes pause during the move")",
+                        : "no: \(moves?.whileMoving ?? typed?.whileMoving ?? "writes pause during the move")",
                     Style(d.dryRun ? .normal : AppSlot.lagWarn, .bold)),
             ]))
         if target == from { rows.append(Line("the tenant is already there: the server will reject it", Style(AppSlot.alert, .bold))) }
@@ -203,4 +248,9 @@ func renderMigrate(_ m: AppModel, _ d: MigrateDialog, _ area: Rect, _ b: inout B
             ]))
     }
     Paragraph(rows).render(inner, &b)
+}
+
+extension String {
+    /// `Stream` for `stream`: a word starting a line.
+    fileprivate var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
 }

@@ -1,5 +1,6 @@
 import ClusterProtocol
 import ClusterState
+import EventSources
 import RenderCore
 
 /// The partition table (Enter on Assignments): every partition, filterable.
@@ -32,13 +33,17 @@ func partitionsTyping(_ m: inout AppModel, _ p: PartitionsOverlay, _ key: Key) -
     return []
 }
 
-func performPartitions(_ m: inout AppModel, _ p: PartitionsOverlay, _ action: Action) {
+func performPartitions(_ m: inout AppModel, _ p: PartitionsOverlay, _ action: Action) -> [Effect] {
     var p = p
-    let last = max(0, partitionRows(m, filter: p.filter.text).count - 1)
+    let rows = partitionRows(m, filter: p.filter.text)
+    let last = max(0, rows.count - 1)
     switch action {
     case .dismiss:
         m.overlay = nil
-        return
+        return []
+    case .promote, .migrate:
+        actOnPartition(&m, rows[safe: min(p.scroll, last)], action)
+        return []
     case .down: p.scroll = min(last, p.scroll + 1)
     case .up: p.scroll = max(0, p.scroll - 1)
     case .top: p.scroll = 0
@@ -48,9 +53,32 @@ func performPartitions(_ m: inout AppModel, _ p: PartitionsOverlay, _ action: Ac
     case .filter:
         p.scroll = 0
         p.filter.editing = true
-    default: return
+    default: return []
     }
     m.overlay = .partitions(p)
+    return []
+}
+
+/// `p` or `m` on the selected row: its leader's step-down, or its move,
+/// each behind its dialog, where the source takes it.
+func actOnPartition(_ m: inout AppModel, _ row: PartitionAssignment?, _ action: Action) {
+    let (needed, noun): (SourceCapabilities, String) = action == .promote ? (.stepDown, "partition leader step-down") : (.migrate, "partition move")
+    if m.readOnly {
+        m.say("read-only: commands are disabled")
+    } else if m.rewind != nil {
+        m.say("looking at the past: Esc returns to live first")
+    } else if !m.capabilities.contains(needed) || (action == .migrate && m.engineRules.namedMoves == nil) {
+        m.say("this cluster's source accepts no \(noun)")
+    } else if let row {
+        let name = row.name ?? "partition \(row.id)"
+        if action == .promote {
+            m.overlay = .stepDown(StepDownDialog(partition: row.id, name: name, leader: row.worker))
+        } else if let dialog = namedMoveDialog(&m, selecting: name) {
+            m.overlay = .migrate(dialog)
+        }
+    } else {
+        m.say("no partition selected")
+    }
 }
 
 func renderPartitions(_ m: AppModel, _ p: PartitionsOverlay, _ area: Rect, _ b: inout Buffer, _ sym: Symbols) {
@@ -63,7 +91,7 @@ func renderPartitions(_ m: AppModel, _ p: PartitionsOverlay, _ area: Rect, _ b: 
     guard inner.height > 1 else { return }
     let filterLine =
         p.filter.editing
-        ? "filter: \(p.filter.shown) (Enter keep, Esc clear)" : (filter.isEmpty ? "/ filters by partition id or worker" : "filter: \(filter)")
+        ? "filter: \(p.filter.shown) (Enter keep, Esc clear)" : (filter.isEmpty ? partitionKeysHint(m) : "filter: \(filter)")
     b.write(filterLine, x: inner.x, y: inner.y, maxWidth: inner.width, style: Style(.accent))
     let present = m.state.presentNodeIDs
     // What changed since the previous version: the partitions that moved.
@@ -90,4 +118,13 @@ func renderPartitions(_ m: AppModel, _ p: PartitionsOverlay, _ area: Rect, _ b: 
     }
     var state = TableState(selected: rows.isEmpty ? nil : min(p.scroll, rows.count - 1))
     table.render(Rect(x: inner.x, y: inner.y + 1, width: inner.width, height: inner.height - 1), &b, state: &state)
+}
+
+/// The table's first line: the filter, and the partition keys the source takes.
+func partitionKeysHint(_ m: AppModel) -> String {
+    let caps = m.readOnly ? [] : m.capabilities
+    var keys: [String] = []
+    if caps.contains(.stepDown) { keys.append("p steps its leader down") }
+    if caps.contains(.migrate), m.engineRules.namedMoves != nil { keys.append("m moves it") }
+    return keys.isEmpty ? "/ filters by partition id or worker" : "/ filters, " + keys.joined(separator: ", ")
 }

@@ -23,7 +23,7 @@ extension RedisClusterSource {
             Task { await self.migrate(requestID: requestID, tenant: tenant, target: target, dryRun: dryRun) }
         case .cancelMigration(_, let migrationID):
             cancel(requestID: requestID, migrationID: migrationID)
-        case .subscribe, .snapshot:
+        case .subscribe, .snapshot, .stepDown:
             return false
         }
         return true

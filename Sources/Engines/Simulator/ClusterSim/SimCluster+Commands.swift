@@ -37,6 +37,12 @@ extension SimCluster {
                 result = cancel(requestID: requestID, migrationID: migrationID, by: requestedBy)
             case .subscribe, .snapshot:
                 result = CommandResult(requestID: requestID, op: op.op, status: .rejected, reason: RejectionReason.invalidRequest.rawValue)
+            case .stepDown:
+                // An extension of engines whose partitions have leaders; the
+                // simulated cluster's have none, so it is an unknown op here.
+                result = CommandResult(
+                    requestID: requestID, op: op.op, status: .rejected,
+                    reason: "\(RejectionReason.invalidRequest.rawValue): unknown op step_down (partitions here have no leaders)")
             }
         }
         commandResults[requestID] = result
