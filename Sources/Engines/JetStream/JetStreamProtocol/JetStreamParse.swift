@@ -122,6 +122,17 @@ public enum JetStreamParse {
         return s
     }
 
+    /// The `config` object of `STREAM.INFO`'s answer, every field kept (a
+    /// `STREAM.UPDATE` sends it back changed in one).
+    public static func streamConfig(_ body: [UInt8]) throws(JetStreamParseError) -> JSONObject {
+        let o = try object(body, "STREAM.INFO")
+        if let e = apiError(body) { throw JetStreamParseError("STREAM.INFO: \(e)") }
+        guard let config = o["config"]?.objectValue, config["name"]?.stringValue != nil else {
+            throw JetStreamParseError("STREAM.INFO has no config with a name")
+        }
+        return config
+    }
+
     /// A pushed message the console acts on; nil for any other.
     public static func advisory(subject: String, _ body: [UInt8]) -> JetStreamAdvisory? {
         if subject.hasPrefix("$SYS.SERVER."), subject.hasSuffix(".SHUTDOWN") {

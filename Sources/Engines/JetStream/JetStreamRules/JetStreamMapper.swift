@@ -34,8 +34,18 @@ public struct JetStreamMapper: Sendable {
     private var lastMetaLeader: String?
     /// Streams whose leader lost its quorum (the advisory), until a leader is elected.
     private var quorumLost: Set<String> = []
+    /// The streams of the last poll, by partition id: what a command on
+    /// one acts on.
+    public private(set) var streamsByPartition: [Int64: ObservedStream] = [:]
+    /// Whether the source can send commands to the streams' account (its
+    /// credentials, or an account view): `step_down` and `migrate` are
+    /// then accepted, and moves shown as migrations.
+    public var streamCommands = false
 
     public init() {}
+
+    /// Every server's tags (`az:1`), as it last reported them.
+    public var serverTags: [String: [String]] { servers.mapValues(\.tags) }
 
     /// A `QUORUM_LOST` advisory: said on the cluster until the stream elects again.
     public mutating func quorumLost(stream: String) { quorumLost.insert(stream) }
@@ -97,8 +107,10 @@ public struct JetStreamMapper: Sendable {
         let problems = clusterProblems(o, metaLeader: metaLeader, streams: streams)
         let info = EngineClusterInfo(
             name: JetStreamRules.name.rawValue, version: servers.values.map(\.version).filter { !$0.isEmpty }.max(),
-            lagUnit: JetStreamRules.lagUnit, feed: feed, accepts: o.systemView ? ["promote"] : [],
-            provides: ["roles", "lag", "assignments"], state: problems.isEmpty ? nil : problems.joined(separator: "; "),
+            lagUnit: JetStreamRules.lagUnit, feed: feed,
+            accepts: (o.systemView ? ["promote"] : []) + (streamCommands ? ["step_down", "migrate"] : []),
+            provides: ["roles", "lag", "assignments"] + (streamCommands ? ["migrations"] : []),
+            state: problems.isEmpty ? nil : problems.joined(separator: "; "),
             quorum: o.systemView ? Int64(size / 2 + 1) : nil, witnesses: o.systemView ? Int64(answering) : nil,
             sentinels: o.systemView ? Int64(size) : nil)
         let partitions = assignment(streams)
@@ -239,6 +251,7 @@ public struct JetStreamMapper: Sendable {
     /// stable id per stream for as long as it lives.
     mutating func assignment(_ streams: [ObservedStream]) -> [PartitionAssignment] {
         let accounts = Set(streams.map(\.stream.account))
+        streamsByPartition = [:]
         return streams.map { s in
             let key = s.stream.qualifiedName
             let id: Int64
@@ -249,6 +262,7 @@ public struct JetStreamMapper: Sendable {
                 nextStreamID += 1
                 streamIDs[key] = id
             }
+            streamsByPartition[id] = s
             return PartitionAssignment(id: id, worker: s.stream.group?.leader, name: accounts.count > 1 ? key : s.stream.name)
         }
     }

@@ -16,7 +16,7 @@ public struct JetStreamRules: EngineRules {
     public var name: EngineName { Self.name }
     public var takes: String { "`nats` (nats:// URLs of the servers, with system-account credentials)" }
     /// Servers, roles, meta lag in raft entries, streams as partitions.
-    public var provides: SourceCapabilities { [.roles, .lag, .assignments, .promote] }
+    public var provides: SourceCapabilities { [.roles, .lag, .assignments, .migrations, .promote, .stepDown, .migrate] }
 
     public func preview(candidate: String, in state: ClusterState, limits: PreviewLimits) -> PromotionVerdict {
         JetStreamPreview.evaluate(candidate: candidate, state: state, limits: limits)
@@ -27,6 +27,43 @@ public struct JetStreamRules: EngineRules {
             "the meta leader steps down; nats-server 2.11 and later hand it to the server chosen,",
             "older servers (Debian's 2.9) elect one themselves, maybe another",
         ]
+    }
+
+    /// A stream's leader stepping down, on what the dashboard holds: the
+    /// stream has a leader, it answers, the meta quorum is there. Whether a
+    /// replica is current (and so the stream's quorum) the source checks
+    /// from the leader's own view before it sends.
+    public func stepDownPreview(of partition: PartitionAssignment, in state: ClusterState) -> [PreviewCheck] {
+        let name = partition.name ?? "partition \(partition.id)"
+        guard let leader = partition.worker else { return [PreviewCheck(false, "\(name) has no leader: nothing to step down")] }
+        var checks = [PreviewCheck(true, "\(name) is led by \(leader)")]
+        let health = state.nodes[leader]?.info.health
+        checks.append(PreviewCheck(health == .healthy, "\(leader) is \(state.nodes[leader]?.info.engine?.state ?? "not a server seen")"))
+        let q = state.quorum
+        checks.append(PreviewCheck(q.present, "\(q.serviceable) of \(q.members) servers answer (\(q.needed) needed for the meta group)"))
+        return checks
+    }
+
+    public var stepDownNote: [String] {
+        [
+            "nats-server picks the next leader among the current replicas;",
+            "clusterdash first checks that one is current (the leader's view)",
+        ]
+    }
+
+    /// Streams move to the servers of a placement tag (`az:2`).
+    public var namedMoves: NamedMoves? {
+        NamedMoves(
+            partitionWord: "stream", targetWord: "placement tag",
+            targets: { state in
+                Set(state.nodes.values.flatMap { n in (n.info.engine?.tags ?? []).filter { $0.key != "version" }.map(\.key) }).sorted()
+            },
+            about: [
+                "The stream's placement tags become the one chosen:",
+                "nats-server adds peers on the servers carrying it,",
+                "they catch up, then the old peers leave.",
+            ],
+            whileMoving: "stays writable while its new peers catch up")
     }
 
     /// Servers that one more failure would leave without a meta quorum.
@@ -63,7 +100,7 @@ public struct JetStreamRules: EngineRules {
         "servers \(seeing)/\(known) answer, meta quorum \(quorum)"
     }
 
-    public var configKeys: [String] { ["nats", "auth_env"] }
+    public var configKeys: [String] { ["nats", "auth_env", "stream_auth_env"] }
 
     public func settings(from t: ClusterTable) throws(ConfigError) -> any EngineSettings {
         guard t.has("nats"), let urls = try t.stringArray("nats") else {
@@ -75,6 +112,7 @@ public struct JetStreamRules: EngineRules {
         }
         var s = JetStreamSettings(urls: urls)
         s.authEnv = try t.string("auth_env")
+        s.streamAuthEnv = try t.string("stream_auth_env")
         return s
     }
 }
@@ -87,6 +125,10 @@ public struct JetStreamSettings: EngineSettings, Equatable {
     /// The variable holding `user:password` (or a token); without it,
     /// CLUSTERDASH_NATS_USER/_PASSWORD or _TOKEN as for the stream transport.
     public var authEnv: String?
+    /// The variable holding the streams' account's `user:password` (or a
+    /// token), for `step_down` and `migrate` on a stream when `authEnv`
+    /// names the system account's.
+    public var streamAuthEnv: String?
     public var readOnly = false
 
     public init(urls: [String]) { self.urls = urls }

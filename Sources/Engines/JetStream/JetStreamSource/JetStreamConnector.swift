@@ -24,7 +24,9 @@ public struct JetStreamConnector: EngineConnector {
         let credentials =
             try EnvironmentCredentials.value(ofNamed: s.authEnv, for: "NATS", environment: env).map(NATSCredentials.init(authValue:))
             ?? NATSCredentials.fromEnvironment(env)
-        let config = JetStreamSourceConfig(servers: servers, credentials: credentials, readOnly: s.readOnly)
+        var config = JetStreamSourceConfig(servers: servers, credentials: credentials, readOnly: s.readOnly)
+        config.streamCredentials = try EnvironmentCredentials.value(ofNamed: s.streamAuthEnv, for: "NATS stream account", environment: env)
+            .map(NATSCredentials.init(authValue:))
         let source = JetStreamSource(config: config, clock: wallClockNow, logger: logger)
         var warnings: [String] = []
         if credentials.isEmpty {

@@ -19,6 +19,13 @@ public struct JetStreamFlags: ParsableArguments, EngineFlags {
         help: "Environment variable holding the system account's user:password (or a token). Never printed or logged.")
     public var authEnv: String?
 
+    @Option(
+        name: .customLong("nats-stream-auth-env"),
+        help:
+            "Environment variable holding user:password (or a token) of the streams' account, for stepping a stream's leader down and moving a stream (JetStream's API answers per account). Never printed or logged."
+    )
+    public var streamAuthEnv: String?
+
     public init() {}
 
     public var named: [String] { urls.isEmpty ? [] : ["--nats-cluster"] }
@@ -28,6 +35,7 @@ public struct JetStreamFlags: ParsableArguments, EngineFlags {
     public func settings() throws -> (any EngineSettings)? {
         guard !urls.isEmpty else {
             if authEnv != nil { throw ValidationError("--nats-auth-env goes with --nats-cluster") }
+            if streamAuthEnv != nil { throw ValidationError("--nats-stream-auth-env goes with --nats-cluster") }
             return nil
         }
         for url in urls {
@@ -35,11 +43,15 @@ public struct JetStreamFlags: ParsableArguments, EngineFlags {
         }
         var s = JetStreamSettings(urls: urls)
         s.authEnv = authEnv
+        s.streamAuthEnv = streamAuthEnv
         return s
     }
 
-    /// `--nats-auth-env` for a configured NATS cluster.
+    /// `--nats-auth-env` and `--nats-stream-auth-env` for a configured NATS cluster.
     public func refine(_ settings: inout any EngineSettings) throws {
-        if let authEnv, settings.engine == JetStreamRules.name { settings.authEnv = authEnv }
+        guard var s = settings as? JetStreamSettings else { return }
+        if let authEnv { s.authEnv = authEnv }
+        if let streamAuthEnv { s.streamAuthEnv = streamAuthEnv }
+        settings = s
     }
 }

@@ -4,22 +4,30 @@ import JetStreamProtocol
 import NATSClient
 
 extension JetStreamSource {
-    /// Takes `promote`: the meta leader steps down, the candidate named as
-    /// the preferred next leader (nats-server 2.11 and later honour it;
-    /// 2.9 elects one itself). The rest is refused at once with a
-    /// `command.result` that says why. A read-only source sends nothing.
+    /// Takes `promote` (the meta leader steps down, the candidate named as
+    /// the preferred next leader: nats-server 2.11 and later honour it; 2.9
+    /// elects one itself), `step_down` (a stream's leader steps down) and
+    /// `migrate` (a stream moved to the servers of a placement tag). The
+    /// rest is refused at once with a `command.result` that says why. A
+    /// read-only source sends nothing.
     public func send(_ op: ClientOp) -> Bool {
         guard let requestID = op.requestID else { return false }
-        if let why = commandRefusal(op, engine: "nats", readOnly: config.readOnly, accepts: ["promote"]) {
+        if let why = commandRefusal(op, engine: "nats", readOnly: config.readOnly, accepts: ["promote", "step_down", "migrate"]) {
             result(requestID, op.op, .rejected, why)
             return true
         }
-        guard case .promote(_, let node, let mode) = op else { return false }
-        if let mode {
+        switch op {
+        case .promote(_, _, let mode?):
             result(requestID, op.op, .rejected, "nats has no promotion mode \(mode.prefix(20)): nothing was sent")
-            return true
+        case .promote(_, let node, nil):
+            Task { await self.stepDown(requestID: requestID, toward: node) }
+        case .stepDown(_, let partition):
+            Task { await self.stepDownStream(requestID: requestID, partition: partition) }
+        case .migrate(_, let stream, let tag, let dryRun):
+            Task { await self.moveStream(requestID: requestID, stream: stream, toTag: tag, dryRun: dryRun) }
+        case .cancelMigration, .subscribe, .snapshot:
+            return false
         }
-        Task { await self.stepDown(requestID: requestID, toward: node) }
         return true
     }
 

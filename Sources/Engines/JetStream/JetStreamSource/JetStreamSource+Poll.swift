@@ -59,11 +59,16 @@ extension JetStreamSource {
             if s.differ == nil || s.differ?.source != name { s.differ = PollDiffer(source: name, idPrefix: "\(name)-\(now.millis)-") }
             if let hint = s.causeHint, hint.until < now { s.causeHint = nil }
             observation.causeHint = s.causeHint?.text
-            let polled = s.mapper.cluster(observation, name: name, feed: "polling + advisories", at: now)
+            s.systemView = observation.systemView
+            s.mapper.streamCommands = !config.readOnly && (!observation.systemView || config.streamCredentials != nil)
+            var polled = s.mapper.cluster(observation, name: name, feed: "polling + advisories", at: now)
+            let moved = followMoves(&s, at: now)
+            polled.migrations = s.moves.values.map(\.info).sorted { $0.migrationID < $1.migrationID }
             s.serversKnown = polled.nodes.count
             guard var differ = s.differ else { return }
             let before = differ.lastPoll?.primaries.first
-            let out = differ.diff(polled, at: now)
+            var out = differ.diff(polled, at: now)
+            for (event, correlation) in moved { out.append(differ.stamp(event, at: now, correlationID: correlation)) }
             if let leader = polled.primaries.first, before != nil, leader != before { s.causeHint = nil }
             s.differ = differ
             push(out, endpoint: s.connectedTo)

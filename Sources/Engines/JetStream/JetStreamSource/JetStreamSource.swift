@@ -22,6 +22,13 @@ public struct JetStreamSourceConfig: Sendable {
     public var gatherWindow: Duration = .milliseconds(500)
     public var requestTimeout: Duration = .milliseconds(900)
     public var commandTimeout: Duration = .seconds(5)
+    /// Credentials of the streams' account: JetStream's API answers per
+    /// account, so `step_down` and `migrate` on a stream need them when
+    /// `credentials` are the system account's (nil: stream commands are
+    /// refused, saying so).
+    public var streamCredentials: NATSCredentials?
+    /// A stream move not done by then is reported failed (nats-server goes on).
+    public var moveTimeout: Duration = .seconds(120)
     /// A read-only source never sends a command.
     public var readOnly = false
 
@@ -41,7 +48,9 @@ public struct JetStreamSourceConfig: Sendable {
 public final class JetStreamSource: EventSource, CommandSink {
     public let queue: EnvelopeQueue
     public let config: JetStreamSourceConfig
-    public var provides: SourceCapabilities { config.readOnly ? [.roles, .lag, .assignments] : [.roles, .lag, .assignments, .promote] }
+    public var provides: SourceCapabilities {
+        config.readOnly ? [.roles, .lag, .assignments] : [.roles, .lag, .assignments, .migrations, .promote, .stepDown, .migrate]
+    }
     let clock: @Sendable () -> Timestamp
     let logger: Logger
     let shared = Mutex(Shared())
@@ -51,6 +60,12 @@ public final class JetStreamSource: EventSource, CommandSink {
     struct Shared {
         var endpoints = EndpointBook(count: 0)
         var connection: NATSConnection?
+        /// The streams' account's, for stream commands from a system-account view.
+        var streamConnection: NATSConnection?
+        /// The last poll had system-account rights.
+        var systemView = true
+        /// Stream moves started here and under way, by migration id.
+        var moves: [String: StreamMove] = [:]
         var connectedTo = 0
         /// The cluster's other servers, as a server's INFO named them (at most 64).
         var learned: [NATSAddress] = []
@@ -93,6 +108,8 @@ public final class JetStreamSource: EventSource, CommandSink {
         shared.withLock { s in
             s.connection?.close()
             s.connection = nil
+            s.streamConnection?.close()
+            s.streamConnection = nil
         }
         queue.close()
     }
