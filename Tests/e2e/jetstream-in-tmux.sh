@@ -5,8 +5,10 @@
 # system account sees them all); a second one, a wall display, watches it
 # through `clusterdash gateway`. The Nodes pane shows the meta leader the
 # servers' own /jsz names, the lag in raft entries; Enter on Assignments
-# lists the streams by name with their leaders; p, the first candidate, y
-# steps the meta leader down; both screens and /jsz then agree on another;
+# lists the streams by name with their leaders, and p there steps a
+# stream's leader down (through the app account's credentials) as
+# STREAM.INFO then says; p, the first candidate, y steps the meta leader
+# down; both screens and /jsz then agree on another;
 # a server SIGKILLed is shown down and started again; q restores the
 # terminal. Needs CLUSTERDASH_JETSTREAM_CLUSTER and CLUSTERDASH_JETSTREAM_DIR
 # (.ci/run sets them).
@@ -24,6 +26,8 @@ SOCKET="clusterdash-jetstream-e2e-$$"
 GATEWAY=""
 # shellcheck source=tmux-lib.sh
 . "$(dirname "$0")/tmux-lib.sh"
+# shellcheck source=nats-lib.sh
+. "$(dirname "$0")/nats-lib.sh"
 trap cleanup_with_gateway EXIT
 export CLUSTERDASH_NATS_USER=sys CLUSTERDASH_NATS_PASSWORD=sys
 
@@ -41,12 +45,22 @@ until old=$(leader) && [ -n "$old" ]; do
 done
 echo "e2e: /jsz says the meta leader is $old"
 
+# A stream of the app account's, R3, to step down from the partition table.
+stream_leader() { nats_request "$PORT" app app '$JS.API.STREAM.INFO.E2E' '' | grep -o '"leader":"[^"]*"' | cut -d'"' -f4; }
+nats_request "$PORT" app app '$JS.API.STREAM.DELETE.E2E' '' > /dev/null || true
+nats_request "$PORT" app app '$JS.API.STREAM.CREATE.E2E' '{"name":"E2E","subjects":["e2e.>"],"num_replicas":3,"storage":"file"}' \
+  | grep -q '"name":"E2E"' || fail "stream E2E not created"
+deadline=$(( $(date +%s) + 10 ))
+until stream_before=$(stream_leader) && [ -n "$stream_before" ]; do
+  [ "$(date +%s)" -lt "$deadline" ] || fail "stream E2E has no leader"; sleep 0.2
+done
+
 start_gateway --nats-cluster "$FIRST"
 
-T new-session -d -s e2e -x 150 -y 40 "env -i HOME=$WORK TERM=xterm-256color LANG=C.UTF-8 PATH=$PATH CLUSTERDASH_NATS_USER=sys CLUSTERDASH_NATS_PASSWORD=sys bash --norc --noprofile"
+T new-session -d -s e2e -x 150 -y 40 "env -i HOME=$WORK TERM=xterm-256color LANG=C.UTF-8 PATH=$PATH CLUSTERDASH_NATS_USER=sys CLUSTERDASH_NATS_PASSWORD=sys APP_AUTH=app:app bash --norc --noprofile"
 T new-session -d -s wall -x 100 -y 30 "env -i HOME=$WORK TERM=xterm-256color LANG=C.UTF-8 $BIN --wall --endpoint $URL --log-file $WORK/wall.log"
 sleep 0.3
-T send-keys -t e2e "clear; stty -g > $WORK/before; $BIN --nats-cluster $FIRST --log-file $WORK/log; rc=\$?; stty -g > $WORK/after; echo EXIT=\$rc > $WORK/exit" Enter
+T send-keys -t e2e "clear; stty -g > $WORK/before; $BIN --nats-cluster $FIRST --nats-stream-auth-env APP_AUTH --log-file $WORK/log; rc=\$?; stty -g > $WORK/after; echo EXIT=\$rc > $WORK/exit" Enter
 
 wait_for "primary $old" 20
 wait_for "★ $old" 10
@@ -61,8 +75,29 @@ T send-keys -t e2e Tab Tab
 sleep 0.3
 T send-keys -t e2e Enter
 wait_for "Partitions v" 5
+wait_for "p steps its leader down, m moves it" 5
+echo "e2e: p on stream E2E (led by $stream_before), y"
+T send-keys -t e2e "/"
+T send-keys -t e2e -l "E2E"
+T send-keys -t e2e Enter
+wait_for "filter: E2E" 5
+wait_for "E2E" 5
+T send-keys -t e2e "p"
+wait_for "Step down a leader" 5
+wait_for "E2E: its leader $stream_before steps down" 5
+wait_for "y steps it down" 5
+T send-keys -t e2e "y"
+wait_for "result: completed" 15
+deadline=$(( $(date +%s) + 10 ))
+until stream_after=$(stream_leader) && [ -n "$stream_after" ] && [ "$stream_after" != "$stream_before" ]; do
+  [ "$(date +%s)" -lt "$deadline" ] || fail "STREAM.INFO still names $stream_before the leader of E2E"; sleep 0.2
+done
+echo "e2e: STREAM.INFO names $stream_after the leader of E2E now"
+T send-keys -t e2e Escape
+wait_gone "Step down a leader"
 T send-keys -t e2e Escape
 wait_gone "Partitions v"
+wait_for "E2E elected $stream_after its leader" 10
 
 echo "e2e: p, the first candidate, y"
 T send-keys -t e2e Tab Tab Tab Tab
@@ -96,5 +131,6 @@ CLUSTERDASH_NATS_DIR=$DIR CLUSTERDASH_NATS_PORT_OFFSET=$OFFSET CLUSTERDASH_NATS_
 wait_for "servers 3/3 answer" 15
 
 quit_and_stop_gateway
+nats_request "$PORT" app app '$JS.API.STREAM.DELETE.E2E' '' > /dev/null || true
 if grep -q "sys" "$WORK/log" 2>/dev/null && grep -q "password" "$WORK/log"; then fail "a credential is in the log"; fi
-echo "e2e: against a real NATS JetStream cluster: meta leader $old shown as /jsz says, stepped down with p and y to $now; the dashboard, the wall behind the gateway and /jsz agree; $victim SIGKILLed shown down and back"
+echo "e2e: against a real NATS JetStream cluster: meta leader $old shown as /jsz says, stepped down with p and y to $now; stream E2E's leader $stream_before stepped down to $stream_after; the dashboard, the wall behind the gateway and /jsz agree; $victim SIGKILLed shown down and back"
