@@ -181,7 +181,11 @@ final class Truth: Sendable {
 
     /// Past the hold's bound (5,000 events; two servers down 8 s at 1,000
     /// events a second) history is lost, and every reader shows exactly
-    /// the same window, from its last event to the new epoch's snapshot.
+    /// the windows the publisher lost, each from its last event to the new
+    /// epoch's snapshot. Mostly one; two when the restarted servers take
+    /// longer than the bound (5 s) to give the stream a leader again (seen
+    /// under load on 2.9.10: 12 s): that second loss is as real as the
+    /// first, and is held to the same account.
     ///
     /// (With a bound of 2,000, two seconds of held events, a lease renewal
     /// late before the kill passed it: this process runs 20 readers and the
@@ -195,15 +199,20 @@ final class Truth: Sendable {
         _ = try await run.watchOutage(for: .seconds(8))
         try await run.restart(victims)
         // Publishing again (a new epoch) before the simulator stops.
-        #expect(await NATSStreamLiveTests.waitUntil(30) { run.publisher.stats.epochs == 2 && !run.publisher.stats.awaitingStreamLeader })
+        let publishing = await NATSStreamLiveTests.waitUntil(30) {
+            let s = run.publisher.stats
+            return s.epochs >= 2 && !s.awaitingStreamLeader && s.held == 0
+        }
+        #expect(publishing)
         try await Task.sleep(for: .seconds(3))
         try await run.finish()
-        let seen = try await run.compare(plan: KillPlan(.twoServers, restartAfter: 8), afterLoss: true)
-        let publisher = run.publisher.stats
-        #expect(publisher.epochs == 2, "one new epoch after the loss: \(publisher)")
+        var publisher = run.publisher.stats
+        let windows = publisher.lostWindows
+        let seen = try await run.compare(plan: KillPlan(.twoServers, restartAfter: 8), losses: windows.count)
+        publisher = run.publisher.stats
+        #expect(!windows.isEmpty && publisher.lostWindows == windows, "\(publisher)")
+        #expect(publisher.epochs == 1 + windows.count, "one new epoch a loss: \(publisher)")
         #expect(publisher.lostEvents > 5_000, "\(publisher)")
-        let lostFrom = try #require(publisher.lostFrom)
-        let lostTo = try #require(publisher.lostTo)
         // Every window ends at the new epoch's snapshot. Where it begins
         // may differ by reader: a stream leader left alone still delivers
         // what it stores but cannot commit (seen: readers on the surviving
@@ -211,21 +220,22 @@ final class Truth: Sendable {
         // saw acknowledged and the restarted majority never held); each
         // reader shows exactly what it missed, within the publisher's range.
         let ends = Set(seen.map { $0.lost.map(\.to.millis) })
-        #expect(ends.count == 1, "every reader's window ends at the same snapshot: \(ends)")
+        #expect(ends.count == 1, "every reader's windows end at the same snapshots: \(ends)")
         for (k, r) in seen.enumerated() {
-            let lost = try #require(r.lost.first, "reader \(k) shows no lost history")
-            #expect(r.lost.count == 1, "reader \(k): \(r.lost.map(\.brief))")
-            // The reader's hole (exact: from its last event to the new
-            // epoch's snapshot) lies within what the publisher says it may
-            // have lost (from its first unacknowledged or dropped event:
-            // some unacknowledged ones were stored after all).
-            #expect(lost.from.millis(since: lostFrom) > -1_000, "\(lost.brief); the publisher lost from \(lostFrom.clockTime)")
-            #expect(lost.to >= lostFrom && lost.to <= lostTo, "\(lost.brief); the publisher lost \(lostFrom.clockTime)-\(lostTo.clockTime)")
-            // What the publisher dropped, less what of its unacknowledged
-            // ones the stream had stored after all.
-            #expect(lost.events >= 5_000 && lost.events <= Int64(publisher.lostEvents), "\(lost.brief); the publisher lost \(publisher.lostEvents)")
+            #expect(r.lost.count == windows.count, "reader \(k): \(r.lost.map(\.brief)); the publisher: \(windows)")
+            for (lost, w) in zip(r.lost, windows) {
+                // The reader's hole (exact: from its last event to the new
+                // epoch's snapshot) lies within what the publisher says it
+                // may have lost (from its first unacknowledged or dropped
+                // event: some unacknowledged ones were stored after all).
+                #expect(lost.from.millis(since: w.from) > -1_000, "\(lost.brief); the publisher lost from \(w.from.clockTime)")
+                #expect(lost.to >= w.from && lost.to <= w.to, "\(lost.brief); the publisher lost \(w.from.clockTime)-\(w.to.clockTime)")
+                // What the publisher dropped, less what of its
+                // unacknowledged ones the stream had stored after all.
+                #expect(lost.events >= 5_000 && lost.events <= Int64(w.events), "\(lost.brief); the publisher lost \(w.events)")
+            }
         }
-        print("bound: \(seen.first?.lost.first?.brief ?? "none"); publisher \(publisher)")
+        print("bound: \(seen.first?.lost.map(\.brief) ?? []); publisher \(publisher)")
         await run.stop()
     }
 

@@ -95,6 +95,9 @@ public struct NATSPublisherStats: Sendable, Equatable {
     public var lostFrom: Timestamp?
     public var lostTo: Timestamp?
     public var lostEvents = 0
+    /// Every stretch lost, oldest first (the last 16): what readers show as
+    /// missing, window by window.
+    public var lostWindows: [LostWindow] = []
     /// Envelopes waiting for an acknowledgement now.
     public var unacknowledged = 0
     /// Epochs begun (1 for a publisher that never lost its place).
@@ -127,10 +130,34 @@ extension NATSPublisherStats {
         b.put("lost_from", lostFrom)
         b.put("lost_to", lostTo)
         b.put("lost_events", lostEvents)
+        b.put(
+            "lost_windows",
+            .array(
+                lostWindows.map { w in
+                    var o = ObjectBuilder()
+                    o.put("from", w.from)
+                    o.put("to", w.to)
+                    o.put("events", w.events)
+                    return o.value
+                }))
         b.put("no_responders", noResponders)
         b.put("publish_errors", publishErrors)
         b.put("refused_out_of_order", refusedOutOfOrder)
         b.put("last_error", lastError)
         return b.value
+    }
+}
+
+/// One stretch of history a publisher could not store: from its first
+/// event lost to the new epoch's snapshot.
+public struct LostWindow: Sendable, Hashable {
+    public var from: Timestamp
+    public var to: Timestamp
+    public var events: Int
+
+    public init(from: Timestamp, to: Timestamp, events: Int) {
+        self.from = from
+        self.to = to
+        self.events = events
     }
 }

@@ -230,6 +230,15 @@ public final class NATSPublisher<Engine: ServedEngine>: Sendable {
             s.stats.lostFrom = from
             s.stats.lostTo = to
             s.stats.lostEvents += lost.events
+            if extending, var last = s.stats.lostWindows.popLast() {
+                last.from = from
+                last.to = to
+                last.events += lost.events
+                s.stats.lostWindows.append(last)
+            } else {
+                s.stats.lostWindows.append(LostWindow(from: from, to: to, events: lost.events))
+                if s.stats.lostWindows.count > 16 { s.stats.lostWindows.removeFirst(s.stats.lostWindows.count - 16) }
+            }
             return from
         }
         logger.warning("history lost \(from.clockTime)-\(to.clockTime): \(lost.events) events not published (\(why))")
