@@ -691,6 +691,7 @@ if Context.environment["CLUSTERDASH_FUZZ"] == "1" {
         ("fuzz-patroni", ["PatroniProtocol"]),
         ("fuzz-etcd", ["EtcdProtocol"]),
         ("fuzz-jetstream", ["JetStreamProtocol"]),
+        ("fuzz-parti", ["PartiRules"]),
     ]
     for (name, dependencies) in fuzzers {
         package.targets.append(

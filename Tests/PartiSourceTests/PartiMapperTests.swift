@@ -63,6 +63,31 @@ import Testing
         #expect(s.assignment?.duplicateIDs.count == 1)
     }
 
+    /// Parti renews the id claims and the election key on every beat: a
+    /// renewal is no news (seen: one failover-log line per worker a second),
+    /// and a weight near `Int64.max` is summed without wrapping.
+    @Test func renewalsAreNoNewsAndWeightsDoNotWrap() throws {
+        var mapper = PartiMapper()
+        var differ = PollDiffer(source: "parti-test", idPrefix: "t-")
+        var o = Self.observation()
+        o.heartbeats = ["worker-0": Self.t0, "worker-1": Self.t0, "worker-2": Self.t0]
+        o.assignments["worker-2"]?.partitions.append(PartiKV.Partition(keys: ["d"], weight: .max))
+        var first: [Envelope] = []
+        for i in 0..<2 { first += differ.diff(mapper.cluster(o, name: "parti-test", at: Self.t0.adding(millis: Int64(i) * 1_000)), at: Self.t0) }
+        #expect(!first.isEmpty)
+        let leader = try #require(differ.lastPoll?.nodes.first { $0.id == "worker-0" })
+        #expect(leader.engine?.tags == [JSONField("leader seen since", .string(Self.t0.rfc3339))])
+        let w2 = try #require(differ.lastPoll?.nodes.first { $0.id == "worker-2" })
+        #expect(w2.engine?.position?.hasSuffix("weight \(Int64.max)") == true, "\(w2.engine?.position ?? "")")
+        // One beat later: every claim, beat and the election key renewed.
+        let later = Self.t0.adding(millis: 2_000)
+        o.ids = o.ids.mapValues { _ in later }
+        o.heartbeats = o.heartbeats.mapValues { _ in later }
+        o.leader = ("worker-0", later)
+        let renewed = differ.diff(mapper.cluster(o, name: "parti-test", at: later), at: later)
+        #expect(renewed.allSatisfy { $0.type == "node.heartbeat" }, "\(renewed.map(\.event))")
+    }
+
     @Test func aNewVersionOrLifecycleIsPublishedWithItsReason() {
         var mapper = PartiMapper()
         var differ = PollDiffer(source: "parti-test", idPrefix: "t-")

@@ -62,7 +62,7 @@ func performNormal(_ m: inout AppModel, _ action: Action) -> [Effect] {
         return []
     }
     if let (needed, noun) = commandCapability(action), !m.capabilities.contains(needed) {
-        m.say("this cluster's source accepts no \(noun)")
+        m.say("this cluster's source accepts no \(noun)" + (m.engineRules.noCommandsNote.map { ": \($0)" } ?? ""))
         return []
     }
     if m.rewind != nil, m.keymap.isDangerous(action) {

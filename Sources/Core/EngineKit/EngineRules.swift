@@ -60,6 +60,9 @@ public protocol EngineRules: Sendable {
     func stepDownPreview(of partition: PartitionAssignment, in state: ClusterState) -> [PreviewCheck]
     /// What the step-down dialog says of who picks the next leader.
     var stepDownNote: [String] { get }
+    /// Why a command key does nothing, where the engine takes none at all
+    /// ("Parti decides alone"); said after the dashboard's own refusal.
+    var noCommandsNote: String? { get }
 
     // MARK: Words
 
@@ -95,6 +98,7 @@ extension EngineRules {
     public var namedMoves: NamedMoves? { nil }
     public func stepDownPreview(of partition: PartitionAssignment, in state: ClusterState) -> [PreviewCheck] { [] }
     public var stepDownNote: [String] { [] }
+    public var noCommandsNote: String? { nil }
     public func severity(ofState state: String) -> LogSeverity? { nil }
     public func severity(ofNotice kind: String) -> LogSeverity? { nil }
     public var watchersWord: String { "watchers" }

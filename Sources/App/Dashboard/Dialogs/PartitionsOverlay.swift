@@ -68,7 +68,7 @@ func actOnPartition(_ m: inout AppModel, _ row: PartitionAssignment?, _ action: 
     } else if m.rewind != nil {
         m.say("looking at the past: Esc returns to live first")
     } else if !m.capabilities.contains(needed) || (action == .migrate && m.engineRules.namedMoves == nil) {
-        m.say("this cluster's source accepts no \(noun)")
+        m.say("this cluster's source accepts no \(noun)" + (m.engineRules.noCommandsNote.map { ": \($0)" } ?? ""))
     } else if let row {
         let name = row.name ?? "partition \(row.id)"
         if action == .promote {

@@ -57,6 +57,9 @@ public struct PartiMapper: Sendable {
     public var heartbeatMillis: Int64 = 2_000
     private var term: Int64 = 0
     private var lastLeader: String?
+    /// When the current leader was first seen leading (Parti's election
+    /// key holds the time of its last renewal, not of the election).
+    private var leaderSeenSince: Timestamp?
     private var partitionIDs: [String: Int64] = [:]
     private var nextPartitionID: Int64 = 0
     private var since: [String: (what: String, at: Timestamp)] = [:]
@@ -69,6 +72,7 @@ public struct PartiMapper: Sendable {
         if let l = o.leader?.worker, l != lastLeader {
             term += 1
             lastLeader = l
+            leaderSeenSince = now
         }
         let newest = o.assignments.values.map(\.version).max()
         var workers = Set(o.ids.keys).union(o.heartbeats.keys).union(o.assignments.keys)
@@ -82,10 +86,16 @@ public struct PartiMapper: Sendable {
             var health: NodeHealth = .healthy
             var state: String
             var manager: ManagerState = assignment == nil ? .waitingAssignment : .stable
+            // One state a poll, each stamped with since when it holds (two
+            // stamped in turn would each restart the other's time).
+            let behind = assignment.flatMap { a in newest.flatMap { a.version < $0 ? (held: a.version, newest: $0) : nil } }
+            if let behind { problems.append("\(w) holds v\(behind.held), the newest is v\(behind.newest)") }
             if let beat = o.heartbeats[w] {
-                let age = now.millis - beat.millis
-                if age > 2 * heartbeatMillis {
-                    health = .suspect
+                let late = now.millis - beat.millis > 2 * heartbeatMillis
+                health = late ? .suspect : behind != nil ? .degraded : .healthy
+                if let behind {
+                    state = stamped(w, "assignment v\(behind.held) behind v\(behind.newest)\(late ? ", heartbeat late" : "")", at: now)
+                } else if late {
                     state = stamped(w, "heartbeat late", at: now)
                 } else {
                     state = assignment == nil ? stamped(w, "waiting for an assignment", at: now) : clear(w, "working")
@@ -96,17 +106,15 @@ public struct PartiMapper: Sendable {
                 state = stamped(w, "gone: heartbeat expired", at: now)
                 if let a = assignment, !a.partitions.isEmpty { problems.append("\(w) gone with \(a.partitions.count) partitions") }
             }
-            if let a = assignment, let newest, a.version < newest {
-                if health == .healthy { health = .degraded }
-                state = stamped(w, "assignment v\(a.version) behind v\(newest)", at: now)
-                problems.append("\(w) holds v\(a.version), the newest is v\(newest)")
-            }
             var engine = EngineNodeInfo(role: isLeader ? "leader" : "worker", state: state)
             if let a = assignment {
-                engine.position = "v\(a.version) \(a.lifecycle), \(a.partitions.count) partitions, weight \(a.partitions.map(\.weight).reduce(0, &+))"
+                let weight = a.partitions.reduce(Int64(0)) { $0.saturatingAdd($1.weight) }
+                engine.position = "v\(a.version) \(a.lifecycle), \(a.partitions.count) partitions, weight \(weight)"
             }
-            if let claimed = o.ids[w] ?? nil { engine.tags = [JSONField("id claimed", .string(claimed.rfc3339))] }
-            if isLeader, let s = o.leader?.since { engine.tags.append(JSONField("leader since", .string(s.rfc3339))) }
+            // The id claim's and the election key's times are renewals
+            // (every beat): as tags they would fill the failover log. The
+            // leader's tag is when this console first saw it lead.
+            if isLeader, let s = leaderSeenSince { engine.tags = [JSONField("leader seen since", .string(s.rfc3339))] }
             nodes.append(
                 NodeInfo(
                     id: w, role: isLeader ? .primary : .replica, health: health, term: term, managerState: manager,

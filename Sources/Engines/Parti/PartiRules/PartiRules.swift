@@ -24,6 +24,8 @@ public struct PartiRules: EngineRules {
         return v.verdict
     }
 
+    public var noCommandsNote: String? { "Parti decides alone (its election key and its calculator); clusterdash only reads its buckets" }
+
     public func promotionNote(in state: ClusterState) -> [String] {
         ["Parti decides alone (its election key and its calculator): nothing is sent"]
     }
