@@ -2,12 +2,13 @@ import ClusterProtocol
 import ClusterState
 import ClusterdashTesting
 import Dashboard
-import DashboardRuntime
 import EventSources
 import Foundation
 import Logging
 import RenderCore
 import Testing
+
+@testable import DashboardRuntime
 
 /// The runtime's loop itself, turn by turn, on a scripted backend, scripted
 /// sources and a clock moved by hand: every effect `update` returns is
@@ -33,7 +34,10 @@ import Testing
         }
     }
 
-    func rig(source: any EventSource, commands: (any CommandSink)? = nil, fleet discovery: ScriptedDiscovery? = nil) -> Rig {
+    func rig(
+        source: any EventSource, commands: (any CommandSink)? = nil, fleet discovery: (any ClusterDiscovery)? = nil,
+        clusterSetups: [String: DashboardSetup] = [:]
+    ) -> Rig {
         let clock = ManualClock(wall: Self.t0)
         let input = ScriptedBackend.Input()
         let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
@@ -43,7 +47,9 @@ import Testing
             logger: logger)
         setup.clock = RuntimeClock(monotonic: { clock.instant }, wall: { clock.wall })
         if let discovery {
-            setup.fleet = FleetDriver(source: discovery, setup: DashboardSetup(), readOnly: true, now: Self.t0)
+            let driver = FleetDriver(source: discovery, setup: DashboardSetup(), readOnly: true, now: Self.t0)
+            driver.clusterSetups = clusterSetups
+            setup.fleet = driver
         }
         let runtime = DashboardRuntime(backend: ScriptedBackend(width: 120, height: 40, input: input), ascii: false, setup: setup)
         return Rig(runtime: runtime, clock: clock, input: input)
@@ -138,6 +144,37 @@ import Testing
         #expect(b.snapshotRequests == [0, 0])
         // a lost nothing and was asked nothing.
         #expect(a.snapshotRequests.isEmpty)
+    }
+
+    /// The config file's fleet: each configured cluster through its own
+    /// source and setup (what its engine tells and takes), beside those a
+    /// discovery found; one whose source could not be made is listed with
+    /// why, from its status alone (it never sends an envelope).
+    @Test func aConfiguredFleetListsEveryClusterAndOneThatCannotConnectSaysWhy() {
+        let found = ScriptedDiscovery()
+        let onNATS = ScriptedSource(endpoints: ["nats://n"])
+        found.add("found", onNATS)
+        let pg = ScriptedSource(endpoints: ["patroni http://pg"], provides: [.roles, .lag, .promote])
+        let broken = UnconnectedSource(what: "nats broken", reason: "the environment variable NATS_X is not set")
+        let list = ClusterList(named: ["pg": pg, "broken": broken, "found": UnconnectedSource(what: "x", reason: "shadowed")], also: found)
+        #expect(list.clusterSources["found"] is UnconnectedSource, "a configured name wins over one found")
+        let onlyFound = ClusterList(named: ["pg": pg, "broken": broken], also: found)
+        var pgSetup = DashboardSetup()
+        pgSetup.provides = pg.provides
+        let r = rig(source: onlyFound, fleet: onlyFound, clusterSetups: ["pg": pgSetup])
+        var sp = Stream()
+        var sf = Stream()
+        pg.deliver([sp.snapshot()], at: r.clock.wall)
+        onNATS.deliver([sf.snapshot()], at: r.clock.wall)
+        #expect(!r.run(millis: 120))
+        let screen = r.runtime.terminal.backend.screen.screen.textLines().joined(separator: "\n")
+        #expect(screen.contains("3 clusters"), "\(screen)")
+        #expect(
+            screen.contains("broken           —            —                  —             none    CRIT nats broken failed: the environment"),
+            "\(screen)")
+        let models = r.runtime.fleet?.model.models ?? [:]
+        #expect(models["pg"]?.capabilities.contains(.migrate) == false && models["pg"]?.capabilities.contains(.promote) == true)
+        #expect(models["found"]?.capabilities.contains(.migrate) == true)
     }
 
     @Test func aKeysEffectsArePerformedAndQuitGivesTheTerminalBack() {

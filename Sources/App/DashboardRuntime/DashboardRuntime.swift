@@ -216,11 +216,15 @@ public final class DashboardRuntime<Backend: InteractiveBackend>: @unchecked Sen
             let target: Target = name == fleet.model.opened ? .shown : .background(name)
             var batch = s.queue.take(max: Self.maxEnvelopesPerBite)
             defer { s.queue.recycle(&batch) }
-            // An empty take still goes to a model that says "behind".
+            // An empty take still goes to a model that says "behind", or
+            // whose endpoints' status changed.
             let behind = target == .shown ? model.feed.behind : fleet.model.models[name]?.feed.behind ?? 0
-            guard !batch.items.isEmpty || batch.dropped > 0 || behind > 0 else { continue }
+            let statuses = s.statuses
+            let statusChanged = fleet.lastStatuses[name] != statuses
+            guard !batch.items.isEmpty || batch.dropped > 0 || behind > 0 || statusChanged else { continue }
+            fleet.lastStatuses[name] = statuses
             dirty = true
-            if dispatch(.batch(batch, endpointViews(s, s.statuses, s.stats), at: clock.wall()), to: target) { return true }
+            if dispatch(.batch(batch, endpointViews(s, statuses, s.stats), at: clock.wall()), to: target) { return true }
         }
         return false
     }

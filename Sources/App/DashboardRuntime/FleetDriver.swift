@@ -14,7 +14,14 @@ public final class FleetDriver: @unchecked Sendable {
     /// How each cluster's dashboard is set up (its label is the cluster's name).
     let setup: DashboardSetup
     let readOnly: Bool
+    /// A configured cluster's own setup (its thresholds, what its engine
+    /// tells and takes); a cluster found on NATS gets `setup`.
+    public var clusterSetups: [String: DashboardSetup] = [:]
     private(set) var sources: [String: any EventSource] = [:]
+    /// Each cluster's endpoint statuses last given to its model: a change
+    /// goes to it even with no envelope (a cluster that cannot connect says
+    /// why, not "connecting" forever).
+    var lastStatuses: [String: [EndpointStatus]] = [:]
 
     public init(source: any ClusterDiscovery, setup: DashboardSetup, readOnly: Bool, now: Timestamp) {
         self.source = source
@@ -40,7 +47,7 @@ public final class FleetDriver: @unchecked Sendable {
         for (name, s) in source.clusterSources where sources[name] == nil {
             found.append(name)
             sources[name] = s
-            var setup = self.setup
+            var setup = clusterSetups[name] ?? self.setup
             setup.clusterLabel = name
             model.add(name, model: AppModel(now: now, setup: setup))
         }

@@ -32,8 +32,11 @@ struct DashboardCommand: AsyncParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
-    @Option(help: "A named cluster from the config file.")
-    var cluster: String?
+    @Option(name: .customLong("cluster"), help: "A named cluster from the config file (with --fleet, repeatable: those clusters only).")
+    var clusters: [String] = []
+
+    /// The one cluster named (the fleet takes several).
+    var cluster: String? { clusters.first }
 
     @Option(help: "Config file (default: $XDG_CONFIG_HOME/clusterdash/config.toml).")
     var config: String?
@@ -73,7 +76,7 @@ struct DashboardCommand: AsyncParsableCommand {
 
     @Flag(
         help:
-            "Every cluster published on the NATS servers given with --endpoint nats://…: one line each (primary, worst alert, data age); Enter opens one, Esc comes back."
+            "Every cluster of the config file (or those named with --cluster), each through its own engine, and every cluster published on the NATS servers given with --endpoint nats://…: one line each (primary, worst alert, data age), worst first; Enter opens one, Esc comes back."
     )
     var fleet = false
 
@@ -87,11 +90,15 @@ struct DashboardCommand: AsyncParsableCommand {
         let flagged = try connection.settings()
         if fleet {
             let nats = connection.stream.endpoints.filter { NATSAddress.schemes.contains(URLComponents(string: $0)?.scheme ?? "") }
-            guard flagged is StreamSettings, !nats.isEmpty, nats.count == connection.stream.endpoints.count else {
-                throw ValidationError("--fleet reads NATS: give the servers with --endpoint nats://HOST:PORT (repeatable)")
+            guard flagged == nil || (flagged is StreamSettings && !nats.isEmpty && nats.count == connection.stream.endpoints.count) else {
+                throw ValidationError(
+                    "--fleet opens the config file's clusters, and reads NATS for more: give NATS servers only (--endpoint nats://HOST:PORT, repeatable)"
+                )
             }
             if wall { throw ValidationError("--fleet has its own screen; --wall shows one cluster") }
             if connection.record != nil { throw ValidationError("--record records one cluster; open it without --fleet") }
+        } else if clusters.count > 1 {
+            throw ValidationError("--cluster names one cluster; several go with --fleet")
         }
         for (name, v) in [("--lag-warn-bytes", lagWarnBytes), ("--lag-crit-bytes", lagCritBytes)] {
             if let v, parseByteSize(v) == nil { throw ValidationError("\(name) \(v) is not a size (like 16MiB)") }
@@ -108,8 +115,9 @@ struct DashboardCommand: AsyncParsableCommand {
         // to the demo (someone who asked for production must not be shown a
         // simulation).
         let file = try loadConfig()
-        let (chosen, configured) = try chooseCluster(in: file)
         let library = ThemeLibrary()
+        if fleet { return try await runFleet(file: file, library: library, logger: logger) }
+        let (chosen, configured) = try chooseCluster(in: file)
         let loaded = try loadTheme(library, chosen: chosen, file: file, logger: logger)
         // No cluster: the demo cluster, in-process, over a real WebSocket.
         var demo: SimulatorServer?
