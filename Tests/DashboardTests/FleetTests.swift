@@ -79,4 +79,30 @@ import Testing
         renderFleet(Self.fleet(), into: &tiny)
         #expect(tiny.text.contains("too small"))
     }
+
+    /// The worst first, whatever its name: a cluster in trouble named last
+    /// is the first line; a line chosen with a key stays chosen as the
+    /// order changes under it.
+    @Test func theWorstIsTheFirstLineAndTheChoiceFollowsItsCluster() {
+        var f = FleetModel(now: t0)
+        var healthy = Scene { $0.clusterName = "alpha" }
+        healthy.run(seconds: 60)
+        f.add("alpha", model: healthy.model)
+        f.add("beta", model: healthy.model)
+        f.add("zeta", model: Scene.incident().model)
+        f.now = healthy.model.now
+        #expect(f.order == ["zeta", "alpha", "beta"])
+        #expect(f.selectedName == "zeta")
+        var b = Buffer(size: Size(width: 130, height: 10))
+        renderFleet(f, into: &b)
+        let lines = b.text.split(separator: "\n").map(String.init)
+        #expect(lines.firstIndex { $0.hasPrefix(" zeta") } ?? 99 < lines.firstIndex { $0.hasPrefix(" alpha") } ?? 0, "\(b.text)")
+        _ = f.key(.char("j"))
+        #expect(f.selectedName == "alpha")
+        // zeta recovers: the order is by name again, the choice stays on alpha.
+        f.models["zeta"] = healthy.model
+        #expect(f.order == ["alpha", "beta", "zeta"])
+        #expect(f.selectedName == "alpha" && f.selected == 0)
+        #expect(f.key(.enter) == .open("alpha"))
+    }
 }

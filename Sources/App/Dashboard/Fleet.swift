@@ -3,15 +3,17 @@ import ClusterState
 import EventSources
 import RenderCore
 
-/// `clusterdash --fleet`: every cluster found on NATS, one line each, each
-/// from its own live model (its own feed, its own alerts), so one cluster's
-/// trouble never hides another's. Enter opens that cluster's dashboard (the
-/// same model, already live); Esc there comes back.
+/// `clusterdash --fleet`: every cluster of the config file and every one
+/// found on NATS, one line each, each from its own live model (its own
+/// feed, its own alerts), so one cluster's trouble never hides another's;
+/// the worst first. Enter opens that cluster's dashboard (the same model,
+/// already live); Esc there comes back.
 public struct FleetModel: Sendable {
-    /// The clusters, by name, in the order shown (by name).
+    /// The clusters, by name.
     public private(set) var names: [String] = []
     public var models: [String: AppModel] = [:]
-    public var selected = 0
+    /// The cluster chosen by a key (nil: the first line, whichever it is).
+    public var chosen: String?
     /// The cluster whose dashboard is open; nil on the fleet screen.
     public var opened: String?
     /// Where the clusters are looked for, and how that goes.
@@ -21,20 +23,45 @@ public struct FleetModel: Sendable {
 
     public init(now: Timestamp) { self.now = now }
 
-    /// Set once a key moved the selection (until then it stays on the first line).
-    var moved = false
 
-    /// Adds a cluster (kept in name order; a selection made stays on its cluster).
+    /// Adds a cluster (a selection made stays on its cluster).
     public mutating func add(_ name: String, model: AppModel) {
         guard models[name] == nil else { return }
-        let current: String? = moved && names.indices.contains(selected) ? names[selected] : nil
         models[name] = model
         names.append(name)
         names.sort(by: naturalLess)
-        if let current, let i = names.firstIndex(where: { $0 == current }) { selected = i }
     }
 
-    public var selectedName: String? { names.indices.contains(selected) ? names[selected] : nil }
+    /// The lines' order: critical clusters first, then those with a
+    /// warning, then the rest, each by name.
+    public var order: [String] {
+        let rank = Dictionary(
+            uniqueKeysWithValues: names.map { n in
+                (n, models[n].map { m in currentAlerts(m).map(\.severity).max() }.flatMap { $0 })
+            })
+        func weight(_ s: AlertSeverity?) -> Int {
+            switch s {
+            case .critical?: 0
+            case .warning?: 1
+            default: 2
+            }
+        }
+        return names.sorted { a, b in
+            let (wa, wb) = (weight(rank[a] ?? nil), weight(rank[b] ?? nil))
+            return wa != wb ? wa < wb : naturalLess(a, b)
+        }
+    }
+
+    public var selectedName: String? {
+        if let chosen, models[chosen] != nil { return chosen }
+        return order.first
+    }
+
+    /// The selected line's place in `order`.
+    public var selected: Int {
+        let o = order
+        return selectedName.flatMap { o.firstIndex(of: $0) } ?? 0
+    }
 
     public enum Action: Equatable {
         case none
@@ -44,16 +71,18 @@ public struct FleetModel: Sendable {
 
     /// A key on the fleet screen.
     public mutating func key(_ k: Key) -> Action {
-        if [.char("j"), .down, .char("k"), .up, .home, .char("g"), .end, .char("G")].contains(k) { moved = true }
+        let o = order
+        let at = selected
+        func choose(_ i: Int) { chosen = o.indices.contains(i) ? o[i] : nil }
         switch k {
         case .char("j"), .down:
-            selected = min(max(0, names.count - 1), selected + 1)
+            choose(min(max(0, o.count - 1), at + 1))
         case .char("k"), .up:
-            selected = max(0, selected - 1)
+            choose(max(0, at - 1))
         case .home, .char("g"):
-            selected = 0
+            choose(0)
         case .end, .char("G"):
-            selected = max(0, names.count - 1)
+            choose(max(0, o.count - 1))
         case .enter:
             if let name = selectedName { return .open(name) }
         case .char("q"), .ctrl("c"):
@@ -125,7 +154,7 @@ public func renderFleet(_ f: FleetModel, into b: inout Buffer, symbols: Symbols 
     }
     b.fill(Rect(x: area.x, y: area.y, width: area.width, height: 1), with: Cell(" ", style: Style(AppSlot.headerBar)))
     var head = Line([Span(" clusterdash fleet  ", Style(AppSlot.headerBar, .bold))])
-    let rows = f.names.map { fleetRow($0, f.models[$0] ?? AppModel(now: f.now)) }
+    let rows = f.order.map { fleetRow($0, f.models[$0] ?? AppModel(now: f.now)) }
     let troubled = rows.filter { $0.worst == .critical }.count
     head.append(Span("\(rows.count) cluster\(rows.count == 1 ? "" : "s")  ", Style(AppSlot.headerBar)))
     if troubled > 0 { head.append(Span(" \(troubled) CRITICAL ", Style(AppSlot.alert, [.bold, .reverse]))) }
@@ -148,10 +177,11 @@ public func renderFleet(_ f: FleetModel, into b: inout Buffer, symbols: Symbols 
         b.write(f.discovery, x: area.x + 1, y: y0 + 2, maxWidth: area.width - 2)
     }
     let visible = max(0, area.height - 5)
-    let first = max(0, min(f.selected - visible + 1, rows.count - visible))
+    let at = f.selected
+    let first = max(0, min(at - visible + 1, rows.count - visible))
     for (i, row) in rows.enumerated().dropFirst(first).prefix(visible) {
         let y = y0 + 1 + i - first
-        let selected = i == f.selected
+        let selected = i == at
         let base: Style = selected ? Style(.normal, .reverse) : Style(.normal)
         if selected { b.fill(Rect(x: area.x, y: y, width: area.width, height: 1), with: Cell(" ", style: base)) }
         let primaryStyle: Style =
