@@ -23,7 +23,6 @@ public struct FleetModel: Sendable {
 
     public init(now: Timestamp) { self.now = now }
 
-
     /// Adds a cluster (a selection made stays on its cluster).
     public mutating func add(_ name: String, model: AppModel) {
         guard models[name] == nil else { return }
