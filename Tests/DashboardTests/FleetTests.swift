@@ -105,4 +105,21 @@ import Testing
         #expect(f.selectedName == "alpha" && f.selected == 0)
         #expect(f.key(.enter) == .open("alpha"))
     }
+
+    /// `--wall --fleet`: the worst cluster's word in block letters and
+    /// which cluster it is, then every line; no cluster opens, only q quits
+    /// (not even q without the quit key).
+    @Test func theWallFleetShowsTheWorstInBlockLettersAndOpensNothing() {
+        var f = Self.fleet()
+        f.wall = true
+        var b = Buffer(size: Size(width: 130, height: 24))
+        renderFleet(f, into: &b)
+        let result = golden.check(b, named: "fleet-wall-130x24")
+        #expect(result.matches, "\(result.message)")
+        #expect(b.text.contains("prod-east: "))
+        #expect(f.key(.enter) == .none && f.key(.char("j")) == .none && f.selectedName == "prod-east")
+        #expect(f.key(.char("q")) == .quit)
+        f.noQuitKey = true
+        #expect(f.key(.char("q")) == .none)
+    }
 }

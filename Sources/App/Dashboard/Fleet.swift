@@ -20,6 +20,11 @@ public struct FleetModel: Sendable {
     public var discovery = "looking for clusters"
     public var now: Timestamp
     public var size = Size(width: 80, height: 24)
+    /// The wall (`--wall --fleet`): a word in block letters for the worst
+    /// cluster above the lines; no cluster is opened, only q quits (not
+    /// even q with `noQuitKey`).
+    public var wall = false
+    public var noQuitKey = false
 
     public init(now: Timestamp) { self.now = now }
 
@@ -70,6 +75,7 @@ public struct FleetModel: Sendable {
 
     /// A key on the fleet screen.
     public mutating func key(_ k: Key) -> Action {
+        if wall { return !noQuitKey && (k == .char("q") || k == .ctrl("c")) ? .quit : .none }
         let o = order
         let at = selected
         func choose(_ i: Int) { chosen = o.indices.contains(i) ? o[i] : nil }
@@ -145,12 +151,13 @@ public func fleetRow(_ name: String, _ m: AppModel) -> FleetRow {
 /// The fleet screen.
 public func renderFleet(_ f: FleetModel, into b: inout Buffer, symbols: Symbols = .unicode) {
     b.ellipsis = symbols.ellipsis
-    let area = b.area
-    b.fill(area, with: .blank)
-    guard area.width >= 40, area.height >= 5 else {
-        b.write("too small for the fleet", x: area.x, y: area.y, maxWidth: area.width)
+    b.fill(b.area, with: .blank)
+    guard b.area.width >= 40, b.area.height >= 5 else {
+        b.write("too small for the fleet", x: b.area.x, y: b.area.y, maxWidth: b.area.width)
         return
     }
+    var area = b.area
+    if f.wall, area.height >= 12 { area = renderFleetBanner(f, area, &b, symbols) }
     b.fill(Rect(x: area.x, y: area.y, width: area.width, height: 1), with: Cell(" ", style: Style(AppSlot.headerBar)))
     var head = Line([Span(" clusterdash fleet  ", Style(AppSlot.headerBar, .bold))])
     let rows = f.order.map { fleetRow($0, f.models[$0] ?? AppModel(now: f.now)) }
@@ -205,5 +212,26 @@ public func renderFleet(_ f: FleetModel, into b: inout Buffer, symbols: Symbols 
     }
     let footer = Rect(x: area.x, y: area.y + area.height - 1, width: area.width, height: 1)
     b.fill(footer, with: Cell(" ", style: Style(AppSlot.statusBar)))
-    b.write(" j/k move  Enter open (Esc comes back)  q quit", x: area.x, y: footer.y, maxWidth: area.width, style: Style(AppSlot.statusBar))
+    let keys = f.wall ? (f.noQuitKey ? " wall: no key" : " wall: q quits") : " j/k move  Enter open (Esc comes back)  q quit"
+    b.write(keys, x: area.x, y: footer.y, maxWidth: area.width, style: Style(AppSlot.statusBar))
+}
+
+/// The wall's banner over the fleet: the worst cluster's word in block
+/// letters (OK when every one is), and which cluster it is; returns the
+/// area left for the lines.
+func renderFleetBanner(_ f: FleetModel, _ area: Rect, _ b: inout Buffer, _ sym: Symbols) -> Rect {
+    let worst = f.order.lazy.compactMap { n in f.models[n].map { (n, wallStatus($0)) } }.first { $0.1 != .ok }
+    let status = worst?.1 ?? .ok
+    let good = status == .ok
+    let height = BlockLetters.height + 3
+    let banner = Rect(x: area.x, y: area.y, width: area.width, height: BlockLetters.height + 2)
+    b.fill(banner, with: Cell(" ", style: Style(good ? AppSlot.ok : AppSlot.alert, good ? [] : .reverse)))
+    BlockLetters.draw(
+        status.rawValue, in: banner, &b, style: Style(good ? AppSlot.ok : AppSlot.alert, good ? .bold : [.bold, .reverse]), symbols: sym)
+    let says =
+        good
+        ? "\(f.names.count) cluster\(f.names.count == 1 ? "" : "s"), all well"
+        : worst.map { "\($0.0): \(fleetRow($0.0, f.models[$0.0] ?? AppModel(now: f.now)).alert)" } ?? ""
+    b.write(says, x: area.x + 1, y: area.y + banner.height, maxWidth: area.width - 2, style: Style(good ? AppSlot.ok : AppSlot.alert, .bold))
+    return Rect(x: area.x, y: area.y + height, width: area.width, height: area.height - height)
 }

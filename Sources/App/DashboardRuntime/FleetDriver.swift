@@ -23,11 +23,17 @@ public final class FleetDriver: @unchecked Sendable {
     /// why, not "connecting" forever).
     var lastStatuses: [String: [EndpointStatus]] = [:]
 
-    public init(source: any ClusterDiscovery, setup: DashboardSetup, readOnly: Bool, now: Timestamp) {
+    /// `wall`: the fleet on a wall display (`--wall --fleet`): no cluster
+    /// is opened, only q quits (not even q with `noQuitKey`).
+    public init(
+        source: any ClusterDiscovery, setup: DashboardSetup, readOnly: Bool, now: Timestamp, wall: Bool = false, noQuitKey: Bool = false
+    ) {
         self.source = source
         self.setup = setup
-        self.readOnly = readOnly
+        self.readOnly = readOnly || wall
         model = FleetModel(now: now)
+        model.wall = wall
+        model.noQuitKey = noQuitKey
         model.discovery = source.discoveryStatus
     }
 

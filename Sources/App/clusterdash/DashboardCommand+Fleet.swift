@@ -30,7 +30,8 @@ extension DashboardCommand {
         base.themes = themes
         base.themeIndex = themes.firstIndex(of: loaded.name) ?? 0
         base.operatorName = ProcessInfo.processInfo.environment["USER"] ?? "operator"
-        base.mode = readOnly ? .readOnly : .interactive
+        let readOnly = self.readOnly || wall
+        base.mode = wall ? .wall(noQuitKey: noQuitKey) : readOnly ? .readOnly : .interactive
         base.incidentView = incident
 
         // Each configured cluster through its engine's connector. A broken
@@ -49,7 +50,7 @@ extension DashboardCommand {
             s.readOnly = clusterReadOnly
             var setup = base
             setup.thresholds = thresholds(for: c)
-            setup.mode = clusterReadOnly ? .readOnly : .interactive
+            setup.mode = wall ? .wall(noQuitKey: noQuitKey) : clusterReadOnly ? .readOnly : .interactive
             do {
                 let made = try connect(s, record: nil, logger: logger)
                 for w in made.warnings { logger.warning("\(name): \(w)") }
@@ -82,7 +83,7 @@ extension DashboardCommand {
         // A cluster found on NATS tells and takes what its stream says.
         var foundSetup = base
         foundSetup.provides = .all
-        let driver = FleetDriver(source: list, setup: foundSetup, readOnly: readOnly, now: wallClockNow())
+        let driver = FleetDriver(source: list, setup: foundSetup, readOnly: readOnly, now: wallClockNow(), wall: wall, noQuitKey: noQuitKey)
         driver.clusterSetups = setups
         runtime.fleet = driver
         let env = ProcessInfo.processInfo.environment

@@ -102,12 +102,9 @@ extension DashboardCommand {
         return server
     }
 
-    /// The source: the fleet of the NATS servers given (`--fleet`), else the
-    /// cluster's, through its engine's connector.
-    func makeSource(_ settings: any EngineSettings, logger: Logger) throws -> (ConnectedEngine, FleetSource?) {
-        guard fleet, let s = settings as? StreamSettings else { return (try connect(settings, record: connection.record, logger: logger), nil) }
-        let servers = try StreamConnector.natsServers(s.endpoints)
-        let f = FleetSource(servers: servers, credentials: try StreamConnector.natsCredentials(s.authEnv), readOnly: s.readOnly, logger: logger)
-        return (ConnectedEngine(source: f, commands: nil, what: "the fleet"), f)
+    /// The source: the cluster's, through its engine's connector (the
+    /// fleet's are made by `runFleet`).
+    func makeSource(_ settings: any EngineSettings, logger: Logger) throws -> ConnectedEngine {
+        try connect(settings, record: connection.record, logger: logger)
     }
 }

@@ -95,7 +95,6 @@ struct DashboardCommand: AsyncParsableCommand {
                     "--fleet opens the config file's clusters, and reads NATS for more: give NATS servers only (--endpoint nats://HOST:PORT, repeatable)"
                 )
             }
-            if wall { throw ValidationError("--fleet has its own screen; --wall shows one cluster") }
             if connection.record != nil { throw ValidationError("--record records one cluster; open it without --fleet") }
         } else if clusters.count > 1 {
             throw ValidationError("--cluster names one cluster; several go with --fleet")
@@ -131,7 +130,7 @@ struct DashboardCommand: AsyncParsableCommand {
         }
         let isReadOnly = readOnly || wall || (chosen?.readOnly ?? false)
         settings.readOnly = isReadOnly
-        let (made, fleetSource) = try makeSource(settings, logger: logger)
+        let made = try makeSource(settings, logger: logger)
         for w in made.warnings {
             logger.warning("\(w)")
             FileHandle.standardError.write(Data("warning: \(w)\n".utf8))
@@ -159,12 +158,6 @@ struct DashboardCommand: AsyncParsableCommand {
             model: AppModel(now: wallClockNow(), setup: setup), source: made.source, commands: made.commands, theme: loaded,
             loadTheme: { try library.load($0) }, stateDirectory: stateDirectory(), logger: logger)
         runtime.quitSignal = { signals.received }
-        if let fleetSource {
-            var clusterSetup = setup
-            clusterSetup.provides = .all
-            clusterSetup.notice = nil
-            runtime.fleet = FleetDriver(source: fleetSource, setup: clusterSetup, readOnly: isReadOnly, now: wallClockNow())
-        }
         let env = ProcessInfo.processInfo.environment
         await runDashboard(runtime, colorMode: noColor || (env["NO_COLOR"].map { !$0.isEmpty } ?? false) ? .off : .auto, ascii: ascii)
         await made.source.stop()
