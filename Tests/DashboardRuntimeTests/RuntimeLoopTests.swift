@@ -175,6 +175,23 @@ import Testing
         let models = r.runtime.fleet?.model.models ?? [:]
         #expect(models["pg"]?.capabilities.contains(.migrate) == false && models["pg"]?.capabilities.contains(.promote) == true)
         #expect(models["found"]?.capabilities.contains(.migrate) == true)
+        // Enter opens the first line (the worst: broken); > and < go round the fleet's order, Esc back.
+        let order = r.runtime.fleet?.model.order ?? []
+        #expect(order == ["broken", "found", "pg"], "\(order)")
+        r.input.type(.key(.enter))
+        #expect(!r.run(millis: 80))
+        #expect(r.runtime.fleet?.model.opened == "broken")
+        r.input.type(.key(.char(">")))
+        #expect(!r.run(millis: 80))
+        #expect(r.runtime.fleet?.model.opened == "found")
+        r.input.type(.key(.char("<")))
+        r.input.type(.key(.char("<")))
+        #expect(!r.run(millis: 80))
+        #expect(r.runtime.fleet?.model.opened == "pg")
+        #expect(r.runtime.model.capabilities.contains(.migrate) == false, "the model shown is pg's own")
+        r.input.type(.key(.escape))
+        #expect(!r.run(millis: 80))
+        #expect(r.runtime.fleet?.model.opened == nil)
     }
 
     @Test func aKeysEffectsArePerformedAndQuitGivesTheTerminalBack() {

@@ -11,6 +11,7 @@ public enum Action: String, Sendable, Hashable, CaseIterable {
     case replayPause, replayFaster, replaySlower, replayStep
     case commitText, clearText, deleteChar
     case endpoints
+    case nextCluster, previousCluster
 }
 
 /// Where a binding applies.
@@ -88,6 +89,8 @@ public struct Keymap: Sendable {
         KeyBinding(.normal, [.escape], .back, "back to live; leave the incident view; clear the filter"),
         KeyBinding(.normal, [.char("i")], .incidentView, "incident view on/off", status: "incident"),
         KeyBinding(.normal, [.char("E")], .endpoints, "endpoints: status, next try, frames, errors, last seq, resyncs"),
+        KeyBinding(.normal, [.char(">")], .nextCluster, "the fleet's next cluster, already live (--fleet; Esc: the fleet)"),
+        KeyBinding(.normal, [.char("<")], .previousCluster, "the fleet's previous cluster"),
         KeyBinding(.normal, [.char("[")], .rewindBack, "rewind: one event back (Esc: live)"),
         KeyBinding(.normal, [.char("]")], .rewindForward, "rewind: one event forward"),
         KeyBinding(.normal, [.char("{")], .rewindBackMinute, "rewind: a minute back"),

@@ -121,6 +121,9 @@ func performNormal(_ m: inout AppModel, _ action: Action) -> [Effect] {
         }
     case .endpoints:
         m.overlay = .endpoints
+    case .nextCluster, .previousCluster:
+        // The runtime takes them in the fleet; here there is no other cluster.
+        m.say("one cluster here: > and < switch clusters in the fleet (--fleet)")
     case .incidentView:
         m.view = m.view == .incident ? .dashboard : .incident
     case .acknowledge:

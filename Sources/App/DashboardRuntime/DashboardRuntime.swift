@@ -174,8 +174,21 @@ public final class DashboardRuntime<Backend: InteractiveBackend>: @unchecked Sen
             return .taken
         }
         // Esc with nothing open over the dashboard: back to the fleet.
-        if k == .escape, model.overlay == nil, !model.editingFilter, model.rewind == nil {
+        let calm = model.overlay == nil && !model.editingFilter && model.rewind == nil
+        if k == .escape, calm {
             closeCluster()
+            return .taken
+        }
+        // > and <: the next or previous cluster in the fleet's order, already live.
+        if calm, let action = model.keymap.action(for: k, in: .normal), action == .nextCluster || action == .previousCluster,
+            let current = fleet.model.opened
+        {
+            let order = fleet.model.order
+            guard let i = order.firstIndex(of: current), order.count > 1 else { return .taken }
+            let next = order[(i + (action == .nextCluster ? 1 : order.count - 1)) % order.count]
+            closeCluster()
+            fleet.model.chosen = next
+            open(next)
             return .taken
         }
         return .notTheFleets
