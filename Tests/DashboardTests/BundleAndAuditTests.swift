@@ -48,8 +48,10 @@ import Testing
         #expect(a.confirmation == "y")
         #expect(a.dialog.count == 6)
         #expect(a.dialog[2].hasPrefix("ok candidate_caught_up: lag"))
-        let line = AuditRecord.action(a).jsonLine
-        #expect(line.contains(#""kind":"action""#) && line.contains(#""target":"node-2""#))
+        let line = AuditRecord.action(a).jsonLine()
+        #expect(line.contains(#""kind":"action""#) && line.contains(#""target":"node-2""#) && !line.contains("cluster"))
+        // A fleet writes one audit log for every cluster: each line names its own.
+        #expect(AuditRecord.action(a).jsonLine(cluster: "prod-east").hasPrefix(#"{"cluster":"prod-east","#))
         // The result arrives later and is audited too.
         let out = s.sim.handle(.promote(requestID: a.requestID ?? "", node: "node-2"), scope: .operate)
         let fx = update(

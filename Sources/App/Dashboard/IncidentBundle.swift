@@ -110,9 +110,11 @@ public enum IncidentBundle {
 }
 
 extension AuditRecord {
-    /// One line of `audit.jsonl`.
-    public var jsonLine: String {
+    /// One line of `audit.jsonl`, naming the cluster it was about (a fleet
+    /// writes one audit log for every cluster).
+    public func jsonLine(cluster: String? = nil) -> String {
         var b = ObjectBuilder()
+        if let cluster { b.put("cluster", cluster) }
         switch self {
         case .action(let a):
             b.put("at", a.at)

@@ -39,7 +39,8 @@ extension DashboardRuntime {
                 }
                 if dispatch(.effectResult(result), to: target) { return true }
             case .audit(let record):
-                if let failure = appendAudit(record), dispatch(.effectResult(.auditFailed(reason: failure)), to: target) { return true }
+                let cluster = model(for: target).flatMap { $0.clusterLabel ?? $0.state.clusterName }
+                if let failure = appendAudit(record, cluster: cluster), dispatch(.effectResult(.auditFailed(reason: failure)), to: target) { return true }
             case .replay(let control):
                 guard let replay else { continue }
                 switch control {
@@ -103,7 +104,7 @@ extension DashboardRuntime {
 
     /// Appends one line to `audit.jsonl` in the state directory; a failure
     /// is logged and comes back to be shown (never dropped).
-    private func appendAudit(_ record: AuditRecord) -> String? {
+    private func appendAudit(_ record: AuditRecord, cluster: String?) -> String? {
         let path = stateDirectory + "/audit.jsonl"
         do {
             try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
@@ -113,7 +114,7 @@ extension DashboardRuntime {
             guard let h = FileHandle(forWritingAtPath: path) else { throw RuntimeFileError("cannot open \(path) for writing") }
             defer { try? h.close() }
             try h.seekToEnd()
-            try h.write(contentsOf: Data((record.jsonLine + "\n").utf8))
+            try h.write(contentsOf: Data((record.jsonLine(cluster: cluster) + "\n").utf8))
             return nil
         } catch {
             logger.error("audit: \(path): \(error)")
