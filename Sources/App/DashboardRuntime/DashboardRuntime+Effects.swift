@@ -40,7 +40,9 @@ extension DashboardRuntime {
                 if dispatch(.effectResult(result), to: target) { return true }
             case .audit(let record):
                 let cluster = model(for: target).flatMap { $0.clusterLabel ?? $0.state.clusterName }
-                if let failure = appendAudit(record, cluster: cluster), dispatch(.effectResult(.auditFailed(reason: failure)), to: target) { return true }
+                if let failure = appendAudit(record, cluster: cluster), dispatch(.effectResult(.auditFailed(reason: failure)), to: target) {
+                    return true
+                }
             case .replay(let control):
                 guard let replay else { continue }
                 switch control {
