@@ -82,6 +82,14 @@ wait_for "★ node-1" 5
 T send-keys -t e2e Escape
 wait_for "clusterdash fleet  4 clusters" 5
 
+echo "e2e: tail --fleet: every cluster's log lines, each prefixed with its name"
+FLEET_JS_AUTH=sys:sys "$BIN" tail --fleet --config "$WORK/config.toml" --seconds 4 > "$WORK/tail.out" 2> "$WORK/tail.err" || fail "tail --fleet: $(cat "$WORK/tail.err")"
+grep -q "^sim        | .*snapshot of sim" "$WORK/tail.out" || fail "tail --fleet: no snapshot line of sim: $(cat "$WORK/tail.out")"
+grep -q "^etcd       | .*snapshot of " "$WORK/tail.out" || fail "tail --fleet: no snapshot line of etcd: $(cat "$WORK/tail.out")"
+grep -q "^jetstream  | .*snapshot of " "$WORK/tail.out" || fail "tail --fleet: no snapshot line of jetstream: $(cat "$WORK/tail.out")"
+grep -q "^pg-missing | -- endpoint patroni http://127.0.0.1:1 backing off: refused" "$WORK/tail.out" || fail "tail --fleet: pg-missing's failure not said: $(cat "$WORK/tail.out")"
+if grep -q "sys:sys" "$WORK/tail.out" "$WORK/tail.err"; then fail "tail --fleet printed a credential"; fi
+
 echo "e2e: the simulator killed: its line says so, the others stay live"
 kill "$SIM"
 wait "$SIM" 2>/dev/null || true
@@ -97,4 +105,4 @@ wait_file "$WORK/exit" 15
 [ "$(cat "$WORK/exit")" = "EXIT=0" ] || fail "exit status $(cat "$WORK/exit")"
 cmp -s "$WORK/before" "$WORK/after" || fail "the terminal's settings were not restored"
 if grep -q "sys:sys" "$WORK/log"; then fail "a credential is in the log"; fi
-echo "e2e: one fleet of four clusters of four engines from a config file: each listed from its own source, Enter and Esc, one killed and the others live"
+echo "e2e: one fleet of four clusters of four engines from a config file: each listed from its own source, Enter and Esc, tail --fleet, one killed and the others live"

@@ -12,12 +12,14 @@ import RenderCore
 /// Prints the failover log of a state as it grows (a plain-text view).
 struct LogPrinter {
     private var printed = 0
+    /// Before every line (`tail --fleet`: the cluster's name).
+    var prefix = ""
 
     mutating func printNew(_ state: ClusterState) {
         let fresh = state.logAppended - printed
         guard fresh > 0 else { return }
         for entry in state.log.suffix(min(fresh, state.log.count)) {
-            print("\(entry.at.clockTime) \(entry.source.fitted(8)) \(entry.text)")
+            print("\(prefix)\(entry.at.clockTime) \(entry.source.fitted(8)) \(entry.text)")
         }
         printed = state.logAppended
         fflush(nil)
@@ -37,7 +39,21 @@ struct TailCommand: AsyncParsableCommand {
     @Option(help: "Stop after this many seconds (default: run until interrupted).")
     var seconds: Double?
 
+    @Flag(help: "Every cluster of the config file (or those named with --cluster), each line prefixed with its cluster's name.")
+    var fleet = false
+
+    @Option(name: .customLong("cluster"), help: "With --fleet: a cluster of the config file to follow (repeatable; default: all).")
+    var clusters: [String] = []
+
+    @Option(help: "With --fleet: the config file (default: $XDG_CONFIG_HOME/clusterdash/config.toml).")
+    var config: String?
+
     func validate() throws {
+        if fleet {
+            guard try connection.settings() == nil else { throw ValidationError("--fleet follows the config file's clusters: give no endpoint") }
+            return
+        }
+        if !clusters.isEmpty || config != nil { throw ValidationError("--cluster and --config go with --fleet") }
         guard try connection.settings() != nil else {
             throw ValidationError("give the cluster to follow: \(EngineFlagGroups.either(connection.groups.flatMap(\.usage)))")
         }
@@ -46,6 +62,7 @@ struct TailCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "clusterdash.tail")
         logger.logLevel = .error
+        if fleet { return try await runFleet(logger: logger) }
         guard var settings = try connection.settings() else { throw ValidationError("give the cluster to follow") }
         // Only watched: nothing is ever sent.
         settings.readOnly = true
@@ -72,6 +89,71 @@ struct TailCommand: AsyncParsableCommand {
             }
         }
         await source.stop()
+    }
+}
+
+extension TailCommand {
+    /// `tail --fleet`: each configured cluster through its own engine, its
+    /// log lines and endpoint changes prefixed with its name.
+    func runFleet(logger: Logger) async throws {
+        let path = config ?? configDirectory() + "/config.toml"
+        let file: ConfigFile
+        do {
+            file = try ConfigFile.load(path: path)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        if let unknown = clusters.first(where: { file.clusters[$0] == nil }) {
+            throw ValidationError("no cluster \(unknown) in \(path) (have: \(file.clusters.keys.sorted().joined(separator: ", ")))")
+        }
+        let names = clusters.isEmpty ? file.clusters.keys.sorted() : clusters
+        guard !names.isEmpty else { throw ValidationError("no cluster in \(path)") }
+        let width = names.map(\.count).max() ?? 0
+        var followed: [(name: String, source: any EventSource, feed: Feed, printer: LogPrinter, status: [String])] = []
+        for name in names {
+            guard var settings = file.clusters[name]?.settings else { continue }
+            // Only watched: nothing is ever sent.
+            settings.readOnly = true
+            for problem in settings.preflight() {
+                throw ValidationError(file.error(field: "clusters.\(name).\(problem.key)", problem.message).description)
+            }
+            let source: any EventSource
+            do {
+                let made = try connect(settings, record: nil, logger: logger)
+                for w in made.warnings { FileHandle.standardError.write(Data("warning: \(name): \(w)\n".utf8)) }
+                source = made.source
+            } catch {
+                source = UnconnectedSource(what: name, reason: "\(error)")
+            }
+            source.start()
+            var printer = LogPrinter()
+            printer.prefix = name.padding(toLength: width, withPad: " ", startingAt: 0) + " | "
+            followed.append((name, source, Feed(state: ClusterState(vocabulary: EngineRegistry.vocabulary)), printer, []))
+        }
+        let started = ContinuousClock.now
+        while seconds.map({ ContinuousClock.now - started < .milliseconds(Int64($0 * 1000)) }) ?? true {
+            try await Task.sleep(for: .milliseconds(200))
+            for i in followed.indices {
+                let source = followed[i].source
+                for endpoint in followed[i].feed.apply(source.queue.take(), endpoints: source.endpointNames.count, now: wallClockNow()) {
+                    source.requestSnapshot(endpoint: endpoint)
+                }
+                followed[i].printer.printNew(followed[i].feed.state)
+                // With why, where the status has one (the fleet's lines stand alone).
+                let status = zip(source.endpointNames, source.statuses).map { name, s in
+                    switch s {
+                    case .failed(let why), .backingOff(_, _, let why): "\(name) \(s.label): \(why)"
+                    default: "\(name) \(s.label)"
+                    }
+                }
+                if status != followed[i].status {
+                    for s in status where !followed[i].status.contains(s) { print("\(followed[i].printer.prefix)-- endpoint \(s)") }
+                    followed[i].status = status
+                }
+            }
+            fflush(nil)
+        }
+        for f in followed { await f.source.stop() }
     }
 }
 
