@@ -22,14 +22,7 @@ extension DashboardCommand {
             throw ValidationFailure("--fleet: no cluster in \(configPath) and no NATS server given (--endpoint nats://HOST:PORT)")
         }
         let loaded = try loadTheme(library, chosen: nil, file: file, logger: logger)
-        var themes = library.names
-        if !themes.contains(loaded.name) { themes.insert(loaded.name, at: 0) }
-        var base = DashboardSetup()
-        base.keymap = Keymap().overriding(file.keys)
-        base.thresholds = thresholds(for: nil)
-        base.themes = themes
-        base.themeIndex = themes.firstIndex(of: loaded.name) ?? 0
-        base.operatorName = ProcessInfo.processInfo.environment["USER"] ?? "operator"
+        var base = baseSetup(file: file, library: library, theme: loaded, chosen: nil)
         let readOnly = self.readOnly || wall
         base.mode = wall ? .wall(noQuitKey: noQuitKey) : readOnly ? .readOnly : .interactive
         base.incidentView = incident

@@ -83,6 +83,20 @@ extension DashboardCommand {
         }
     }
 
+    /// What every dashboard of this run starts from: the keys, the
+    /// thresholds of `chosen` (or the flags' and defaults), the themes, who operates.
+    func baseSetup(file: ConfigFile, library: ThemeLibrary, theme loaded: Theme, chosen: ClusterConfig?) -> DashboardSetup {
+        var names = library.names
+        if !names.contains(loaded.name) { names.insert(loaded.name, at: 0) }
+        var setup = DashboardSetup()
+        setup.keymap = Keymap().overriding(file.keys)
+        setup.thresholds = thresholds(for: chosen)
+        setup.themes = names
+        setup.themeIndex = names.firstIndex(of: loaded.name) ?? 0
+        setup.operatorName = ProcessInfo.processInfo.environment["USER"] ?? "operator"
+        return setup
+    }
+
     /// The demo cluster, in-process on a loopback port, with scripted trouble.
     func startDemo(logger: Logger) async throws -> SimulatorServer {
         var sim = SimConfig()

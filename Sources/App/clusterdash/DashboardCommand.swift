@@ -137,15 +137,8 @@ struct DashboardCommand: AsyncParsableCommand {
         }
         made.source.start()
 
-        var names = library.names
-        if !names.contains(loaded.name) { names.insert(loaded.name, at: 0) }
-        var setup = DashboardSetup()
-        setup.keymap = Keymap().overriding(file.keys)
-        setup.thresholds = thresholds(for: chosen)
-        setup.themes = names
-        setup.themeIndex = names.firstIndex(of: loaded.name) ?? 0
+        var setup = baseSetup(file: file, library: library, theme: loaded, chosen: chosen)
         setup.clusterLabel = demo != nil ? "demo" : chosen?.name
-        setup.operatorName = ProcessInfo.processInfo.environment["USER"] ?? "operator"
         setup.provides = made.source.provides
         // Shown on the screen too: the warning above is gone once curses starts.
         setup.notice = made.warnings.first.map { "WARNING \($0)" }

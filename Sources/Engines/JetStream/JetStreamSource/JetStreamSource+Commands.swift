@@ -75,24 +75,15 @@ extension JetStreamSource {
             result(requestID, "promote", .failed, "not sent: no server takes a connection")
             return
         }
-        do {
-            calls.add(1, ordering: .relaxed)
-            let answer = try await c.request(
-                "$JS.API.META.LEADER.STEPDOWN", payload: Self.stepDownBody(toward: candidate, leaderVersion: leaderVersion),
-                timeout: config.commandTimeout)
-            if let e = JetStreamParse.apiError(answer.payload) {
-                shared.withLock { $0.causeHint = nil }
-                logger.notice("promote \(candidate): refused: \(e)")
-                result(requestID, "promote", .rejected, "nats-server refused: \(e)")
-            } else {
-                logger.notice("promote \(candidate): \(leader) stepped down")
-                result(
-                    requestID, "promote", .completed,
-                    "\(leader) stepped down as meta leader; the next is on screen at the next poll (2.9 may elect another than \(candidate))")
-            }
-        } catch {
+        let asked = JetStreamCommand(requestID: requestID, op: "promote", what: "the meta leader", unanswered: "the step-down may still happen")
+        let body = Self.stepDownBody(toward: candidate, leaderVersion: leaderVersion)
+        if await apiRequest(c, "$JS.API.META.LEADER.STEPDOWN", body: body, asked) != nil {
+            logger.notice("promote \(candidate): \(leader) stepped down")
+            result(
+                requestID, "promote", .completed,
+                "\(leader) stepped down as meta leader; the next is on screen at the next poll (2.9 may elect another than \(candidate))")
+        } else {
             shared.withLock { $0.causeHint = nil }
-            result(requestID, "promote", .failed, "no answer: \(error) (the step-down may still happen)")
         }
         driver.wake()
     }

@@ -77,23 +77,12 @@ extension JetStreamSource {
         let now = clock()
         shared.withLock { $0.causeHint = ("step-down of \(name)'s leader \(leader) from clusterdash", now.adding(millis: 30_000)) }
         logger.notice("step_down \(name): $JS.API.STREAM.LEADER.STEPDOWN (leader \(leader), request \(requestID))")
-        do {
-            calls.add(1, ordering: .relaxed)
-            let answer = try await c.request(
-                "$JS.API.STREAM.LEADER.STEPDOWN.\(observed.stream.name)", payload: [], timeout: config.commandTimeout)
-            if let e = JetStreamParse.apiError(answer.payload) {
-                logger.notice("step_down \(name): refused: \(e)")
-                result(requestID, "step_down", .rejected, "nats-server refused: \(e)")
-            } else if answer.status == 503 {
-                result(requestID, "step_down", .rejected, "no responder: the credentials given are not of \(name)'s account")
-            } else {
-                logger.notice("step_down \(name): \(leader) stepped down")
-                result(
-                    requestID, "step_down", .completed,
-                    "\(leader) stepped down as \(name)'s leader; nats-server elects the next itself (on screen with its advisory)")
-            }
-        } catch {
-            result(requestID, "step_down", .failed, "no answer: \(error) (the step-down may still happen)")
+        let asked = JetStreamCommand(requestID: requestID, op: "step_down", what: name, unanswered: "the step-down may still happen")
+        if await apiRequest(c, "$JS.API.STREAM.LEADER.STEPDOWN.\(observed.stream.name)", body: [], asked) != nil {
+            logger.notice("step_down \(name): \(leader) stepped down")
+            result(
+                requestID, "step_down", .completed,
+                "\(leader) stepped down as \(name)'s leader; nats-server elects the next itself (on screen with its advisory)")
         }
         driver.wake()
     }
@@ -142,16 +131,8 @@ extension JetStreamSource {
             return result(requestID, "migrate", .failed, "\(name)'s config could not be read: \(error)")
         }
         let body = JSONWriter.bytes(.object(JetStreamStreamCommands.movedConfig(config, toTag: tag)))
-        do {
-            calls.add(1, ordering: .relaxed)
-            let answer = try await c.request("$JS.API.STREAM.UPDATE.\(subjectName)", payload: body, timeout: self.config.commandTimeout)
-            if let e = JetStreamParse.apiError(answer.payload) {
-                logger.notice("migrate \(name) -> \(tag): refused: \(e)")
-                return result(requestID, "migrate", .rejected, "nats-server refused: \(e)")
-            }
-        } catch {
-            return result(requestID, "migrate", .failed, "no answer to STREAM.UPDATE: \(error) (the placement may still have changed)")
-        }
+        let asked = JetStreamCommand(requestID: requestID, op: "migrate", what: name, unanswered: "the placement may still have changed")
+        guard await apiRequest(c, "$JS.API.STREAM.UPDATE.\(subjectName)", body: body, asked) != nil else { return }
         var started = info
         started.phase = .other("adding_peers")
         shared.withLock { $0.moves[id] = StreamMove(info: started, partition: partition, tag: tag, requestID: requestID) }
@@ -218,6 +199,41 @@ extension JetStreamSource {
             guard var differ = s.differ else { return }
             push(events.map { differ.stamp($0, at: now, correlationID: correlation) }, endpoint: s.connectedTo)
             s.differ = differ
+        }
+    }
+}
+
+/// One command's JetStream API request, for the words of its result.
+struct JetStreamCommand {
+    var requestID: String
+    var op: String
+    /// What it acts on (`APP > ORDERS`, the meta leader).
+    var what: String
+    /// What may have happened when no answer came.
+    var unanswered: String
+}
+
+extension JetStreamSource {
+    /// Sends one API request of a command and returns nats-server's
+    /// answer; a refusal (its words), no responder (credentials not of the
+    /// account) or no answer is the command's result, and nil.
+    func apiRequest(_ c: NATSConnection, _ subject: String, body: [UInt8], _ asked: JetStreamCommand) async -> NATSMessage? {
+        do {
+            calls.add(1, ordering: .relaxed)
+            let answer = try await c.request(subject, payload: body, timeout: config.commandTimeout)
+            if let e = JetStreamParse.apiError(answer.payload) {
+                logger.notice("\(asked.op) \(asked.what): refused: \(e)")
+                result(asked.requestID, asked.op, .rejected, "nats-server refused: \(e)")
+                return nil
+            }
+            if answer.status == 503 {
+                result(asked.requestID, asked.op, .rejected, "no responder: the credentials given have no say over \(asked.what)")
+                return nil
+            }
+            return answer
+        } catch {
+            result(asked.requestID, asked.op, .failed, "no answer: \(error) (\(asked.unanswered))")
+            return nil
         }
     }
 }
