@@ -90,6 +90,21 @@ grep -q "^jetstream  | .*snapshot of " "$WORK/tail.out" || fail "tail --fleet: n
 grep -q "^pg-missing | -- endpoint patroni http://127.0.0.1:1 backing off: refused" "$WORK/tail.out" || fail "tail --fleet: pg-missing's failure not said: $(cat "$WORK/tail.out")"
 if grep -q "sys:sys" "$WORK/tail.out" "$WORK/tail.err"; then fail "tail --fleet printed a credential"; fi
 
+echo "e2e: a gateway whose engine answers nowhere says so on /health (503 and why), one whose engine is live says ok"
+"$BIN" gateway --patroni http://127.0.0.1:1 --listen 127.0.0.1:0 > "$WORK/gw.out" 2> "$WORK/gw.err" &
+GW=$!
+"$BIN" gateway --etcd-cluster "${ETCD%%,*}" --listen 127.0.0.1:0 > "$WORK/gw2.out" 2> "$WORK/gw2.err" &
+GW2=$!
+for _ in $(seq 1 100); do grep -q "serving" "$WORK/gw.out" && grep -q "serving" "$WORK/gw2.out" && break; sleep 0.1; done
+health() { curl -s -m 2 -w " %{http_code}" "$(grep -o "ws://[0-9.:]*" "$1" | head -n 1 | sed 's#ws://#http://#')/health"; }
+sleep 2
+bad=$(health "$WORK/gw.out")
+good=$(health "$WORK/gw2.out")
+kill "$GW" "$GW2" 2>/dev/null || true
+wait "$GW" "$GW2" 2>/dev/null || true
+case "$bad" in *"unhealthy: patroni http://127.0.0.1:1 backing off: refused"*" 503") ;; *) fail "/health of a gateway whose Patroni is not there: $bad" ;; esac
+case "$good" in "ok"*" 200") ;; *) fail "/health of a gateway on a live etcd: $good" ;; esac
+
 echo "e2e: the simulator killed: its line says so, the others stay live"
 kill "$SIM"
 wait "$SIM" 2>/dev/null || true

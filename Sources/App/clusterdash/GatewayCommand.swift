@@ -62,6 +62,18 @@ struct GatewayCommand: AsyncParsableCommand {
         let core = StreamCore(engine: RelayEngine(sink: made.commands, clock: wallClockNow))
         let published = try publish.services(core: core, fallbackCluster: nil, readOnly: readOnly, logger: logger)
         options.moreStats = published.stats
+        // Unhealthy while the engine's source reaches none of its endpoints, saying why.
+        let source = made.source
+        options.unhealthy = {
+            let endpoints = zip(source.endpointNames, source.statuses)
+            guard !endpoints.contains(where: { $0.1.isLive }) else { return nil }
+            return endpoints.map { name, status in
+                switch status {
+                case .failed(let why), .backingOff(_, _, let why): "\(name) \(status.label): \(why)"
+                default: "\(name) \(status.label)"
+                }
+            }.joined(separator: "; ")
+        }
         let server = try await StreamServer.serve(
             core: core, options: options, services: [RelayPump(source: made.source, core: core)] + published.services, logger: logger,
             signals: [.sigint, .sigterm])

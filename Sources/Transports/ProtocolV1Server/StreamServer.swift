@@ -110,7 +110,12 @@ public final class StreamServer<Engine: ServedEngine>: Sendable {
             }
             return Response(status: .upgradeRequired, body: .init(byteBuffer: ByteBuffer(string: "WebSocket upgrade required\n")))
         }
-        router.get("/health") { _, _ -> String in "ok\n" }
+        router.get("/health") { _, _ -> Response in
+            if let why = options.unhealthy?() {
+                return Response(status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: "unhealthy: \(why)\n")))
+            }
+            return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
+        }
         // What the simulator received: the read-only proof counts command frames here.
         router.get("/stats") { _, _ -> String in
             let s = await core.stats

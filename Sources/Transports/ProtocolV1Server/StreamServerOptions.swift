@@ -31,6 +31,9 @@ public struct StreamServerOptions: Sendable {
     /// More of what `/stats` says, beside the server's own counts (the
     /// NATS publisher's state under `nats_publisher`).
     public var moreStats: (@Sendable () -> [JSONField])?
+    /// Why the server is not healthy, if it is not (the gateway: its
+    /// engine's source reaches no endpoint): `/health` answers 503 with it.
+    public var unhealthy: (@Sendable () -> String?)?
 
     public init() {}
 
