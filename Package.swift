@@ -514,7 +514,7 @@ let package = Package(
             name: "clusterdash-bench",
             dependencies: [
                 "ClusterProtocol", "ClusterState", "ClusterSim", "Simulator", "ProtocolV1Server", "EventSources", "ProtocolV1Source",
-                "PatroniSource", "RedisSource", "MySQLSource", "EtcdSource", "JetStreamSource", "NATSClient", "NATSStreamSource",
+                "PatroniSource", "RedisSource", "MySQLSource", "EtcdSource", "JetStreamSource", "PartiSource", "NATSClient", "NATSStreamSource",
                 "NATSStreamPublisher",
                 "Dashboard", "RenderCore", "NcursesBackend", "CHeap",
                 .product(name: "WSClient", package: "swift-websocket"),

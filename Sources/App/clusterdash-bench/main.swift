@@ -31,6 +31,11 @@ if args.first == "jetstream" {
     try await JetStreamBench.main(Array(args.dropFirst()))
     exit(0)
 }
+// `parti`: Parti's buckets written into the cluster of scripts/nats-up (not a default phase).
+if args.first == "parti" {
+    try await PartiBench.main(Array(args.dropFirst()))
+    exit(0)
+}
 // `nats`: measured on the cluster of scripts/nats-up (not a default phase).
 if args.first == "nats" {
     try await NATSBench.main(Array(args.dropFirst()))

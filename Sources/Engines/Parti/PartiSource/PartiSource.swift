@@ -38,6 +38,10 @@ public final class PartiSource: EventSource, CommandSink {
     let logger: Logger
     let shared = Mutex(Shared())
     let driver = PollDriver()
+    let calls = Atomic<Int>(0)
+
+    /// Requests sent to the servers so far (this source's load on them).
+    public var requests: Int { calls.load(ordering: .relaxed) }
 
     struct Shared {
         var endpoints = EndpointBook(count: 0)
@@ -168,6 +172,7 @@ public final class PartiSource: EventSource, CommandSink {
         let prefix = "$KV.\(bucket)."
         let info: [String: Any]
         do {
+            calls.add(1, ordering: .relaxed)
             info = try await js.call("STREAM.INFO.\(stream)", ["subjects_filter": prefix + ">"])
         } catch let e as JetStream.APIError where e.errCode == JetStream.APIError.streamNotFound {
             return nil
@@ -175,6 +180,7 @@ public final class PartiSource: EventSource, CommandSink {
         let subjects = ((info["state"] as? [String: Any])?["subjects"] as? [String: Any])?.keys.sorted() ?? []
         var out: [String: [UInt8]] = [:]
         for subject in subjects.prefix(10_000) where subject.hasPrefix(prefix) {
+            calls.add(1, ordering: .relaxed)
             guard let m = try await js.lastMessage(stream: stream, subject: subject) else { continue }
             let op = m.headers.first { $0.name.lowercased() == "kv-operation" }?.value.uppercased()
             if op == "DEL" || op == "PURGE" { continue }
