@@ -35,8 +35,7 @@ extension StateWatcher where S == JetStreamSource {
 // The commands on one stream, against the real cluster of `scripts/nats-up`
 // with accounts (.ci/run starts it): its leader's step-down and its move by
 // placement tag, each through the app account's credentials.
-@Suite(.serialized, .enabled(if: LiveJetStream.enabled, "needs scripts/nats-up with CLUSTERDASH_NATS_ACCOUNTS=1"))
-struct JetStreamStreamCommandLiveTests {
+@Suite(.serialized, .enabled(if: LiveJetStream.enabled, "needs scripts/nats-up with accounts")) struct JetStreamStreamCommandLiveTests {
     /// Deletes the streams named, waiting for each answer (a deferred
     /// task would not run before the process ends).
     static func delete(_ js: JetStream, _ names: [String]) async {
