@@ -124,4 +124,17 @@ import Testing
         guard case .migrate(let d) = n.overlay else { return }
         #expect(d.phase == .tenant)
     }
+
+    /// `m` in the partition table of an engine whose tenants move (not its
+    /// partitions by name) says where moving is done, not that it is not.
+    @Test func mInThePartitionTableSaysTenantsMoveFromTheDashboard() {
+        var m = model(firstMaster: .healthy)
+        m.focus = .assignments
+        _ = press(&m, .enter, .char("m"))
+        #expect(m.message == "m moves a tenant from the dashboard: Esc, then m")
+        guard case .partitions = m.overlay else {
+            Issue.record("the partition table closed")
+            return
+        }
+    }
 }

@@ -74,6 +74,8 @@ import Testing
         #expect(
             JetStreamStreamCommands.moveRefusal(r1, named: "ORDERS", toTag: "az:1", tags: tags) == "ORDERS is already placed on az:1 (n1)")
         #expect(JetStreamStreamCommands.moveRefusal(r1, named: "ORDERS", toTag: "az:2", tags: tags) == nil)
+        // A server not heard from yet may carry a tag none known does: nats-server is asked.
+        #expect(JetStreamStreamCommands.moveRefusal(r1, named: "ORDERS", toTag: "az:4", tags: tags, unknown: ["n4"]) == nil)
         let leaderless = Self.stream(leader: nil, replicas: [JetStreamPeer(name: "n1", current: false)], numReplicas: 1)
         #expect(JetStreamStreamCommands.moveRefusal(leaderless, named: "ORDERS", toTag: "az:2", tags: tags)?.contains("no leader now") == true)
         // Three replicas on one tagged server: nats-server's own refusal is the answer, so it is asked.

@@ -67,7 +67,10 @@ func actOnPartition(_ m: inout AppModel, _ row: PartitionAssignment?, _ action: 
         m.say("read-only: commands are disabled")
     } else if m.rewind != nil {
         m.say("looking at the past: Esc returns to live first")
-    } else if !m.capabilities.contains(needed) || (action == .migrate && m.engineRules.namedMoves == nil) {
+    } else if action == .migrate, m.capabilities.contains(.migrate), m.engineRules.namedMoves == nil {
+        // Tenants move here, not partitions by name (Redis Cluster: a hash tag's slot).
+        m.say("m moves a tenant from the dashboard: Esc, then m")
+    } else if !m.capabilities.contains(needed) {
         m.say("this cluster's source accepts no \(noun)" + (m.engineRules.noCommandsNote.map { ": \($0)" } ?? ""))
     } else if let row {
         let name = row.name ?? "partition \(row.id)"

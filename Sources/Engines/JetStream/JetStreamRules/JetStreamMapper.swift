@@ -44,8 +44,11 @@ public struct JetStreamMapper: Sendable {
 
     public init() {}
 
-    /// Every server's tags (`az:1`), as it last reported them.
-    public var serverTags: [String: [String]] { servers.mapValues(\.tags) }
+    /// Every server's tags (`az:1`), as it last reported them; a server
+    /// known only from others' views (it has not answered yet) is left out.
+    public var serverTags: [String: [String]] { servers.filter { !$0.value.version.isEmpty }.mapValues(\.tags) }
+    /// Servers known only from others' views: their tags are not known.
+    public var unreportedServers: [String] { servers.filter { $0.value.version.isEmpty }.keys.sorted() }
 
     /// A `QUORUM_LOST` advisory: said on the cluster until the stream elects again.
     public mutating func quorumLost(stream: String) { quorumLost.insert(stream) }

@@ -45,13 +45,16 @@ public enum JetStreamStreamCommands {
     /// Why `stream` cannot be moved to `tag` now (nats-server refuses a
     /// placement it cannot meet itself, with its words); nil when a move
     /// can be asked. `tags` are every server's tags.
-    public static func moveRefusal(_ observed: ObservedStream?, named name: String, toTag tag: String, tags: [String: [String]]) -> String? {
+    public static func moveRefusal(
+        _ observed: ObservedStream?, named name: String, toTag tag: String, tags: [String: [String]], unknown: [String] = []
+    ) -> String? {
         guard let observed else { return "\(name) is not among the streams of the last poll (deleted?)" }
         guard observed.stream.group?.leader != nil else {
             return "\(name) has no leader now: nats-server cannot change its placement until it has one"
         }
         let carriers = tags.filter { $0.value.contains(tag) }.keys.sorted()
-        if carriers.isEmpty {
+        // A server that has not answered yet may carry it: nats-server decides.
+        if carriers.isEmpty, unknown.isEmpty {
             let known = Set(tags.values.joined()).sorted()
             return "no server carries the tag \(tag) (tags seen: \(known.isEmpty ? "none" : known.joined(separator: ", ")))"
         }

@@ -89,8 +89,8 @@ extension JetStreamSource {
 
     func moveStream(requestID: String, stream name: String, toTag tag: String, dryRun: Bool) async {
         let found = stream(named: name)
-        let tags = shared.withLock { $0.mapper.serverTags }
-        if let why = JetStreamStreamCommands.moveRefusal(found?.stream, named: name, toTag: tag, tags: tags) {
+        let (tags, unknown) = shared.withLock { ($0.mapper.serverTags, $0.mapper.unreportedServers) }
+        if let why = JetStreamStreamCommands.moveRefusal(found?.stream, named: name, toTag: tag, tags: tags, unknown: unknown) {
             return result(requestID, "migrate", .rejected, why)
         }
         guard let (partition, observed) = found else { return }
