@@ -122,7 +122,7 @@ wait_for "★ $now" 5
 TARGET=wall wait_for "primary $now" 10
 
 # A follower SIGKILLed: down on screen, then started again.
-victim=$(for n in n1 n2 n3; do [ "$n" != "$now" ] && echo "$n"; done | head -n 1)
+victim=$(for n in n1 n2 n3; do if [ "$n" != "$now" ]; then echo "$n"; fi; done | head -n 1)
 echo "e2e: SIGKILL $victim"
 kill -KILL "$(cat "$DIR/$victim.pid")"
 wait_for "the meta leader lost it too" 10
