@@ -81,7 +81,7 @@ TARGET=wall wait_for "primary $new" 15
 CLUSTERDASH_NATS_DIR=$NATS_DIR bash "$HERE/scripts/nats-up" 3 > /dev/null
 
 echo "e2e: --fleet lists $CLUSTER with its primary; Enter opens it, Esc comes back"
-T new-session -d -s fleet -x 150 -y 30 "env -i HOME=$WORK TERM=xterm-256color LANG=C.UTF-8 $BIN --fleet --endpoint nats://$N2 --log-file $WORK/fleet.log"
+T new-session -d -s fleet -x 150 -y 60 "env -i HOME=$WORK TERM=xterm-256color LANG=C.UTF-8 $BIN --fleet --endpoint nats://$N2 --log-file $WORK/fleet.log"
 TARGET=fleet wait_for "clusterdash fleet" 10
 TARGET=fleet wait_for " $CLUSTER " 15
 deadline=$(( $(date +%s) + 15 ))
