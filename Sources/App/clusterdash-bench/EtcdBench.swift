@@ -23,9 +23,7 @@ enum EtcdBench {
     /// `clusterdash-bench etcd [--url URL] [--dir DIR] [--moves N] [--seconds S]`,
     /// defaults for the cluster of scripts/etcd-up.
     static func main(_ args: [String]) async throws {
-        func value(_ flag: String, _ fallback: String) -> String {
-            args.firstIndex(of: flag).flatMap { i in args.index(after: i) < args.endIndex ? args[args.index(after: i)] : nil } ?? fallback
-        }
+        func value(_ flag: String, _ fallback: String) -> String { ServerCost.value(args, flag, fallback) }
         let env = ProcessInfo.processInfo.environment
         let url = value("--url", env["CLUSTERDASH_ETCD_CLUSTER"]?.split(separator: ",").first.map(String.init) ?? "http://127.0.0.1:22379")
         let dir = value("--dir", env["CLUSTERDASH_ETCD_DIR"] ?? "/tmp/clusterdash-etcd")
@@ -68,18 +66,10 @@ enum EtcdBench {
         await source.stop()
 
         // Cost on the members.
-        let pids = (1...3).compactMap { n -> pid_t? in
-            (try? String(contentsOfFile: "\(dir)/e\(n).pid", encoding: .utf8)).flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        let (idle, one) = try await ServerCost.measure(ServerCost.pids(dir, prefix: "e"), seconds: seconds) {
+            let polling = EtcdSource(config: EtcdSourceConfig(urls: [url]), clock: wallClockNow, logger: logger)
+            return (polling, { polling.requests })
         }
-        try await Task.sleep(for: .seconds(2))
-        let idle = try await PatroniBench.clusterCPU(pids, seconds: seconds) { 0 }
-        let polling = EtcdSource(config: EtcdSourceConfig(urls: [url]), clock: wallClockNow, logger: logger)
-        polling.start()
-        let drain = PatroniBench.drainEveryFrame([polling])
-        try await Task.sleep(for: .seconds(2))
-        let one = try await PatroniBench.clusterCPU(pids, seconds: seconds) { polling.requests }
-        drain.cancel()
-        await polling.stop()
 
         let s = millis.sorted()
         print("transfer-leadership sent -> first frame showing the new leader (about 100 ms of etcd's handover, 500 ms polls, 33 ms frames)")

@@ -25,9 +25,7 @@ enum JetStreamBench {
     /// `clusterdash-bench jetstream [--url nats://…] [--dir DIR] [--stepdowns N] [--seconds S]`,
     /// defaults for the cluster of scripts/nats-up with CLUSTERDASH_NATS_ACCOUNTS=1 and offset 100.
     static func main(_ args: [String]) async throws {
-        func value(_ flag: String, _ fallback: String) -> String {
-            args.firstIndex(of: flag).flatMap { i in args.index(after: i) < args.endIndex ? args[args.index(after: i)] : nil } ?? fallback
-        }
+        func value(_ flag: String, _ fallback: String) -> String { ServerCost.value(args, flag, fallback) }
         let env = ProcessInfo.processInfo.environment
         let url = value(
             "--url", env["CLUSTERDASH_JETSTREAM_CLUSTER"]?.split(separator: ",").first.map(String.init) ?? "nats://127.0.0.1:14331")
@@ -94,18 +92,10 @@ enum JetStreamBench {
         app.close()
 
         // Cost on the servers.
-        let pids = (1...3).compactMap { n -> pid_t? in
-            (try? String(contentsOfFile: "\(dir)/n\(n).pid", encoding: .utf8)).flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        let (idle, one) = try await ServerCost.measure(ServerCost.pids(dir, prefix: "n"), seconds: seconds) {
+            let polling = JetStreamSource(config: JetStreamSourceConfig(servers: [address], credentials: sys), clock: wallClockNow, logger: logger)
+            return (polling, { polling.requests })
         }
-        try await Task.sleep(for: .seconds(2))
-        let idle = try await PatroniBench.clusterCPU(pids, seconds: seconds) { 0 }
-        let polling = JetStreamSource(config: JetStreamSourceConfig(servers: [address], credentials: sys), clock: wallClockNow, logger: logger)
-        polling.start()
-        let drain = PatroniBench.drainEveryFrame([polling])
-        try await Task.sleep(for: .seconds(2))
-        let one = try await PatroniBench.clusterCPU(pids, seconds: seconds) { polling.requests }
-        drain.cancel()
-        await polling.stop()
 
         func line(_ values: [Double]) -> String {
             let s = values.sorted()

@@ -26,9 +26,7 @@ enum PartiBench {
     /// `clusterdash-bench parti [--url nats://…] [--dir DIR] [--versions N] [--seconds S]`,
     /// defaults for the cluster of scripts/nats-up.
     static func main(_ args: [String]) async throws {
-        func value(_ flag: String, _ fallback: String) -> String {
-            args.firstIndex(of: flag).flatMap { i in args.index(after: i) < args.endIndex ? args[args.index(after: i)] : nil } ?? fallback
-        }
+        func value(_ flag: String, _ fallback: String) -> String { ServerCost.value(args, flag, fallback) }
         let env = ProcessInfo.processInfo.environment
         let url = value("--url", env["CLUSTERDASH_NATS"]?.split(separator: ",").first.map { "nats://\($0)" } ?? "nats://127.0.0.1:14231")
         let dir = value("--dir", env["CLUSTERDASH_NATS_DIR"] ?? "/tmp/clusterdash-nats")
@@ -104,18 +102,10 @@ enum PartiBench {
         await source.stop()
 
         // Cost on the servers.
-        let pids = (1...3).compactMap { n -> pid_t? in
-            (try? String(contentsOfFile: "\(dir)/n\(n).pid", encoding: .utf8)).flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        let (idle, one) = try await ServerCost.measure(ServerCost.pids(dir, prefix: "n"), seconds: seconds) {
+            let polling = PartiSource(config: PartiSourceConfig(servers: [address], bucketPrefix: prefix), clock: wallClockNow, logger: logger)
+            return (polling, { polling.requests })
         }
-        try await Task.sleep(for: .seconds(2))
-        let idle = try await PatroniBench.clusterCPU(pids, seconds: seconds) { 0 }
-        let polling = PartiSource(config: PartiSourceConfig(servers: [address], bucketPrefix: prefix), clock: wallClockNow, logger: logger)
-        polling.start()
-        let drain = PatroniBench.drainEveryFrame([polling])
-        try await Task.sleep(for: .seconds(2))
-        let one = try await PatroniBench.clusterCPU(pids, seconds: seconds) { polling.requests }
-        drain.cancel()
-        await polling.stop()
         beater.cancel()
         for bucket in ["stableid", "election", "heartbeat", "assignment"] { _ = try? await js.call("STREAM.DELETE.KV_\(prefix)-\(bucket)") }
         c.close()
