@@ -39,21 +39,12 @@ public struct FleetModel: Sendable {
     /// The lines' order: critical clusters first, then those with a
     /// warning, then the rest, each by name.
     public var order: [String] {
-        let rank = Dictionary(
-            uniqueKeysWithValues: names.map { n in
-                (n, models[n].map { m in currentAlerts(m).map(\.severity).max() }.flatMap { $0 })
-            })
-        func weight(_ s: AlertSeverity?) -> Int {
-            switch s {
-            case .critical?: 0
-            case .warning?: 1
-            default: 2
-            }
-        }
-        return names.sorted { a, b in
-            let (wa, wb) = (weight(rank[a] ?? nil), weight(rank[b] ?? nil))
-            return wa != wb ? wa < wb : naturalLess(a, b)
-        }
+        fleetOrder(names) { n in models[n].flatMap { currentAlerts($0).map(\.severity).max() } }
+    }
+
+    /// The chosen line's place in `order` (0: the first line).
+    func selected(in order: [String]) -> Int {
+        chosen.flatMap { c in models[c] != nil ? order.firstIndex(of: c) : nil } ?? 0
     }
 
     public var selectedName: String? {
@@ -62,10 +53,7 @@ public struct FleetModel: Sendable {
     }
 
     /// The selected line's place in `order`.
-    public var selected: Int {
-        let o = order
-        return selectedName.flatMap { o.firstIndex(of: $0) } ?? 0
-    }
+    public var selected: Int { selected(in: order) }
 
     public enum Action: Equatable {
         case none
@@ -96,6 +84,22 @@ public struct FleetModel: Sendable {
             break
         }
         return .none
+    }
+}
+
+/// `names` worst first: critical, then warning, then the rest, each by name.
+func fleetOrder(_ names: [String], worst: (String) -> AlertSeverity?) -> [String] {
+    func weight(_ s: AlertSeverity?) -> Int {
+        switch s {
+        case .critical?: 0
+        case .warning?: 1
+        default: 2
+        }
+    }
+    let rank = Dictionary(uniqueKeysWithValues: names.map { ($0, weight(worst($0))) })
+    return names.sorted { a, b in
+        let (wa, wb) = (rank[a] ?? 2, rank[b] ?? 2)
+        return wa != wb ? wa < wb : naturalLess(a, b)
     }
 }
 
@@ -157,10 +161,14 @@ public func renderFleet(_ f: FleetModel, into b: inout Buffer, symbols: Symbols 
         return
     }
     var area = b.area
-    if f.wall, area.height >= 12 { area = renderFleetBanner(f, area, &b, symbols) }
+    // Every cluster's line once a frame (its alerts are the costly part);
+    // the order and the selection come from them.
+    let byName = Dictionary(uniqueKeysWithValues: f.names.map { ($0, fleetRow($0, f.models[$0] ?? AppModel(now: f.now))) })
+    let order = fleetOrder(f.names) { byName[$0]?.worst }
+    if f.wall, area.height >= 12 { area = renderFleetBanner(f, order, byName, area, &b, symbols) }
     b.fill(Rect(x: area.x, y: area.y, width: area.width, height: 1), with: Cell(" ", style: Style(AppSlot.headerBar)))
     var head = Line([Span(" clusterdash fleet  ", Style(AppSlot.headerBar, .bold))])
-    let rows = f.order.map { fleetRow($0, f.models[$0] ?? AppModel(now: f.now)) }
+    let rows = order.compactMap { byName[$0] }
     let troubled = rows.filter { $0.worst == .critical }.count
     head.append(Span("\(rows.count) cluster\(rows.count == 1 ? "" : "s")  ", Style(AppSlot.headerBar)))
     if troubled > 0 { head.append(Span(" \(troubled) CRITICAL ", Style(AppSlot.alert, [.bold, .reverse]))) }
@@ -183,7 +191,7 @@ public func renderFleet(_ f: FleetModel, into b: inout Buffer, symbols: Symbols 
         b.write(f.discovery, x: area.x + 1, y: y0 + 2, maxWidth: area.width - 2)
     }
     let visible = max(0, area.height - 5)
-    let at = f.selected
+    let at = f.selected(in: order)
     let first = max(0, min(at - visible + 1, rows.count - visible))
     for (i, row) in rows.enumerated().dropFirst(first).prefix(visible) {
         let y = y0 + 1 + i - first
@@ -219,8 +227,10 @@ public func renderFleet(_ f: FleetModel, into b: inout Buffer, symbols: Symbols 
 /// The wall's banner over the fleet: the worst cluster's word in block
 /// letters (OK when every one is), and which cluster it is; returns the
 /// area left for the lines.
-func renderFleetBanner(_ f: FleetModel, _ area: Rect, _ b: inout Buffer, _ sym: Symbols) -> Rect {
-    let worst = f.order.lazy.compactMap { n in f.models[n].map { (n, wallStatus($0)) } }.first { $0.1 != .ok }
+func renderFleetBanner(
+    _ f: FleetModel, _ order: [String], _ rows: [String: FleetRow], _ area: Rect, _ b: inout Buffer, _ sym: Symbols
+) -> Rect {
+    let worst = order.lazy.compactMap { n in f.models[n].map { (n, wallStatus($0)) } }.first { $0.1 != .ok }
     let status = worst?.1 ?? .ok
     let good = status == .ok
     let height = BlockLetters.height + 3
@@ -231,7 +241,7 @@ func renderFleetBanner(_ f: FleetModel, _ area: Rect, _ b: inout Buffer, _ sym: 
     let says =
         good
         ? "\(f.names.count) cluster\(f.names.count == 1 ? "" : "s"), all well"
-        : worst.map { "\($0.0): \(fleetRow($0.0, f.models[$0.0] ?? AppModel(now: f.now)).alert)" } ?? ""
+        : worst.map { "\($0.0): \(rows[$0.0]?.alert ?? "")" } ?? ""
     b.write(says, x: area.x + 1, y: area.y + banner.height, maxWidth: area.width - 2, style: Style(good ? AppSlot.ok : AppSlot.alert, .bold))
     return Rect(x: area.x, y: area.y + height, width: area.width, height: area.height - height)
 }
