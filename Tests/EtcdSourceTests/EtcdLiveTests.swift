@@ -20,25 +20,16 @@ enum LiveEtcd {
     static var endpoints: String { urls.map { $0.replacingOccurrences(of: "http://", with: "") }.joined(separator: ",") }
 
     /// etcdctl's answer (ETCDCTL_API=3), stdout and stderr.
-    static func etcdctl(_ args: [String]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["ETCDCTL_API=3", "etcdctl", "--endpoints=\(endpoints)", "--command-timeout=2s"] + args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+    static func etcdctl(_ args: [String]) async throws -> String {
+        try await ChildProcess.output(["/usr/bin/env", "ETCDCTL_API=3", "etcdctl", "--endpoints=\(endpoints)", "--command-timeout=2s"] + args).text
     }
 
     /// `endpoint status -w simple`, one row per member that answers: name
     /// (from the member list), whether it leads, its raft term.
-    static func endpointStatus() throws -> [(name: String, leader: Bool, term: Int64)] {
+    static func endpointStatus() async throws -> [(name: String, leader: Bool, term: Int64)] {
         let names = Dictionary(
-            try memberList().map { ($0.clientURL.replacingOccurrences(of: "http://", with: ""), $0.name) }, uniquingKeysWith: { a, _ in a })
-        return try etcdctl(["endpoint", "status", "-w", "simple"]).split(separator: "\n").compactMap { line in
+            try await memberList().map { ($0.clientURL.replacingOccurrences(of: "http://", with: ""), $0.name) }, uniquingKeysWith: { a, _ in a })
+        return try await etcdctl(["endpoint", "status", "-w", "simple"]).split(separator: "\n").compactMap { line in
             let f = line.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             guard f.count >= 8, let term = Int64(f[6]) else { return nil }
             return (names[f[0]] ?? f[0], f[4] == "true", term)
@@ -46,8 +37,8 @@ enum LiveEtcd {
     }
 
     /// `member list -w simple`: hex ID, status, name, peer URL, client URL, learner.
-    static func memberList() throws -> [(id: String, started: Bool, name: String, clientURL: String, learner: Bool)] {
-        try etcdctl(["member", "list", "-w", "simple"]).split(separator: "\n").compactMap { line in
+    static func memberList() async throws -> [(id: String, started: Bool, name: String, clientURL: String, learner: Bool)] {
+        try await etcdctl(["member", "list", "-w", "simple"]).split(separator: "\n").compactMap { line in
             let f = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             guard f.count >= 6 else { return nil }
             return (f[0], f[1] == "started", f[2], f[4], f[5] == "true")
@@ -60,7 +51,7 @@ enum LiveEtcd {
     static func waitHealthy(_ seconds: Double) async -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
-            if let rows = try? endpointStatus(), rows.count >= 3, rows.filter(\.leader).count == 1 { return true }
+            if let rows = try? await endpointStatus(), rows.count >= 3, rows.filter(\.leader).count == 1 { return true }
             try? await Task.sleep(for: .milliseconds(200))
         }
         return false
@@ -81,9 +72,9 @@ extension StateWatcher where S == EtcdSource {
         // One member given: the others are found from the member list.
         let w = StateWatcher(etcdURLs: [LiveEtcd.urls[0]])
         defer { Task { await w.stop() } }
-        var rows = try LiveEtcd.endpointStatus()
+        var rows = try await LiveEtcd.endpointStatus()
         let agrees = await w.until(5) { s in
-            guard let r = try? LiveEtcd.endpointStatus() else { return false }
+            guard let r = try? await LiveEtcd.endpointStatus() else { return false }
             rows = r
             let leader = r.first(where: \.leader)?.name
             return s.primaries == [leader].compactMap { $0 } && Set(s.nodes.keys) == Set(r.map(\.name))
@@ -91,7 +82,7 @@ extension StateWatcher where S == EtcdSource {
         }
         let s = w.state
         #expect(agrees, "etcdctl \(rows); clusterdash \(s.primaries) term \(s.term) nodes \(s.nodes.keys.sorted())")
-        let members = try LiveEtcd.memberList()
+        let members = try await LiveEtcd.memberList()
         for m in members {
             let node = try #require(s.nodes[m.name])
             #expect(node.info.engine?.tag("id") == m.id, "etcdctl's hex ID")
@@ -120,7 +111,7 @@ extension StateWatcher where S == EtcdSource {
         #expect(answered)
         let result = try #require(w.results.first { $0.requestID == "etcd-move" })
         #expect(result.status == .completed, "\(result.reason ?? "")")
-        let rows = try LiveEtcd.endpointStatus()
+        let rows = try await LiveEtcd.endpointStatus()
         #expect(rows.first(where: \.leader)?.name == target)
         let log = w.state.log.map(\.text)
         #expect(log.contains { $0.contains("switchover") && $0.contains(target) }, "\(log.suffix(10))")
@@ -153,7 +144,7 @@ extension StateWatcher where S == EtcdSource {
         let log = w.state.log.map(\.text)
         #expect(log.contains { $0.contains("failover: leader lost") }, "\(log.suffix(12))")
         let number = String(leader.dropFirst())
-        #expect(ChildProcess.spawnAndWait(["/bin/bash", "scripts/etcd-up", "--restart-member", number]) == 0)
+        #expect(await ChildProcess.spawnAndWait(["/bin/bash", "scripts/etcd-up", "--restart-member", number]) == 0)
         #expect(await w.until(10) { $0.nodes[leader]?.info.health == .healthy })
         #expect(await LiveEtcd.waitHealthy(20))
     }
@@ -169,22 +160,34 @@ extension StateWatcher where S == EtcdSource {
         // (re)started ("unhealthy cluster"): asked again until it takes it.
         var added = ""
         for _ in 0..<40 {
-            added = try LiveEtcd.etcdctl(["member", "add", "e4", "--learner", "--peer-urls=http://127.0.0.1:22386"])
+            added = try await LiveEtcd.etcdctl(["member", "add", "e4", "--learner", "--peer-urls=http://127.0.0.1:22386"])
             if added.contains("added") { break }
             try await Task.sleep(for: .milliseconds(250))
         }
         #expect(added.contains("added"), "\(added)")
-        defer {
-            if let id = try? LiveEtcd.memberList().first(where: { $0.name == "e4" || $0.clientURL.isEmpty })?.id {
-                _ = try? LiveEtcd.etcdctl(["member", "remove", id])
+        // Removed again (member and server) however the test ends.
+        func removeLearner() async {
+            if let id = try? await LiveEtcd.memberList().first(where: { $0.name == "e4" || $0.clientURL.isEmpty })?.id {
+                _ = try? await LiveEtcd.etcdctl(["member", "remove", id])
             }
-            _ = ChildProcess.spawnAndWait(["/bin/bash", "scripts/etcd-down", "4"])
+            _ = await ChildProcess.spawnAndWait(["/bin/bash", "scripts/etcd-down", "4"])
         }
+        do {
+            try await startAndPromoteTheLearner(w)
+        } catch {
+            await removeLearner()
+            throw error
+        }
+        await removeLearner()
+    }
+
+    /// The learner e4 (added) started, shown, and promoted from `p`.
+    func startAndPromoteTheLearner(_ w: StateWatcher<EtcdSource>) async throws {
         let unstarted = await w.until(5) { s in
             s.nodes.values.contains { $0.isPresent && ($0.info.engine?.state ?? "").hasPrefix("unstarted") && $0.info.engine?.role == "learner" }
         }
         #expect(unstarted, "\(w.state.nodes.keys.sorted())")
-        #expect(ChildProcess.spawnAndWait(["/bin/bash", "scripts/etcd-up", "--learner", "4"]) == 0)
+        #expect(await ChildProcess.spawnAndWait(["/bin/bash", "scripts/etcd-up", "--learner", "4"]) == 0)
         #expect(await w.until(15) { $0.nodes["e4"]?.info.engine?.role == "learner" && $0.nodes["e4"]?.info.health == .healthy })
         var result: CommandResult?
         for attempt in 0..<20 {
@@ -201,7 +204,7 @@ extension StateWatcher where S == EtcdSource {
         #expect(await w.until(5) { $0.nodes["e4"]?.info.engine?.role == "follower" })
         let log = w.state.log.map(\.text)
         #expect(log.contains { $0.contains("e4") && $0.contains("voting") }, "the promotion is in the log: \(log.suffix(8))")
-        #expect(try LiveEtcd.memberList().first { $0.name == "e4" }?.learner == false)
+        #expect(try await LiveEtcd.memberList().first { $0.name == "e4" }?.learner == false)
         #expect(await w.until(5) { $0.quorum.members == 4 })
     }
 }

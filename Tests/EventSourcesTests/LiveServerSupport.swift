@@ -82,7 +82,7 @@ func restartServer(_ core: SimulatorCore, port: Int) async throws -> SimulatorSe
             try await Task.sleep(for: .milliseconds(100))
         } catch {
             // CI once found the port taken for 10 s: say by whom.
-            throw PortTaken(port: port, error: "\(error)", holders: socketsOn(port: port))
+            throw PortTaken(port: port, error: "\(error)", holders: await socketsOn(port: port))
         }
     }
 }
@@ -95,17 +95,12 @@ struct PortTaken: Error, CustomStringConvertible {
 }
 
 /// `ss`'s lines for every TCP socket on `port`, with their processes.
-func socketsOn(port: Int) -> String {
-    let ss = Process()
-    ss.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    ss.arguments = ["ss", "-tanpe", "( sport = :\(port) or dport = :\(port) )"]
-    let out = Pipe()
-    ss.standardOutput = out
-    ss.standardError = out
-    do { try ss.run() } catch { return "ss did not run: \(error)" }
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    ss.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
+func socketsOn(port: Int) async -> String {
+    do {
+        return try await ChildProcess.output(["/usr/bin/env", "ss", "-tanpe", "( sport = :\(port) or dport = :\(port) )"]).text
+    } catch {
+        return "ss did not run: \(error)"
+    }
 }
 
 /// Fast retries for tests (the policy is the same machine, with smaller numbers).

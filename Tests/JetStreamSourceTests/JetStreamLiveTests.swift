@@ -29,8 +29,8 @@ enum LiveJetStream {
     static func pid(_ server: String) -> Int32? { ChildProcess.pid("\(dir)/\(server).pid") }
 
     /// `scripts/nats-up N` for this cluster: server N started again with its data.
-    static func restart(_ server: String) -> Int32 {
-        ChildProcess.spawnAndWait([
+    static func restart(_ server: String) async -> Int32 {
+        await ChildProcess.spawnAndWait([
             "/usr/bin/env", "CLUSTERDASH_NATS_DIR=\(dir)", "CLUSTERDASH_NATS_PORT_OFFSET=\(offset)", "CLUSTERDASH_NATS_ACCOUNTS=1",
             "/bin/bash", "scripts/nats-up", String(server.dropFirst()),
         ])
@@ -53,23 +53,18 @@ enum LiveJetStream {
 
     /// A server's monitoring answer (`/jsz`, `/healthz`), read with curl;
     /// nil unless it answered 200.
-    static func monitoring(_ a: NATSAddress, _ path: String) -> Data? {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        p.arguments = ["-fsS", "-m", "2", "http://127.0.0.1:\(a.port - 14231 + 18221)\(path)"]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return nil }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return p.terminationStatus == 0 ? data : nil
+    static func monitoring(_ a: NATSAddress, _ path: String) async -> Data? {
+        let url = "http://127.0.0.1:\(a.port - 14231 + 18221)\(path)"
+        guard let answer = try? await ChildProcess.output(["/usr/bin/curl", "-fsS", "-m", "2", url], stderr: false), answer.status == 0 else {
+            return nil
+        }
+        return Data(answer.text.utf8)
     }
 
     /// The meta leader, as a server's own `/jsz` on its monitoring port says.
-    static func metaLeader() -> String? {
+    static func metaLeader() async -> String? {
         for a in addresses {
-            guard let data = monitoring(a, "/jsz"),
+            guard let data = await monitoring(a, "/jsz"),
                 let o = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
                 let leader = (o["meta_cluster"] as? [String: Any])?["leader"] as? String
             else { continue }
@@ -82,8 +77,9 @@ enum LiveJetStream {
     static func waitHealthy(_ seconds: Double) async -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
-            let all = addresses.allSatisfy { monitoring($0, "/healthz") != nil }
-            if all, metaLeader() != nil { return true }
+            var all = true
+            for a in addresses where await monitoring(a, "/healthz") == nil { all = false }
+            if all, await metaLeader() != nil { return true }
             try? await Task.sleep(for: .milliseconds(200))
         }
         return false
@@ -121,12 +117,14 @@ extension StateWatcher where S == JetStreamSource {
         defer { Task { await w.stop() } }
         var leaders: [String: String] = [:]
         let agrees = await w.until(8) { s in
-            Set(s.nodes.keys) == ["n1", "n2", "n3"] && s.nodes.values.allSatisfy { $0.info.health == .healthy }
-                && s.primaries == [LiveJetStream.metaLeader()].compactMap { $0 }
+            let meta = await LiveJetStream.metaLeader()
+            return Set(s.nodes.keys) == ["n1", "n2", "n3"] && s.nodes.values.allSatisfy { $0.info.health == .healthy }
+                && s.primaries == [meta].compactMap { $0 }
         }
         for name in ["ORDERS", "SCRATCH"] { leaders[name] = await LiveJetStream.streamLeader(c, name) }
         let s = w.state
-        #expect(agrees, "clusterdash \(s.primaries) \(s.nodes.keys.sorted()); /jsz \(LiveJetStream.metaLeader() ?? "none")")
+        let meta = await LiveJetStream.metaLeader()
+        #expect(agrees, "clusterdash \(s.primaries) \(s.nodes.keys.sorted()); /jsz \(meta ?? "none")")
         #expect(leaders.count == 2)
         let owners = await w.until(5) { _ in leaders.allSatisfy { w.owner($0.key) == .some($0.value) } }
         #expect(owners, "STREAM.INFO \(leaders); clusterdash \(leaders.keys.map { "\($0): \(String(describing: w.owner($0)))" })")
@@ -164,7 +162,7 @@ extension StateWatcher where S == JetStreamSource {
         if version.count >= 2, version[0] > 2 || version[1] >= 11 {
             #expect(w.state.primaries == [target], "2.11 and later hand the meta leadership to the server named")
         }
-        #expect(await w.until(5) { s in s.primaries == [LiveJetStream.metaLeader()].compactMap { $0 } })
+        #expect(await w.until(5) { s in s.primaries == [await LiveJetStream.metaLeader()].compactMap { $0 } })
         let log = w.state.log.map(\.text)
         #expect(log.contains { $0.contains("switchover") && $0.contains(old) }, "\(log.suffix(10))")
         // The same command on the meta leader is refused before anything is sent.
@@ -246,7 +244,7 @@ extension StateWatcher where S == JetStreamSource {
         #expect(w.owner("SOLO") == .some(nil), "SOLO: \(String(describing: w.owner("SOLO")))")
         let problems = w.state.engine?.state ?? "none"
         #expect(problems.hasPrefix("no leader: ") && problems.contains("SOLO"), "\(problems)")
-        #expect(LiveJetStream.restart(victim) == 0)
+        #expect(await LiveJetStream.restart(victim) == 0)
         #expect(await w.until(15) { s in s.nodes[victim]?.info.health == .healthy && w.owner("SOLO") == .some(victim) })
         _ = try? await JetStream(c).call("STREAM.DELETE.SOLO")
         #expect(await LiveJetStream.waitHealthy(20))

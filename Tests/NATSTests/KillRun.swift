@@ -146,7 +146,7 @@ final class KillRun: Sendable {
             for n in 1...3 {
                 let answer = "\(LiveNATS.dir)/healthz-n\(n).json"
                 let url = "http://127.0.0.1:\(18_220 + n)/healthz"
-                if ChildProcess.spawnAndWait(["/usr/bin/curl", "-sS", "--fail-with-body", "-m", "2", "-o", answer, url]) != 0 {
+                if await ChildProcess.spawnAndWait(["/usr/bin/curl", "-sS", "--fail-with-body", "-m", "2", "-o", answer, url]) != 0 {
                     unsettled.append("n\(n): \((try? String(contentsOfFile: answer, encoding: .utf8)) ?? "no answer")")
                 }
             }
@@ -200,7 +200,7 @@ final class KillRun: Sendable {
     }
 
     func restart(_ servers: [Int]) async throws {
-        #expect(ChildProcess.spawnAndWait(["/bin/bash", "scripts/nats-up"] + servers.map(String.init)) == 0)
+        #expect(await ChildProcess.spawnAndWait(["/bin/bash", "scripts/nats-up"] + servers.map(String.init)) == 0)
     }
 
     /// Stops the simulator and waits until every reader has its last seq of every source.

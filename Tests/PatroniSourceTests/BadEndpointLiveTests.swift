@@ -49,7 +49,7 @@ extension PatroniLiveTests {
         }
         var up = false
         for _ in 0..<50 where !up {
-            let page = (try? LiveCluster.run("/usr/bin/curl", ["-fsS", "--max-time", "1", "http://127.0.0.1:\(htmlPort)/cluster"])) ?? ""
+            let page = (try? await LiveCluster.run("/usr/bin/curl", ["-fsS", "--max-time", "1", "http://127.0.0.1:\(htmlPort)/cluster"])) ?? ""
             up = page.contains("Bad Gateway")
             if !up { try await Task.sleep(for: .milliseconds(100)) }
         }

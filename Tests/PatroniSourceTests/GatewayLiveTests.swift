@@ -56,9 +56,9 @@ extension PatroniLiveTests {
         // As the simulator serves: 401 without a token, /stats, /health.
         let http = server.url.replacingOccurrences(of: "ws://", with: "http://")
         let base = String(http.dropLast("/v1/stream".count))
-        let code = try LiveCluster.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2", http])
+        let code = try await LiveCluster.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2", http])
         #expect(code == "401", "an upgrade without a token is refused 401")
-        #expect(try LiveCluster.run("/usr/bin/curl", ["-fsS", "--max-time", "2", base + "/health"]) == "ok\n")
+        #expect(try await LiveCluster.run("/usr/bin/curl", ["-fsS", "--max-time", "2", base + "/health"]) == "ok\n")
         // Clients that are not ours: swift-websocket's WSClient speaking the protocol by hand.
         let reader = TestStreamClient(url: server.url, token: "read-secret")
         let operatorClient = TestStreamClient(url: server.url, token: "operate-secret")
@@ -131,7 +131,7 @@ extension PatroniLiveTests {
         let freshAgrees = await until(10) { agreesWithPatroni(await state(of: fresh), after) }
         #expect(freshAgrees, "a snapshot made by the gateway is the cluster as it is")
 
-        let stats = try LiveCluster.run("/usr/bin/curl", ["-fsS", "--max-time", "2", base + "/stats"])
+        let stats = try await LiveCluster.run("/usr/bin/curl", ["-fsS", "--max-time", "2", base + "/stats"])
         #expect(stats.contains("\"subscriptions\":4"), "\(stats)")
         #expect(stats.contains("\"commands_received\":3"), "\(stats)")
         for c in [reader, operatorClient, resumed, fresh] { c.close() }

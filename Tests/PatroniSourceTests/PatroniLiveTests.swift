@@ -20,24 +20,15 @@ enum LiveCluster {
 
     /// `/cluster` as Patroni answers it now.
     static func cluster() async throws -> PatroniClusterView {
-        let body = try run("/usr/bin/curl", ["-fsS", "--max-time", "2", (rest ?? "") + "/cluster"])
+        let body = try await run("/usr/bin/curl", ["-fsS", "--max-time", "2", (rest ?? "") + "/cluster"])
         return try PatroniParse.cluster(Array(body.utf8))
     }
 
-    static func run(_ path: String, _ args: [String]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+    static func run(_ path: String, _ args: [String]) async throws -> String {
+        try await ChildProcess.output([path] + args).text
     }
 
-    static func spawnAndWait(_ argv: [String]) -> Int32 { ChildProcess.spawnAndWait(argv) }
+    static func spawnAndWait(_ argv: [String]) async -> Int32 { await ChildProcess.spawnAndWait(argv) }
 
     static func spawn(_ argv: [String]) -> pid_t? { ChildProcess.spawn(argv) }
 
@@ -142,14 +133,14 @@ extension StateWatcher where S == PatroniSource {
         let pidFile = "\(LiveCluster.dir)/data/\(replica.name)/postmaster.pid"
         let postmaster = LiveCluster.pid(pidFile) ?? 0
         try #require(postmaster > 0)
-        let receiver = try LiveCluster.run("/usr/bin/pgrep", ["-P", "\(postmaster)", "-f", "walreceiver"])
+        let receiver = try await LiveCluster.run("/usr/bin/pgrep", ["-P", "\(postmaster)", "-f", "walreceiver"])
             .split(whereSeparator: \.isNewline).first.flatMap { Int32($0) }
         let pid = try #require(receiver, "no walreceiver under \(replica.name)'s postmaster \(postmaster)")
         let w = StateWatcher(etcd: true)
         #expect(await w.until(10) { $0.followers[replica.name]?.lagState == .measured })
         kill(pid, SIGSTOP)
         defer { kill(pid, SIGCONT) }
-        _ = try LiveCluster.run(
+        _ = try await LiveCluster.run(
             "/usr/bin/psql",
             [
                 "-h", "127.0.0.1", "-p", "\(leader.port ?? 0)", "-U", "postgres", "-d", "postgres", "-q", "-c",
@@ -189,7 +180,7 @@ extension StateWatcher where S == PatroniSource {
         // Not through Foundation's Process: its waitUntilExit waited for the
         // member the script leaves running (it hung here), so spawn and wait
         // for the script alone.
-        #expect(LiveCluster.spawnAndWait(["/bin/bash", "scripts/patroni-up", "--restart-member", number]) == 0)
+        #expect(await LiveCluster.spawnAndWait(["/bin/bash", "scripts/patroni-up", "--restart-member", number]) == 0)
         _ = try await waitHealthy(90)
     }
 }

@@ -14,12 +14,51 @@ public func quietLogger() -> Logger {
 /// Children of live tests: the real servers' tools and signals.
 public enum ChildProcess {
     /// Runs `argv` and waits for that process alone (not for what it leaves
-    /// running); its exit status.
-    public static func spawnAndWait(_ argv: [String]) -> Int32 {
-        guard let pid = spawn(argv) else { return -1 }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        return (status >> 8) & 0xff
+    /// running); its exit status. The wait is off the cooperative pool.
+    public static func spawnAndWait(_ argv: [String]) async -> Int32 {
+        await offThePool {
+            guard let pid = spawn(argv) else { return -1 }
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            return (status >> 8) & 0xff
+        }
+    }
+
+    /// Runs `argv` (its first the tool's path) to its end: its exit status
+    /// and what it wrote (stdout, and stderr too unless `stderr` is false).
+    /// The wait is off the cooperative pool.
+    public static func output(_ argv: [String], stderr: Bool = true, in directory: URL? = nil) async throws -> (status: Int32, text: String) {
+        try await offThePool {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: argv[0])
+            p.arguments = Array(argv.dropFirst())
+            if let directory { p.currentDirectoryURL = directory }
+            let out = Pipe()
+            p.standardOutput = out
+            p.standardError = stderr ? out : FileHandle.nullDevice
+            try p.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        }
+    }
+
+    /// Runs blocking `work` on a thread of its own. Live suites share one
+    /// process, whose cooperative pool has a thread per core (two here): a
+    /// tool run that blocks one for seconds stalls every other suite's
+    /// tasks (CI: a refused WebSocket upgrade, answered in time, was
+    /// reported as a handshake timeout while etcdctl and curl ran).
+    public static func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { c in
+            Thread.detachNewThread { c.resume(with: Result { try work() }) }
+        }
+    }
+
+    /// `offThePool` for work that cannot fail.
+    public static func offThePool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { c in
+            Thread.detachNewThread { c.resume(returning: work()) }
+        }
     }
 
     /// Starts `argv` (posix_spawn, no fork of this process); its pid. The
@@ -114,5 +153,16 @@ public final class StateWatcher<S: EventSource>: @unchecked Sendable {
             try? await Task.sleep(for: .milliseconds(50))
         }
         return ok(state)
+    }
+
+    /// `until`, for a check that awaits (a server's own answer, asked each
+    /// time).
+    public func until(_ seconds: Double, asking ok: (ClusterState) async -> Bool) async -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if await ok(state) { return true }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return await ok(state)
     }
 }

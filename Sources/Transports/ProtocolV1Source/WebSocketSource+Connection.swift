@@ -62,13 +62,16 @@ extension WebSocketSource {
                 connection.cancel()
                 return .closed("stopped")
             }
+            // An attempt that has ended is judged by how it ended, even when
+            // this task wakes after the deadline (a busy machine): a refusal
+            // is not a timeout.
+            if box.finished { break }
             if clock() > deadline {
                 connection.cancel()
                 machine = box.machine
                 // A plain ws:// server says nothing to a TLS hello: name it.
                 return .closed(tls == nil ? "handshake timed out" : "handshake timed out (TLS: no answer to the TLS hello; a ws:// server?)")
             }
-            if box.finished { break }
             try? await Task.sleep(for: .milliseconds(10))
         }
         return nil
