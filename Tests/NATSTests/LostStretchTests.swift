@@ -59,4 +59,22 @@ import Testing
         let none = standby.takeLost()
         #expect(none == nil && standby.skipped)
     }
+
+    /// Found by the kill row (issue 23): readers each missed 300 events
+    /// more than the publisher's window said. Those were the events passed
+    /// over for the new epoch's snapshot; they went into the total only.
+    @Test func eventsPassedOverForTheSnapshotBelongToTheLastWindow() {
+        var stats = NATSPublisherStats()
+        stats.countPassedOver(0)
+        #expect(stats.lostEvents == 0 && stats.lostWindows.isEmpty)
+        stats.lostWindows = [
+            LostWindow(from: Timestamp(millis: 1_000), to: Timestamp(millis: 2_000), events: 10),
+            LostWindow(from: Timestamp(millis: 5_000), to: Timestamp(millis: 9_000), events: 14_170),
+        ]
+        stats.lostEvents = 14_180
+        stats.countPassedOver(300)
+        #expect(stats.lostEvents == 14_480)
+        #expect(stats.lostWindows.map(\.events) == [10, 14_470])
+        #expect(stats.lostWindows.last?.to == Timestamp(millis: 9_000))
+    }
 }

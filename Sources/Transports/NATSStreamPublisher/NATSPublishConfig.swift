@@ -109,6 +109,19 @@ public struct NATSPublisherStats: Sendable, Equatable {
 }
 
 extension NATSPublisherStats {
+    /// Events passed over for a new epoch's snapshot (made before it, read
+    /// after it was asked for) after a loss: readers miss them too, so they
+    /// belong to the window that loss opened, not only to the total (a
+    /// reader once counted 300 more missing than the window said).
+    mutating func countPassedOver(_ events: Int) {
+        guard events > 0 else { return }
+        lostEvents += events
+        if var last = lostWindows.popLast() {
+            last.events += events
+            lostWindows.append(last)
+        }
+    }
+
     /// As the gateway's `/stats` shows it (`nats_publisher`).
     public var json: JSONValue {
         var b = ObjectBuilder()

@@ -60,7 +60,7 @@ extension NATSPublisher.Session {
         publisher.shared.withLock {
             $0.stats.published += events
             $0.stats.messages += messages
-            $0.stats.lostEvents += passedOver
+            $0.stats.countPassedOver(passedOver)
         }
     }
 
