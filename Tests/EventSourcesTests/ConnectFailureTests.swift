@@ -70,6 +70,25 @@ func silentListener() async throws -> (any Channel, Int) {
         }
     }
 
+    /// A server that stops (SIGTERM: the gateway's graceful shutdown) says
+    /// why in its close frame, and the endpoint shows it; a close frame's
+    /// text is the server's, so only printable characters are shown.
+    @Test func aStoppingServerSaysWhyItClosed() async throws {
+        let server = try await SimulatorServer.start(simulation: simConfig(), options: serverOptions(), logger: quiet())
+        let source = WebSocketSource(endpoints: [EndpointConfig(url: server.url)], policy: fastPolicy(), clock: wallClockNow, logger: quiet())
+        source.start()
+        let consumer = Consumer(source: source)
+        try await consumer.until("the snapshot") { $0.state.hasSnapshot }
+        await server.stop()
+        let reason = try await firstFailure(of: source)
+        await source.stop()
+        #expect(reason == "closed by the server: server shutting down")
+        #expect(WebSocketSource.closedByTheServer("\u{1B}[2J node\u{202E} crashed\n") == "closed by the server: [2J node crashed")
+        #expect(WebSocketSource.closedByTheServer(String(repeating: "x", count: 500)).count == "closed by the server: ".count + 123)
+        #expect(WebSocketSource.closedByTheServer(nil) == "closed by the server")
+        #expect(WebSocketSource.closedByTheServer(" \u{7}") == "closed by the server")
+    }
+
     /// Failures that need no network to describe. A name that does not
     /// resolve is not tried here: its lookup would query the resolver off
     /// this machine, and no test sends traffic anywhere but loopback.

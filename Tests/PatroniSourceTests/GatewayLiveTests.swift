@@ -51,6 +51,7 @@ extension PatroniLiveTests {
         options.readToken = "read-secret"
         options.operateToken = "operate-secret"
         options.realtime = false
+        options.metrics = ServerMetrics(source: source)
         let server = try await StreamServer.serve(
             core: core, options: options, services: [RelayPump(source: source, core: core)], logger: logger)
         // As the simulator serves: 401 without a token, /stats, /health.
@@ -134,6 +135,24 @@ extension PatroniLiveTests {
         let stats = try await LiveCluster.run("/usr/bin/curl", ["-fsS", "--max-time", "2", base + "/stats"])
         #expect(stats.contains("\"subscriptions\":4"), "\(stats)")
         #expect(stats.contains("\"commands_received\":3"), "\(stats)")
+        // The same counts on /metrics, and the engine's own: its endpoint
+        // up, its answers, how long its polls took.
+        let metrics = try await LiveCluster.run("/usr/bin/curl", ["-fsS", "--max-time", "2", base + "/metrics"])
+        let lines = Set(metrics.split(separator: "\n").map(String.init))
+        let endpoint = try #require(source.endpointNames.first)
+        for line in [
+            "clusterdash_subscriptions_total 4", "clusterdash_commands_received_total 3", "clusterdash_subscribers 4.0",
+            #"clusterdash_command_results_total{status="rejected"} 1"#, #"clusterdash_command_results_total{status="completed"} 1"#,
+            #"clusterdash_engine_endpoint_up{endpoint="\#(endpoint)"} 1.0"#,
+        ] {
+            #expect(lines.contains(line), "\(line) in \(metrics)")
+        }
+        func value(_ prefix: String) -> Int? {
+            lines.first { $0.hasPrefix(prefix + " ") }.flatMap { Int($0.dropFirst(prefix.count + 1)) }
+        }
+        #expect((value(#"clusterdash_engine_answers_total{endpoint="\#(endpoint)"}"#) ?? 0) > 0, "\(metrics)")
+        #expect((value("clusterdash_engine_poll_duration_seconds_count") ?? 0) > 0, "\(metrics)")
+        #expect((value("clusterdash_events_broadcast_total") ?? 0) >= got.count, "\(metrics)")
         for c in [reader, operatorClient, resumed, fresh] { c.close() }
         await server.stop()
     }

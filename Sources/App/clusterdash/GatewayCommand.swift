@@ -14,7 +14,8 @@ struct GatewayCommand: AsyncParsableCommand {
         abstract: "Watch a real engine once and serve it as protocol v1 over WebSocket to any number of dashboards (docs/ENGINES.md).",
         discussion: """
             Serves /v1/stream (subscribe, resume, snapshots, commands), /health and /stats on --listen, exactly as \
-            `clusterdash sim` does. Prints the URL it serves and runs until SIGINT or SIGTERM.
+            `clusterdash sim` does, and Prometheus metrics on /metrics. Prints the URL it serves and runs until SIGINT or \
+            SIGTERM.
             """
     )
 
@@ -61,7 +62,8 @@ struct GatewayCommand: AsyncParsableCommand {
         for w in made.warnings { logger.warning("\(w)") }
         let core = StreamCore(engine: RelayEngine(sink: made.commands, clock: wallClockNow))
         let published = try publish.services(core: core, fallbackCluster: nil, readOnly: readOnly, logger: logger)
-        options.moreStats = published.stats
+        options.moreStats = published.moreStats
+        options.metrics = ServerMetrics(source: made.source, more: published.metricSamples)
         // Unhealthy while the engine's source reaches none of its endpoints, saying why.
         let source = made.source
         options.unhealthy = {

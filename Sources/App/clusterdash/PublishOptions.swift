@@ -83,14 +83,34 @@ struct PublishOptions: ParsableArguments {
 
     /// The service that publishes `core`, if `--publish` was given.
     func services<Engine: ServedEngine>(core: StreamCore<Engine>, fallbackCluster: String?, readOnly: Bool, logger: Logger) throws
-        -> (services: [any Service], summary: String?, stats: (@Sendable () -> [JSONField])?)
+        -> PublishedServices
     {
-        guard let c = try config(fallbackCluster: fallbackCluster, readOnly: readOnly) else { return ([], nil, nil) }
+        guard let c = try config(fallbackCluster: fallbackCluster, readOnly: readOnly) else { return PublishedServices() }
         let p = NATSPublisher(core: core, config: c, logger: logger)
-        return (
-            [NATSPublisherService(p)],
-            "  publishing to NATS JetStream as \(c.subjects.cluster) (stream \(c.subjects.stream)) via \(c.servers.map(\.description).joined(separator: ", "))",
-            { [JSONField("nats_publisher", p.stats.json)] }
-        )
+        return PublishedServices(
+            services: [NATSPublisherService(p)],
+            summary:
+                "  publishing to NATS JetStream as \(c.subjects.cluster) (stream \(c.subjects.stream)) via \(c.servers.map(\.description).joined(separator: ", "))",
+            stats: { p.stats })
+    }
+}
+
+/// What `--publish` adds to a server: its service, its banner line and
+/// its state (none without `--publish`).
+struct PublishedServices {
+    var services: [any Service] = []
+    var summary: String?
+    var stats: (@Sendable () -> NATSPublisherStats)?
+
+    /// `/stats`' `nats_publisher`.
+    var moreStats: (@Sendable () -> [JSONField])? {
+        guard let stats else { return nil }
+        return { [JSONField("nats_publisher", stats().json)] }
+    }
+
+    /// The publisher's lines of `/metrics`.
+    var metricSamples: @Sendable () -> [MetricSample] {
+        let s = stats
+        return { s?().metricSamples ?? [] }
     }
 }

@@ -148,7 +148,7 @@ struct SimCommand: AsyncParsableCommand {
         let core = SimulatorCore(config: config, start: start)
         for (fault, at) in scheduled { await core.schedule(fault, at: at) }
         let published = try publish.services(core: core, fallbackCluster: config.clusterName, readOnly: false, logger: logger)
-        options.moreStats = published.stats
+        options.moreStats = published.moreStats
         let server = try await SimulatorServer.start(
             core: core, options: options, logger: logger, signals: [.sigint, .sigterm], services: published.services)
         if flood {

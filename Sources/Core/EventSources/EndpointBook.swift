@@ -39,6 +39,7 @@ public struct EndpointBook: Sendable {
         guard statuses.indices.contains(i) else { return false }
         liveSince[i] = nil
         failures[i] += 1
+        stats[i].failures += 1
         if garbage { stats[i].decodeErrors += 1 }
         statuses[i] = .backingOff(until: now.adding(millis: retryInMillis), attempt: failures[i], reason: reason)
         return failures[i] == 1

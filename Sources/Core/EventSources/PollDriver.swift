@@ -10,6 +10,7 @@ public final class PollDriver: Sendable {
     private let wakes: AsyncStream<Void>
     private let waker: AsyncStream<Void>.Continuation
     private let tasks = Mutex<[Task<Void, Never>]>([])
+    private let observers = PollObservers()
 
     public init() {
         (wakes, waker) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
@@ -18,16 +19,26 @@ public final class PollDriver: Sendable {
     /// Asks for a poll now.
     public func wake() { waker.yield() }
 
+    /// Tells `observer` how long each poll took from now on (the gateway's
+    /// `/metrics`).
+    public func observePolls(_ observer: @escaping @Sendable (Duration) -> Void) {
+        observers.list.withLock { $0.append(observer) }
+    }
+
     /// Starts polling with `poll` every `interval`, and `others` beside it
     /// (each runs until cancelled).
     public func start(every interval: Duration, poll: @escaping @Sendable () async -> Void, others: [@Sendable () async -> Void] = []) {
         let wakes = self.wakes
         let waker = self.waker
+        let observers = self.observers
         var started = [
             Task {
                 for await _ in wakes {
                     if Task.isCancelled { return }
+                    let began = ContinuousClock.now
                     await poll()
+                    let took = ContinuousClock.now - began
+                    for o in observers.list.withLock({ $0 }) { o(took) }
                 }
             },
             Task {
@@ -51,6 +62,12 @@ public final class PollDriver: Sendable {
         for t in running { t.cancel() }
         for t in running { await t.value }
     }
+}
+
+/// Who is told each poll's duration (a reference the poll task holds
+/// without holding the driver).
+final class PollObservers: Sendable {
+    let list = Mutex<[@Sendable (Duration) -> Void]>([])
 }
 
 /// Why a connector refuses a command before sending anything, in the words

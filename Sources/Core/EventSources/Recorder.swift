@@ -81,6 +81,7 @@ public final class RecordedSource: EventSource {
     public var statuses: [EndpointStatus] { inner.statuses }
     public var endpointNames: [String] { inner.endpointNames }
     public var stats: [EndpointStats] { inner.stats }
+    public var pollDriver: PollDriver? { inner.pollDriver }
 
     public func start() {
         let recorder = self.recorder

@@ -120,6 +120,8 @@ public struct SourceCapabilities: OptionSet, Sendable, Hashable {
 public struct EndpointStats: Sendable, Hashable {
     public var frames = 0
     public var decodeErrors = 0
+    /// Asks that got no usable answer (a polled endpoint's failures).
+    public var failures = 0
     /// Connections that came up (the first one included).
     public var connections = 0
     /// The last envelope's source and seq.
@@ -166,6 +168,13 @@ public protocol EventSource: Sendable {
     func requestSnapshot(endpoint: Int)
     /// Counters per endpoint, in the order configured (empty when the source keeps none).
     var stats: [EndpointStats] { get }
+    /// The loop of a source that polls its engine (nil for one that is
+    /// pushed a stream): how long its polls take, for `/metrics`.
+    var pollDriver: PollDriver? { get }
+}
+
+extension EventSource {
+    public var pollDriver: PollDriver? { nil }
 }
 
 extension EventSource {

@@ -62,6 +62,15 @@ public actor StreamCore<Engine: ServedEngine> {
         public var replays = 0
         public var eventsBroadcast = 0
         public var droppedSlowSubscribers = 0
+        /// Command results, by status (`accepted` and each later answer of
+        /// a long command counted too; a status the protocol does not name
+        /// counts as `other`, so the keys stay few).
+        public var commandResults: [String: Int] = [:]
+
+        mutating func countResult(_ status: CommandStatus) {
+            let key = if case .other = status { "other" } else { status.wire }
+            commandResults[key, default: 0] += 1
+        }
     }
 
     struct Subscriber {
@@ -165,6 +174,7 @@ public actor StreamCore<Engine: ServedEngine> {
     public func command(_ op: ClientOp, scope: TokenScope, from id: Int, requestedBy: String) {
         switch engine.handle(op, scope: scope, requestedBy: requestedBy) {
         case .now(let result, let events):
+            if case .commandResult(let r) = result.event { stats.countResult(r.status) }
             deliver([EnvelopeCodec.encodeString(result)], to: id)
             broadcast(events)
         case .later(let requestID):
@@ -176,9 +186,11 @@ public actor StreamCore<Engine: ServedEngine> {
         }
     }
 
-    /// The `command.result` for a frame that could not be read as an op.
+    /// The `command.result` for a frame that could not be read as an op
+    /// (counted as a rejection).
     public func invalidRequest(requestID: String?, op: String?) -> String {
-        EnvelopeCodec.encodeString(engine.invalidRequest(requestID: requestID, op: op))
+        stats.countResult(.rejected)
+        return EnvelopeCodec.encodeString(engine.invalidRequest(requestID: requestID, op: op))
     }
 
     public func deliverInvalid(requestID: String?, op: String?, to id: Int) {
@@ -195,6 +207,7 @@ public actor StreamCore<Engine: ServedEngine> {
                 guard let id = r.requestID else { continue }
                 let text = EnvelopeCodec.encodeString(e)
                 answered[id] = text
+                stats.countResult(r.status)
                 if let to = awaiting[id] {
                     // `accepted` is not the last word of a command that runs
                     // for a while (a slot move): the asker gets each answer

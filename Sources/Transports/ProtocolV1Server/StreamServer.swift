@@ -56,6 +56,9 @@ public final class StreamServer<Engine: ServedEngine>: Sendable {
             }
         }
         services += extra
+        // Registered last, so shut down first: on SIGTERM every subscriber
+        // is told the server is going away before the listeners stop.
+        services.append(SubscriberFarewell(core: core))
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: signals, logger: logger))
         let runner = Task {
@@ -128,6 +131,14 @@ public final class StreamServer<Engine: ServedEngine>: Sendable {
             for f in options.moreStats?() ?? [] { b.put(f.key, f.value) }
             return JSONWriter.string(b.value) + "\n"
         }
+        if let metrics = options.metrics {
+            router.get("/metrics") { _, _ -> Response in
+                var headers = HTTPFields()
+                headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+                let text = await metrics.scrape(core)
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+            }
+        }
         var wsConfig = WebSocketServerConfiguration(maxFrameSize: options.maxClientFrameBytes)
         wsConfig.autoPing = .enabled(timePeriod: .seconds(10))
         let name = node ?? "main"
@@ -164,6 +175,18 @@ public final class StreamServer<Engine: ServedEngine>: Sendable {
             },
             logger: appLogger
         )
+    }
+}
+
+/// Waits for the server's graceful shutdown (a signal, or `stop()`), then
+/// ends every subscription: each connection is closed with "server shutting
+/// down", and dashboards reconnect (to this server restarted, or another).
+struct SubscriberFarewell<Engine: ServedEngine>: Service {
+    let core: StreamCore<Engine>
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await core.endAll(reason: .shutdown)
     }
 }
 

@@ -34,6 +34,8 @@ public struct StreamServerOptions: Sendable {
     /// Why the server is not healthy, if it is not (the gateway: its
     /// engine's source reaches no endpoint): `/health` answers 503 with it.
     public var unhealthy: (@Sendable () -> String?)?
+    /// Prometheus metrics on `/metrics` (the gateway's); nil: no such path.
+    public var metrics: ServerMetrics?
 
     public init() {}
 

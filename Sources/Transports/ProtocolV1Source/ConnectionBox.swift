@@ -18,7 +18,7 @@ extension WebSocketSource {
     }
 }
 
-enum ConnectionEnd: Error { case stale, closed, tooLarge }
+enum ConnectionEnd: Error { case stale, tooLarge }
 
 /// The reconnect machine shared between a connection's tasks.
 final class ConnectionBox: Sendable {

@@ -20,14 +20,16 @@ extension WebSocketSource {
         }
         let box = ConnectionBox(machine: machine)
         let wsConfig = clientConfiguration(for: config)
-        let connection = Task { () -> Result<Void, any Error> in
+        let connection = Task { () -> Result<WebSocketCloseFrame?, any Error> in
             defer { box.markFinished() }
             do {
-                try await WebSocketClient.connect(url: config.url, configuration: wsConfig, tlsConfiguration: tls, logger: logger) {
-                    inbound, outbound, _ in
+                // The server's close frame, when it closed the connection.
+                let closed = try await WebSocketClient.connect(
+                    url: config.url, configuration: wsConfig, tlsConfiguration: tls, logger: logger
+                ) { inbound, outbound, _ in
                     try await self.serve(endpoint: i, config: config, inbound: inbound, outbound: outbound, box: box)
                 }
-                return .success(())
+                return .success(closed)
             } catch {
                 return .failure(error)
             }
@@ -54,7 +56,8 @@ extension WebSocketSource {
     /// A handshake that hangs ignores cancellation: it is raced against a
     /// timeout. Nil once connected (or the attempt ended on its own).
     func awaitHandshake(
-        _ connection: Task<Result<Void, any Error>, Never>, box: ConnectionBox, tls: TLSConfiguration?, machine: inout ReconnectMachine
+        _ connection: Task<Result<WebSocketCloseFrame?, any Error>, Never>, box: ConnectionBox, tls: TLSConfiguration?,
+        machine: inout ReconnectMachine
     ) async -> DisconnectReason? {
         let deadline = clock().adding(millis: policy.connectTimeoutMillis)
         while !box.isConnected {
@@ -161,7 +164,8 @@ extension WebSocketSource {
                 box.subscribed(now: now)
             }
         }
-        throw ConnectionEnd.closed
+        // The server closed the connection: returning (not throwing) lets
+        // the client hand back its close frame, which says why.
     }
 
     /// One message decoded and queued (true), or counted as undecodable.
@@ -186,13 +190,15 @@ extension WebSocketSource {
     }
 
     /// Why the connection ended, in the words the endpoint's status shows.
-    func reason(_ result: Result<Void, any Error>, box: ConnectionBox, config: EndpointConfig, tls: TLSConfiguration?) async -> DisconnectReason {
+    func reason(
+        _ result: Result<WebSocketCloseFrame?, any Error>, box: ConnectionBox, config: EndpointConfig, tls: TLSConfiguration?
+    ) async -> DisconnectReason {
         switch result {
-        case .success:
-            return .closed(box.wasConnected ? "closed by the server" : "closed before the WebSocket upgrade")
+        case .success(let closed):
+            guard box.wasConnected else { return .closed("closed before the WebSocket upgrade") }
+            return .closed(Self.closedByTheServer(closed?.reason))
         case .failure(let error):
             if case ConnectionEnd.stale = error { return .closed("stale") }
-            if case ConnectionEnd.closed = error { return .closed("closed by the server") }
             if case ConnectionEnd.tooLarge = error { return .closed("a fragmented message over \(EnvelopeCodec.maxFrameBytes) bytes") }
             if let e = error as? WebSocketClientError, e == .webSocketUpgradeFailed {
                 // The client does not say why; ask the server with a plain request.
@@ -204,6 +210,21 @@ extension WebSocketSource {
             if box.wasConnected { return .closed("closed by the server") }
             return .closed(ConnectErrors.describe(error, host: URLComponents(string: config.url)?.host))
         }
+    }
+
+    /// "closed by the server", with the reason its close frame gave
+    /// ("server shutting down", "node crashed"), untrusted text: no control
+    /// or format characters, at most 123 of them (a close frame's limit in
+    /// bytes).
+    static func closedByTheServer(_ reason: String?) -> String {
+        let kept = (reason ?? "").unicodeScalars.filter { scalar in
+            switch scalar.properties.generalCategory {
+            case .control, .format, .lineSeparator, .paragraphSeparator, .privateUse, .surrogate, .unassigned: false
+            default: true
+            }
+        }
+        let shown = String(String.UnicodeScalarView(kept.prefix(123))).trimmingCharacters(in: .whitespaces)
+        return shown.isEmpty ? "closed by the server" : "closed by the server: \(shown)"
     }
 }
 

@@ -47,6 +47,7 @@ public final class EtcdSource: EventSource, CommandSink {
     let gateway: EtcdGateway
     let shared = Mutex(Shared())
     let driver = PollDriver()
+    public var pollDriver: PollDriver? { driver }
 
     struct Shared {
         var endpoints = EndpointBook(count: 0)

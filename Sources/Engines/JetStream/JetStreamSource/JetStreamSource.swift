@@ -55,6 +55,7 @@ public final class JetStreamSource: EventSource, CommandSink {
     let logger: Logger
     let shared = Mutex(Shared())
     let driver = PollDriver()
+    public var pollDriver: PollDriver? { driver }
     let calls = Atomic<Int>(0)
 
     struct Shared {

@@ -64,6 +64,7 @@ public final class MySQLSource: EventSource, CommandSink {
     let pool: MySQLPool
     let shared: Mutex<Shared>
     let driver = PollDriver()
+    public var pollDriver: PollDriver? { driver }
 
     struct Shared {
         var endpoints: EndpointBook

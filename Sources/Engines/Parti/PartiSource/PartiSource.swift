@@ -38,6 +38,7 @@ public final class PartiSource: EventSource, CommandSink {
     let logger: Logger
     let shared = Mutex(Shared())
     let driver = PollDriver()
+    public var pollDriver: PollDriver? { driver }
     let calls = Atomic<Int>(0)
 
     /// Requests sent to the servers so far (this source's load on them).

@@ -49,6 +49,7 @@ public final class PatroniSource: EventSource, CommandSink {
     let rest: PatroniREST
     let shared = Mutex(Shared())
     let driver = PollDriver()
+    public var pollDriver: PollDriver? { driver }
 
     struct Shared {
         var endpoints = EndpointBook(count: 0)

@@ -62,6 +62,7 @@ public final class RedisClusterSource: EventSource, CommandSink {
     let commandPool: RESPPool
     let shared: Mutex<Shared>
     let driver = PollDriver()
+    public var pollDriver: PollDriver? { driver }
 
     struct Shared {
         var endpoints = EndpointBook(count: 0)

@@ -42,6 +42,7 @@ public final class RedisSentinelSource: EventSource, CommandSink {
     let pool: RESPPool
     let shared: Mutex<Shared>
     let driver = PollDriver()
+    public var pollDriver: PollDriver? { driver }
 
     struct Shared {
         var endpoints: EndpointBook
