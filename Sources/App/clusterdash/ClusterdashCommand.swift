@@ -6,6 +6,9 @@ import Foundation
 
 @main
 struct Clusterdash: AsyncParsableCommand {
+    /// This release's version (the Debian package's too, `scripts/package`).
+    static let version = "0.1.0"
+
     static let configuration = CommandConfiguration(
         commandName: "clusterdash",
         abstract: "A terminal console for replicated, partitioned clusters.",
@@ -17,6 +20,7 @@ struct Clusterdash: AsyncParsableCommand {
             failover log as text; `clusterdash replay` plays a recording. \
             Engines: \(EngineRegistry.names.map(\.rawValue).joined(separator: ", ")).
             """,
+        version: "clusterdash \(version) (commit \(BuildInfo.commit))",
         subcommands: [
             DashboardCommand.self, SimCommand.self, GatewayCommand.self, TailCommand.self, ReplayCommand.self, SummaryCommand.self, KeysCommand.self,
         ],
