@@ -41,10 +41,22 @@ if args.first == "nats" {
     try await NATSBench.main(Array(args.dropFirst()))
     exit(0)
 }
+// `fleet [N] [SECONDS]`: what one cluster of the fleet costs the dashboard (not a default phase).
+if args.first == "fleet" {
+    try await FleetMemory.main(Array(args.dropFirst()))
+    exit(0)
+}
 // `restarts [N]`: the server under a source SIGKILLed and restarted N times (docs/RELIABILITY.md).
 if args.first == "restarts" {
     try await Restarts.main(Array(args.dropFirst()))
     exit(0)
+}
+// Any other option is refused at once (a tool that asks every executable
+// `--experimental-dump-help`, such as generate-manual, would start a
+// two-minute run otherwise).
+if let unknown = args.first(where: { $0.hasPrefix("-") && !["--quick", "--json", "--only"].contains($0) }) {
+    FileHandle.standardError.write(Data("clusterdash-bench: unknown option \(unknown) (docs/PERFORMANCE.md, \"How to reproduce\")\n".utf8))
+    exit(2)
 }
 let quick = args.contains("--quick")
 let json = args.contains("--json")
