@@ -44,20 +44,10 @@ enum FleetMemory {
         for i in 1...clusters { config += "[clusters.c\(i)]\nendpoints = [\"\(url)\"]\nread_only = true\n\n" }
         try config.write(toFile: dir + "/config.toml", atomically: true, encoding: .utf8)
 
-        var master: Int32 = -1
-        var slave: Int32 = -1
-        var size = winsize(ws_row: 60, ws_col: 200, ws_xpixel: 0, ws_ypixel: 0)
-        guard openpty(&master, &slave, nil, nil, &size) == 0 else { throw IdleCPU.Failure.openpty(errno) }
-        let drained = PtyDrain(master: master)
-        let pid = try IdleCPU.spawn(
-            exe, ["clusterdash", "--fleet", "--config", dir + "/config.toml", "--log-file", dir + "/clusterdash.log"],
-            env: ["TERM=xterm-256color", "LANG=C.UTF-8", "HOME=\(dir)", "XDG_STATE_HOME=\(dir)", "XDG_CONFIG_HOME=\(dir)"],
-            tty: slave)
-        close(slave)
-        defer {
-            stopProcess(pid)
-            close(master)
-        }
+        let dashboard = try DashboardInPty.start(exe, ["--fleet", "--config", dir + "/config.toml"], dir: dir)
+        defer { dashboard.stop() }
+        let pid = dashboard.pid
+        let drained = dashboard.drained
         let cpu0 = IdleCPU.cpuNanos(pid)
         let start = ContinuousClock.now
         try await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))

@@ -21,11 +21,9 @@ enum IdleCPU {
     }
 
     enum Failure: Error, CustomStringConvertible {
-        case openpty(Int32)
         case exited(String)
         var description: String {
             switch self {
-            case .openpty(let e): return "openpty failed: errno \(e)"
             case .exited(let why): return "clusterdash ended early: \(why)"
             }
         }
@@ -53,21 +51,10 @@ enum IdleCPU {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
 
-        var master: Int32 = -1
-        var slave: Int32 = -1
-        var size = winsize(ws_row: 60, ws_col: 200, ws_xpixel: 0, ws_ypixel: 0)
-        guard openpty(&master, &slave, nil, nil, &size) == 0 else { throw Failure.openpty(errno) }
-        let drained = PtyDrain(master: master)
-
-        let pid = try spawn(
-            exe, ["clusterdash", "--endpoint", url, "--read-only", "--log-file", dir + "/clusterdash.log"],
-            env: ["TERM=xterm-256color", "LANG=C.UTF-8", "HOME=\(dir)", "XDG_STATE_HOME=\(dir)", "XDG_CONFIG_HOME=\(dir)"],
-            tty: slave)
-        close(slave)
-        defer {
-            stopProcess(pid)
-            close(master)
-        }
+        let dashboard = try DashboardInPty.start(exe, ["--endpoint", url, "--read-only"], dir: dir)
+        defer { dashboard.stop() }
+        let pid = dashboard.pid
+        let drained = dashboard.drained
         // Let it connect, take the snapshot and draw.
         try await Task.sleep(for: .seconds(3))
         guard alive(pid) else { throw Failure.exited((try? String(contentsOfFile: dir + "/clusterdash.log", encoding: .utf8)) ?? "no log") }
@@ -84,11 +71,6 @@ enum IdleCPU {
         let s = inSeconds(elapsed)
         guard alive(pid) else { throw Failure.exited("during the idle window") }
         return Result(percent: Double(max(0, cpu1 - cpu0)) / 1e9 / s * 100, seconds: s, ptyBytes: drained.count)
-    }
-
-    /// Starts `path` in a new session with the pty as its terminal.
-    static func spawn(_ path: String, _ argv: [String], env: [String], tty: Int32) throws -> pid_t {
-        try spawnProcess(path, argv, env: env, stdio: (tty, tty, tty), newSession: true)
     }
 
     static func alive(_ pid: pid_t) -> Bool {

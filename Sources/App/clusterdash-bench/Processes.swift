@@ -84,6 +84,34 @@ func startSim(_ arguments: [String]) throws -> (pid: pid_t, url: String) {
     return (pid, String(text[r.lowerBound...]).trimmingCharacters(in: .whitespaces))
 }
 
+/// The real `clusterdash` in a 200x60 pseudo-terminal of its own (a new
+/// session), its state, config and log in `dir`; what it draws is read and
+/// thrown away (`drained` counts it).
+struct DashboardInPty {
+    let pid: pid_t
+    let master: Int32
+    let drained: PtyDrain
+
+    static func start(_ exe: String, _ arguments: [String], dir: String) throws -> DashboardInPty {
+        var master: Int32 = -1
+        var slave: Int32 = -1
+        var size = winsize(ws_row: 60, ws_col: 200, ws_xpixel: 0, ws_ypixel: 0)
+        guard openpty(&master, &slave, nil, nil, &size) == 0 else { throw SpawnFailure(description: "openpty failed: errno \(errno)") }
+        let drained = PtyDrain(master: master)
+        defer { close(slave) }
+        let pid = try spawnProcess(
+            exe, ["clusterdash"] + arguments + ["--log-file", dir + "/clusterdash.log"],
+            env: ["TERM=xterm-256color", "LANG=C.UTF-8", "HOME=\(dir)", "XDG_STATE_HOME=\(dir)", "XDG_CONFIG_HOME=\(dir)"],
+            stdio: (slave, slave, slave), newSession: true)
+        return DashboardInPty(pid: pid, master: master, drained: drained)
+    }
+
+    func stop() {
+        stopProcess(pid)
+        close(master)
+    }
+}
+
 /// SIGTERM, then up to 5 s to exit, then SIGKILL; always reaps.
 func stopProcess(_ pid: pid_t) {
     kill(pid, SIGTERM)
